@@ -1,0 +1,90 @@
+"""One settings object, validated at start, from COMMONFUND_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.policy import Policy
+
+DEFAULT_SQLITE_PATH = Path("var") / "commonfund.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Deployment settings; a bad value stops the service at start with a clear message."""
+
+    model_config = SettingsConfigDict(env_prefix="COMMONFUND_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description="sqlite:///path/to/file or postgresql://user:pass@host:port/dbname",
+    )
+    identity_secret: str = Field(
+        default="commonfund-demo-secret-change-me",
+        description="Per-deployment HMAC secret for identity keys (domain.md, Personal data)",
+    )
+    aggregate_cache_size: int = Field(default=5000, ge=0)
+    postgres_pool_size: int = Field(default=5, ge=1, le=100)
+    timezone: str = "Asia/Shanghai"
+    cash_single_payment_limit_fen: int = Field(default=1_000_00, gt=0)
+    committee_single_payment_limit_fen: int = Field(default=5_000_00, gt=0)
+    committee_purpose_yearly_limit_fen: int = Field(default=20_000_00, gt=0)
+    committee_filing_deadline_days: int = Field(default=30, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("COMMONFUND_DATABASE_URL must start with sqlite:/// or postgresql://")
+        return value
+
+    @property
+    def is_postgres(self) -> bool:
+        return urlsplit(self.database_url).scheme in ("postgresql", "postgres")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(unquote(urlsplit(self.database_url).path).removeprefix("/"))
+
+    def policy(self) -> Policy:
+        return Policy(
+            timezone=self.timezone,
+            cash_single_payment_limit=self.cash_single_payment_limit_fen,
+            committee_single_payment_limit=self.committee_single_payment_limit_fen,
+            committee_purpose_yearly_limit=self.committee_purpose_yearly_limit_fen,
+            committee_filing_deadline_days=self.committee_filing_deadline_days,
+        )
+
+    def eventsourcing_env(self, *, create_tables: bool = False) -> dict[str, str]:
+        """The environment that points eventsourcing at our store (tables come from migrations/)."""
+        env = {
+            "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
+            "CREATE_TABLE": "y" if create_tables else "n",
+        }
+        if self.is_postgres:
+            parts = urlsplit(self.database_url)
+            env.update(
+                {
+                    "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                    "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
+                    "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+                    "POSTGRES_PORT": str(parts.port or 5432),
+                    "POSTGRES_USER": unquote(parts.username or "postgres"),
+                    "POSTGRES_PASSWORD": unquote(parts.password or ""),
+                    "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+                    "POSTGRES_MAX_OVERFLOW": "2",
+                }
+            )
+        else:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            env.update(
+                {
+                    "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(self.sqlite_path),
+                }
+            )
+        return env

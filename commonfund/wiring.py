@@ -1,0 +1,34 @@
+"""Wiring: build the ledger on the configured store, and apply migrations to it."""
+
+from __future__ import annotations
+
+from commonfund.settings import Settings
+from ledger.application import Ledger
+from migrations.runner import (
+    applied_postgres,
+    applied_sqlite,
+    migrate_postgres,
+    migrate_sqlite,
+    pending,
+)
+
+
+def postgres_conninfo(settings: Settings) -> str:
+    return settings.database_url.replace("postgres://", "postgresql://", 1)
+
+
+def migrate(settings: Settings) -> list[str]:
+    if settings.is_postgres:
+        return migrate_postgres(postgres_conninfo(settings))
+    return migrate_sqlite(settings.sqlite_path)
+
+
+def build_ledger(settings: Settings) -> Ledger:
+    """The one Ledger of this process, on the migrated store."""
+    return Ledger(env=settings.eventsourcing_env(), policy=settings.policy())
+
+
+def pending_migrations(settings: Settings) -> list[str]:
+    if settings.is_postgres:
+        return pending("postgres", applied_postgres(postgres_conninfo(settings)))
+    return pending("sqlite", applied_sqlite(settings.sqlite_path))

@@ -1,0 +1,963 @@
+"""The ledger application service: commands in, hash-chained events out, on SQLite or PostgreSQL.
+
+One ``Ledger`` per process. Aggregates are cached without deep copies or
+fast-forwarding (the fast path measured in bench/ledger_write.py), which is
+safe because: every command runs under one process lock; every aggregate a
+command touches is evicted from the cache if the command fails; a write that
+collides with another process's write (stale cache) is retried on fresh state
+a bounded number of times; and aggregates a command only reads (the committee,
+a cited resolution) are brought up to date from the store first.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, OperationalError
+
+from ledger import ids
+from ledger.account import (
+    RECORDED_REFUSALS,
+    Authority,
+    CommonFundAccount,
+    ExpenditureDetails,
+    IncomeDetails,
+    Party,
+    balance_effect,
+)
+from ledger.chain import canonical, root_of
+from ledger.committee import Committee, Member
+from ledger.complex import Complex, Unit
+from ledger.dates import local_today, parse_date
+from ledger.errors import (
+    AccountOpeningRefused,
+    AlreadyExists,
+    ClosureRefused,
+    CommitteeNotSealed,
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidCommand,
+    LedgerError,
+    NotFound,
+)
+from ledger.policy import DEFAULT_POLICY, Policy
+from ledger.resolution import MATTER_ELECT_COMMITTEE, Resolution
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+MAX_ATTEMPTS = 8
+
+# The fast command path: see the module docstring and docs/benchmarks.md.
+DEFAULT_ENV = {
+    "AGGREGATE_CACHE_MAXSIZE": "5000",
+    "AGGREGATE_CACHE_FASTFORWARD": "n",
+    "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a role, an id, and for a committee token the member it acts as."""
+
+    role: str
+    id: str
+    member_id: str | None = None
+
+    @property
+    def principal(self) -> str:
+        member = f"/{self.member_id}" if self.member_id else ""
+        return f"{self.role}:{self.id}{member}"
+
+    def require_member(self) -> str:
+        if self.role != "committee" or not self.member_id:
+            raise InvalidCommand("this step is taken by a committee member")
+        return self.member_id
+
+
+SYSTEM = Actor("system", "commonfund")
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a command made: the id, the stream version after it, and whether it was a replay."""
+
+    id: str
+    version: int
+    replayed: bool = False
+    status: str = ""
+    balance: int | None = None
+
+
+def fingerprint(body: Mapping[str, Any]) -> str:
+    """A request's identity for idempotency: SHA-256 of its canonical encoding."""
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+class Ledger(Application[UUID]):
+    """The commonfund ledger: complexes, committees, resolutions and common-fund accounts."""
+
+    name = "Ledger"
+    snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {
+        CommonFundAccount: 200,
+        Complex: 50,
+        Committee: 50,
+    }
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        policy: Policy = DEFAULT_POLICY,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(env={**DEFAULT_ENV, **(env or {})})
+        self.policy = policy
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.RLock()
+
+    # --- plumbing ---------------------------------------------------------------
+
+    def today(self) -> date:
+        return local_today(self.clock(), self.policy.timezone)
+
+    def _not_future(self, day: date, field: str) -> date:
+        if day > self.today():
+            raise InvalidCommand(f"{field}: {day.isoformat()} is in the future")
+        return day
+
+    @contextmanager
+    def _serialised(self) -> Iterator[list[UUID]]:
+        touched: list[UUID] = []
+        with self._lock:
+            try:
+                yield touched
+            except BaseException:
+                self._evict(touched)
+                raise
+
+    def _evict(self, touched: list[UUID]) -> None:
+        cache = self.repository.cache
+        if cache is None:
+            return
+        for aggregate_id in touched:
+            with suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
+
+    def _command(self, body: Callable[[Callable[[UUID, type[A]], A]], R]) -> R:
+        """Run ``body`` with a loader; retry on a write collision, evicting what it touched."""
+        for attempt in range(MAX_ATTEMPTS):
+            with self._serialised() as touched:
+
+                def load(aggregate_id: UUID, kind: type[A]) -> A:
+                    touched.append(aggregate_id)
+                    return self._load(aggregate_id, kind)
+
+                try:
+                    return body(load)
+                except (IntegrityError, OperationalError):
+                    self._evict(touched)
+                    if attempt == MAX_ATTEMPTS - 1:
+                        break
+            time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))  # noqa: S311 jitter
+        raise ConcurrencyConflict(
+            "another writer kept changing the same record; the request changed nothing: retry it"
+        )
+
+    def _load(self, aggregate_id: UUID, kind: type[A]) -> A:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"{aggregate_id} is not a {kind.__name__.lower()}")
+        return aggregate
+
+    def _fresh(self, aggregate_id: UUID, kind: type[A]) -> A:
+        """Load and bring up to date with events other processes may have written."""
+        aggregate = self._load(aggregate_id, kind)
+        for event in self.events.get(aggregate_id, gt=aggregate.version):
+            cast(Aggregate.Event, event).mutate(aggregate)
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(list(self.events.get(aggregate_id, limit=1)))
+
+    def read(self, aggregate_id: UUID, kind: type[A]) -> A:
+        """A private, up-to-date copy of an aggregate, safe to inspect outside the lock."""
+        with self._serialised() as touched:
+            touched.append(aggregate_id)
+            return copy.deepcopy(self._fresh(aggregate_id, kind))
+
+    # --- complexes ---------------------------------------------------------------
+
+    def register_complex(
+        self,
+        *,
+        code: str,
+        name: str,
+        district: str,
+        street: str,
+        community: str,
+        units: Mapping[str, Unit] | None = None,
+        actor: Actor,
+    ) -> Receipt:
+        complex_id = ids.complex_id(code)
+
+        def body(load: Callable[[UUID, type[Complex]], Complex]) -> Receipt:
+            if self._exists(complex_id):
+                raise AlreadyExists(f"a complex with code {code} is already registered")
+            today = self.today().isoformat()
+            complex_ = Complex.register(
+                complex_id,
+                code=code,
+                name=name,
+                district=district,
+                street=street,
+                community=community,
+                principal=actor.principal,
+                value_date=today,
+            )
+            if units:
+                complex_.add_units(dict(units), principal=actor.principal, value_date=today)
+            self.save(complex_)
+            return Receipt(str(complex_id), complex_.version)
+
+        return self._command(body)
+
+    def add_units(self, complex_id: UUID, units: Mapping[str, Unit], *, actor: Actor) -> Receipt:
+        def body(load: Callable[[UUID, type[Complex]], Complex]) -> Receipt:
+            complex_ = load(complex_id, Complex)
+            complex_.add_units(
+                dict(units), principal=actor.principal, value_date=self.today().isoformat()
+            )
+            self.save(complex_)
+            return Receipt(str(complex_id), complex_.version)
+
+        return self._command(body)
+
+    def transfer_unit(
+        self, complex_id: UUID, unit_id: str, new_owner_key: str, *, on: date, actor: Actor
+    ) -> Receipt:
+        def body(load: Callable[[UUID, type[Complex]], Complex]) -> Receipt:
+            complex_ = load(complex_id, Complex)
+            complex_.transfer_unit(
+                unit_id, new_owner_key, principal=actor.principal, value_date=on.isoformat()
+            )
+            self.save(complex_)
+            return Receipt(str(complex_id), complex_.version)
+
+        return self._command(body)
+
+    # --- resolutions ---------------------------------------------------------------
+
+    def record_resolution(
+        self,
+        complex_id: UUID,
+        *,
+        idempotency_key: str,
+        matter: int,
+        purpose: str,
+        amount_cap: int | None,
+        period_from: date,
+        period_to: date,
+        scope_units: list[str] | None,
+        participated: list[str],
+        consented: list[str],
+        closed_on: date,
+        actor: Actor,
+    ) -> Receipt:
+        resolution_id = ids.resolution_id(complex_id, idempotency_key)
+        request = fingerprint(
+            {
+                "matter": matter,
+                "purpose": purpose,
+                "amount_cap": amount_cap,
+                "period": [period_from, period_to],
+                "scope_units": sorted(scope_units) if scope_units is not None else None,
+                "participated": sorted(participated),
+                "consented": sorted(consented),
+                "closed_on": closed_on,
+            }
+        )
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
+            complex_: Complex = load(complex_id, Complex)
+            if str(resolution_id) in complex_.resolution_ids:
+                existing: Resolution = self._fresh(resolution_id, Resolution)
+                if existing.request_fingerprint() != request:
+                    raise IdempotencyConflict(
+                        f"resolution key {idempotency_key!r} was used for a different resolution"
+                    )
+                return Receipt(
+                    str(resolution_id),
+                    existing.version,
+                    replayed=True,
+                    status="passed" if existing.passed else "failed",
+                )
+            if closed_on > self.today():
+                raise InvalidCommand("closed_on: record a resolution once its vote has closed")
+            resolution = Resolution.record(
+                resolution_id,
+                complex_,
+                matter=matter,
+                purpose=purpose,
+                amount_cap=amount_cap,
+                period_from=period_from,
+                period_to=period_to,
+                scope_units=scope_units,
+                participated=participated,
+                consented=consented,
+                closed_on=closed_on,
+                request_fingerprint=request,
+                principal=actor.principal,
+            )
+            complex_.note_resolution(
+                resolution_id, principal=actor.principal, value_date=closed_on.isoformat()
+            )
+            self.save(resolution, complex_)
+            return Receipt(
+                str(resolution_id),
+                resolution.version,
+                status="passed" if resolution.passed else "failed",
+            )
+
+        return self._command(body)
+
+    # --- committees -----------------------------------------------------------------
+
+    def elect_committee(
+        self,
+        complex_id: UUID,
+        *,
+        election_resolution_id: UUID,
+        elected_on: date,
+        term_end: date,
+        members: list[Member],
+        actor: Actor,
+    ) -> Receipt:
+        committee_id = ids.committee_id(complex_id, election_resolution_id)
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
+            complex_: Complex = load(complex_id, Complex)
+            if str(committee_id) in complex_.committee_ids:
+                raise AlreadyExists(
+                    f"committee {committee_id} was already elected by that resolution"
+                )
+            resolution: Resolution = self._fresh(election_resolution_id, Resolution)
+            if resolution.complex_id != str(complex_id):
+                raise NotFound(f"resolution {election_resolution_id} is not of this complex")
+            if resolution.matter != MATTER_ELECT_COMMITTEE or not resolution.passed:
+                raise InvalidCommand(
+                    f"election_resolution_id: resolution {election_resolution_id} is not a passed"
+                    " resolution electing the committee (art. 278 item 3)"
+                )
+            if elected_on < parse_date(resolution.closed_on):
+                raise InvalidCommand("elected_on: a committee is elected when the vote closes")
+            committee = Committee.elect(
+                committee_id,
+                complex_id=complex_id,
+                election_resolution_id=election_resolution_id,
+                elected_on=self._not_future(elected_on, "elected_on"),
+                term_end=term_end,
+                members=members,
+                policy=self.policy,
+                principal=actor.principal,
+            )
+            to_save: list[Aggregate] = [committee, complex_]
+            previous_id = complex_.current_committee_id
+            if previous_id is not None:
+                previous: Committee = load(UUID(previous_id), Committee)
+                if previous.status != "superseded":
+                    previous.supersede(committee_id, on=elected_on, principal=actor.principal)
+                    to_save.append(previous)
+            complex_.note_committee(
+                committee_id, principal=actor.principal, value_date=elected_on.isoformat()
+            )
+            self.save(*to_save)
+            return Receipt(str(committee_id), committee.version, status=committee.status)
+
+        return self._command(body)
+
+    def _committee_step(self, committee_id: UUID, step: Callable[[Committee], object]) -> Receipt:
+        def body(load: Callable[[UUID, type[Committee]], Committee]) -> Receipt:
+            committee = load(committee_id, Committee)
+            step(committee)
+            self.save(committee)
+            return Receipt(str(committee_id), committee.version, status=committee.status)
+
+        return self._command(body)
+
+    def file_committee(
+        self, committee_id: UUID, *, number: str, authority: str, filed_on: date, actor: Actor
+    ) -> Receipt:
+        return self._committee_step(
+            committee_id,
+            lambda c: c.file(
+                number=number,
+                authority=authority,
+                filed_on=self._not_future(filed_on, "filed_on"),
+                policy=self.policy,
+                principal=actor.principal,
+            ),
+        )
+
+    def seal_committee(
+        self, committee_id: UUID, *, seal_number: str, sealed_on: date, actor: Actor
+    ) -> Receipt:
+        return self._committee_step(
+            committee_id,
+            lambda c: c.seal(
+                seal_number=seal_number,
+                sealed_on=self._not_future(sealed_on, "sealed_on"),
+                principal=actor.principal,
+            ),
+        )
+
+    def change_members(
+        self,
+        committee_id: UUID,
+        *,
+        added: list[Member],
+        removed: list[str],
+        changed_on: date,
+        actor: Actor,
+    ) -> Receipt:
+        return self._committee_step(
+            committee_id,
+            lambda c: c.change_members(
+                added=added,
+                removed=removed,
+                changed_on=self._not_future(changed_on, "changed_on"),
+                policy=self.policy,
+                principal=actor.principal,
+            ),
+        )
+
+    def record_decision(
+        self,
+        committee_id: UUID,
+        *,
+        idempotency_key: str,
+        purpose: str,
+        amount_cap: int,
+        decided_on: date,
+        approvers: list[str],
+        actor: Actor,
+    ) -> Receipt:
+        decision_id = ids.child_id(committee_id, idempotency_key)
+        request = fingerprint(
+            {
+                "purpose": purpose,
+                "amount_cap": amount_cap,
+                "decided_on": decided_on,
+                "approvers": sorted(approvers),
+            }
+        )
+
+        def body(load: Callable[[UUID, type[Committee]], Committee]) -> Receipt:
+            committee = load(committee_id, Committee)
+            replay = decision_id in committee.decisions
+            decision = committee.record_decision(
+                decision_id,
+                purpose=purpose,
+                amount_cap=amount_cap,
+                decided_on=self._not_future(decided_on, "decided_on"),
+                approvers=approvers,
+                fingerprint=request,
+                principal=actor.principal,
+            )
+            if not replay:
+                self.save(committee)
+            return Receipt(
+                decision_id,
+                committee.version,
+                replayed=replay,
+                status="approved" if decision["approved"] else "not_approved",
+            )
+
+        return self._command(body)
+
+    def hand_over(self, committee_id: UUID, *, on: date, actor: Actor) -> Receipt:
+        return self._committee_step(
+            committee_id,
+            lambda c: c.hand_over(on=on, today=self.today(), principal=actor.principal),
+        )
+
+    def dissolve_committee(
+        self, committee_id: UUID, *, reason: str, on: date, actor: Actor
+    ) -> Receipt:
+        return self._committee_step(
+            committee_id, lambda c: c.dissolve(reason=reason, on=on, principal=actor.principal)
+        )
+
+    # --- the common-fund account -------------------------------------------------------
+
+    def open_account(
+        self,
+        complex_id: UUID,
+        *,
+        bank: str,
+        account_number: str,
+        signatories: list[str],
+        opened_on: date,
+        actor: Actor,
+    ) -> Receipt:
+        """H01: only for a filed and sealed committee in its term, with two member signatories."""
+        request = fingerprint(
+            {
+                "bank": bank,
+                "account_number": account_number,
+                "signatories": sorted(signatories),
+                "opened_on": opened_on,
+            }
+        )
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
+            complex_: Complex = load(complex_id, Complex)
+            if complex_.current_committee_id is None:
+                raise AccountOpeningRefused(
+                    f"complex {complex_.code} has no elected committee: record the election,"
+                    " filing and seal before opening the account"
+                )
+            committee: Committee = self._fresh(UUID(complex_.current_committee_id), Committee)
+            account_id = ids.account_id(complex_id, committee.id)
+            if str(account_id) in complex_.account_ids:
+                account: CommonFundAccount = load(account_id, CommonFundAccount)
+                if account.opening_fingerprint != request:
+                    raise AlreadyExists(
+                        f"committee {committee.id} has already opened account {account_id}"
+                    )
+                return Receipt(
+                    str(account_id),
+                    account.version,
+                    replayed=True,
+                    status=account.status,
+                    balance=account.balance,
+                )
+            _check_opening(committee, signatories, opened_on, self.today())
+            account = CommonFundAccount.open(
+                account_id,
+                complex_id=complex_id,
+                committee=committee,
+                bank=bank,
+                account_number=account_number,
+                signatories=signatories,
+                opened_on=opened_on,
+                fingerprint=request,
+                principal=actor.principal,
+            )
+            complex_.note_account(
+                account_id, principal=actor.principal, value_date=opened_on.isoformat()
+            )
+            self.save(account, complex_)
+            return Receipt(str(account_id), account.version, status="open", balance=0)
+
+        return self._command(body)
+
+    def record_income(
+        self, account_id: UUID, details: IncomeDetails, *, idempotency_key: str, actor: Actor
+    ) -> Receipt:
+        entry_id = ids.child_id(account_id, idempotency_key)
+        request = fingerprint({"income": _as_body(details)})
+
+        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
+            account = load(account_id, CommonFundAccount)
+            if account.replayed(entry_id, request):
+                return Receipt(entry_id, account.version, replayed=True, balance=account.balance)
+            account.record_income(
+                entry_id,
+                details,
+                fingerprint=request,
+                policy=self.policy,
+                today=self.today(),
+                principal=actor.principal,
+            )
+            self.save(account)
+            return Receipt(entry_id, account.version, balance=account.balance)
+
+        return self._command(body)
+
+    def _authority(self, account: CommonFundAccount, kind: str, authorisation_id: str) -> Authority:
+        if kind == "resolution":
+            try:
+                resolution_uuid = UUID(authorisation_id)
+            except ValueError:
+                raise NotFound(f"no resolution {authorisation_id}") from None
+            resolution: Resolution = self._fresh(resolution_uuid, Resolution)
+            if resolution.complex_id != account.complex_id:
+                raise NotFound(f"resolution {authorisation_id} is not of this complex")
+            return Authority(
+                kind="resolution",
+                id=authorisation_id,
+                valid=resolution.passed,
+                purpose_key=resolution.purpose_key,
+                amount_cap=resolution.amount_cap,
+                valid_from=parse_date(resolution.period_from),
+                valid_to=parse_date(resolution.period_to),
+            )
+        if kind == "decision":
+            committee: Committee = self._fresh(UUID(account.committee_id), Committee)
+            decision = committee.decisions.get(authorisation_id)
+            if decision is None:
+                raise NotFound(f"no decision {authorisation_id} of committee {committee.id}")
+            return Authority(
+                kind="decision",
+                id=authorisation_id,
+                valid=decision["approved"],
+                purpose_key=decision["purpose_key"],
+                amount_cap=decision["amount_cap"],
+                valid_from=parse_date(decision["decided_on"]),
+                valid_to=parse_date(committee.term_end),
+            )
+        raise InvalidCommand(f"authorisation.kind: {kind!r} is not resolution or decision")
+
+    def propose_expenditure(
+        self,
+        account_id: UUID,
+        details: ExpenditureDetails,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+    ) -> Receipt:
+        expenditure_id = ids.child_id(account_id, idempotency_key)
+        request = fingerprint({"expenditure": _as_body(details)})
+        member_id = actor.require_member()
+
+        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
+            account = load(account_id, CommonFundAccount)
+            if account.replayed(expenditure_id, request):
+                proposal = account.proposals[expenditure_id]
+                return Receipt(
+                    expenditure_id,
+                    account.version,
+                    replayed=True,
+                    status=proposal["status"],
+                    balance=account.balance,
+                )
+            committee: Committee = self._fresh(UUID(account.committee_id), Committee)
+            authority = self._authority(
+                account, details.authorisation_kind, details.authorisation_id
+            )
+            try:
+                account.propose_expenditure(
+                    expenditure_id,
+                    details,
+                    proposer=member_id,
+                    committee=committee,
+                    authority=authority,
+                    fingerprint=request,
+                    policy=self.policy,
+                    today=self.today(),
+                    principal=actor.principal,
+                )
+            except RECORDED_REFUSALS as refusal:
+                self._keep_refusal(
+                    account,
+                    expenditure_id,
+                    refusal,
+                    member_id=member_id,
+                    amount=details.amount,
+                    payee=details.payee,
+                    method=details.method,
+                    value_date=details.value_date,
+                    actor=actor,
+                )
+                raise
+            self.save(account)
+            return Receipt(
+                expenditure_id, account.version, status="proposed", balance=account.balance
+            )
+
+        return self._command(body)
+
+    def approve_expenditure(
+        self, account_id: UUID, expenditure_id: str, *, actor: Actor
+    ) -> Receipt:
+        member_id = actor.require_member()
+
+        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
+            account = load(account_id, CommonFundAccount)
+            proposal = account.proposal(expenditure_id)
+            committee: Committee = self._fresh(UUID(account.committee_id), Committee)
+            authority = self._authority(
+                account, proposal["authorisation_kind"], proposal["authorisation_id"]
+            )
+            before = account.version
+            try:
+                account.approve_expenditure(
+                    expenditure_id,
+                    member_id=member_id,
+                    committee=committee,
+                    authority=authority,
+                    policy=self.policy,
+                    today=self.today(),
+                    principal=actor.principal,
+                )
+            except RECORDED_REFUSALS as refusal:
+                self._keep_refusal(
+                    account,
+                    expenditure_id,
+                    refusal,
+                    member_id=member_id,
+                    amount=proposal["amount"],
+                    payee=proposal["payee"],
+                    method=proposal["method"],
+                    value_date=parse_date(proposal["value_date"]),
+                    actor=actor,
+                )
+                raise
+            replayed = account.version == before
+            if not replayed:
+                self.save(account)
+            return Receipt(
+                expenditure_id,
+                account.version,
+                replayed=replayed,
+                status=account.proposals[expenditure_id]["status"],
+                balance=account.balance,
+            )
+
+        return self._command(body)
+
+    def _keep_refusal(
+        self,
+        account: CommonFundAccount,
+        expenditure_id: str,
+        refusal: LedgerError,
+        *,
+        member_id: str,
+        amount: int,
+        payee: Party,
+        method: str,
+        value_date: date,
+        actor: Actor,
+    ) -> None:
+        """Record the refused attempt (A24) in its own write; the refusal is still raised."""
+        self._evict([account.id])
+        fresh: CommonFundAccount = self._load(account.id, CommonFundAccount)
+        fresh.record_refusal(
+            expenditure_id,
+            refusal,
+            member_id=member_id,
+            amount=amount,
+            payee=payee,
+            method=method,
+            value_date=value_date,
+            principal=actor.principal,
+        )
+        self.save(fresh)
+
+    def reject_expenditure(
+        self, account_id: UUID, expenditure_id: str, *, reason: str, actor: Actor
+    ) -> Receipt:
+        member_id = actor.require_member()
+
+        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
+            account = load(account_id, CommonFundAccount)
+            committee: Committee = self._fresh(UUID(account.committee_id), Committee)
+            account.reject_expenditure(
+                expenditure_id,
+                member_id=member_id,
+                reason=reason,
+                committee=committee,
+                principal=actor.principal,
+            )
+            self.save(account)
+            return Receipt(expenditure_id, account.version, status="rejected")
+
+        return self._command(body)
+
+    def withdraw_expenditure(
+        self, account_id: UUID, expenditure_id: str, *, actor: Actor
+    ) -> Receipt:
+        member_id = actor.require_member()
+
+        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
+            account = load(account_id, CommonFundAccount)
+            account.withdraw_expenditure(
+                expenditure_id, member_id=member_id, principal=actor.principal
+            )
+            self.save(account)
+            return Receipt(expenditure_id, account.version, status="withdrawn")
+
+        return self._command(body)
+
+    def reverse_entry(
+        self,
+        account_id: UUID,
+        *,
+        reverses: str,
+        reason: str,
+        value_date: date,
+        idempotency_key: str,
+        actor: Actor,
+    ) -> Receipt:
+        entry_id = ids.child_id(account_id, idempotency_key)
+        request = fingerprint(
+            {"reversal": {"reverses": reverses, "reason": reason, "value_date": value_date}}
+        )
+
+        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
+            account = load(account_id, CommonFundAccount)
+            if account.replayed(entry_id, request):
+                return Receipt(entry_id, account.version, replayed=True, balance=account.balance)
+            account.reverse(
+                entry_id,
+                reverses=reverses,
+                reason=reason,
+                value_date=value_date,
+                fingerprint=request,
+                today=self.today(),
+                principal=actor.principal,
+            )
+            self.save(account)
+            return Receipt(entry_id, account.version, balance=account.balance)
+
+        return self._command(body)
+
+    def suspend_payments(self, account_id: UUID, *, reason: str, actor: Actor) -> Receipt:
+        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
+            account = load(account_id, CommonFundAccount)
+            account.suspend_payments(reason=reason, on=self.today(), principal=actor.principal)
+            self.save(account)
+            return Receipt(str(account_id), account.version, status="suspended")
+
+        return self._command(body)
+
+    def resume_payments(self, account_id: UUID, *, reason: str, actor: Actor) -> Receipt:
+        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
+            account = load(account_id, CommonFundAccount)
+            account.resume_payments(reason=reason, on=self.today(), principal=actor.principal)
+            self.save(account)
+            return Receipt(str(account_id), account.version, status="open")
+
+        return self._command(body)
+
+    def close_account(
+        self,
+        account_id: UUID,
+        *,
+        successor_id: UUID | None,
+        reason: str,
+        actor: Actor,
+    ) -> Receipt:
+        """H13: by the committee in office, or a regulator once the committee is dissolved."""
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
+            account: CommonFundAccount = load(account_id, CommonFundAccount)
+            complex_: Complex = self._fresh(UUID(account.complex_id), Complex)
+            today = self.today()
+            own: Committee = self._fresh(UUID(account.committee_id), Committee)
+            if actor.role == "regulator":
+                if own.status != "dissolved":
+                    raise ClosureRefused(
+                        f"a regulator closes an account only after its committee is dissolved;"
+                        f" committee {own.id} is {own.status}"
+                    )
+            else:
+                member_id = actor.require_member()
+                current_id = complex_.current_committee_id
+                current: Committee = self._fresh(UUID(str(current_id)), Committee)
+                if not current.in_office(today) or member_id not in current.members:
+                    raise ClosureRefused(
+                        "only a member of the committee in office can close the account"
+                    )
+            successor: CommonFundAccount | None = None
+            if successor_id is not None:
+                successor = load(successor_id, CommonFundAccount)
+            account.close(successor=successor, reason=reason, on=today, principal=actor.principal)
+            self.save(*(a for a in (account, successor) if a is not None))
+            return Receipt(str(account_id), account.version, status="closed", balance=0)
+
+        return self._command(body)
+
+    # --- queries ---------------------------------------------------------------------
+
+    def account(self, account_id: UUID) -> CommonFundAccount:
+        return self.read(account_id, CommonFundAccount)
+
+    def committee(self, committee_id: UUID) -> Committee:
+        return self.read(committee_id, Committee)
+
+    def complex(self, complex_id: UUID) -> Complex:
+        return self.read(complex_id, Complex)
+
+    def resolution(self, resolution_id: UUID) -> Resolution:
+        return self.read(resolution_id, Resolution)
+
+    def balance_as_of(self, account_id: UUID, as_of: date) -> int:
+        """The balance from every entry with a value date on or before ``as_of``."""
+        balance = 0
+        found = False
+        for event in self.events.get(account_id):
+            found = True
+            amount = balance_effect(event)
+            if amount and parse_date(event.value_date) <= as_of:  # type: ignore[attr-defined]
+                balance += amount
+        if not found:
+            raise NotFound(f"no account {account_id}")
+        return balance
+
+    def digest(self, complex_id: UUID) -> dict[str, Any]:
+        """H12: the chain head of every stream of a complex, and one root over them."""
+        complex_ = self.complex(complex_id)
+        heads: list[tuple[str, int, str]] = []
+        for stream in complex_.stream_ids():
+            aggregate = self.read(UUID(stream), Aggregate)
+            heads.append((stream, aggregate.version, aggregate.chain_head))  # type: ignore[attr-defined]
+        return {
+            "complex_id": str(complex_id),
+            "heads": [{"stream_id": s, "version": v, "head": h} for s, v, h in sorted(heads)],
+            "root": root_of(heads),
+        }
+
+
+def _check_opening(
+    committee: Committee, signatories: list[str], opened_on: date, today: date
+) -> None:
+    if committee.status == "elected":
+        raise CommitteeNotSealed(
+            f"committee {committee.id} is not filed or sealed: record the filing and the seal"
+            " before opening the account"
+        )
+    if committee.status == "filed":
+        raise CommitteeNotSealed(
+            f"committee {committee.id} is not sealed: record the seal before opening the account"
+        )
+    if committee.status != "sealed":
+        raise AccountOpeningRefused(f"committee {committee.id} is {committee.status}")
+    if committee.term_expired(today) or committee.term_expired(opened_on):
+        raise AccountOpeningRefused(
+            f"the term of committee {committee.id} ended on {committee.term_end}"
+        )
+    sealed_on = parse_date(committee.sealed_on or committee.elected_on)
+    if opened_on > today or opened_on < sealed_on:
+        raise InvalidCommand(
+            f"opened_on: the account opens after the seal ({sealed_on.isoformat()}) and not"
+            " later than today"
+        )
+    named = set(signatories)
+    if len(named) < 2:
+        raise AccountOpeningRefused("name at least two signatories from the committee")
+    outsiders = sorted(named - committee.members.keys())
+    if outsiders:
+        raise AccountOpeningRefused(
+            f"signatories must be members of committee {committee.id}; not members: {outsiders}"
+        )
+
+
+def _as_body(details: IncomeDetails | ExpenditureDetails) -> dict[str, Any]:
+    return asdict(details)

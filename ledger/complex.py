@@ -1,0 +1,233 @@
+"""The Complex aggregate: a residential complex, its place in the city, its units and who owns them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, TypedDict
+from uuid import UUID
+
+from ledger.base import ChainedAggregate
+from ledger.errors import AlreadyExists, InvalidCommand, NotFound
+
+DEVELOPER = "developer"
+_DISTRICT = re.compile(r"\d{6}")
+_STREET = re.compile(r"\d{9}")
+_COMMUNITY = re.compile(r"\d{12}")
+_UNIT_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,63}")
+_KEY = re.compile(r"[0-9a-f]{16,128}")
+
+
+class Unit(TypedDict):
+    """A unit: building, floor area in hundredths of a m², owner identity key, developer-held flag."""
+
+    building: str
+    area: int
+    owner_key: str
+    developer_held: bool
+
+
+def check_place(district: str, street: str, community: str) -> None:
+    """District 6 digits, street 9 digits under it, community 12 digits under the street (GB/T 2260)."""
+    if not _DISTRICT.fullmatch(district):
+        raise InvalidCommand(f"district: {district!r} is not a 6-digit division code")
+    if not _STREET.fullmatch(street) or not street.startswith(district):
+        raise InvalidCommand(f"street: {street!r} is not a 9-digit code inside district {district}")
+    if not _COMMUNITY.fullmatch(community) or not community.startswith(street):
+        raise InvalidCommand(
+            f"community: {community!r} is not a 12-digit code inside street {street}"
+        )
+
+
+def check_units(units: dict[str, Unit], existing: Iterable[str] = ()) -> None:
+    taken = set(existing)
+    for unit_id, unit in units.items():
+        if not _UNIT_ID.fullmatch(unit_id):
+            raise InvalidCommand(f"units: {unit_id!r} is not a unit id (letters, digits, - and _)")
+        if unit_id in taken:
+            raise AlreadyExists(f"unit {unit_id} is already registered in this complex")
+        if unit["area"] <= 0:
+            raise InvalidCommand(f"units: unit {unit_id} needs a floor area above zero")
+        if not unit["building"].strip():
+            raise InvalidCommand(f"units: unit {unit_id} needs a building")
+        if not unit["developer_held"] and not _KEY.fullmatch(unit["owner_key"]):
+            raise InvalidCommand(
+                f"units: unit {unit_id} needs an owner identity key (hex HMAC) unless the"
+                " developer still holds it"
+            )
+
+
+class Complex(ChainedAggregate):
+    """A residential complex: one owners' assembly."""
+
+    code: str
+    name: str
+    district: str
+    street: str
+    community: str
+    units: dict[str, Unit]
+    committee_ids: list[str]
+    current_committee_id: str | None
+    account_ids: list[str]
+    current_account_id: str | None
+    resolution_ids: list[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.units = {}
+        self.committee_ids = []
+        self.current_committee_id = None
+        self.account_ids = []
+        self.current_account_id = None
+        self.resolution_ids = []
+
+    class Registered(ChainedAggregate.Created):
+        code: str
+        name: str
+        district: str
+        street: str
+        community: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.code = self.code
+            aggregate.name = self.name
+            aggregate.district = self.district
+            aggregate.street = self.street
+            aggregate.community = self.community
+
+    class UnitsAdded(ChainedAggregate.Event):
+        units: dict[str, Unit]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.units.update(self.units)
+
+    class UnitTransferred(ChainedAggregate.Event):
+        unit_id: str
+        owner_key: str
+
+        def apply(self, aggregate: Any) -> None:
+            unit = aggregate.units[self.unit_id]
+            unit["owner_key"] = self.owner_key
+            unit["developer_held"] = False
+
+    class CommitteeElected(ChainedAggregate.Event):
+        committee_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.committee_ids.append(self.committee_id)
+            aggregate.current_committee_id = self.committee_id
+
+    class AccountOpened(ChainedAggregate.Event):
+        account_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.account_ids.append(self.account_id)
+            aggregate.current_account_id = self.account_id
+
+    class ResolutionRecorded(ChainedAggregate.Event):
+        resolution_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.resolution_ids.append(self.resolution_id)
+
+    @classmethod
+    def register(
+        cls,
+        aggregate_id: UUID,
+        *,
+        code: str,
+        name: str,
+        district: str,
+        street: str,
+        community: str,
+        principal: str,
+        value_date: str,
+    ) -> Complex:
+        if not code.strip() or len(code) > 64:
+            raise InvalidCommand("code: a complex needs a code of 1–64 characters")
+        if not name.strip():
+            raise InvalidCommand("name: a complex needs a name")
+        check_place(district, street, community)
+        return cls._create_chained(
+            cls.Registered,
+            aggregate_id,
+            code=code,
+            name=name.strip(),
+            district=district,
+            street=street,
+            community=community,
+            principal=principal,
+            value_date=value_date,
+        )
+
+    def add_units(self, units: dict[str, Unit], *, principal: str, value_date: str) -> None:
+        if not units:
+            raise InvalidCommand("units: give at least one unit")
+        check_units(units, self.units)
+        normalised = {
+            uid: Unit(
+                building=u["building"].strip(),
+                area=u["area"],
+                owner_key="" if u["developer_held"] else u["owner_key"],
+                developer_held=u["developer_held"],
+            )
+            for uid, u in units.items()
+        }
+        self.trigger_event(
+            self.UnitsAdded, units=normalised, principal=principal, value_date=value_date
+        )
+
+    def transfer_unit(
+        self, unit_id: str, new_owner_key: str, *, principal: str, value_date: str
+    ) -> None:
+        unit = self.unit(unit_id)
+        if not _KEY.fullmatch(new_owner_key):
+            raise InvalidCommand("owner_key: the new owner's identity key is not a hex HMAC")
+        if unit["owner_key"] == new_owner_key and not unit["developer_held"]:
+            raise InvalidCommand(f"unit {unit_id} already belongs to that owner")
+        self.trigger_event(
+            self.UnitTransferred,
+            unit_id=unit_id,
+            owner_key=new_owner_key,
+            principal=principal,
+            value_date=value_date,
+        )
+
+    def unit(self, unit_id: str) -> Unit:
+        try:
+            return self.units[unit_id]
+        except KeyError:
+            raise NotFound(f"unit {unit_id} is not registered in complex {self.code}") from None
+
+    def note_committee(self, committee_id: UUID, *, principal: str, value_date: str) -> None:
+        self.trigger_event(
+            self.CommitteeElected,
+            committee_id=str(committee_id),
+            principal=principal,
+            value_date=value_date,
+        )
+
+    def note_account(self, account_id: UUID, *, principal: str, value_date: str) -> None:
+        self.trigger_event(
+            self.AccountOpened,
+            account_id=str(account_id),
+            principal=principal,
+            value_date=value_date,
+        )
+
+    def note_resolution(self, resolution_id: UUID, *, principal: str, value_date: str) -> None:
+        self.trigger_event(
+            self.ResolutionRecorded,
+            resolution_id=str(resolution_id),
+            principal=principal,
+            value_date=value_date,
+        )
+
+    def headcount_key(self, unit_id: str) -> str:
+        """H04 headcount: one per owner however many units they hold; the developer's units once."""
+        unit = self.units[unit_id]
+        return DEVELOPER if unit["developer_held"] else unit["owner_key"]
+
+    def stream_ids(self) -> list[str]:
+        """Every stream of this complex, for its digest (H12)."""
+        return [str(self.id), *self.committee_ids, *self.account_ids, *self.resolution_ids]

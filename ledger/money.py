@@ -1,0 +1,101 @@
+"""Exact money and floor area: parsing, formatting and largest-remainder splits.
+
+Amounts are integers in fen (分); floor areas are integers in hundredths of a
+square metre. Nothing here ever touches a float.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ledger.errors import InvalidAmount, InvalidArea
+
+FEN_PER_YUAN = 100
+MAX_AMOUNT_FEN = 10_000_000_000 * FEN_PER_YUAN  # 10,000,000,000.00 yuan (domain.md, Money)
+MAX_AREA_CENTI = 100_000_000  # 1,000,000.00 m²: no single unit is larger
+
+_DECIMAL = re.compile(r"(0|[1-9][0-9]{0,12})(?:\.([0-9]{1,2}))?")
+
+
+def _parse_hundredths(text: object) -> int | None:
+    if not isinstance(text, str):
+        return None
+    match = _DECIMAL.fullmatch(text)
+    if match is None:
+        return None
+    whole, cents = match.group(1), (match.group(2) or "").ljust(2, "0")
+    return int(whole) * 100 + int(cents)
+
+
+def parse_amount(text: object, field: str = "amount") -> int:
+    """Parse a decimal string such as "1234.56" into fen; refuse anything inexact."""
+    fen = _parse_hundredths(text)
+    if fen is None:
+        raise InvalidAmount(
+            f"{field}: {text!r} is not an amount; write a decimal string with at most two"
+            ' places, such as "1234.56" (no floats, exponents or signs)'
+        )
+    if fen <= 0:
+        raise InvalidAmount(f"{field}: the amount must be greater than zero")
+    if fen > MAX_AMOUNT_FEN:
+        raise InvalidAmount(f"{field}: the amount is above the maximum of 10000000000.00")
+    return fen
+
+
+def parse_area(text: object, field: str = "floor_area") -> int:
+    """Parse a floor area in m² with at most two places into hundredths of a m²."""
+    centi = _parse_hundredths(text)
+    if centi is None or centi <= 0 or centi > MAX_AREA_CENTI:
+        raise InvalidArea(
+            f"{field}: {text!r} is not a floor area; write m² as a decimal string with at"
+            ' most two places, greater than zero, such as "89.50"'
+        )
+    return centi
+
+
+def format_fen(fen: int) -> str:
+    """Format fen as a decimal string with two places ("-12.30" for negatives)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+format_area = format_fen  # hundredths of a m², the same two-place decimal
+
+
+def check_fen(fen: int, field: str = "amount") -> int:
+    """Validate an amount already in fen (used by internal callers and generators)."""
+    if isinstance(fen, bool) or not isinstance(fen, int) or fen <= 0 or fen > MAX_AMOUNT_FEN:
+        raise InvalidAmount(f"{field}: {fen!r} fen is not a positive amount within the maximum")
+    return fen
+
+
+def split_exact(total: int, weights: Mapping[str, int]) -> dict[str, int]:
+    """Split ``total`` in proportion to ``weights`` so that the parts sum exactly.
+
+    Each key first gets the floor of its share; the remaining units go one each
+    to the keys with the largest remainders, ties broken by key (domain.md,
+    Money; H10).
+    """
+    if total < 0:
+        raise ValueError("split_exact splits a non-negative total")
+    if not weights:
+        if total:
+            raise ValueError("cannot split a non-zero total over no weights")
+        return {}
+    if any(w < 0 for w in weights.values()):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum(weights.values())
+    if weight_sum == 0:
+        raise ValueError("cannot split over weights that sum to zero")
+    parts: dict[str, int] = {}
+    remainders: list[tuple[int, str]] = []
+    for key, weight in weights.items():
+        part, remainder = divmod(total * weight, weight_sum)
+        parts[key] = part
+        remainders.append((-remainder, key))
+    leftover = total - sum(parts.values())
+    for _, key in sorted(remainders)[:leftover]:
+        parts[key] += 1
+    return parts

@@ -1,0 +1,53 @@
+"""Per-city parameters of the hard rules (domain.md, Defaults table); configuration, not constants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The parameters a city deployment may change; defaults are Qingdao's."""
+
+    timezone: str = "Asia/Shanghai"
+    committee_filing_deadline_days: int = 30
+    committee_term_max_years: int = 5
+    member_change_refiling_days: int = 30
+    handover_deadline_days: int = 10
+    committee_single_payment_limit: int = 5_000_00  # fen
+    committee_purpose_yearly_limit: int = 20_000_00  # fen
+    cash_single_payment_limit: int = 1_000_00  # fen
+    required_approvers: int = 2
+    committee_min_members: int = 5
+    committee_max_members: int = 11
+    income_categories: frozenset[str] = field(
+        default_factory=lambda: frozenset(
+            {
+                "parking",
+                "advertising",
+                "venue_rent",
+                "facility_fee",
+                "interest",
+                "compensation",
+                "other",
+            }
+        )
+    )
+    expenditure_categories: frozenset[str] = field(
+        default_factory=lambda: frozenset(
+            {
+                "repairs",
+                "cleaning_greening",
+                "security",
+                "utilities_common",
+                "committee_operations",
+                "audit_legal",
+                "distribution_to_owners",
+                "transfer_to_maintenance_fund",
+                "other",
+            }
+        )
+    )
+
+
+DEFAULT_POLICY = Policy()

@@ -1,0 +1,195 @@
+"""H14 committee shape and order; succession; decisions (H05's majority of members in office)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from ledger.application import Ledger
+from ledger.errors import (
+    CommitteeNotFiled,
+    CommitteeOutOfOrder,
+    CommitteeShapeInvalid,
+    FilingDeadlinePassed,
+    InvalidCommand,
+)
+from tests.builders import OPERATOR, elect, file_and_seal, members, register
+from tests.conftest import TODAY
+
+ELECTED = TODAY - timedelta(days=40)
+
+
+@pytest.mark.parametrize("count", [5, 7, 9, 11])
+def test_committee_of_five_to_eleven_odd_members_is_elected(ledger: Ledger, count: int) -> None:
+    complex_id, unit_ids = register(ledger)
+    committee_id = elect(ledger, complex_id, unit_ids, elected_on=ELECTED, team=members(count))
+    assert len(ledger.committee(committee_id).members) == count
+
+
+@pytest.mark.parametrize("count", [3, 4, 6, 10, 13])
+def test_committee_of_wrong_size_is_refused(ledger: Ledger, count: int) -> None:
+    complex_id, unit_ids = register(ledger)
+    with pytest.raises(CommitteeShapeInvalid) as refused:
+        elect(ledger, complex_id, unit_ids, elected_on=ELECTED, team=members(count))
+    assert refused.value.rule == "H14"
+
+
+def test_term_of_exactly_five_years_is_allowed_and_one_day_more_refused(ledger: Ledger) -> None:
+    complex_id, unit_ids = register(ledger)
+    longest = ELECTED + relativedelta(years=5)
+    with pytest.raises(CommitteeShapeInvalid, match="at most 5 years"):
+        elect(
+            ledger, complex_id, unit_ids, elected_on=ELECTED, term_end=longest + timedelta(days=1)
+        )
+    committee_id = elect(
+        ledger, complex_id, unit_ids, key_="again", elected_on=ELECTED, term_end=longest
+    )
+    assert ledger.committee(committee_id).term_end == longest.isoformat()
+
+
+def test_election_needs_a_passed_matter_three_resolution(ledger: Ledger) -> None:
+    complex_id, unit_ids = register(ledger)
+    failed = ledger.record_resolution(
+        complex_id,
+        idempotency_key="r",
+        matter=3,
+        purpose="选举",
+        amount_cap=None,
+        period_from=ELECTED,
+        period_to=ELECTED,
+        scope_units=None,
+        participated=unit_ids[:7],
+        consented=unit_ids[:7],
+        closed_on=ELECTED,
+        actor=OPERATOR,
+    )
+    assert failed.status == "failed"  # 7 of 12 < 2/3 participation
+    with pytest.raises(InvalidCommand, match="not a passed resolution"):
+        ledger.elect_committee(
+            complex_id,
+            election_resolution_id=UUID(failed.id),
+            elected_on=ELECTED,
+            term_end=ELECTED + timedelta(days=900),
+            members=members(),
+            actor=OPERATOR,
+        )
+
+
+def test_seal_before_filing_is_refused_and_says_what_is_missing(ledger: Ledger) -> None:
+    complex_id, unit_ids = register(ledger)
+    committee_id = elect(ledger, complex_id, unit_ids, elected_on=ELECTED)
+    with pytest.raises(CommitteeNotFiled, match="record the filing before the seal") as refused:
+        ledger.seal_committee(committee_id, seal_number="S", sealed_on=TODAY, actor=OPERATOR)
+    assert refused.value.rule == "H14"
+
+
+def test_filing_on_the_thirtieth_day_is_accepted_and_the_thirty_first_refused(
+    ledger: Ledger,
+) -> None:
+    complex_id, unit_ids = register(ledger)
+    late = elect(ledger, complex_id, unit_ids, key_="a", elected_on=ELECTED)
+    with pytest.raises(FilingDeadlinePassed):
+        ledger.file_committee(
+            late,
+            number="F",
+            authority="区住建局",
+            filed_on=ELECTED + timedelta(days=31),
+            actor=OPERATOR,
+        )
+    on_time = elect(ledger, complex_id, unit_ids, key_="b", elected_on=ELECTED)
+    receipt = ledger.file_committee(
+        on_time,
+        number="F",
+        authority="区住建局",
+        filed_on=ELECTED + timedelta(days=30),
+        actor=OPERATOR,
+    )
+    assert receipt.status == "filed"
+
+
+def test_a_later_election_supersedes_the_previous_committee(ledger: Ledger) -> None:
+    complex_id, unit_ids = register(ledger)
+    first = elect(ledger, complex_id, unit_ids, key_="first", elected_on=ELECTED)
+    file_and_seal(ledger, first, ELECTED)
+    second = elect(
+        ledger, complex_id, unit_ids, key_="second", elected_on=TODAY, team=members(7, tag="b")
+    )
+    assert ledger.committee(first).status == "superseded"
+    assert ledger.committee(first).successor_id == str(second)
+    assert ledger.complex(complex_id).current_committee_id == str(second)
+
+
+def test_member_changes_need_refiling_and_cannot_exceed_the_seats(ledger: Ledger) -> None:
+    complex_id, unit_ids = register(ledger)
+    committee_id = elect(ledger, complex_id, unit_ids, elected_on=ELECTED)
+    file_and_seal(ledger, committee_id, ELECTED)
+    ledger.change_members(committee_id, added=[], removed=["m5"], changed_on=TODAY, actor=OPERATOR)
+    committee = ledger.committee(committee_id)
+    assert "m5" not in committee.members
+    assert committee.refiling_due == (TODAY + timedelta(days=30)).isoformat()
+    with pytest.raises(CommitteeShapeInvalid, match="seats"):
+        ledger.change_members(
+            committee_id, added=members(2, tag="x"), removed=[], changed_on=TODAY, actor=OPERATOR
+        )
+    ledger.file_committee(
+        committee_id, number="F-2", authority="区住建局", filed_on=TODAY, actor=OPERATOR
+    )
+    assert ledger.committee(committee_id).refiling_due is None
+
+
+def test_a_decision_is_approved_only_by_more_than_half_of_members_in_office(ledger: Ledger) -> None:
+    complex_id, unit_ids = register(ledger)
+    committee_id = elect(ledger, complex_id, unit_ids, elected_on=ELECTED)
+    file_and_seal(ledger, committee_id, ELECTED)
+    two = ledger.record_decision(
+        committee_id,
+        idempotency_key="d1",
+        purpose="保洁",
+        amount_cap=100,
+        decided_on=TODAY,
+        approvers=["m1", "m2"],
+        actor=OPERATOR,
+    )
+    three = ledger.record_decision(
+        committee_id,
+        idempotency_key="d2",
+        purpose="保洁",
+        amount_cap=100,
+        decided_on=TODAY,
+        approvers=["m1", "m2", "m3"],
+        actor=OPERATOR,
+    )
+    assert (two.status, three.status) == ("not_approved", "approved")
+
+
+def test_the_seal_cannot_predate_the_filing_nor_a_decision_the_election(ledger: Ledger) -> None:
+    complex_id, unit_ids = register(ledger)
+    committee_id = elect(ledger, complex_id, unit_ids, elected_on=ELECTED)
+    ledger.file_committee(
+        committee_id,
+        number="F",
+        authority="区住建局",
+        filed_on=ELECTED + timedelta(days=10),
+        actor=OPERATOR,
+    )
+    with pytest.raises(CommitteeOutOfOrder, match="after the filing"):
+        ledger.seal_committee(
+            committee_id, seal_number="S", sealed_on=ELECTED + timedelta(days=9), actor=OPERATOR
+        )
+    with pytest.raises(InvalidCommand, match="predate"):
+        ledger.record_decision(
+            committee_id,
+            idempotency_key="d",
+            purpose="保洁",
+            amount_cap=1,
+            decided_on=ELECTED - timedelta(days=1),
+            approvers=["m1", "m2", "m3"],
+            actor=OPERATOR,
+        )
+    with pytest.raises(InvalidCommand, match="future"):
+        ledger.seal_committee(
+            committee_id, seal_number="S", sealed_on=TODAY + timedelta(days=1), actor=OPERATOR
+        )

@@ -1,0 +1,114 @@
+"""Every migration applies to an empty database, once, and yields the expected schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from commonfund.settings import Settings
+from commonfund.wiring import build_ledger, migrate, pending_migrations
+from migrations import runner
+from tests.conftest import postgres_url_or_skip
+
+EXPECTED_POSTGRES = {
+    "ledger_events": [
+        ("originator_id", "uuid"),
+        ("originator_version", "bigint"),
+        ("topic", "text"),
+        ("state", "bytea"),
+        ("notification_id", "bigint"),
+    ],
+    "ledger_snapshots": [
+        ("originator_id", "uuid"),
+        ("originator_version", "bigint"),
+        ("topic", "text"),
+        ("state", "bytea"),
+    ],
+    "commonfund_schema_migrations": [
+        ("version", "integer"),
+        ("name", "text"),
+        ("checksum", "text"),
+        ("applied_at", "text"),
+    ],
+}
+EXPECTED_SQLITE = {
+    "stored_events": ["originator_id", "originator_version", "topic", "state"],
+    "stored_snapshots": ["originator_id", "originator_version", "topic", "state"],
+    "commonfund_schema_migrations": ["version", "name", "checksum", "applied_at"],
+}
+
+
+@pytest.fixture
+def empty_postgres() -> Iterator[str]:
+    base = postgres_url_or_skip()
+    admin = base.rsplit("/", 1)[0] + "/postgres"
+    name = "commonfund_migration_test"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    yield base.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.postgres
+def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
+    settings = Settings(database_url=empty_postgres)
+    assert pending_migrations(settings) == ["0001_event_store"]
+    assert migrate(settings) == ["0001_event_store"]
+    assert migrate(settings) == []
+    assert pending_migrations(settings) == []
+    with psycopg.connect(empty_postgres) as conn:
+        columns = conn.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        indexes = {
+            r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname='public'")
+        }
+        types = {
+            r[0]
+            for r in conn.execute("SELECT typname FROM pg_type WHERE typname LIKE 'stored_event%'")
+        }
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in columns:
+        found.setdefault(table, []).append((column, data_type))
+    assert found == EXPECTED_POSTGRES
+    assert "ledger_events_notification_id_idx" in indexes
+    assert "stored_event_uuid" in types
+    ledger = build_ledger(settings)  # CREATE_TABLE=n: the migrated tables must be enough
+    try:
+        assert ledger.recorder.max_notification_id() in (None, 0)
+    finally:
+        ledger.close()
+
+
+def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    assert migrate(settings) == ["0001_event_store"]
+    assert migrate(settings) == []
+    with sqlite3.connect(settings.sqlite_path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        found = {t: [c[1] for c in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+    assert found == EXPECTED_SQLITE
+
+
+def test_an_applied_migration_that_was_edited_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    migrate(settings)
+    original = runner.available
+
+    def edited(dialect: runner.Dialect) -> list[runner.Migration]:
+        return [
+            runner.Migration(m.version, m.name, m.sql + "\n-- edited") for m in original(dialect)
+        ]
+
+    monkeypatch.setattr(runner, "available", edited)
+    with pytest.raises(runner.MigrationError, match="changed after it was applied"):
+        migrate(settings)
