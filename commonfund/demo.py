@@ -36,7 +36,7 @@ def load_demo(settings: Settings) -> dict[str, Any]:
             identity_secret=settings.identity_secret,
         )
         built = build_complex(ledger, spec, rng, today)
-        account = ledger.account(UUID(built.account_id))
+        account = ledger.account_summary(UUID(built.account_id))
     finally:
         ledger.close()
     return {

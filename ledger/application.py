@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
@@ -37,6 +37,7 @@ from ledger.account import (
     Party,
     balance_effect,
 )
+from ledger.base import ChainedAggregate
 from ledger.chain import canonical, root_of
 from ledger.committee import Committee, Member
 from ledger.complex import Complex, Unit
@@ -99,6 +100,45 @@ class Receipt:
     replayed: bool = False
     status: str = ""
     balance: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """An account's standing: what a treasurer or regulator asks for most."""
+
+    id: str
+    complex_id: str
+    committee_id: str
+    bank: str
+    account_number: str
+    signatories: tuple[str, ...]
+    opened_on: str
+    status: str
+    suspended: bool
+    balance: int
+    version: int
+    entries: int
+    pending_expenditures: int
+
+    @classmethod
+    def of(cls, account: CommonFundAccount) -> AccountSummary:
+        return cls(
+            id=str(account.id),
+            complex_id=account.complex_id,
+            committee_id=account.committee_id,
+            bank=account.bank,
+            account_number=account.account_number,
+            signatories=tuple(account.signatories),
+            opened_on=account.opened_on,
+            status=account.status,
+            suspended=account.suspended,
+            balance=account.balance,
+            version=account.version,
+            entries=len(account.entries),
+            pending_expenditures=sum(
+                1 for p in account.proposals.values() if p["status"] == "proposed"
+            ),
+        )
 
 
 def fingerprint(body: Mapping[str, Any]) -> str:
@@ -196,10 +236,18 @@ class Ledger(Application[UUID]):
         return bool(list(self.events.get(aggregate_id, limit=1)))
 
     def read(self, aggregate_id: UUID, kind: type[A]) -> A:
-        """A private, up-to-date copy of an aggregate, safe to inspect outside the lock."""
+        """A private, up-to-date copy of an aggregate, safe to inspect outside the lock.
+
+        A deep copy costs about 30 ms for an account with 5,000 entries: answer
+        frequent questions with :meth:`peek` instead.
+        """
+        return self.peek(aggregate_id, kind, copy.deepcopy)
+
+    def peek(self, aggregate_id: UUID, kind: type[A], view: Callable[[A], R]) -> R:
+        """Apply ``view`` to the up-to-date aggregate under the lock; ``view`` returns a copy."""
         with self._serialised() as touched:
             touched.append(aggregate_id)
-            return copy.deepcopy(self._fresh(aggregate_id, kind))
+            return view(self._fresh(aggregate_id, kind))
 
     # --- complexes ---------------------------------------------------------------
 
@@ -889,6 +937,10 @@ class Ledger(Application[UUID]):
     def account(self, account_id: UUID) -> CommonFundAccount:
         return self.read(account_id, CommonFundAccount)
 
+    def account_summary(self, account_id: UUID) -> AccountSummary:
+        """The account's standing without copying its entries (cheap at any size)."""
+        return self.peek(account_id, CommonFundAccount, AccountSummary.of)
+
     def committee(self, committee_id: UUID) -> Committee:
         return self.read(committee_id, Committee)
 
@@ -913,16 +965,17 @@ class Ledger(Application[UUID]):
 
     def digest(self, complex_id: UUID) -> dict[str, Any]:
         """H12: the chain head of every stream of a complex, and one root over them."""
-        complex_ = self.complex(complex_id)
-        heads: list[tuple[str, int, str]] = []
-        for stream in complex_.stream_ids():
-            aggregate = self.read(UUID(stream), Aggregate)
-            heads.append((stream, aggregate.version, aggregate.chain_head))  # type: ignore[attr-defined]
+        streams = self.peek(complex_id, Complex, Complex.stream_ids)
+        heads = [(stream, *self.peek(UUID(stream), ChainedAggregate, _head)) for stream in streams]
         return {
             "complex_id": str(complex_id),
             "heads": [{"stream_id": s, "version": v, "head": h} for s, v, h in sorted(heads)],
             "root": root_of(heads),
         }
+
+
+def _head(aggregate: ChainedAggregate) -> tuple[int, str]:
+    return aggregate.version, aggregate.chain_head
 
 
 def _check_opening(
@@ -960,4 +1013,5 @@ def _check_opening(
 
 
 def _as_body(details: IncomeDetails | ExpenditureDetails) -> dict[str, Any]:
-    return asdict(details)
+    """The request's fields for its fingerprint (shallow: ``asdict`` deep-copies, and costs)."""
+    return {f.name: getattr(details, f.name) for f in fields(details)}

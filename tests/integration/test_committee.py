@@ -15,6 +15,7 @@ from ledger.errors import (
     CommitteeShapeInvalid,
     FilingDeadlinePassed,
     InvalidCommand,
+    InvalidState,
 )
 from tests.builders import OPERATOR, elect, file_and_seal, members, register
 from tests.conftest import TODAY
@@ -193,3 +194,14 @@ def test_the_seal_cannot_predate_the_filing_nor_a_decision_the_election(ledger: 
         ledger.seal_committee(
             committee_id, seal_number="S", sealed_on=TODAY + timedelta(days=1), actor=OPERATOR
         )
+
+
+def test_handover_follows_succession_not_a_committee_in_office(ledger: Ledger) -> None:
+    complex_id, unit_ids = register(ledger)
+    first = elect(ledger, complex_id, unit_ids, key_="first", elected_on=ELECTED)
+    file_and_seal(ledger, first, ELECTED)
+    with pytest.raises(InvalidState, match="in office until"):
+        ledger.hand_over(first, on=TODAY, actor=OPERATOR)
+    elect(ledger, complex_id, unit_ids, key_="second", elected_on=TODAY, team=members(5, tag="b"))
+    ledger.hand_over(first, on=TODAY, actor=OPERATOR)
+    assert ledger.committee(first).handed_over_on == TODAY.isoformat()

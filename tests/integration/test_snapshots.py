@@ -36,6 +36,8 @@ def test_an_account_with_many_entries_loads_from_its_latest_snapshot(
         assert loaded.balance == 420_00
         assert loaded.version == 421
         assert loaded == ledger.account(w.account_id)
+        summary = cold.account_summary(w.account_id)
+        assert (summary.balance, summary.version, summary.entries) == (420_00, 421, 420)
     finally:
         cold.close()
     assert verify(ledger).snapshots >= 1
