@@ -28,10 +28,10 @@ import psycopg
 
 from commonfund.settings import Settings
 from commonfund.wiring import migrate
-from ledger.account import IncomeDetails, Party
 from ledger.application import Actor, Ledger
 from ledger.committee import Member
 from ledger.complex import Unit
+from ledger.entries import IncomeDetails, Party
 
 TODAY = date(2026, 11, 26)
 OPERATOR = Actor("operator", "bench")

@@ -81,16 +81,11 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from ledger.account import (
-    CommonFundAccount,
-    ExpenditureDetails,
-    IncomeDetails,
-    Party,
-    balance_effect,
-)
+from ledger.account import CommonFundAccount, balance_effect
 from ledger.application import Actor, Ledger, Receipt
 from ledger.committee import Member
 from ledger.complex import Unit
+from ledger.entries import ExpenditureDetails, IncomeDetails, Party
 from ledger.errors import CashLimitExceeded, DebitBlocked, LedgerError
 from ledger.identity import identity_key
 from ledger.money import split_exact

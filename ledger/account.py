@@ -8,14 +8,23 @@ reversing entries, never by edits. Balances are integer fen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 from uuid import UUID
 
 from ledger.base import ChainedAggregate
 from ledger.committee import Committee
 from ledger.dates import parse_date
+from ledger.entries import (
+    METHODS,
+    Authority,
+    Entry,
+    ExpenditureDetails,
+    IncomeDetails,
+    Party,
+    Proposal,
+    check_party,
+)
 from ledger.errors import (
     AlreadyExists,
     AuthorisationMissing,
@@ -27,96 +36,19 @@ from ledger.errors import (
     InvalidCommand,
     InvalidState,
     LedgerError,
-    MakerCheckerViolation,
     NotFound,
     UnknownCategory,
+)
+from ledger.payment_rules import (
+    check_approver,
+    check_authority,
+    check_cash,
+    check_payee_not_approver,
 )
 from ledger.policy import Policy
 from ledger.resolution import normalise_purpose
 
 RECORDED_REFUSALS = (DebitBlocked, AuthorisationMissing, CashLimitExceeded)  # A24: H02, H05, H07
-EntryKind = Literal["income", "expenditure", "reversal", "transfer_in", "transfer_out"]
-PAYEE_KINDS = frozenset({"organisation", "individual"})
-METHODS = frozenset({"transfer", "cash"})
-
-
-class Party(TypedDict):
-    """A payer or payee: name, kind, identity key (individuals) and bank account where known."""
-
-    name: str
-    kind: str
-    identity_key: str
-    bank_account: str
-
-
-class Entry(TypedDict):
-    kind: str
-    amount: int  # signed effect on the balance, fen
-    fingerprint: str
-    value_date: str
-    reverses: str | None
-    reversed_by: str | None
-    purpose_key: str | None
-    authorisation_id: str | None
-
-
-class Proposal(TypedDict):
-    fingerprint: str
-    category: str
-    payee: Party
-    method: str
-    amount: int
-    purpose: str
-    purpose_key: str
-    value_date: str
-    authorisation_kind: str
-    authorisation_id: str
-    contract_ref: str
-    description: str
-    proposer: str
-    approvals: list[str]
-    status: str  # proposed | booked | rejected | withdrawn
-
-
-@dataclass(frozen=True, slots=True)
-class Authority:
-    """What an expenditure cites (H05): a passed resolution or an approved committee decision."""
-
-    kind: Literal["resolution", "decision"]
-    id: str
-    valid: bool  # resolution passed / decision approved
-    purpose_key: str
-    amount_cap: int | None
-    valid_from: date
-    valid_to: date
-
-
-@dataclass(frozen=True, slots=True)
-class IncomeDetails:
-    category: str
-    payer: Party
-    amount: int  # credited to the account, fen
-    value_date: date
-    contract_ref: str = ""
-    description: str = ""
-    gross: int | None = None  # collected by a property company: what it collected
-    deduction: int | None = None  # what it kept
-    contracted_rate_bp: int | None = None  # its contracted deduction rate, basis points
-    collector: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ExpenditureDetails:
-    category: str
-    payee: Party
-    method: str
-    amount: int
-    purpose: str
-    value_date: date
-    authorisation_kind: Literal["resolution", "decision"]
-    authorisation_id: str
-    contract_ref: str = ""
-    description: str = ""
 
 
 def balance_effect(event: object) -> int:
@@ -128,13 +60,6 @@ def balance_effect(event: object) -> int:
     if isinstance(event, CommonFundAccount.EntryReversed):
         return event.amount
     return 0
-
-
-def check_party(party: Party, field: str) -> None:
-    if not party["name"].strip():
-        raise InvalidCommand(f"{field}.name: give the name")
-    if party["kind"] not in PAYEE_KINDS:
-        raise InvalidCommand(f"{field}.kind: {party['kind']!r} is not organisation or individual")
 
 
 class CommonFundAccount(ChainedAggregate):
@@ -513,7 +438,7 @@ class CommonFundAccount(ChainedAggregate):
             status="proposed",
         )
         self._check_payment(proposal, committee, authority, policy, today, with_balance=False)
-        self._check_payee_not_approver(proposal, committee, proposer)
+        check_payee_not_approver(proposal, committee, proposer)
         self.trigger_event(
             self.ExpenditureProposed,
             expenditure_id=expenditure_id,
@@ -557,8 +482,8 @@ class CommonFundAccount(ChainedAggregate):
         if will_book:
             self._check_payment(proposal, committee, authority, policy, today, with_balance=True)
         for approver in approvals:
-            self._check_approver(approver, committee, today)
-            self._check_payee_not_approver(proposal, committee, approver)
+            check_approver(approver, committee, self.signatories)
+            check_payee_not_approver(proposal, committee, approver)
         self.trigger_event(
             self.ExpenditureApproved,
             expenditure_id=expenditure_id,
@@ -819,74 +744,18 @@ class CommonFundAccount(ChainedAggregate):
         blocked = self.why_debit_blocked(committee, value_date, today)
         if blocked is not None:
             raise DebitBlocked(f"no payment can be made: {blocked}")
-        if proposal["method"] == "cash" and amount > policy.cash_single_payment_limit:
-            raise CashLimitExceeded(
-                f"a single cash payment is at most {policy.cash_single_payment_limit} fen;"
-                f" {amount} fen must be paid by transfer"
-            )
-        self._check_authority(proposal, authority, policy, value_date)
+        check_cash(proposal, policy)
+        check_authority(
+            proposal,
+            authority,
+            policy,
+            spent_this_year=self.spent_by_purpose_year.get(
+                f"{proposal['purpose_key']}|{proposal['value_date'][:4]}", 0
+            ),
+            used_of_authority=self.spent_by_authorisation.get(authority.id, 0),
+        )
         if with_balance and self.balance - amount < 0:
             raise InsufficientBalance(
                 f"the balance is {self.balance} fen; a payment of {amount} fen would take it below"
                 " zero"
-            )
-
-    def _check_authority(
-        self, proposal: Proposal, authority: Authority, policy: Policy, value_date: date
-    ) -> None:
-        """H05: above the committee's authority a covering resolution, else a majority decision."""
-        amount = proposal["amount"]
-        year_key = f"{proposal['purpose_key']}|{proposal['value_date'][:4]}"
-        spent_this_year = self.spent_by_purpose_year.get(year_key, 0)
-        needs_resolution = (
-            amount > policy.committee_single_payment_limit
-            or spent_this_year + amount > policy.committee_purpose_yearly_limit
-        )
-        if needs_resolution and authority.kind != "resolution":
-            raise AuthorisationMissing(
-                f"{amount} fen (with {spent_this_year} fen already paid for this purpose this"
-                " year) is above the committee's authority: cite a passed resolution of the"
-                " owners' assembly whose purpose, cap and period cover it"
-            )
-        what = "resolution" if authority.kind == "resolution" else "committee decision"
-        if not authority.valid:
-            state = "not passed" if authority.kind == "resolution" else "not approved by a majority"
-            raise AuthorisationMissing(f"{what} {authority.id} is {state}")
-        if authority.purpose_key != proposal["purpose_key"]:
-            raise AuthorisationMissing(
-                f"{what} {authority.id} is for another purpose than {proposal['purpose']!r}"
-            )
-        if not authority.valid_from <= value_date <= authority.valid_to:
-            raise AuthorisationMissing(
-                f"{what} {authority.id} covers {authority.valid_from.isoformat()} to"
-                f" {authority.valid_to.isoformat()}, not a payment dated {value_date.isoformat()}"
-            )
-        used = self.spent_by_authorisation.get(authority.id, 0)
-        if authority.amount_cap is not None and used + amount > authority.amount_cap:
-            raise AuthorisationMissing(
-                f"{what} {authority.id} caps spending at {authority.amount_cap} fen;"
-                f" {used} fen is used and {amount} fen more would exceed it"
-            )
-
-    def _check_approver(self, member_id: str, committee: Committee, today: date) -> None:
-        if member_id not in committee.members:
-            raise MakerCheckerViolation(
-                f"{member_id} is not a member in office of committee {committee.id}"
-            )
-        if member_id not in self.signatories:
-            raise MakerCheckerViolation(f"{member_id} is not a signatory of account {self.id}")
-
-    @staticmethod
-    def _check_payee_not_approver(proposal: Proposal, committee: Committee, member_id: str) -> None:
-        member = committee.members.get(member_id)
-        if member is None:
-            return
-        payee = proposal["payee"]
-        same_key = bool(payee["identity_key"]) and payee["identity_key"] == member["identity_key"]
-        same_name = (
-            payee["kind"] == "individual" and payee["name"].strip() == member["name"].strip()
-        )
-        if same_key or same_name:
-            raise MakerCheckerViolation(
-                f"the payee is {member_id}, who cannot propose or approve a payment to themselves"
             )

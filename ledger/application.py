@@ -28,20 +28,13 @@ from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from ledger import ids
-from ledger.account import (
-    RECORDED_REFUSALS,
-    Authority,
-    CommonFundAccount,
-    ExpenditureDetails,
-    IncomeDetails,
-    Party,
-    balance_effect,
-)
+from ledger.account import RECORDED_REFUSALS, CommonFundAccount, balance_effect
 from ledger.base import ChainedAggregate
 from ledger.chain import canonical, root_of
 from ledger.committee import Committee, Member
 from ledger.complex import Complex, Unit
 from ledger.dates import local_today, parse_date
+from ledger.entries import Authority, ExpenditureDetails, IncomeDetails, Party
 from ledger.errors import (
     AccountOpeningRefused,
     AlreadyExists,
@@ -832,16 +825,14 @@ class Ledger(Application[UUID]):
         self, account_id: UUID, expenditure_id: str, *, actor: Actor
     ) -> Receipt:
         member_id = actor.require_member()
-
-        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
-            account = load(account_id, CommonFundAccount)
-            account.withdraw_expenditure(
+        return self._account_step(
+            account_id,
+            lambda a: a.withdraw_expenditure(
                 expenditure_id, member_id=member_id, principal=actor.principal
-            )
-            self.save(account)
-            return Receipt(expenditure_id, account.version, status="withdrawn")
-
-        return self._command(body)
+            ),
+            receipt_id=expenditure_id,
+            status="withdrawn",
+        )
 
     def reverse_entry(
         self,
@@ -877,20 +868,34 @@ class Ledger(Application[UUID]):
         return self._command(body)
 
     def suspend_payments(self, account_id: UUID, *, reason: str, actor: Actor) -> Receipt:
-        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
-            account = load(account_id, CommonFundAccount)
-            account.suspend_payments(reason=reason, on=self.today(), principal=actor.principal)
-            self.save(account)
-            return Receipt(str(account_id), account.version, status="suspended")
-
-        return self._command(body)
+        return self._account_step(
+            account_id,
+            lambda a: a.suspend_payments(reason=reason, on=self.today(), principal=actor.principal),
+            status="suspended",
+        )
 
     def resume_payments(self, account_id: UUID, *, reason: str, actor: Actor) -> Receipt:
+        return self._account_step(
+            account_id,
+            lambda a: a.resume_payments(reason=reason, on=self.today(), principal=actor.principal),
+            status="open",
+        )
+
+    def _account_step(
+        self,
+        account_id: UUID,
+        step: Callable[[CommonFundAccount], object],
+        *,
+        status: str,
+        receipt_id: str | None = None,
+    ) -> Receipt:
+        """A command on one account alone: load, apply ``step``, save."""
+
         def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
             account = load(account_id, CommonFundAccount)
-            account.resume_payments(reason=reason, on=self.today(), principal=actor.principal)
+            step(account)
             self.save(account)
-            return Receipt(str(account_id), account.version, status="open")
+            return Receipt(receipt_id or str(account_id), account.version, status=status)
 
         return self._command(body)
 

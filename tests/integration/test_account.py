@@ -7,8 +7,9 @@ from uuid import UUID
 
 import pytest
 
-from ledger.account import CommonFundAccount, IncomeDetails, Party
+from ledger.account import CommonFundAccount
 from ledger.application import Ledger
+from ledger.entries import IncomeDetails, Party
 from ledger.errors import (
     AccountOpeningRefused,
     AuthorisationMissing,

@@ -12,8 +12,8 @@ from uuid import UUID
 import pytest
 
 from commonfund.settings import Settings
-from ledger.account import IncomeDetails
 from ledger.application import Ledger
+from ledger.entries import IncomeDetails
 from ledger.errors import InsufficientBalance
 from tests.builders import COMPANY, World, member_actor, world
 from tests.conftest import TODAY, fixed_clock

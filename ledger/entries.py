@@ -1,0 +1,103 @@
+"""What an account keeps and the requests that make it: parties, entries, proposals, authorities.
+
+Plain typed records (TypedDicts survive the JSON round trip of events and
+snapshots unchanged); money in integer fen, dates as ISO strings in state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, TypedDict
+
+from ledger.errors import InvalidCommand
+
+EntryKind = Literal["income", "expenditure", "reversal", "transfer_in", "transfer_out"]
+PAYEE_KINDS = frozenset({"organisation", "individual"})
+METHODS = frozenset({"transfer", "cash"})
+
+
+class Party(TypedDict):
+    """A payer or payee: name, kind, identity key (individuals) and bank account where known."""
+
+    name: str
+    kind: str
+    identity_key: str
+    bank_account: str
+
+
+class Entry(TypedDict):
+    kind: str
+    amount: int  # signed effect on the balance, fen
+    fingerprint: str
+    value_date: str
+    reverses: str | None
+    reversed_by: str | None
+    purpose_key: str | None
+    authorisation_id: str | None
+
+
+class Proposal(TypedDict):
+    fingerprint: str
+    category: str
+    payee: Party
+    method: str
+    amount: int
+    purpose: str
+    purpose_key: str
+    value_date: str
+    authorisation_kind: str
+    authorisation_id: str
+    contract_ref: str
+    description: str
+    proposer: str
+    approvals: list[str]
+    status: str  # proposed | booked | rejected | withdrawn
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """What an expenditure cites (H05): a passed resolution or an approved committee decision."""
+
+    kind: Literal["resolution", "decision"]
+    id: str
+    valid: bool  # resolution passed / decision approved
+    purpose_key: str
+    amount_cap: int | None
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeDetails:
+    category: str
+    payer: Party
+    amount: int  # credited to the account, fen
+    value_date: date
+    contract_ref: str = ""
+    description: str = ""
+    gross: int | None = None  # collected by a property company: what it collected
+    deduction: int | None = None  # what it kept
+    contracted_rate_bp: int | None = None  # its contracted deduction rate, basis points
+    collector: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenditureDetails:
+    category: str
+    payee: Party
+    method: str
+    amount: int
+    purpose: str
+    value_date: date
+    authorisation_kind: Literal["resolution", "decision"]
+    authorisation_id: str
+    contract_ref: str = ""
+    description: str = ""
+
+
+def check_party(party: Party, field: str) -> None:
+    if not party["name"].strip():
+        raise InvalidCommand(f"{field}.name: give the name")
+    if party["kind"] not in PAYEE_KINDS:
+        raise InvalidCommand(f"{field}.kind: {party['kind']!r} is not organisation or individual")
