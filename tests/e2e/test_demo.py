@@ -9,7 +9,9 @@ import pytest
 
 from commonfund import cli
 from commonfund.settings import Settings
+from ledger.account import CommonFundAccount
 from ledger.application import Ledger
+from tests.integration.tamper import edit_event_state
 
 
 def test_demo_loads_once_and_verifies(
@@ -32,3 +34,24 @@ def test_demo_loads_once_and_verifies(
         assert ledger.account(UUID(summary["account_id"])).balance > 0
     finally:
         ledger.close()
+
+
+def test_verify_fails_on_the_demo_after_an_amount_is_edited_by_sql(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
+    assert cli.main(["demo"]) == 0
+    account_id = UUID(json.loads(capsys.readouterr().out)["account_id"])
+    ledger = Ledger(env=settings.eventsourcing_env())
+    try:
+        income = next(
+            e
+            for e in ledger.events.get(account_id)
+            if isinstance(e, CommonFundAccount.IncomeRecorded)
+        )
+    finally:
+        ledger.close()
+    amount = f'"amount":{income.amount}'.encode()
+    edit_event_state(settings, account_id, income.originator_version, amount, amount + b"0")
+    assert cli.main(["verify"]) == 1
+    assert f"version {income.originator_version}" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from ledger.errors import (
     InsufficientBalance,
     InvalidCommand,
     MakerCheckerViolation,
+    UnknownCategory,
 )
 from tests.builders import (
     COMPANY,
@@ -489,3 +490,48 @@ def test_entries_cannot_be_dated_in_the_future_or_before_the_opening(ledger: Led
                 w.account_id, details, idempotency_key=f"k{day}", actor=member_actor("m1")
             )
     assert ledger.account(w.account_id).balance == 0
+
+
+def test_income_collected_by_a_property_company_records_gross_deduction_and_rate(
+    ledger: Ledger,
+) -> None:
+    w = world(ledger)
+    collected = IncomeDetails(
+        category="parking",
+        payer=COMPANY,
+        amount=8_500_00,
+        value_date=TODAY,
+        gross=10_000_00,
+        deduction=1_500_00,
+        contracted_rate_bp=1_500,
+        collector="青岛某物业服务有限公司",
+        contract_ref="WY-2026-01",
+    )
+    ledger.record_income(w.account_id, collected, idempotency_key="c1", actor=member_actor("m1"))
+    event = next(
+        e
+        for e in ledger.events.get(w.account_id)
+        if isinstance(e, CommonFundAccount.IncomeRecorded)
+    )
+    assert (event.gross, event.deduction, event.contracted_rate_bp) == (10_000_00, 1_500_00, 1_500)
+    wrong = IncomeDetails(
+        category="parking",
+        payer=COMPANY,
+        amount=9_000_00,
+        value_date=TODAY,
+        gross=10_000_00,
+        deduction=1_500_00,
+        contracted_rate_bp=1_500,
+        collector="青岛某物业服务有限公司",
+    )
+    with pytest.raises(InvalidCommand, match="gross minus the deduction"):
+        ledger.record_income(w.account_id, wrong, idempotency_key="c2", actor=member_actor("m1"))
+    partial = IncomeDetails(
+        category="parking", payer=COMPANY, amount=8_500_00, value_date=TODAY, gross=10_000_00
+    )
+    with pytest.raises(InvalidCommand, match="records all four"):
+        ledger.record_income(w.account_id, partial, idempotency_key="c3", actor=member_actor("m1"))
+    unknown = IncomeDetails(category="lottery", payer=COMPANY, amount=1, value_date=TODAY)
+    with pytest.raises(UnknownCategory):
+        ledger.record_income(w.account_id, unknown, idempotency_key="c4", actor=member_actor("m1"))
+    assert ledger.account_summary(w.account_id).balance == 8_500_00
