@@ -1,37 +1,91 @@
-"""The FastAPI application: one Ledger per process, built in the lifespan."""
+"""The FastAPI application: routers, problem+json errors, body limits; one Ledger per process."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 
+from api import problems
+from api.deps import Services
+from api.routers import accounts, admin, committees, complexes, resolutions
 from ledger.application import Ledger
 
 ReadyCheck = Callable[[Ledger], dict[str, Any]]
+MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
+BODY_METHODS = ("POST", "PUT", "PATCH")
+DESCRIPTION = """
+commonfund records the money residential owners hold in common and supervises it.
+Every write that moves money takes an `Idempotency-Key`; amounts are decimal strings
+(`"1234.56"`), dates `YYYY-MM-DD`; errors are `application/problem+json` with the rule
+(H01–H15) that refused. Authenticate with `Authorization: Bearer <token>`.
+
+The main flow: register a complex (operator) → record the election resolution and the
+committee (regulator or committee) → filing → seal → open the account → record income →
+propose an expenditure (member A) → approve it (member B): booked.
+"""
 
 
-def create_app(build_ledger: Callable[[], Ledger], ready_check: ReadyCheck) -> FastAPI:
-    """The app; the composition root passes how to build the ledger and check readiness."""
+def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAPI:
+    """The app; the composition root passes how to build its services and check readiness."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ledger = build_ledger()
-        app.state.ledger = ledger
+        services = build()
+        app.state.services = services
         try:
             yield
         finally:
-            ledger.close()
+            services.ledger.close()
+            close = getattr(services.tokens, "close", None)
+            if close is not None:
+                close()
 
     app = FastAPI(
         title="commonfund",
-        version="0.1.0",
-        summary="Supervision of residential owners' common funds: ledger, statements, alerts.",
+        version="0.2.0",
+        description=DESCRIPTION,
+        summary="Supervision of residential owners' common funds",
         lifespan=lifespan,
     )
+    problems.install(app)
+
+    @app.middleware("http")
+    async def limits(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method in BODY_METHODS:
+            length = request.headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+                return problems.problem(
+                    "body-too-large", "a request body is at most 1 MiB", instance=request.url.path
+                )
+            content_type = request.headers.get("content-type", "").split(";")[0].strip()
+            allowed = (
+                ("application/json", "text/csv")
+                if request.url.path.endswith("/units")
+                else ("application/json",)
+            )
+            if content_type and content_type not in allowed:
+                return problems.problem(
+                    "unsupported-media-type",
+                    f"{content_type} is not accepted here; send JSON",
+                    instance=request.url.path,
+                )
+            body = await request.body()
+            if len(body) > MAX_BODY:
+                return problems.problem(
+                    "body-too-large", "a request body is at most 1 MiB", instance=request.url.path
+                )
+        try:
+            return await call_next(request)
+        except Exception:  # noqa: BLE001 - the last line: never a bare 500 without problem+json
+            return problems.problem(
+                "internal-error", "the service failed; retry", instance=request.url.path
+            )
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -43,9 +97,10 @@ def create_app(build_ledger: Callable[[], Ledger], ready_check: ReadyCheck) -> F
         tags=["health"],
         responses={503: {"description": "Not ready: the body says what is missing"}},
     )
-    def readyz() -> JSONResponse:
-        report = ready_check(app.state.ledger)
-        status = 200 if report.get("ready") else 503
-        return JSONResponse(report, status_code=status)
+    def readyz(request: Request) -> JSONResponse:
+        report = ready_check(request.app.state.services.ledger)
+        return JSONResponse(report, status_code=200 if report.get("ready") else 503)
 
+    for module in (complexes, committees, resolutions, accounts, admin):
+        app.include_router(module.router)
     return app

@@ -6,12 +6,18 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 import uvicorn
 from pydantic import ValidationError
 
+from api.ports import ROLES
+from api.routers.admin import check_scope
+from api.schemas import TokenCreate
 from commonfund.demo import load_demo
+from commonfund.server import build_stores
 from commonfund.settings import Settings
+from commonfund.stores import utcnow
 from commonfund.wiring import build_ledger, migrate, pending_migrations
 from ledger.errors import LedgerError
 from ledger.integrity import verify
@@ -92,6 +98,51 @@ def cmd_verify(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    settings = _settings()
+    body = TokenCreate(
+        role=args.role,
+        complex_id=args.complex,
+        member_id=args.member,
+        owner_key=args.owner_key,
+        jurisdiction=args.jurisdiction,
+        expires_days=args.expires_days,
+        label=args.label,
+    )
+    complex_id = check_scope(body)
+    stores = build_stores(settings)
+    try:
+        now = utcnow()
+        secret, record = stores.issue(
+            role=body.role,
+            complex_id=complex_id,
+            member_id=body.member_id,
+            owner_key=body.owner_key,
+            jurisdiction=body.jurisdiction,
+            expires_at=now + timedelta(days=body.expires_days),
+            label=body.label,
+            now=now,
+        )
+    finally:
+        stores.close()
+    print(f"token {record.id}: role {record.role}, expires {record.expires_at.isoformat()}")
+    print(secret)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    stores = build_stores(_settings())
+    try:
+        record = stores.revoke(args.token_id, utcnow())
+    finally:
+        stores.close()
+    if record is None:
+        print(f"commonfund: no token {args.token_id}", file=sys.stderr)
+        return 1
+    print(f"token {record.id} revoked at {record.revoked_at}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="commonfund",
@@ -111,6 +162,21 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=cmd_demo)
     check = sub.add_parser("verify", help="recompute every hash chain (H12); exit 1 if broken")
     check.set_defaults(run=cmd_verify)
+    token = sub.add_parser("token", help="issue or revoke API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
+    issue = token.add_parser("issue", help="issue a token; the secret is the last line printed")
+    issue.add_argument("--role", required=True, choices=ROLES)
+    issue.add_argument("--complex", help="complex id (committee and owner tokens)")
+    issue.add_argument("--member", help="member id (committee tokens)")
+    issue.add_argument("--owner-key", help="owner identity key (owner tokens)")
+    issue.add_argument("--jurisdiction", help="division code (regulator tokens)")
+    issue.add_argument("--expires-days", type=int, default=90)
+    issue.add_argument("--label", default="")
+    issue.set_defaults(run=cmd_token_issue)
+    revoke = token.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id")
+    revoke.set_defaults(run=cmd_token_revoke)
     return top
 
 
@@ -121,6 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LedgerError as refusal:
         print(f"commonfund: {refusal.detail}", file=sys.stderr)
         return 1
+    except ValidationError as invalid:
+        print(f"commonfund: {invalid}", file=sys.stderr)
+        return 2
     return code
 
 

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.deps import Services
 from commonfund.settings import Settings
-from commonfund.wiring import build_ledger, pending_migrations
+from commonfund.stores import SqlStores, utcnow
+from commonfund.wiring import build_ledger, pending_migrations, postgres_conninfo
 from ledger.application import Ledger
+
+
+def build_stores(settings: Settings) -> SqlStores:
+    if settings.is_postgres:
+        return SqlStores(postgres=postgres_conninfo(settings))
+    return SqlStores(sqlite_path=settings.sqlite_path)
+
+
+def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Services:
+    stores = build_stores(settings)
+    return Services(
+        ledger=build_ledger(settings, clock), tokens=stores, idempotency=stores, now=clock
+    )
 
 
 def app() -> FastAPI:
@@ -28,4 +45,4 @@ def app() -> FastAPI:
             "last_event": last or 0,
         }
 
-    return create_app(lambda: build_ledger(settings), ready_check)
+    return create_app(lambda: build_services(settings), ready_check)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from commonfund.settings import Settings
 from ledger.application import Ledger
 from migrations.runner import (
@@ -23,9 +26,9 @@ def migrate(settings: Settings) -> list[str]:
     return migrate_sqlite(settings.sqlite_path)
 
 
-def build_ledger(settings: Settings) -> Ledger:
+def build_ledger(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ledger:
     """The one Ledger of this process, on the migrated store."""
-    return Ledger(env=settings.eventsourcing_env(), policy=settings.policy())
+    return Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
 
 
 def pending_migrations(settings: Settings) -> list[str]:

@@ -34,7 +34,7 @@ from ledger.chain import canonical, root_of
 from ledger.committee import Committee, Member
 from ledger.complex import Complex, Unit
 from ledger.dates import local_today, parse_date
-from ledger.entries import Authority, ExpenditureDetails, IncomeDetails, Party
+from ledger.entries import Authority, ExpenditureDetails, IncomeDetails, Party, Proposal
 from ledger.errors import (
     AccountOpeningRefused,
     AlreadyExists,
@@ -48,6 +48,7 @@ from ledger.errors import (
 )
 from ledger.policy import DEFAULT_POLICY, Policy
 from ledger.resolution import MATTER_ELECT_COMMITTEE, Resolution
+from ledger.views import EntryView, entry_views
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -93,6 +94,7 @@ class Receipt:
     replayed: bool = False
     status: str = ""
     balance: int | None = None
+    recorded_at: str = ""  # when the stream was last written (the new entry's time on a write)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,39 @@ class AccountSummary:
             pending_expenditures=sum(
                 1 for p in account.proposals.values() if p["status"] == "proposed"
             ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ComplexSummary:
+    """A complex's identity and place, without its units."""
+
+    id: UUID
+    code: str
+    name: str
+    district: str
+    street: str
+    community: str
+    unit_count: int
+    floor_area: int  # hundredths of a m²
+    current_committee_id: str | None
+    current_account_id: str | None
+    version: int
+
+    @classmethod
+    def of(cls, complex_: Complex) -> ComplexSummary:
+        return cls(
+            id=complex_.id,
+            code=complex_.code,
+            name=complex_.name,
+            district=complex_.district,
+            street=complex_.street,
+            community=complex_.community,
+            unit_count=len(complex_.units),
+            floor_area=sum(u["area"] for u in complex_.units.values()),
+            current_committee_id=complex_.current_committee_id,
+            current_account_id=complex_.current_account_id,
+            version=complex_.version,
         )
 
 
@@ -627,7 +662,12 @@ class Ledger(Application[UUID]):
                 principal=actor.principal,
             )
             self.save(account)
-            return Receipt(entry_id, account.version, balance=account.balance)
+            return Receipt(
+                entry_id,
+                account.version,
+                balance=account.balance,
+                recorded_at=account.modified_on.isoformat(),
+            )
 
         return self._command(body)
 
@@ -863,7 +903,12 @@ class Ledger(Application[UUID]):
                 principal=actor.principal,
             )
             self.save(account)
-            return Receipt(entry_id, account.version, balance=account.balance)
+            return Receipt(
+                entry_id,
+                account.version,
+                balance=account.balance,
+                recorded_at=account.modified_on.isoformat(),
+            )
 
         return self._command(body)
 
@@ -946,6 +991,15 @@ class Ledger(Application[UUID]):
         """The account's standing without copying its entries (cheap at any size)."""
         return self.peek(account_id, CommonFundAccount, AccountSummary.of)
 
+    def complex_summary(self, complex_id: UUID) -> ComplexSummary:
+        return self.peek(complex_id, Complex, ComplexSummary.of)
+
+    def complex_of(
+        self, aggregate_id: UUID, kind: type[Committee | CommonFundAccount | Resolution]
+    ) -> UUID:
+        """The complex a committee, account or resolution belongs to."""
+        return self.peek(aggregate_id, kind, lambda a: UUID(a.complex_id))
+
     def committee(self, committee_id: UUID) -> Committee:
         return self.read(committee_id, Committee)
 
@@ -954,6 +1008,19 @@ class Ledger(Application[UUID]):
 
     def resolution(self, resolution_id: UUID) -> Resolution:
         return self.read(resolution_id, Resolution)
+
+    def entries(self, account_id: UUID) -> list[EntryView]:
+        """Every entry of the account in recording order (read from its stream)."""
+        events = list(self.events.get(account_id))
+        if not events:
+            raise NotFound(f"no account {account_id}")
+        return entry_views(events)
+
+    def expenditure(self, account_id: UUID, expenditure_id: str) -> Proposal:
+        """A proposal and its approvals so far (a copy)."""
+        return self.peek(
+            account_id, CommonFundAccount, lambda a: copy.deepcopy(a.proposal(expenditure_id))
+        )
 
     def balance_as_of(self, account_id: UUID, as_of: date) -> int:
         """The balance from every entry with a value date on or before ``as_of``."""

@@ -19,7 +19,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
         assert client.get("/healthz").json() == {"status": "ok"}
         not_ready = client.get("/readyz")
         assert not_ready.status_code == 503
-        assert not_ready.json()["pending_migrations"] == ["0001_event_store"]
+        assert not_ready.json()["pending_migrations"] == ["0001_event_store", "0002_api"]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")
         assert ready.status_code == 200

@@ -28,6 +28,29 @@ EXPECTED_POSTGRES = {
         ("topic", "text"),
         ("state", "bytea"),
     ],
+    "api_tokens": [
+        ("id", "text"),
+        ("token_hash", "text"),
+        ("role", "text"),
+        ("complex_id", "uuid"),
+        ("member_id", "text"),
+        ("owner_key", "text"),
+        ("jurisdiction", "text"),
+        ("label", "text"),
+        ("created_at", "timestamp with time zone"),
+        ("expires_at", "timestamp with time zone"),
+        ("revoked_at", "timestamp with time zone"),
+    ],
+    "api_idempotency": [
+        ("scope", "text"),
+        ("idempotency_key", "text"),
+        ("request_hash", "text"),
+        ("status_code", "integer"),
+        ("content_type", "text"),
+        ("body", "bytea"),
+        ("claimed_at", "timestamp with time zone"),
+        ("completed_at", "timestamp with time zone"),
+    ],
     "commonfund_schema_migrations": [
         ("version", "integer"),
         ("name", "text"),
@@ -39,6 +62,29 @@ EXPECTED_SQLITE = {
     "stored_events": ["originator_id", "originator_version", "topic", "state"],
     "stored_snapshots": ["originator_id", "originator_version", "topic", "state"],
     "commonfund_schema_migrations": ["version", "name", "checksum", "applied_at"],
+    "api_tokens": [
+        "id",
+        "token_hash",
+        "role",
+        "complex_id",
+        "member_id",
+        "owner_key",
+        "jurisdiction",
+        "label",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    ],
+    "api_idempotency": [
+        "scope",
+        "idempotency_key",
+        "request_hash",
+        "status_code",
+        "content_type",
+        "body",
+        "claimed_at",
+        "completed_at",
+    ],
 }
 
 
@@ -58,8 +104,8 @@ def empty_postgres() -> Iterator[str]:
 @pytest.mark.postgres
 def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
     settings = Settings(database_url=empty_postgres)
-    assert pending_migrations(settings) == ["0001_event_store"]
-    assert migrate(settings) == ["0001_event_store"]
+    assert pending_migrations(settings) == ["0001_event_store", "0002_api"]
+    assert migrate(settings) == ["0001_event_store", "0002_api"]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
     with psycopg.connect(empty_postgres) as conn:
@@ -89,7 +135,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
 
 def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
-    assert migrate(settings) == ["0001_event_store"]
+    assert migrate(settings) == ["0001_event_store", "0002_api"]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]

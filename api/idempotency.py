@@ -1,0 +1,95 @@
+"""Idempotency-Key at the edge: a replay returns the first response byte for byte (spec/api.md, Writes).
+
+The first request claims the key with a hash of its method, path and body;
+its 2xx response is stored and replayed to any repeat. A different body under
+a used key is 409. An error response is not stored, so a refused request may
+be retried with the same key. Underneath, the ledger derives entry ids from
+the same key, so even two requests racing past this layer make one entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from api.auth import Principal
+from api.deps import Services
+from api.ports import StoredResponse
+from api.problems import problem
+
+JSON = "application/json"
+
+
+def scope_of(principal: Principal) -> str:
+    token = principal.token
+    return f"{token.role}:{token.complex_id or token.jurisdiction or token.id}"
+
+
+def request_hash(request: Request, body: BaseModel | None) -> str:
+    payload = body.model_dump(mode="json") if body is not None else None
+    text = json.dumps([request.method, request.url.path, payload], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def render(status: int, model: BaseModel) -> StoredResponse:
+    body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+    return StoredResponse(status, JSON, body.encode())
+
+
+def idempotent(
+    request: Request,
+    services: Services,
+    principal: Principal,
+    key: str | None,
+    *,
+    body: BaseModel | None,
+    run: Callable[[str], tuple[int, BaseModel]],
+    required: bool,
+) -> Response:
+    """Run ``run(key)`` once per key; ``run`` gets the key the ledger derives ids from."""
+    if key is None:
+        if required:
+            return problem(
+                "idempotency-key-required",
+                "this request moves money: send an Idempotency-Key header",
+                instance=request.url.path,
+            )
+        status, model = run(request_hash(request, body))
+        stored = render(status, model)
+        return Response(stored.body, stored.status_code, media_type=stored.content_type)
+    scope = scope_of(principal)
+    claim = services.idempotency.claim(scope, key, request_hash(request, body), services.now())
+    if claim.state == "mismatch":
+        return problem(
+            "idempotency-key-reused",
+            f"Idempotency-Key {key!r} was used for a different request",
+            instance=request.url.path,
+        )
+    if claim.state == "in_progress":
+        return problem(
+            "request-in-progress",
+            f"a request with Idempotency-Key {key!r} is still being processed",
+            instance=request.url.path,
+            retryable=True,
+        )
+    if claim.state == "replay" and claim.response is not None:
+        r = claim.response
+        return Response(
+            r.body,
+            r.status_code,
+            media_type=r.content_type,
+            headers={"Idempotent-Replayed": "true"},
+        )
+    try:
+        status, model = run(key)
+    except BaseException:
+        services.idempotency.release(scope, key)
+        raise
+    stored = render(status, model)
+    services.idempotency.complete(scope, key, stored, services.now())
+    return Response(stored.body, stored.status_code, media_type=stored.content_type)

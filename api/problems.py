@@ -1,0 +1,188 @@
+"""problem+json (RFC 9457) for every error, one stable type per kind, each served as a short page."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from ledger import errors as ledger_errors
+from ledger.errors import LedgerError
+
+MEDIA_TYPE = "application/problem+json"
+STATUS_BY_KIND = {"invalid": 422, "not_found": 404, "conflict": 409, "refused": 422}
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    slug: str
+    title: str
+    status: int
+    description: str
+
+
+def _ledger_types() -> dict[str, ProblemType]:
+    found: dict[str, ProblemType] = {}
+    for value in vars(ledger_errors).values():
+        if isinstance(value, type) and issubclass(value, LedgerError):
+            rule = f" ({value.rule})" if value.rule else ""
+            found[value.problem] = ProblemType(
+                slug=value.problem,
+                title=_title(value.problem) + rule,
+                status=STATUS_BY_KIND[value.kind],
+                description=(value.__doc__ or "").strip(),
+            )
+    return found
+
+
+def _title(slug: str) -> str:
+    return slug.replace("-", " ").capitalize()
+
+
+EDGE_TYPES = {
+    t.slug: t
+    for t in (
+        ProblemType(
+            "validation-error",
+            "Invalid request",
+            422,
+            "A field is missing, of the wrong type or format, or not allowed. `errors`"
+            " names each field by its path.",
+        ),
+        ProblemType(
+            "unauthenticated",
+            "No valid credentials",
+            401,
+            "Send `Authorization: Bearer <token>` with a token that is neither expired"
+            " nor revoked.",
+        ),
+        ProblemType(
+            "forbidden",
+            "Not allowed for this role",
+            403,
+            "The credentials are valid but their role may not do this here (H15).",
+        ),
+        ProblemType(
+            "not-found",
+            "Not found",
+            404,
+            "Nothing of that id exists that these credentials may see.",
+        ),
+        ProblemType(
+            "method-not-allowed", "Method not allowed", 405, "The path does not take this method."
+        ),
+        ProblemType(
+            "body-too-large", "Request body too large", 413, "A request body is at most 1 MiB."
+        ),
+        ProblemType(
+            "unsupported-media-type",
+            "Unsupported media type",
+            415,
+            "Send JSON (`Content-Type: application/json`).",
+        ),
+        ProblemType(
+            "idempotency-key-required",
+            "Idempotency-Key required",
+            428,
+            "Every request that moves money carries an `Idempotency-Key` header.",
+        ),
+        ProblemType(
+            "request-in-progress",
+            "Same request in progress",
+            409,
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+        ),
+        ProblemType(
+            "internal-error",
+            "Internal error",
+            500,
+            "The service failed; nothing was recorded twice. Retry, and report it if it persists.",
+        ),
+    )
+}
+PROBLEM_TYPES: dict[str, ProblemType] = {**_ledger_types(), **EDGE_TYPES}
+
+
+def problem(
+    slug: str,
+    detail: str,
+    *,
+    status: int | None = None,
+    instance: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    kind = PROBLEM_TYPES.get(slug) or PROBLEM_TYPES["internal-error"]
+    body: dict[str, Any] = {
+        "type": f"/problems/{kind.slug}",
+        "title": kind.title,
+        "status": status or kind.status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"Retry-After": "1"} if extra.get("retryable") else None
+    return JSONResponse(body, status_code=body["status"], media_type=MEDIA_TYPE, headers=headers)
+
+
+def from_ledger_error(error: LedgerError, instance: str) -> JSONResponse:
+    return problem(
+        error.problem,
+        error.detail,
+        instance=instance,
+        rule=error.rule,
+        retryable=True if getattr(error, "retryable", False) else None,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Map every error to problem+json, once, and serve the problem type pages."""
+
+    @app.exception_handler(LedgerError)
+    def ledger_error(request: Request, error: LedgerError) -> Response:
+        return from_ledger_error(error, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(request: Request, error: RequestValidationError) -> Response:
+        fields = [
+            {
+                "field": ".".join(str(p) for p in item.get("loc", ())),
+                "message": str(item.get("msg", "invalid")),
+            }
+            for item in error.errors()
+        ]
+        names = ", ".join(f["field"] for f in fields[:5])
+        return problem(
+            "validation-error", f"invalid fields: {names}", instance=request.url.path, errors=fields
+        )
+
+    @app.exception_handler(HTTPException)
+    def http_error(request: Request, error: HTTPException) -> Response:
+        slug = {
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not-found",
+            405: "method-not-allowed",
+            413: "body-too-large",
+            415: "unsupported-media-type",
+        }.get(error.status_code, "validation-error")
+        detail = error.detail if isinstance(error.detail, str) else PROBLEM_TYPES[slug].description
+        response = problem(slug, detail, status=error.status_code, instance=request.url.path)
+        if error.status_code == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.get("/problems/{slug}", include_in_schema=False)
+    def problem_page(slug: str) -> HTMLResponse:
+        kind = PROBLEM_TYPES.get(slug)
+        if kind is None:
+            return HTMLResponse("<h1>Unknown problem type</h1>", status_code=404)
+        return HTMLResponse(
+            f"<!doctype html><meta charset=utf-8><title>{html.escape(kind.title)}</title>"
+            f"<h1>{html.escape(kind.title)}</h1><p>HTTP {kind.status}</p>"
+            f"<p>{html.escape(kind.description)}</p>"
+        )

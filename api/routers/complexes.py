@@ -1,0 +1,173 @@
+"""Complexes and their units (operator registers; scoped roles read)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place, yuan
+from api.errors_doc import problems
+from api.idempotency import idempotent
+from api.schemas import ComplexCreate, ComplexPublic, UnitCreate, UnitsCreate
+from ledger.application import ComplexSummary
+from ledger.complex import Unit
+from ledger.errors import InvalidCommand
+
+router = APIRouter(prefix="/v1/complexes", tags=["complexes"])
+READERS = ("operator", "regulator", "committee", "owner")
+
+
+def public(summary: ComplexSummary) -> ComplexPublic:
+    return ComplexPublic(
+        id=str(summary.id),
+        code=summary.code,
+        name=summary.name,
+        district=summary.district,
+        street=summary.street,
+        community=summary.community,
+        unit_count=summary.unit_count,
+        floor_area=yuan(summary.floor_area),
+        current_committee_id=summary.current_committee_id,
+        current_account_id=summary.current_account_id,
+        version=summary.version,
+    )
+
+
+def units_of(items: list[UnitCreate]) -> dict[str, Unit]:
+    units: dict[str, Unit] = {}
+    for u in items:
+        if u.unit_id in units:
+            raise InvalidCommand(f"units: unit {u.unit_id} is listed twice")
+        units[u.unit_id] = Unit(
+            building=u.building,
+            area=u.floor_area,
+            owner_key=u.owner_key or "",
+            developer_held=u.developer_held,
+        )
+    return units
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Register a complex with its units",
+    response_model=ComplexPublic,
+    responses=problems(409),
+)
+def register_complex(
+    body: ComplexCreate,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    principal.require_role(("operator",))
+
+    def run(_: str) -> tuple[int, ComplexPublic]:
+        receipt = services.ledger.register_complex(
+            code=body.code,
+            name=body.name,
+            district=body.district,
+            street=body.street,
+            community=body.community,
+            units=units_of(body.units) or None,
+            actor=principal.actor,
+        )
+        return 201, public(services.ledger.complex_summary(UUID(receipt.id)))
+
+    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+
+
+@router.post(
+    "/{complex_id}/units",
+    status_code=201,
+    summary="Add units in bulk (JSON or CSV)",
+    response_model=ComplexPublic,
+    responses=problems(409, 415),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/UnitsCreate"}},
+                "text/csv": {
+                    "schema": {
+                        "type": "string",
+                        "example": "unit_id,building,floor_area,owner_key,developer_held\n",
+                    }
+                },
+            }
+        }
+    },
+)
+async def add_units(
+    complex_id: UUID,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    raw = await request.body()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    body = parse_units(raw, content_type)
+
+    def run(_: str) -> tuple[int, ComplexPublic]:
+        services.ledger.add_units(complex_id, units_of(body.units), actor=principal.actor)
+        return 201, public(services.ledger.complex_summary(complex_id))
+
+    def guarded() -> Response:
+        principal.require(place(services.ledger.complex_summary(complex_id)), ("operator",))
+        return idempotent(request, services, principal, key, body=body, run=run, required=False)
+
+    return await run_in_threadpool(guarded)
+
+
+def parse_units(raw: bytes, content_type: str) -> UnitsCreate:
+    if content_type == "text/csv":
+        try:
+            rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+        except UnicodeDecodeError:
+            raise InvalidCommand("units: the CSV is not UTF-8") from None
+        items = [
+            {
+                "unit_id": r.get("unit_id", ""),
+                "building": r.get("building", ""),
+                "floor_area": r.get("floor_area", ""),
+                "owner_key": r.get("owner_key") or None,
+                "developer_held": (r.get("developer_held") or "").strip().lower()
+                in ("1", "true", "yes"),
+            }
+            for r in rows
+        ]
+        return _validated(lambda: UnitsCreate.model_validate({"units": items}))
+    if content_type not in ("application/json", ""):
+        raise HTTPException(415, "send the units as application/json or text/csv")
+    return _validated(lambda: UnitsCreate.model_validate_json(raw or b"{}"))
+
+
+def _validated(parse: Callable[[], UnitsCreate]) -> UnitsCreate:
+    """Bodies parsed by hand report their errors like FastAPI's own (422, fields named)."""
+    try:
+        return parse()
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
+        ) from None
+
+
+@router.get(
+    "/{complex_id}",
+    summary="A complex: place, units, current committee and account",
+    response_model=ComplexPublic,
+    responses=problems(),
+)
+def get_complex(complex_id: UUID, services: ServicesDep, principal: PrincipalDep) -> ComplexPublic:
+    summary = services.ledger.complex_summary(complex_id)
+    principal.require(place(summary), READERS)
+    return public(summary)

@@ -1,0 +1,94 @@
+"""Resolutions of the owners' assembly: recorded tallies, outcomes computed under H04."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, yuan
+from api.errors_doc import problems
+from api.idempotency import idempotent
+from api.schemas import ResolutionCreate, ResolutionPublic, TallyPublic
+from ledger.resolution import Resolution
+
+router = APIRouter(tags=["resolutions"])
+RECORDERS = ("committee", "regulator")
+READERS = ("committee", "regulator", "owner", "operator")
+
+
+def public(r: Resolution) -> ResolutionPublic:
+    t = r.tally
+    return ResolutionPublic(
+        id=str(r.id),
+        complex_id=r.complex_id,
+        matter=r.matter,
+        purpose=r.purpose,
+        amount_cap=yuan(r.amount_cap) if r.amount_cap is not None else None,
+        period_from=r.period_from,
+        period_to=r.period_to,
+        closed_on=r.closed_on,
+        tally=TallyPublic(
+            scope_area=yuan(t["scope_area"]),
+            scope_heads=t["scope_heads"],
+            participating_area=yuan(t["participating_area"]),
+            participating_heads=t["participating_heads"],
+            consenting_area=yuan(t["consenting_area"]),
+            consenting_heads=t["consenting_heads"],
+            participation_met=t["participation_met"],
+            consent_met=t["consent_met"],
+        ),
+        outcome="passed" if r.passed else "failed",
+    )
+
+
+@router.post(
+    "/v1/complexes/{complex_id}/resolutions",
+    status_code=201,
+    summary="Record a resolution and its tally; the service computes the outcome (H04)",
+    response_model=ResolutionPublic,
+    responses=problems(409),
+)
+def record(
+    complex_id: UUID,
+    body: ResolutionCreate,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    principal.require(place_of(services.ledger, complex_id), RECORDERS)
+
+    def run(ledger_key: str) -> tuple[int, ResolutionPublic]:
+        receipt = services.ledger.record_resolution(
+            complex_id,
+            idempotency_key=ledger_key,
+            matter=body.matter,
+            purpose=body.purpose,
+            amount_cap=body.amount_cap,
+            period_from=body.period_from,
+            period_to=body.period_to,
+            scope_units=body.scope_units,
+            participated=body.participated,
+            consented=body.consented,
+            closed_on=body.closed_on,
+            actor=principal.actor,
+        )
+        return 201, public(services.ledger.resolution(UUID(receipt.id)))
+
+    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+
+
+@router.get(
+    "/v1/resolutions/{resolution_id}",
+    summary="A resolution with its tally and outcome",
+    response_model=ResolutionPublic,
+    responses=problems(),
+)
+def get_resolution(
+    resolution_id: UUID, services: ServicesDep, principal: PrincipalDep
+) -> ResolutionPublic:
+    complex_id = services.ledger.complex_of(resolution_id, Resolution)
+    principal.require(place_of(services.ledger, complex_id), READERS)
+    return public(services.ledger.resolution(resolution_id))

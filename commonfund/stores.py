@@ -1,0 +1,234 @@
+"""SQL adapters behind api.ports: bearer tokens (hashed) and idempotency records, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from psycopg_pool import ConnectionPool
+
+from api.ports import Claim, StoredResponse, TokenRecord
+
+TOKEN_PREFIX = "cf_"
+ABANDONED_AFTER = timedelta(seconds=30)  # a claim left by a crashed request may be retaken
+_TOKEN_COLUMNS = (
+    "id, role, complex_id, member_id, owner_key, jurisdiction, label, created_at, expires_at,"
+    " revoked_at"
+)
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class SqlStores:
+    """Both stores over one database; ``?`` placeholders are rewritten for psycopg."""
+
+    def __init__(self, *, sqlite_path: Path | None = None, postgres: str | None = None) -> None:
+        self._sqlite_path = sqlite_path
+        self._pool = (
+            ConnectionPool(postgres, min_size=1, max_size=4, open=True) if postgres else None
+        )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        if self._pool is not None:
+            with self._pool.connection() as conn, conn.transaction():
+                yield conn
+            return
+        assert self._sqlite_path is not None  # noqa: S101 - constructor guarantees one store
+        lite = sqlite3.connect(self._sqlite_path, timeout=30, isolation_level=None)
+        try:
+            lite.execute("BEGIN IMMEDIATE")
+            try:
+                yield lite
+            except BaseException:
+                lite.execute("ROLLBACK")
+                raise
+            lite.execute("COMMIT")
+        finally:
+            lite.close()
+
+    def _run(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if self._pool is not None:
+            sql = sql.replace("?", "%s")
+        cursor = conn.execute(sql, tuple(params))
+        return list(cursor.fetchall()) if cursor.description else []
+
+    def _time(self, value: datetime) -> Any:
+        return value if self._pool is not None else value.isoformat()
+
+    @staticmethod
+    def _parse_time(value: Any) -> datetime | None:
+        if value is None or isinstance(value, datetime):
+            return value
+        return datetime.fromisoformat(str(value))
+
+    # --- tokens -----------------------------------------------------------------------
+
+    def _record(self, row: tuple[Any, ...]) -> TokenRecord:
+        created, expires = self._parse_time(row[7]), self._parse_time(row[8])
+        assert created is not None  # noqa: S101 - NOT NULL columns
+        assert expires is not None  # noqa: S101
+        return TokenRecord(
+            id=row[0],
+            role=row[1],
+            complex_id=UUID(str(row[2])) if row[2] else None,
+            member_id=row[3],
+            owner_key=row[4],
+            jurisdiction=row[5],
+            label=row[6],
+            created_at=created,
+            expires_at=expires,
+            revoked_at=self._parse_time(row[9]),
+        )
+
+    def issue(
+        self,
+        *,
+        role: str,
+        complex_id: UUID | None,
+        member_id: str | None,
+        owner_key: str | None,
+        jurisdiction: str | None,
+        expires_at: datetime,
+        label: str,
+        now: datetime,
+    ) -> tuple[str, TokenRecord]:
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token_id = "tok_" + secrets.token_hex(8)
+        complex_value = str(complex_id) if complex_id else None
+        with self._transaction() as conn:
+            self._run(
+                conn,
+                f"INSERT INTO api_tokens ({_TOKEN_COLUMNS}, token_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    token_id,
+                    role,
+                    complex_value,
+                    member_id,
+                    owner_key,
+                    jurisdiction,
+                    label,
+                    self._time(now),
+                    self._time(expires_at),
+                    None,
+                    token_hash(secret),
+                ),
+            )
+        record = TokenRecord(
+            token_id,
+            role,
+            complex_id,
+            member_id,
+            owner_key,
+            jurisdiction,
+            label,
+            now,
+            expires_at,
+            None,
+        )
+        return secret, record
+
+    def find(self, secret: str) -> TokenRecord | None:
+        with self._transaction() as conn:
+            rows = self._run(
+                conn,
+                f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?",
+                (token_hash(secret),),
+            )
+        return self._record(rows[0]) if rows else None
+
+    def get(self, token_id: str) -> TokenRecord | None:
+        with self._transaction() as conn:
+            rows = self._run(
+                conn, f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE id = ?", (token_id,)
+            )
+        return self._record(rows[0]) if rows else None
+
+    def revoke(self, token_id: str, now: datetime) -> TokenRecord | None:
+        with self._transaction() as conn:
+            self._run(
+                conn,
+                "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (self._time(now), token_id),
+            )
+            rows = self._run(
+                conn, f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE id = ?", (token_id,)
+            )
+        return self._record(rows[0]) if rows else None
+
+    # --- idempotency --------------------------------------------------------------------
+
+    def claim(self, scope: str, key: str, request_hash: str, now: datetime) -> Claim:
+        """Claim the key for this request; a concurrent claimant waits for the insert to settle."""
+        with self._transaction() as conn:
+            inserted = self._run(
+                conn,
+                "INSERT INTO api_idempotency (scope, idempotency_key, request_hash, claimed_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING scope",
+                (scope, key, request_hash, self._time(now)),
+            )
+            if inserted:
+                return Claim("new")
+            rows = self._run(
+                conn,
+                "SELECT request_hash, status_code, content_type, body, claimed_at"
+                " FROM api_idempotency WHERE scope = ? AND idempotency_key = ?",
+                (scope, key),
+            )
+            stored_hash, status, content_type, body, claimed_at = rows[0]
+            if stored_hash != request_hash:
+                return Claim("mismatch")
+            if status is not None:
+                return Claim("replay", StoredResponse(int(status), str(content_type), bytes(body)))
+            claimed = self._parse_time(claimed_at)
+            if claimed is not None and now - claimed > ABANDONED_AFTER:
+                self._run(
+                    conn,
+                    "UPDATE api_idempotency SET claimed_at = ? WHERE scope = ? AND idempotency_key = ?",
+                    (self._time(now), scope, key),
+                )
+                return Claim("new")
+            return Claim("in_progress")
+
+    def complete(self, scope: str, key: str, response: StoredResponse, now: datetime) -> None:
+        with self._transaction() as conn:
+            self._run(
+                conn,
+                "UPDATE api_idempotency SET status_code = ?, content_type = ?, body = ?,"
+                " completed_at = ? WHERE scope = ? AND idempotency_key = ?",
+                (
+                    response.status_code,
+                    response.content_type,
+                    response.body,
+                    self._time(now),
+                    scope,
+                    key,
+                ),
+            )
+
+    def release(self, scope: str, key: str) -> None:
+        with self._transaction() as conn:
+            self._run(
+                conn,
+                "DELETE FROM api_idempotency WHERE scope = ? AND idempotency_key = ?"
+                " AND status_code IS NULL",
+                (scope, key),
+            )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
