@@ -7,6 +7,8 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
+from uuid import UUID
 
 import uvicorn
 from pydantic import ValidationError
@@ -74,11 +76,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(_: argparse.Namespace) -> int:
+def cmd_verify(args: argparse.Namespace) -> int:
     settings = _settings()
+    anchors = read_anchors(args.digest) if args.digest else None
     ledger = build_ledger(settings)
     try:
-        report = verify(ledger)
+        report = verify(ledger, anchors=anchors)
     finally:
         ledger.close()
     if not report.ok:
@@ -143,6 +146,34 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_anchors(path: str) -> dict[str, tuple[int, str]]:
+    """Heads from a digest file written by `commonfund digest` (one complex or many)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    digests = data.get("complexes", [data])
+    return {
+        head["stream_id"]: (int(head["version"]), str(head["head"]))
+        for digest in digests
+        for head in digest["heads"]
+    }
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    settings = _settings()
+    ledger = build_ledger(settings)
+    try:
+        ids = [UUID(c) for c in args.complex] if args.complex else ledger.complex_ids()
+        digests = [ledger.digest(complex_id) for complex_id in ids]
+    finally:
+        ledger.close()
+    text = json.dumps({"complexes": digests}, ensure_ascii=False, indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(f"digest of {len(digests)} complex(es) written to {args.output}")
+    else:
+        print(text)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="commonfund",
@@ -161,7 +192,12 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help="only into an empty database")
     demo.set_defaults(run=cmd_demo)
     check = sub.add_parser("verify", help="recompute every hash chain (H12); exit 1 if broken")
+    check.add_argument("--digest", help="also check the heads published in this digest file")
     check.set_defaults(run=cmd_verify)
+    digest = sub.add_parser("digest", help="print the chain heads of complexes, for publication")
+    digest.add_argument("--complex", action="append", help="a complex id (default: all)")
+    digest.add_argument("--output", help="write to this file")
+    digest.set_defaults(run=cmd_digest)
     token = sub.add_parser("token", help="issue or revoke API tokens").add_subparsers(
         dest="token_command", required=True
     )

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
         default="commonfund-demo-secret-change-me",
         description="Per-deployment HMAC secret for identity keys (domain.md, Personal data)",
     )
-    aggregate_cache_size: int = Field(default=5000, ge=0)
+    aggregate_cache_size: int = Field(default=5000, ge=1)  # eventsourcing reads 0 as unbounded
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
     timezone: str = "Asia/Shanghai"
     cash_single_payment_limit_fen: int = Field(default=1_000_00, gt=0)

@@ -39,6 +39,7 @@ from ledger.errors import (
     NotFound,
     UnknownCategory,
 )
+from ledger.money import check_fen
 from ledger.payment_rules import (
     check_approver,
     check_authority,
@@ -357,6 +358,7 @@ class CommonFundAccount(ChainedAggregate):
                 f" use one of {sorted(policy.income_categories)}"
             )
         check_party(details.payer, "payer")
+        check_fen(details.amount)
         self._require_open("record income on")
         self._require_value_date(details.value_date, today)
         collected = (details.gross, details.deduction, details.contracted_rate_bp)
@@ -366,11 +368,14 @@ class CommonFundAccount(ChainedAggregate):
                     "gross, deduction, contracted_rate, collector: income collected by a property"
                     " company records all four"
                 )
+            check_fen(details.gross or 0, "gross")
             gross, deduction, rate = (
                 details.gross or 0,
                 details.deduction or 0,
                 details.contracted_rate_bp or 0,
             )
+            if type(deduction) is not int or type(rate) is not int:
+                raise InvalidCommand("deduction, contracted_rate: whole fen and basis points")
             if gross - deduction != details.amount or deduction < 0:
                 raise InvalidCommand(
                     "amount: income credited must equal gross minus the deduction the property"
@@ -415,6 +420,7 @@ class CommonFundAccount(ChainedAggregate):
                 f" use one of {sorted(policy.expenditure_categories)}"
             )
         check_party(details.payee, "payee")
+        check_fen(details.amount)
         if details.method not in METHODS:
             raise InvalidCommand(f"method: {details.method!r} is not transfer or cash")
         if not details.purpose.strip():
@@ -479,11 +485,11 @@ class CommonFundAccount(ChainedAggregate):
             return False
         approvals = [*proposal["approvals"], member_id]
         will_book = len(approvals) >= policy.required_approvers
-        if will_book:
-            self._check_payment(proposal, committee, authority, policy, today, with_balance=True)
         for approver in approvals:
             check_approver(approver, committee, self.signatories)
             check_payee_not_approver(proposal, committee, approver)
+        if will_book:
+            self._check_payment(proposal, committee, authority, policy, today, with_balance=True)
         self.trigger_event(
             self.ExpenditureApproved,
             expenditure_id=expenditure_id,
@@ -548,6 +554,7 @@ class CommonFundAccount(ChainedAggregate):
         reason: str,
         value_date: date,
         fingerprint: str,
+        committee: Committee,
         today: date,
         principal: str,
     ) -> None:
@@ -570,6 +577,10 @@ class CommonFundAccount(ChainedAggregate):
                 "value_date: a reversal cannot be dated before the entry it reverses"
             )
         amount = -original["amount"]
+        if amount < 0:
+            blocked = self.why_debit_blocked(committee, value_date, today)
+            if blocked is not None:
+                raise DebitBlocked(f"reversing income takes money out: {blocked}")
         if self.balance + amount < 0:
             raise InsufficientBalance(
                 f"reversing {reverses} would take the balance below zero"
@@ -619,41 +630,45 @@ class CommonFundAccount(ChainedAggregate):
     ) -> None:
         """H13: close at a zero balance, or move the balance to the successor account first."""
         self._require_open("close")
-        pending = [k for k, p in self.proposals.items() if p["status"] == "proposed"]
-        if pending:
+        if successor is None and self.balance != 0:
             raise ClosureRefused(
-                f"account {self.id} has unbooked payments {pending[:3]}: reject or withdraw them"
+                f"account {self.id} holds {self.balance} fen: close it at zero or name the"
+                " successor account to transfer the balance to"
             )
-        if successor is None:
-            if self.balance != 0:
-                raise ClosureRefused(
-                    f"account {self.id} holds {self.balance} fen: close it at zero or name the"
-                    " successor account to transfer the balance to"
-                )
-        else:
+        if successor is not None:
             if successor.id == self.id or successor.complex_id != self.complex_id:
                 raise ClosureRefused("the successor account must be another account of the complex")
             if successor.status != "open":
                 raise ClosureRefused(f"successor account {successor.id} is closed")
-            if self.balance > 0:
-                entry_id = f"{self.id}:closing-transfer"
+        for expenditure_id, proposal in self.proposals.items():
+            if proposal["status"] == "proposed":  # can never be booked on a closed account
                 self.trigger_event(
-                    self.TransferredOut,
-                    entry_id=entry_id,
-                    to_account_id=str(successor.id),
-                    amount=self.balance,
+                    self.ExpenditureRejected,
+                    expenditure_id=expenditure_id,
+                    member_id="",
+                    reason="void: the account was closed",
                     principal=principal,
                     value_date=on.isoformat(),
                 )
-                successor.trigger_event(
-                    successor.TransferredIn,
-                    entry_id=entry_id,
-                    fingerprint="",
-                    from_account_id=str(self.id),
-                    amount=-self.entries[entry_id]["amount"],
-                    principal=principal,
-                    value_date=on.isoformat(),
-                )
+        if successor is not None and self.balance > 0:
+            entry_id = f"{self.id}:closing-transfer"
+            self.trigger_event(
+                self.TransferredOut,
+                entry_id=entry_id,
+                to_account_id=str(successor.id),
+                amount=self.balance,
+                principal=principal,
+                value_date=on.isoformat(),
+            )
+            successor.trigger_event(
+                successor.TransferredIn,
+                entry_id=entry_id,
+                fingerprint="",
+                from_account_id=str(self.id),
+                amount=-self.entries[entry_id]["amount"],
+                principal=principal,
+                value_date=on.isoformat(),
+            )
         self.trigger_event(
             self.Closed,
             successor_id=str(successor.id) if successor is not None else None,

@@ -38,6 +38,7 @@ from ledger.entries import Authority, ExpenditureDetails, IncomeDetails, Party, 
 from ledger.errors import (
     AccountOpeningRefused,
     AlreadyExists,
+    AuthorisationMissing,
     ClosureRefused,
     CommitteeNotSealed,
     ConcurrencyConflict,
@@ -53,7 +54,8 @@ from ledger.views import EntryView, entry_views
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 16
+BACKOFF_CAP_SECONDS = 0.05
 
 # The fast command path: see the module docstring and docs/benchmarks.md.
 DEFAULT_ENV = {
@@ -61,6 +63,10 @@ DEFAULT_ENV = {
     "AGGREGATE_CACHE_FASTFORWARD": "n",
     "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
 }
+
+
+class StaleRead(Exception):
+    """The command read a cached aggregate older than the store: retry on fresh state."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,23 +231,49 @@ class Ledger(Application[UUID]):
                 cache.get(aggregate_id, evict=True)
 
     def _command(self, body: Callable[[Callable[[UUID, type[A]], A]], R]) -> R:
-        """Run ``body`` with a loader; retry on a write collision, evicting what it touched."""
+        """Run ``body`` with a loader; retry on a write collision or a refusal made on stale state.
+
+        A cached aggregate may lag behind another process's writes. A write from
+        it collides (IntegrityError); a refusal computed from it would not, so a
+        refusal is only let through once the store shows nothing newer than what
+        the command loaded.
+        """
         for attempt in range(MAX_ATTEMPTS):
             with self._serialised() as touched:
-
-                def load(aggregate_id: UUID, kind: type[A]) -> A:
-                    touched.append(aggregate_id)
-                    return self._load(aggregate_id, kind)
-
+                loaded: dict[UUID, int] = {}
                 try:
-                    return body(load)
-                except (IntegrityError, OperationalError):
+                    return body(self._loader(touched, loaded))
+                except (IntegrityError, OperationalError, StaleRead):
                     self._evict(touched)
                     if attempt == MAX_ATTEMPTS - 1:
                         break
-            time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))  # noqa: S311 jitter
+                except LedgerError as refusal:
+                    if refusal.on_fresh_state or not self._any_newer(loaded):
+                        raise
+                    self._evict(touched)
+                    continue
+            # Full jitter, exponential up to a cap: colliding writers drift apart.
+            time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, 0.002 * 2**attempt)))  # noqa: S311
         raise ConcurrencyConflict(
             "another writer kept changing the same record; the request changed nothing: retry it"
+        )
+
+    def _loader(self, touched: list[UUID], loaded: dict[UUID, int]) -> Callable[[UUID, type[A]], A]:
+        """A load function that records what a command touched and the versions it saw."""
+
+        def load(aggregate_id: UUID, kind: type[A]) -> A:
+            touched.append(aggregate_id)
+            aggregate = self._load(aggregate_id, kind)
+            loaded.setdefault(aggregate_id, aggregate.version)
+            return aggregate
+
+        return load
+
+    def _any_newer(self, loaded: Mapping[UUID, int]) -> bool:
+        """Whether the store holds events newer than the versions a command loaded."""
+        return any(
+            list(self.events.get(aggregate_id, gt=version, limit=1))
+            for aggregate_id, version in loaded.items()
         )
 
     def _load(self, aggregate_id: UUID, kind: type[A]) -> A:
@@ -456,7 +488,7 @@ class Ledger(Application[UUID]):
             previous_id = complex_.current_committee_id
             if previous_id is not None:
                 previous: Committee = load(UUID(previous_id), Committee)
-                if previous.status != "superseded":
+                if previous.status not in ("superseded", "dissolved"):
                     previous.supersede(committee_id, on=elected_on, principal=actor.principal)
                     to_save.append(previous)
             complex_.note_committee(
@@ -680,6 +712,16 @@ class Ledger(Application[UUID]):
             resolution: Resolution = self._fresh(resolution_uuid, Resolution)
             if resolution.complex_id != account.complex_id:
                 raise NotFound(f"resolution {authorisation_id} is not of this complex")
+            if resolution.scope_units is not None:
+                raise AuthorisationMissing(
+                    f"resolution {authorisation_id} was put to some units only; common funds are"
+                    " spent on a resolution of the whole assembly"
+                )
+            if resolution.amount_cap is None:
+                raise AuthorisationMissing(
+                    f"resolution {authorisation_id} sets no amount cap; a resolution authorises"
+                    " spending up to its cap"
+                )
             return Authority(
                 kind="resolution",
                 id=authorisation_id,
@@ -729,10 +771,10 @@ class Ledger(Application[UUID]):
                     balance=account.balance,
                 )
             committee: Committee = self._fresh(UUID(account.committee_id), Committee)
-            authority = self._authority(
-                account, details.authorisation_kind, details.authorisation_id
-            )
             try:
+                authority = self._authority(
+                    account, details.authorisation_kind, details.authorisation_id
+                )
                 account.propose_expenditure(
                     expenditure_id,
                     details,
@@ -773,11 +815,11 @@ class Ledger(Application[UUID]):
             account = load(account_id, CommonFundAccount)
             proposal = account.proposal(expenditure_id)
             committee: Committee = self._fresh(UUID(account.committee_id), Committee)
-            authority = self._authority(
-                account, proposal["authorisation_kind"], proposal["authorisation_id"]
-            )
             before = account.version
             try:
+                authority = self._authority(
+                    account, proposal["authorisation_kind"], proposal["authorisation_id"]
+                )
                 account.approve_expenditure(
                     expenditure_id,
                     member_id=member_id,
@@ -826,7 +868,14 @@ class Ledger(Application[UUID]):
         value_date: date,
         actor: Actor,
     ) -> None:
-        """Record the refused attempt (A24) in its own write; the refusal is still raised."""
+        """Record the refused attempt (A24) in its own write; the refusal is still raised.
+
+        Only a refusal made on up-to-date state is kept: on a stale copy the
+        command is retried instead (StaleRead), and may well succeed.
+        """
+        if self._any_newer({account.id: account.version}):
+            raise StaleRead
+        refusal.on_fresh_state = True
         self._evict([account.id])
         fresh: CommonFundAccount = self._load(account.id, CommonFundAccount)
         fresh.record_refusal(
@@ -893,12 +942,14 @@ class Ledger(Application[UUID]):
             account = load(account_id, CommonFundAccount)
             if account.replayed(entry_id, request):
                 return Receipt(entry_id, account.version, replayed=True, balance=account.balance)
+            committee: Committee = self._fresh(UUID(account.committee_id), Committee)
             account.reverse(
                 entry_id,
                 reverses=reverses,
                 reason=reason,
                 value_date=value_date,
                 fingerprint=request,
+                committee=committee,
                 today=self.today(),
                 principal=actor.principal,
             )
@@ -973,6 +1024,11 @@ class Ledger(Application[UUID]):
                     raise ClosureRefused(
                         "only a member of the committee in office can close the account"
                     )
+            if account.suspended and actor.role != "regulator":
+                raise ClosureRefused(
+                    f"payments on account {account_id} are suspended by a regulator: only a"
+                    " regulator may close it now (H02)"
+                )
             successor: CommonFundAccount | None = None
             if successor_id is not None:
                 successor = load(successor_id, CommonFundAccount)
@@ -990,6 +1046,19 @@ class Ledger(Application[UUID]):
     def account_summary(self, account_id: UUID) -> AccountSummary:
         """The account's standing without copying its entries (cheap at any size)."""
         return self.peek(account_id, CommonFundAccount, AccountSummary.of)
+
+    def complex_ids(self) -> list[UUID]:
+        """Every registered complex, in registration order (reads the whole log)."""
+        found: list[UUID] = []
+        start = 1
+        while batch := self.recorder.select_notifications(start=start, limit=1000):
+            found.extend(
+                UUID(str(n.originator_id))
+                for n in batch
+                if n.originator_version == 1 and n.topic.endswith("Complex.Registered")
+            )
+            start = batch[-1].id + 1
+        return found
 
     def complex_summary(self, complex_id: UUID) -> ComplexSummary:
         return self.peek(complex_id, Complex, ComplexSummary.of)

@@ -22,6 +22,7 @@ from ledger.errors import (
     InvalidState,
     NotFound,
 )
+from ledger.money import check_fen
 from ledger.policy import Policy
 from ledger.resolution import normalise_purpose
 
@@ -296,6 +297,14 @@ class Committee(ChainedAggregate):
             raise CommitteeShapeInvalid(
                 f"members: the committee has {self.seats} seats; the change would exceed them"
             )
+        after = [*remaining.values(), *added]
+        if 2 * len(after) <= self.seats:
+            raise CommitteeShapeInvalid(
+                f"members: {len(after)} of {self.seats} seats would leave no majority in office;"
+                " hold a by-election to fill seats (H14)"
+            )
+        if sum(1 for m in after if m["role"] == "chair") != 1:
+            raise CommitteeShapeInvalid("members: the committee keeps exactly one chair")
         due = changed_on + timedelta(days=policy.member_change_refiling_days)
         self.trigger_event(
             self.MembersChanged,
@@ -327,6 +336,7 @@ class Committee(ChainedAggregate):
             return existing
         if not purpose.strip():
             raise InvalidCommand("purpose: say what the decision authorises")
+        check_fen(amount_cap, "amount_cap")
         if decided_on < parse_date(self.elected_on):
             raise InvalidCommand("decided_on: a decision cannot predate the committee's election")
         self.require_operating(decided_on, "record a decision of")

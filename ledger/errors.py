@@ -18,6 +18,7 @@ class LedgerError(Exception):
 
     def __init__(self, detail: str | None = None) -> None:
         self.detail = detail or (self.__doc__ or type(self).__name__).strip()
+        self.on_fresh_state = False  # set once the state it was judged on is known current
         super().__init__(self.detail)
 
 

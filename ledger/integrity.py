@@ -10,7 +10,7 @@ its events, so an edited snapshot cannot smuggle in a balance.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
@@ -49,10 +49,23 @@ class Report:
         return not self.breaks
 
 
-def verify(app: Application[UUID], *, progress: Callable[[int], None] | None = None) -> Report:
-    """Check every chain and the latest snapshot of every stream."""
+def verify(
+    app: Application[UUID],
+    *,
+    anchors: Mapping[str, tuple[int, str]] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Check every chain, the latest snapshot of every stream, and the complexes' indexes.
+
+    ``anchors`` are published heads (stream id → version, hash), e.g. from a
+    digest: each stream must still hold that event, with that hash. Only such
+    an outside anchor can reveal that the newest events of a stream were
+    deleted or rewritten together with every hash after them.
+    """
     report = Report()
     broken: set[str] = set()
+    first_topics: dict[str, str] = {}
+    anchored: dict[str, str] = {}
     start = 1
     while True:
         batch = app.recorder.select_notifications(start=start, limit=BATCH)
@@ -70,14 +83,52 @@ def verify(app: Application[UUID], *, progress: Callable[[int], None] | None = N
                 report.breaks.append(Break(stream, version, notification.id, problem))
                 continue
             report.heads[stream] = (version, _stored_hash(app, notification))
+            if version == 1:
+                first_topics[stream] = notification.topic
+            if anchors and stream in anchors and anchors[stream][0] == version:
+                anchored[stream] = report.heads[stream][1]
         start = batch[-1].id + 1
         if progress is not None:
             progress(report.events)
     for stream in report.heads:
         if stream not in broken:
             _check_snapshot(app, UUID(stream), report)
+    _check_indexes(app, first_topics, report)
+    for stream, (version, head) in (anchors or {}).items():
+        found = report.heads.get(stream)
+        if found is None:
+            reason = f"the published head (version {version}) names a stream that is gone"
+        elif found[0] < version:
+            reason = f"the published head is version {version}: later events were deleted"
+        elif anchored.get(stream) != head:
+            reason = f"event {version} no longer has the published hash: history was rewritten"
+        else:
+            continue
+        report.breaks.append(Break(stream, version, None, reason))
     report.breaks.sort(key=lambda b: (b.notification_id or 0, b.stream_id))
     return report
+
+
+def _check_indexes(app: Application[UUID], first_topics: dict[str, str], report: Report) -> None:
+    """Every stream a complex lists must exist (a deleted resolution or account is found here)."""
+    for stream, topic in first_topics.items():
+        if not topic.endswith("Complex.Registered"):
+            continue
+        try:
+            complex_: Any = app.repository.get(UUID(stream))
+        except Exception as error:  # noqa: BLE001 - an unloadable complex is the finding
+            report.breaks.append(Break(stream, 0, None, f"the complex cannot be loaded: {error}"))
+            continue
+        for listed in complex_.stream_ids():
+            if listed != stream and listed not in report.heads:
+                report.breaks.append(
+                    Break(
+                        stream,
+                        complex_.version,
+                        None,
+                        f"the complex lists stream {listed}, which is missing (deleted?)",
+                    )
+                )
 
 
 def _stored_hash(app: Application[UUID], notification: Any) -> str:

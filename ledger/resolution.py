@@ -10,10 +10,12 @@ from ledger.base import ChainedAggregate
 from ledger.complex import Complex
 from ledger.dates import parse_date
 from ledger.errors import InvalidCommand, ResolutionInvalid
+from ledger.money import check_fen
 from ledger.voting import Outcome, Voter, tally
 
 MATTERS = range(1, 10)  # Civil Code art. 278, items 1–9
 MATTER_ELECT_COMMITTEE = 3
+MATTER_MAINTENANCE_FUND = 5  # the only matter decided by the affected units alone (H08)
 MAX_PURPOSE_LENGTH = 200
 
 
@@ -113,6 +115,8 @@ class Resolution(ChainedAggregate):
             raise InvalidCommand("purpose: say what the resolution is for (1–200 characters)")
         if period_to < period_from:
             raise InvalidCommand("period_to: the period ends before it starts")
+        if amount_cap is not None:
+            check_fen(amount_cap, "amount_cap")
         outcome = compute_outcome(complex_, matter, scope_units, participated, consented)
         return cls._create_chained(
             cls.Recorded,
@@ -165,6 +169,11 @@ def compute_outcome(
     """Check the tally against the complex's units and compute the H04 outcome."""
     if scope_units is None:
         scope_ids = list(complex_.units)
+    elif matter != MATTER_MAINTENANCE_FUND:
+        raise ResolutionInvalid(
+            f"scope_units: matter {matter} is decided by the whole assembly; only the use of the"
+            " maintenance fund (matter 5) is put to the affected units alone"
+        )
     else:
         if not scope_units:
             raise ResolutionInvalid("scope_units: a listed scope needs at least one unit")
