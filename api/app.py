@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +16,7 @@ from api.routers import accounts, admin, committees, complexes, resolutions
 from ledger.application import Ledger
 
 ReadyCheck = Callable[[Ledger], dict[str, Any]]
+log = logging.getLogger("commonfund.api")
 MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
 BODY_METHODS = ("POST", "PUT", "PATCH")
 DESCRIPTION = """
@@ -82,7 +84,8 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
                 )
         try:
             return await call_next(request)
-        except Exception:  # noqa: BLE001 - the last line: never a bare 500 without problem+json
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
             return problems.problem(
                 "internal-error", "the service failed; retry", instance=request.url.path
             )

@@ -16,6 +16,8 @@ from fastapi import HTTPException
 from api.ports import TokenRecord, TokenStore
 from ledger.application import Actor
 
+NOT_VISIBLE = "nothing of that id exists that these credentials may see"
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -59,7 +61,7 @@ class Principal:
     def require(self, place: Place, roles: Iterable[str]) -> None:
         """Allow only ``roles`` inside this principal's scope; 404 outside it, 403 inside."""
         if not self.in_scope(place):
-            raise HTTPException(404, "nothing of that id exists that these credentials may see")
+            raise HTTPException(404, NOT_VISIBLE)
         if self.role not in roles:
             raise HTTPException(403, f"a {self.role} token may not do this (H15)")
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, HTTPException, Request
 
-from api.auth import Place, Principal, authenticate
+from api.auth import NOT_VISIBLE, Place, Principal, authenticate
 from api.ports import IdempotencyStore, TokenStore
+from ledger.account import CommonFundAccount
 from ledger.application import ComplexSummary, Ledger
+from ledger.committee import Committee
+from ledger.errors import NotFound
 from ledger.money import format_fen
+from ledger.resolution import Resolution
 
 
 @dataclass(slots=True)
@@ -57,8 +62,34 @@ def place(summary: ComplexSummary) -> Place:
     return Place(summary.id, summary.district, summary.street, summary.community)
 
 
+@contextmanager
+def unseen() -> Iterator[None]:
+    """An id in the path that names nothing answers exactly as one outside the caller's scope.
+
+    Otherwise the two 404s differ and tell a caller which ids exist elsewhere (H15).
+    """
+    try:
+        yield
+    except NotFound:
+        raise HTTPException(404, NOT_VISIBLE) from None
+
+
+def summary_of(ledger: Ledger, complex_id: UUID) -> ComplexSummary:
+    with unseen():
+        return ledger.complex_summary(complex_id)
+
+
 def place_of(ledger: Ledger, complex_id: UUID) -> Place:
-    return place(ledger.complex_summary(complex_id))
+    return place(summary_of(ledger, complex_id))
+
+
+def place_of_part(
+    ledger: Ledger, part_id: UUID, kind: type[Committee | CommonFundAccount | Resolution]
+) -> Place:
+    """The place of a committee, account or resolution of some complex."""
+    with unseen():
+        complex_id = ledger.complex_of(part_id, kind)
+    return place_of(ledger, complex_id)
 
 
 yuan = format_fen

@@ -6,9 +6,10 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from ledger import errors as ledger_errors
 from ledger.errors import LedgerError
@@ -160,6 +161,8 @@ def install(app: FastAPI) -> None:
             "validation-error", f"invalid fields: {names}", instance=request.url.path, errors=fields
         )
 
+    # Starlette's own class: FastAPI raises it too (unknown path 404, wrong method 405, a
+    # body it cannot parse 400), and it is the base of fastapi.HTTPException.
     @app.exception_handler(HTTPException)
     def http_error(request: Request, error: HTTPException) -> Response:
         slug = {
@@ -171,7 +174,10 @@ def install(app: FastAPI) -> None:
             415: "unsupported-media-type",
         }.get(error.status_code, "validation-error")
         detail = error.detail if isinstance(error.detail, str) else PROBLEM_TYPES[slug].description
-        response = problem(slug, detail, status=error.status_code, instance=request.url.path)
+        fields = [{"field": "body", "message": detail}] if error.status_code == 400 else None
+        response = problem(
+            slug, detail, status=error.status_code, instance=request.url.path, errors=fields
+        )
         if error.status_code == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response

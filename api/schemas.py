@@ -13,6 +13,10 @@ from ledger.money import parse_amount, parse_area
 
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Free text refuses control characters (tab and newlines aside): PostgreSQL text cannot hold
+# NUL, and nothing a person writes needs the others.
+PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+MEMBER_ID_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_\-]{0,63}$"
 
 
 def _string(value: object, what: str) -> str:
@@ -67,8 +71,8 @@ Day = Annotated[
     BeforeValidator(_day),
     _string_schema(DATE_PATTERN, "2026-07-01", "A calendar date, YYYY-MM-DD"),
 ]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-OptionalText = Annotated[str, Field(max_length=200)]
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=PLAIN_TEXT)]
+OptionalText = Annotated[str, Field(max_length=200, pattern=PLAIN_TEXT)]
 IdentityKey = Annotated[
     str,
     Field(
@@ -178,7 +182,7 @@ class SealCreate(Strict):
 class MembersChange(Strict):
     added: list[MemberCreate] = Field(default_factory=list, max_length=11, description="Joining")
     removed: list[str] = Field(
-        default_factory=list, max_length=11, description="Member ids leaving"
+        default_factory=list, max_length=11, description="Member ids leaving", examples=[["m5"]]
     )
     changed_on: Day
 
@@ -261,10 +265,17 @@ class ResolutionCreate(Strict):
     period_from: Day
     period_to: Day
     scope_units: list[str] | None = Field(
-        default=None, max_length=10_000, description="Units in scope; omit for all units"
+        default=None,
+        max_length=10_000,
+        description="Units in scope (matter 5 only); omit for all",
+        examples=[None],
     )
-    participated: list[str] = Field(max_length=10_000, description="Units that took part")
-    consented: list[str] = Field(max_length=10_000, description="Units that consented")
+    participated: list[str] = Field(
+        max_length=10_000, description="Units that took part", examples=[["1-001", "1-002"]]
+    )
+    consented: list[str] = Field(
+        max_length=10_000, description="Units that consented", examples=[["1-001"]]
+    )
     closed_on: Day
 
 
@@ -344,7 +355,7 @@ class IncomeCreate(Strict):
     category: Literal[
         "parking", "advertising", "venue_rent", "facility_fee", "interest", "compensation", "other"
     ] = Field(examples=["parking"], description="Category")
-    payer: PartyCreate
+    payer: PartyCreate = Field(description="Who paid")
     amount: Amount
     value_date: Day
     contract_ref: OptionalText = Field(default="", examples=["TC-2026-018"], description="Contract")
@@ -376,12 +387,12 @@ class ExpenditureCreate(Strict):
         "transfer_to_maintenance_fund",
         "other",
     ] = Field(examples=["cleaning_greening"], description="Category")
-    payee: PartyCreate
+    payee: PartyCreate = Field(description="Who is paid (never an approver, H06)")
     method: Literal["transfer", "cash"] = Field(examples=["transfer"], description="H07")
     amount: Amount
     purpose: Text = Field(examples=["小区公共区域保洁"], description="Purpose (H05)")
     value_date: Day
-    authorisation: AuthorisationCreate
+    authorisation: AuthorisationCreate = Field(description="The decision or resolution (H05)")
     contract_ref: OptionalText = Field(default="", examples=["BJ-2026-03"], description="Contract")
     description: OptionalText = Field(default="", examples=["6月保洁服务费"], description="Note")
 
@@ -514,7 +525,12 @@ class TokenCreate(Strict):
         description="For committee and owner tokens",
         examples=["57af9fd5-795c-5088-8973-04c31927217e"],
     )
-    member_id: str | None = Field(default=None, description="For committee tokens", examples=["m1"])
+    member_id: str | None = Field(
+        default=None,
+        pattern=MEMBER_ID_PATTERN,
+        description="For committee tokens",
+        examples=["m1"],
+    )
     owner_key: IdentityKey | None = Field(default=None, description="For owner tokens")
     jurisdiction: str | None = Field(
         default=None,

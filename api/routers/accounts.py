@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.auth import Principal
-from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, yuan
+from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, place_of_part, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.schemas import (
@@ -108,7 +108,7 @@ def party(p: PartyCreate) -> Party:
 
 
 def guard(ledger: Ledger, principal: Principal, account_id: UUID, roles: tuple[str, ...]) -> None:
-    principal.require(place_of(ledger, ledger.complex_of(account_id, CommonFundAccount)), roles)
+    principal.require(place_of_part(ledger, account_id, CommonFundAccount), roles)
 
 
 @router.post(
@@ -497,7 +497,7 @@ def _position(cursor: str | None) -> int:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         position = int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        position = -1
+        kind, position = "", -1
     if kind != "v1" or position < 0:
         raise InvalidCommand("cursor: not a cursor this service gave out")
     return position

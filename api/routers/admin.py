@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Path
 
 from api.deps import PrincipalDep, ServicesDep
 from api.errors_doc import problems
@@ -82,7 +83,16 @@ def issue(body: TokenCreate, services: ServicesDep, principal: PrincipalDep) -> 
 @router.delete(
     "/{token_id}", summary="Revoke a token", response_model=TokenPublic, responses=problems()
 )
-def revoke(token_id: str, services: ServicesDep, principal: PrincipalDep) -> TokenPublic:
+def revoke(
+    token_id: Annotated[
+        str,
+        Path(
+            pattern=r"^tok_[0-9a-f]{16}$", description="Token id", examples=["tok_3f9a1c2b7d4e5f60"]
+        ),
+    ],
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> TokenPublic:
     principal.require_role(("operator",))
     record = services.tokens.revoke(token_id, services.now())
     if record is None:

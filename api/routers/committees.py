@@ -10,7 +10,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api.auth import Principal
-from api.deps import IdempotencyKey, PrincipalDep, Services, ServicesDep, place_of, yuan
+from api.deps import (
+    IdempotencyKey,
+    PrincipalDep,
+    Services,
+    ServicesDep,
+    place_of,
+    place_of_part,
+    yuan,
+)
 from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.schemas import (
@@ -73,7 +81,7 @@ def members(items: list[MemberCreate]) -> list[Member]:
 
 
 def guard(ledger: Ledger, principal: Principal, committee_id: UUID, roles: tuple[str, ...]) -> None:
-    principal.require(place_of(ledger, ledger.complex_of(committee_id, Committee)), roles)
+    principal.require(place_of_part(ledger, committee_id, Committee), roles)
     if principal.role == "committee":
         committee = ledger.committee(committee_id)
         if principal.token.member_id not in committee.members:
@@ -331,9 +339,7 @@ def decide(
 def get_committee(
     committee_id: UUID, services: ServicesDep, principal: PrincipalDep
 ) -> CommitteePublic:
-    principal.require(
-        place_of(services.ledger, services.ledger.complex_of(committee_id, Committee)), READERS
-    )
+    principal.require(place_of_part(services.ledger, committee_id, Committee), READERS)
     return public(services.ledger.committee(committee_id))
 
 

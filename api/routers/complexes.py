@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place, yuan
+from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place, place_of, summary_of, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.schemas import ComplexCreate, ComplexPublic, UnitCreate, UnitsCreate
@@ -122,7 +122,7 @@ async def add_units(
         return 201, public(services.ledger.complex_summary(complex_id))
 
     def guarded() -> Response:
-        principal.require(place(services.ledger.complex_summary(complex_id)), ("operator",))
+        principal.require(place_of(services.ledger, complex_id), ("operator",))
         return idempotent(request, services, principal, key, body=body, run=run, required=False)
 
     return await run_in_threadpool(guarded)
@@ -168,6 +168,6 @@ def _validated(parse: Callable[[], UnitsCreate]) -> UnitsCreate:
     responses=problems(),
 )
 def get_complex(complex_id: UUID, services: ServicesDep, principal: PrincipalDep) -> ComplexPublic:
-    summary = services.ledger.complex_summary(complex_id)
+    summary = summary_of(services.ledger, complex_id)
     principal.require(place(summary), READERS)
     return public(summary)

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, yuan
+from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, place_of_part, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.schemas import ResolutionCreate, ResolutionPublic, TallyPublic
@@ -89,6 +89,5 @@ def record(
 def get_resolution(
     resolution_id: UUID, services: ServicesDep, principal: PrincipalDep
 ) -> ResolutionPublic:
-    complex_id = services.ledger.complex_of(resolution_id, Resolution)
-    principal.require(place_of(services.ledger, complex_id), READERS)
+    principal.require(place_of_part(services.ledger, resolution_id, Resolution), READERS)
     return public(services.ledger.resolution(resolution_id))

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The README's walk-through, runnable: the main flow over HTTP with curl and jq.
+# usage: docs/walkthrough.sh [BASE_URL]   (a server from `make run` on 127.0.0.1:8000)
+# CI runs it against a fresh server, so the README's commands cannot rot.
+set -euo pipefail
+BASE=${1:-http://127.0.0.1:8000}
+CF=${COMMONFUND_BIN:-.venv/bin/commonfund}
+day() { date -u -d "$1 days" +%F; }
+post() {  # post TOKEN PATH JSON [IDEMPOTENCY-KEY]
+    curl -sS -X POST "$BASE$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+        ${4:+-H "Idempotency-Key: $4"} -d "$3"
+}
+get() { curl -sS "$BASE$2" -H "Authorization: Bearer $1"; }
+run=$(date +%s)  # makes codes and keys unique, so the script can run again
+
+# 1. The operator's token comes from the command line; the rest from the API.
+OP=$($CF token issue --role operator --label "walk-through" | tail -n 1)
+
+# 2. Register a complex with its units (floor areas in m², identity keys as HMAC hex).
+UNITS=$(for i in $(seq 1 12); do
+    printf '{"unit_id":"1-%03d","building":"1","floor_area":"89.50","owner_key":"%064x"},' "$i" "$((run + i))"
+done | sed 's/,$//')
+CID=$(post "$OP" /v1/complexes "{\"code\":\"WALK-$run\",\"name\":\"海韵花园\",\"district\":\"370202\",
+  \"street\":\"370202001\",\"community\":\"370202001001\",\"units\":[$UNITS]}" | jq -r .id)
+echo "complex $CID"
+
+# 3. Tokens for the district regulator and, after the election, two committee members.
+token() { post "$OP" /v1/admin/tokens "$1" | jq -r .token; }
+REG=$(token '{"role":"regulator","jurisdiction":"370202","label":"市南区住建局"}')
+
+# 4. The owners' assembly elects the committee (art. 278 item 3), recorded by the street office.
+ALL=$(printf '"1-%03d",' $(seq 1 12) | sed 's/,$//')
+RES=$(post "$REG" "/v1/complexes/$CID/resolutions" "{\"matter\":3,\"purpose\":\"选举业主委员会\",
+  \"period_from\":\"$(day -60)\",\"period_to\":\"$(day -60)\",\"participated\":[$ALL],
+  \"consented\":[$ALL],\"closed_on\":\"$(day -60)\"}" | jq -r .id)
+MEMBERS=$(for i in 1 2 3 4 5; do
+    role=member; [ "$i" = 1 ] && role=chair
+    printf '{"member_id":"m%d","name":"委员%d","identity_key":"%064x","role":"%s","signatory":%s},' \
+        "$i" "$i" "$((run * 10 + i))" "$role" "$([ "$i" -le 3 ] && echo true || echo false)"
+done | sed 's/,$//')
+KID=$(post "$REG" "/v1/complexes/$CID/committees" "{\"election_resolution_id\":\"$RES\",
+  \"elected_on\":\"$(day -60)\",\"term_end\":\"$(day 900)\",\"members\":[$MEMBERS]}" | jq -r .id)
+M1=$(token "{\"role\":\"committee\",\"complex_id\":\"$CID\",\"member_id\":\"m1\"}")
+M2=$(token "{\"role\":\"committee\",\"complex_id\":\"$CID\",\"member_id\":\"m2\"}")
+
+# 5. Filing with the district, then the seal, then the account (H14, H01).
+post "$REG" "/v1/committees/$KID/filing" "{\"number\":\"市南备〔2026〕18号\",
+  \"authority\":\"市南区住房和城乡建设局\",\"filed_on\":\"$(day -50)\"}" | jq -c '{status}'
+post "$M1" "/v1/committees/$KID/seal" "{\"seal_number\":\"3702020012345\",\"sealed_on\":\"$(day -45)\"}" \
+    | jq -c '{status}'
+AID=$(post "$M1" "/v1/complexes/$CID/account" "{\"bank\":\"青岛银行市南支行\",
+  \"account_number\":\"6228480012345678\",\"signatories\":[\"m1\",\"m2\",\"m3\"],
+  \"opened_on\":\"$(day -40)\"}" | jq -r .id)
+echo "account $AID"
+
+# 6. Income collected by the property company: gross, its deduction and the contracted rate.
+post "$M1" "/v1/accounts/$AID/income" "{\"category\":\"parking\",
+  \"payer\":{\"name\":\"青岛某物业服务有限公司\",\"kind\":\"organisation\"},\"amount\":\"8500.00\",
+  \"value_date\":\"$(day -1)\",\"collected\":{\"collector\":\"青岛某物业服务有限公司\",
+  \"gross\":\"10000.00\",\"deduction\":\"1500.00\",\"contracted_rate\":\"0.15\"}}" "inc-$run-1" \
+    | jq -c '{id, amount}'
+
+# 7. A committee decision (majority of members in office) covers small payments (H05).
+DEC=$(post "$M1" "/v1/committees/$KID/decisions" "{\"purpose\":\"小区公共区域保洁\",
+  \"amount_cap\":\"20000.00\",\"decided_on\":\"$(day -5)\",\"approvers\":[\"m1\",\"m2\",\"m3\"]}" \
+    | jq -r .id)
+
+# 8. Maker–checker (H06): m1 proposes, m2 approves, and the payment is booked.
+EXP=$(post "$M1" "/v1/accounts/$AID/expenditures" "{\"category\":\"cleaning_greening\",
+  \"payee\":{\"name\":\"青岛洁美保洁有限公司\",\"kind\":\"organisation\"},\"method\":\"transfer\",
+  \"amount\":\"3200.00\",\"purpose\":\"小区公共区域保洁\",\"value_date\":\"$(day 0)\",
+  \"authorisation\":{\"kind\":\"decision\",\"id\":\"$DEC\"}}" "exp-$run-1" | jq -r .id)
+post "$M2" "/v1/accounts/$AID/expenditures/$EXP/approvals" '' "appr-$run-1" \
+    | jq -c '{status, approvals}'
+get "$M1" "/v1/accounts/$AID" | jq -c '{balance, status}'
+
+# 9. A regulator suspends payments: a debit is refused with H02; income still counts.
+post "$REG" "/v1/accounts/$AID/suspension" '{"reason":"核查可疑支出"}' | jq -c '{payments_suspended}'
+post "$M1" "/v1/accounts/$AID/expenditures" "{\"category\":\"cleaning_greening\",
+  \"payee\":{\"name\":\"青岛洁美保洁有限公司\",\"kind\":\"organisation\"},\"method\":\"transfer\",
+  \"amount\":\"100.00\",\"purpose\":\"小区公共区域保洁\",\"value_date\":\"$(day 0)\",
+  \"authorisation\":{\"kind\":\"decision\",\"id\":\"$DEC\"}}" "exp-$run-2" | jq -c '{type, rule, detail}'
+curl -sS -X DELETE "$BASE/v1/accounts/$AID/suspension" -H "Authorization: Bearer $REG" \
+    | jq -c '{payments_suspended}'
+
+# 10. The entries, and the balance on a past date.
+get "$REG" "/v1/accounts/$AID/entries?limit=10" | jq -c '[.items[] | {kind, amount, counterparty}]'
+get "$REG" "/v1/accounts/$AID/balance?as_of=$(day -2)" | jq -c '{as_of, balance}'

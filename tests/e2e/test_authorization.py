@@ -1,0 +1,491 @@
+"""The authorization matrix (issue #3 acceptance, H15): every route × every principal.
+
+Two complexes in different districts of Qingdao: A in 市南区 (370202) and B in 市北区
+(370203), each with units, a sealed committee, an open account with income and two
+pending expenditures. Every request targets A. The principals:
+
+    op    the operator
+    m1    committee token of A acting as m1 (chair, signatory)
+    m4    committee token of A acting as m4 (member, not a signatory)
+    cB    committee token of B (m1 of B): the wrong complex
+    own   owner of a unit in A
+    rA    regulator of A's district (370202)
+    city  regulator of the city (370200), which covers both districts
+    rB    regulator of B's district (370203): the wrong jurisdiction
+    bank  a bank token
+    exp   A's m1 token, expired
+    rev   A's m1 token, revoked by the operator
+    none  no Authorization header
+
+Each cell is the exact status: 401 without valid credentials, 404 outside the
+principal's scope (it may not know the thing exists), 403 inside it with a role that
+may not act, and for allowed calls the success status, or the domain's own refusal
+where the domain, not the credentials, says no. The route list comes from the app
+itself, so a new route without a row fails here.
+
+Allowed writes change state, so every cell that may change state runs on a world
+where it is the first to act: the first on the route's own world (after all the
+cells that cannot change anything), each further one on a fresh complex A.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import uuid4
+
+import httpx2 as httpx
+import pytest
+
+from tests.builders import key
+from tests.e2e.conftest import Api
+from tests.e2e.world import (
+    Builder,
+    Side,
+    app_routes,
+    day,
+    election_body,
+    expenditure_body,
+    income_body,
+    member_rows,
+    unit_rows,
+)
+
+PRINCIPALS = ("op", "m1", "m4", "cB", "own", "rA", "city", "rB", "bank", "exp", "rev", "none")
+OUT_OF_SCOPE = ("cB", "rB", "bank")  # may not know anything of complex A exists
+PROBLEM = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Call:
+    """How a cell calls its route: ids that differ from A's defaults, a body, a query."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+Prepare = Callable[[Builder, Side], Call]
+
+
+def plain(b: Builder, a: Side) -> Call:
+    return Call()
+
+
+@dataclass(frozen=True)
+class Row:
+    statuses: str  # one status per principal, in PRINCIPALS order
+    prepare: Prepare = plain  # runs once per world, before the cells that use it
+    account: bool = True  # A has an open account (False: A is made without one)
+    lean: bool = False  # a fresh A for this row needs only its sealed committee
+    refusals: dict[str, str] = field(default_factory=dict)  # principal -> the domain's problem
+
+    def expected(self) -> dict[str, int]:
+        codes = [int(s) for s in self.statuses.split()]
+        assert len(codes) == len(PRINCIPALS), self.statuses
+        return dict(zip(PRINCIPALS, codes, strict=True))
+
+    @property
+    def public(self) -> bool:
+        return set(self.expected().values()) == {200}
+
+
+def path_of(template: str, a: Side, call: Call, *, ghost: bool = False) -> str:
+    """The route's own path template, filled with A's ids (or the cell's own).
+
+    A ``ghost`` path names ids that exist nowhere, to compare the 404s.
+    """
+    if ghost:
+        return template.format_map(defaultdict(lambda: str(uuid4())))
+    ids = {
+        "complex_id": a.complex_id,
+        "committee_id": a.committee_id,
+        "resolution_id": a.election_id,
+        "account_id": a.account_id,
+        "expenditure_id": a.mine,
+        "token_id": "tok_0000000000000000",
+        "slug": "debit-blocked",
+    }
+    return template.format(**{**ids, **call.ids})
+
+
+# --- what each route is called with (all bodies valid: only the principal varies) -----
+
+
+def body(make: Callable[[Side], Any]) -> Prepare:
+    return lambda b, a: Call(json=make(a))
+
+
+def new_complex(b: Builder, a: Side) -> Call:
+    n = b.fresh("new")
+    return Call(
+        json={
+            "code": f"QD-MX-{n}",
+            "name": f"新登记小区{n}",
+            "district": "370202",
+            "street": "370202001",
+            "community": "370202001001",
+            "units": unit_rows(3),
+        }
+    )
+
+
+def new_committee(b: Builder, a: Side, *, filed: bool) -> str:
+    """Elect (and maybe file) a successor committee of A: the old one is superseded."""
+    regulator = b.regulators[a.district]
+    election = b.post(
+        f"/v1/complexes/{a.complex_id}/resolutions", regulator, election_body(a.unit_ids, day(-10))
+    )
+    committee = b.post(
+        f"/v1/complexes/{a.complex_id}/committees",
+        regulator,
+        {
+            "election_resolution_id": election["id"],
+            "elected_on": day(-10),
+            "term_end": day(1000),
+            "members": member_rows("新"),
+        },
+    )
+    kid = str(committee["id"])
+    if filed:
+        b.post(
+            f"/v1/committees/{kid}/filing",
+            regulator,
+            {"number": "备〔2026〕99号", "authority": "区住房和城乡建设局", "filed_on": day(-5)},
+            expect=200,
+        )
+    return kid
+
+
+def elect(b: Builder, a: Side) -> Call:
+    election = b.post(
+        f"/v1/complexes/{a.complex_id}/resolutions",
+        b.regulators[a.district],
+        election_body(a.unit_ids, day(-3)),
+    )
+    return Call(
+        json={
+            "election_resolution_id": election["id"],
+            "elected_on": day(-3),
+            "term_end": day(1000),
+            "members": member_rows("新"),
+        }
+    )
+
+
+def member_change(a: Side) -> dict[str, Any]:
+    joining = {
+        "member_id": "m6",
+        "name": "委员6",
+        "identity_key": key("member-6"),
+        "role": "member",
+        "signatory": False,
+    }
+    return {"added": [joining], "removed": ["m5"], "changed_on": day()}
+
+
+def refiling(b: Builder, a: Side) -> Call:
+    """After a member change the committee files again."""
+    b.post(
+        f"/v1/committees/{a.committee_id}/members",
+        b.regulators[a.district],
+        member_change(a),
+        expect=200,
+    )
+    return Call(
+        json={"number": "备〔2026〕100号", "authority": "区住房和城乡建设局", "filed_on": day()}
+    )
+
+
+def unsealed(b: Builder, a: Side) -> Call:
+    kid = new_committee(b, a, filed=True)
+    return Call({"committee_id": kid}, {"seal_number": "3702029999", "sealed_on": day()})
+
+
+def superseded(b: Builder, a: Side) -> Call:
+    new_committee(b, a, filed=False)
+    return Call(json={"handed_over_on": day()})
+
+
+def resolution(a: Side) -> dict[str, Any]:
+    return {
+        "matter": 9,
+        "purpose": "更换单元门禁系统",
+        "amount_cap": "60000.00",
+        "period_from": day(),
+        "period_to": day(180),
+        "participated": a.unit_ids,
+        "consented": a.unit_ids,
+        "closed_on": day(-1),
+    }
+
+
+def account(a: Side) -> dict[str, Any]:
+    return {
+        "bank": "青岛银行",
+        "account_number": "6228480087654321",
+        "signatories": ["m1", "m2", "m3"],
+        "opened_on": day(-1),
+    }
+
+
+def decision(a: Side) -> dict[str, Any]:
+    return {
+        "purpose": "绿化养护",
+        "amount_cap": "3000.00",
+        "decided_on": day(),
+        "approvers": ["m1", "m2", "m3"],
+    }
+
+
+def reject_theirs(b: Builder, a: Side) -> Call:
+    """m2's proposal: m1 is the second signatory it waits for."""
+    return Call({"expenditure_id": a.theirs}, {"reason": "报价高于市场价"})
+
+
+def approve_theirs(b: Builder, a: Side) -> Call:
+    return Call({"expenditure_id": a.theirs})
+
+
+def suspended(b: Builder, a: Side) -> Call:
+    b.post(
+        f"/v1/accounts/{a.account_id}/suspension",
+        b.regulators[a.district],
+        {"reason": "核查可疑支出"},
+        expect=200,
+    )
+    return Call()
+
+
+def closable(b: Builder, a: Side) -> Call:
+    """Reverse the only income: at a zero balance the committee may close (H13)."""
+    b.post(
+        f"/v1/accounts/{a.account_id}/reversals",
+        a.tokens["m1"],
+        {"reverses": a.income_id, "reason": "退回", "value_date": day()},
+    )
+    return Call(json={"reason": "测试关闭"})
+
+
+def token_to_revoke(b: Builder, a: Side) -> Call:
+    record = b.issue_record(role="bank", label="to revoke")
+    return Call({"token_id": str(record["id"])})
+
+
+COMPLEX = "/v1/complexes/{complex_id}"
+COMMITTEE = "/v1/committees/{committee_id}"
+ACCOUNT = "/v1/accounts/{account_id}"
+EXPENDITURE = ACCOUNT + "/expenditures/{expenditure_id}"
+PUBLIC = "200 200 200 200 200 200 200 200 200 200 200 200"
+
+# fmt: off
+#                op  m1  m4  cB  own rA  city rB bank exp rev none
+OPERATOR_C =   "201 403 403 403 403 403 403 403 403 401 401 401"
+COMMITTEE_C =  "403 201 201 404 403 403 403 404 404 401 401 401"
+COMMITTEE_OK = "403 200 200 404 403 403 403 404 404 401 401 401"
+KEEPERS_C =    "403 201 201 404 403 201 201 404 404 401 401 401"
+KEEPERS_OK =   "403 200 200 404 403 200 200 404 404 401 401 401"
+REGULATOR_OK = "403 403 403 404 403 200 200 404 404 401 401 401"
+READ_ALL =     "200 200 200 404 200 200 200 404 404 401 401 401"
+READ_ACCOUNT = "403 200 200 404 403 200 200 404 404 401 401 401"
+
+MATRIX: dict[tuple[str, str], Row] = {
+    ("GET", "/openapi.json"): Row(PUBLIC),
+    ("GET", "/docs"): Row(PUBLIC),
+    ("GET", "/docs/oauth2-redirect"): Row(PUBLIC),
+    ("GET", "/redoc"): Row(PUBLIC),
+    ("GET", "/problems/{slug}"): Row(PUBLIC),
+    ("GET", "/healthz"): Row(PUBLIC),
+    ("GET", "/readyz"): Row(PUBLIC),
+    # the operator registers complexes and units, and issues and revokes tokens
+    ("POST", "/v1/complexes"): Row(OPERATOR_C, new_complex),
+    ("POST", COMPLEX + "/units"): Row(
+                   "201 403 403 404 403 403 403 404 404 401 401 401",
+        body(lambda a: {"units": unit_rows(2, building="9")}), lean=True),
+    ("GET", COMPLEX): Row(READ_ALL),
+    ("POST", "/v1/admin/tokens"): Row(
+        OPERATOR_C, body(lambda a: {"role": "regulator", "jurisdiction": "370202"})),
+    ("DELETE", "/v1/admin/tokens/{token_id}"): Row(
+                   "200 403 403 403 403 403 403 403 403 401 401 401", token_to_revoke),
+    # the committee lifecycle: the committee (as one member) or a regulator records it
+    ("POST", COMPLEX + "/committees"): Row(KEEPERS_C, elect, lean=True),
+    ("POST", COMMITTEE + "/filing"): Row(KEEPERS_OK, refiling, lean=True),
+    ("POST", COMMITTEE + "/seal"): Row(KEEPERS_OK, unsealed, lean=True),
+    ("POST", COMMITTEE + "/members"): Row(KEEPERS_OK, body(member_change), lean=True),
+    ("POST", COMMITTEE + "/handover"): Row(KEEPERS_OK, superseded, lean=True),
+    ("POST", COMMITTEE + "/dissolution"): Row(
+        KEEPERS_OK, body(lambda a: {"reason": "业主大会决定解散", "dissolved_on": day()}), lean=True),
+    ("POST", COMMITTEE + "/decisions"): Row(COMMITTEE_C, body(decision), lean=True),
+    ("GET", COMMITTEE): Row(READ_ALL),
+    ("POST", COMPLEX + "/resolutions"): Row(KEEPERS_C, body(resolution), lean=True),
+    ("GET", "/v1/resolutions/{resolution_id}"): Row(READ_ALL),
+    # the account: the committee keeps it, a regulator supervises it
+    ("POST", COMPLEX + "/account"): Row(COMMITTEE_C, body(account), account=False),
+    ("POST", ACCOUNT + "/income"): Row(COMMITTEE_C, body(lambda a: income_body("99.00"))),
+    ("POST", ACCOUNT + "/expenditures"): Row(
+        COMMITTEE_C, body(lambda a: expenditure_body(a.decision_id, "300.00"))),
+    # m4 is not a signatory: H06 refuses its approval (422, rule H06)
+    ("POST", EXPENDITURE + "/approvals"): Row(
+                   "403 200 422 404 403 403 403 404 404 401 401 401", approve_theirs,
+        refusals={"m4": "maker-checker"}),
+    ("POST", EXPENDITURE + "/rejection"): Row(COMMITTEE_OK, reject_theirs),
+    # only its proposer (m1) may withdraw a payment: m4 gets invalid-state (422)
+    ("DELETE", EXPENDITURE): Row(
+                   "403 200 422 404 403 403 403 404 404 401 401 401",
+        refusals={"m4": "invalid-state"}),
+    ("GET", EXPENDITURE): Row(READ_ACCOUNT),
+    ("POST", ACCOUNT + "/reversals"): Row(
+        COMMITTEE_C,
+        body(lambda a: {"reverses": a.income_id, "reason": "金额录入错误", "value_date": day()})),
+    ("POST", ACCOUNT + "/suspension"): Row(REGULATOR_OK, body(lambda a: {"reason": "核查"})),
+    ("DELETE", ACCOUNT + "/suspension"): Row(REGULATOR_OK, suspended),
+    # a regulator closes only once the committee is dissolved (H13: 422 closure-refused)
+    ("POST", ACCOUNT + "/closure"): Row(
+                   "403 200 200 404 403 422 422 404 404 401 401 401", closable,
+        refusals={"rA": "closure-refused", "city": "closure-refused"}),
+    ("GET", ACCOUNT): Row(READ_ACCOUNT),
+    ("GET", ACCOUNT + "/entries"): Row(READ_ACCOUNT),
+    ("GET", ACCOUNT + "/balance"): Row(
+        READ_ACCOUNT, lambda b, a: Call(params={"as_of": day()})),
+}
+# fmt: on
+
+
+MUTATING = {"POST", "DELETE", "PUT", "PATCH"}
+
+
+ROUTES = app_routes()  # derived from the app: a new route without a row fails below
+
+
+def test_every_route_has_a_row_and_every_row_a_route() -> None:
+    missing = [r for r in ROUTES if r not in MATRIX]
+    stale = [r for r in MATRIX if r not in ROUTES]
+    assert (missing, stale) == ([], [])
+
+
+# --- running the cells ---------------------------------------------------------------
+
+
+@dataclass
+class World:
+    builder: Builder
+    a: Side
+    b: Side
+    tokens: dict[str, str | None]
+
+
+def principals(
+    b: Builder, a: Side, other: Side, shared: dict[str, str | None]
+) -> dict[str, str | None]:
+    return {
+        **shared,
+        "m1": a.tokens["m1"],
+        "m4": a.tokens["m4"],
+        "cB": other.tokens["m1"],
+        "own": a.tokens["owner"],
+    }
+
+
+def side_a(b: Builder, row: Row, *, fresh: bool = False) -> Side:
+    """A as the row needs it: the route's own world has everything, a fresh A may be lean."""
+    return b.side("370202", account=row.account and not (fresh and row.lean))
+
+
+def build(api: Api, row: Row) -> World:
+    b = Builder(api)
+    a = side_a(b, row)
+    other = b.side("370203", everyone=False)
+    revoked = b.issue_record(role="committee", complex_id=a.complex_id, member_id="m1")
+    api.call("DELETE", f"/v1/admin/tokens/{revoked['id']}", api.operator, expect=200)
+    shared: dict[str, str | None] = {
+        "op": api.operator,
+        "rA": b.regulators["370202"],
+        "city": b.regulators["370200"],
+        "rB": b.regulators["370203"],
+        "bank": b.issue(role="bank"),
+        "exp": api.token(role="committee", complex_id=a.complex_id, member_id="m1", days=-1),
+        "rev": str(revoked["token"]),
+        "none": None,
+    }
+    return World(b, a, other, principals(b, a, other, shared))
+
+
+EDGE_PROBLEMS = {401: "unauthenticated", 403: "forbidden", 404: "not-found"}
+
+
+def send(world: World, method: str, path: str, call: Call, who: str) -> httpx.Response:
+    token = world.tokens[who]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if method in MUTATING:
+        headers["Idempotency-Key"] = world.builder.fresh(f"cell-{who}")
+    return world.builder.api.client.request(
+        method, path, json=call.json, params=call.params, headers=headers
+    )
+
+
+def check_cell(
+    world: World, route: tuple[str, str], row: Row, call: Call, *, who: str, expected: int
+) -> None:
+    method, template = route
+    path = path_of(template, world.a, call)
+    response = send(world, method, path, call, who)
+    where = (method, path, who)
+    assert response.status_code == expected, (*where, response.text)
+    if expected < 400:
+        return
+    assert response.headers["content-type"] == PROBLEM, where
+    problem = response.json()
+    slug = EDGE_PROBLEMS.get(expected) or row.refusals[who]
+    assert (problem["status"], problem["type"]) == (expected, f"/problems/{slug}"), where
+    if expected == 401:
+        assert response.headers.get("www-authenticate") == "Bearer", where
+    if expected == 404 and who in OUT_OF_SCOPE:
+        # nothing of A leaks, not even that it exists: the answer is the one for ids
+        # that name nothing at all (only the echoed path differs)
+        assert world.a.name not in response.text, where
+        assert world.a.code not in response.text, where
+        ghost = send(world, method, path_of(template, world.a, call, ghost=True), call, who)
+        assert ghost.status_code == 404, (*where, ghost.text)
+        assert {**ghost.json(), "instance": None} == {**problem, "instance": None}, where
+
+
+def changes_state(method: str, status: int) -> bool:
+    return method in MUTATING and status not in (401, 403, 404)
+
+
+def test_public_routes(api: Api) -> None:
+    rows = [(route, MATRIX[route]) for route in ROUTES if route in MATRIX and MATRIX[route].public]
+    assert len(rows) >= 7
+    world = build(api, Row(PUBLIC))
+    for route, row in rows:
+        call = row.prepare(world.builder, world.a)
+        for who in PRINCIPALS:
+            check_cell(world, route, row, call, who=who, expected=200)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [r for r in ROUTES if r not in MATRIX or not MATRIX[r].public],
+    ids=lambda r: f"{r[0]} {r[1]}",
+)
+def test_route(api: Api, route: tuple[str, str]) -> None:
+    method, _ = route
+    row = MATRIX.get(route)
+    if row is None:
+        pytest.fail(f"{method} {route[1]} has no row in the authorization matrix")
+    expected = row.expected()
+    world = build(api, row)
+    call = row.prepare(world.builder, world.a)
+    quiet = [p for p in PRINCIPALS if not changes_state(method, expected[p])]
+    acting = [p for p in PRINCIPALS if changes_state(method, expected[p])]
+    for who in quiet:
+        check_cell(world, route, row, call, who=who, expected=expected[who])
+    for n, who in enumerate(acting):
+        if n:  # a fresh complex A where this principal is the first to act
+            a = side_a(world.builder, row, fresh=True)
+            tokens = principals(world.builder, a, world.b, world.tokens)
+            world = World(world.builder, a, world.b, tokens)
+            call = row.prepare(world.builder, a)
+        check_cell(world, route, row, call, who=who, expected=expected[who])

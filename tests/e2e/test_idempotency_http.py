@@ -1,0 +1,237 @@
+"""Idempotency-Key over HTTP (spec/api.md, Writes; issue #3 acceptance).
+
+A replay answers the first response byte for byte; a different body under a used key
+is a 409; money movements without a key are refused (428); concurrent requests with
+one key make one entry, also across two server processes' worth of state; a refused
+request may be retried with its key once the refusal no longer holds.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import httpx2 as httpx
+import uvicorn
+from fastapi.routing import iter_route_contexts
+
+from api.app import create_app
+from commonfund.server import build_services
+from commonfund.settings import Settings
+from tests.conftest import MovableClock
+from tests.e2e.conftest import Api
+from tests.e2e.world import Builder, Side, day, expenditure_body, income_body
+
+PROBLEM = "application/problem+json"
+
+
+def bearer(token: str, key: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
+def balance(api: Api, side: Side) -> str:
+    account = api.call("GET", f"/v1/accounts/{side.account_id}", side.tokens["m1"], expect=200)
+    return str(account["balance"])
+
+
+def entries(api: Api, side: Side) -> list[dict[str, Any]]:
+    page = api.call("GET", f"/v1/accounts/{side.account_id}/entries", side.tokens["m1"], expect=200)
+    items: list[dict[str, Any]] = page["items"]
+    return items
+
+
+def test_a_replay_returns_the_first_response_byte_for_byte(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202")
+    path = f"/v1/accounts/{a.account_id}/income"
+    headers = bearer(a.tokens["m1"], "rent-2026-11")
+    first = api.client.post(path, json=income_body("1234.56"), headers=headers)
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    api.clock.now = api.clock.now.replace(hour=9)  # later the same day: recorded_at would differ
+    again = api.client.post(path, json=income_body("1234.56"), headers=headers)
+    assert again.status_code == 201
+    assert again.content == first.content
+    assert again.headers["content-type"] == first.headers["content-type"]
+    assert again.headers["idempotent-replayed"] == "true"
+    # the same request by another member of the same committee is the committee's replay
+    other = api.client.post(
+        path, json=income_body("1234.56"), headers=bearer(a.tokens["m2"], "rent-2026-11")
+    )
+    assert (other.status_code, other.content) == (201, first.content)
+    assert balance(api, a) == "9734.56"
+    assert [e["id"] for e in entries(api, a)].count(first.json()["id"]) == 1
+
+
+def test_a_replay_of_a_state_change_keeps_its_status(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202")
+    path = f"/v1/accounts/{a.account_id}/expenditures/{a.theirs}/approvals"
+    first = api.client.post(path, headers=bearer(a.tokens["m1"], "approve-theirs"))
+    assert (first.status_code, first.json()["status"]) == (200, "booked")
+    again = api.client.post(path, headers=bearer(a.tokens["m1"], "approve-theirs"))
+    assert (again.status_code, again.content) == (200, first.content)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert balance(api, a) == "7300.00"
+
+
+def test_the_same_key_with_another_body_or_path_is_a_conflict(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202")
+    path = f"/v1/accounts/{a.account_id}/income"
+    headers = bearer(a.tokens["m1"], "k-1")
+    assert api.client.post(path, json=income_body("100.00"), headers=headers).status_code == 201
+    before = balance(api, a)
+    reversal = {"reverses": a.income_id, "reason": "退回", "value_date": day()}
+    for method, url, body in (
+        ("POST", path, income_body("100.01")),
+        ("POST", path, {**income_body("100.00"), "description": "另一笔"}),
+        ("POST", f"/v1/accounts/{a.account_id}/reversals", reversal),
+    ):
+        reused = api.client.request(method, url, json=body, headers=headers)
+        assert reused.status_code == 409, reused.text
+        assert reused.headers["content-type"] == PROBLEM
+        problem = reused.json()
+        assert problem["type"] == "/problems/idempotency-key-reused"
+        assert "k-1" in problem["detail"]
+    assert balance(api, a) == before
+
+
+def test_a_money_movement_without_a_key_is_refused(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202")
+    m1 = a.tokens["m1"]
+    for path, body in (
+        (f"/v1/accounts/{a.account_id}/income", income_body("50.00")),
+        (
+            f"/v1/accounts/{a.account_id}/expenditures",
+            expenditure_body(a.decision_id, "50.00"),
+        ),
+        (
+            f"/v1/accounts/{a.account_id}/reversals",
+            {"reverses": a.income_id, "reason": "退回", "value_date": day()},
+        ),
+        (f"/v1/accounts/{a.account_id}/expenditures/{a.theirs}/approvals", None),
+    ):
+        refused = api.client.post(path, json=body, headers=bearer(m1))
+        assert refused.status_code == 428, (path, refused.text)
+        assert refused.headers["content-type"] == PROBLEM
+        assert refused.json()["type"] == "/problems/idempotency-key-required"
+        assert "Idempotency-Key" in refused.json()["detail"]
+    assert balance(api, a) == "8500.00"
+    assert len(entries(api, a)) == 1
+
+
+@contextmanager
+def serving(settings: Settings, clock: MovableClock) -> Iterator[str]:
+    """The app under uvicorn on a socket of its own, in a thread; its own ledger and stores."""
+    app = create_app(lambda: build_services(settings, clock), lambda _: {"ready": True})
+    # FastAPI builds its routing tables on the first request. Two apps in one process share
+    # the routers' pydantic types, and building them in two event loops at once can race
+    # in pydantic (a spurious warning, an error under this suite's filterwarnings). A real
+    # deployment has one app per process; build them here before the servers start.
+    list(iter_route_contexts(app.routes))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped"
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()
+
+
+def test_concurrent_requests_with_one_key_make_one_entry(
+    api: Api, settings: Settings, clock: MovableClock
+) -> None:
+    b = Builder(api)
+    a = b.side("370202")
+    before = len(entries(api, a))
+    path = f"/v1/accounts/{a.account_id}/income"
+    body = income_body("777.77")
+    racers = 8
+    with serving(settings, clock) as one, serving(settings, clock) as two:
+        start = threading.Barrier(racers)
+
+        def race(n: int) -> httpx.Response:
+            # members m1 and m2 of one committee, on two servers: all the same request
+            token = a.tokens["m1" if n % 2 else "m2"]
+            with httpx.Client(base_url=one if n < racers // 2 else two, timeout=30) as client:
+                start.wait()
+                response = client.post(path, json=body, headers=bearer(token, "burst"))
+                for _ in range(200):  # a clash says "in progress, retry": retry as told
+                    if response.status_code != 409:
+                        break
+                    problem = response.json()
+                    assert problem["type"] == "/problems/request-in-progress", problem
+                    assert (problem["retryable"], response.headers["retry-after"]) == (True, "1")
+                    time.sleep(0.02)
+                    response = client.post(path, json=body, headers=bearer(token, "burst"))
+                return response
+
+        with ThreadPoolExecutor(racers) as pool:
+            responses = list(pool.map(race, range(racers)))
+    assert [r.status_code for r in responses] == [201] * racers, [r.text for r in responses]
+    assert len({r.content for r in responses}) == 1
+    assert sum(r.headers.get("idempotent-replayed") != "true" for r in responses) == 1
+    entry_id = responses[0].json()["id"]
+    after = entries(api, a)
+    assert len(after) == before + 1
+    assert [e["id"] for e in after].count(entry_id) == 1
+    assert balance(api, a) == "9277.77"
+
+
+def test_a_refused_request_can_be_retried_with_its_key(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202")
+    regulator = b.regulators["370202"]
+    suspension = f"/v1/accounts/{a.account_id}/suspension"
+    api.call("POST", suspension, regulator, expect=200, json={"reason": "核查可疑支出"})
+    path = f"/v1/accounts/{a.account_id}/expenditures"
+    body = expenditure_body(a.decision_id, "640.00")
+    headers = bearer(a.tokens["m1"], "pay-cleaner-12")
+    refused = api.client.post(path, json=body, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["rule"], refused.json()["type"]) == ("H02", "/problems/debit-blocked")
+    again = api.client.post(path, json=body, headers=headers)  # still refused, not replayed
+    assert again.status_code == 422
+    assert "idempotent-replayed" not in again.headers
+    api.call("DELETE", suspension, regulator, expect=200)
+    accepted = api.client.post(path, json=body, headers=headers)
+    assert accepted.status_code == 201, accepted.text
+    proposal = accepted.json()
+    assert (proposal["status"], proposal["amount"], proposal["approvals"]) == (
+        "proposed",
+        "640.00",
+        ["m1"],
+    )
+    replay = api.client.post(path, json=body, headers=headers)
+    assert (replay.status_code, replay.content) == (201, accepted.content)
+    booked = api.call(
+        "POST",
+        f"{path}/{proposal['id']}/approvals",
+        a.tokens["m2"],
+        expect=200,
+        key="approve-cleaner-12",
+    )
+    assert booked["status"] == "booked"
+    assert balance(api, a) == "7860.00"
