@@ -80,7 +80,9 @@ def summary_of(ledger: Ledger, complex_id: UUID) -> ComplexSummary:
 
 
 def place_of(ledger: Ledger, complex_id: UUID) -> Place:
-    return place(summary_of(ledger, complex_id))
+    with unseen():
+        district, street, community = ledger.place_of(complex_id)
+    return Place(complex_id, district, street, community)
 
 
 def place_of_part(

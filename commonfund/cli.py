@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
-import uvicorn
 from pydantic import ValidationError
 
 from api.ports import ROLES
@@ -18,6 +17,7 @@ from api.routers.admin import check_scope
 from api.schemas import TokenCreate
 from commonfund.demo import load_demo
 from commonfund.server import build_stores
+from commonfund.serving import serve
 from commonfund.settings import Settings
 from commonfund.stores import utcnow
 from commonfund.wiring import build_ledger, migrate, pending_migrations
@@ -49,14 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    uvicorn.run(
-        "commonfund.server:app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-    )
+    serve(host=args.host, port=args.port, workers=args.workers)
     return 0
 
 

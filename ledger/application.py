@@ -56,6 +56,7 @@ R = TypeVar("R")
 
 MAX_ATTEMPTS = 16
 BACKOFF_CAP_SECONDS = 0.05
+SETTLED_FACTS_MAX = 200_000
 
 # The fast command path: see the module docstring and docs/benchmarks.md.
 DEFAULT_ENV = {
@@ -201,6 +202,7 @@ class Ledger(Application[UUID]):
         self.policy = policy
         self.clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
+        self._settled: dict[tuple[str, UUID], object] = {}
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -1066,8 +1068,28 @@ class Ledger(Application[UUID]):
     def complex_of(
         self, aggregate_id: UUID, kind: type[Committee | CommonFundAccount | Resolution]
     ) -> UUID:
-        """The complex a committee, account or resolution belongs to."""
-        return self.peek(aggregate_id, kind, lambda a: UUID(a.complex_id))
+        """The complex a committee, account or resolution belongs to (it never changes)."""
+        key = (kind.__name__, aggregate_id)
+        known = self._settled.get(key)
+        if known is None:
+            known = self.peek(aggregate_id, kind, lambda a: UUID(a.complex_id))
+            self._settle(key, known)
+        return known  # type: ignore[return-value]
+
+    def place_of(self, complex_id: UUID) -> tuple[str, str, str]:
+        """A complex's district, street and community codes (fixed at registration)."""
+        key = ("place", complex_id)
+        known = self._settled.get(key)
+        if known is None:
+            known = self.peek(complex_id, Complex, lambda c: (c.district, c.street, c.community))
+            self._settle(key, known)
+        return known  # type: ignore[return-value]
+
+    def _settle(self, key: tuple[str, UUID], value: object) -> None:
+        """Remember a fact that cannot change; asked on every request for scope checks (H15)."""
+        if len(self._settled) >= SETTLED_FACTS_MAX:
+            self._settled.clear()
+        self._settled[key] = value
 
     def committee(self, committee_id: UUID) -> Committee:
         return self.read(committee_id, Committee)
