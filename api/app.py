@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from api import problems
 from api.deps import Services
 from api.routers import accounts, admin, committees, complexes, resolutions
+from api.schemas import UnitsCreate
 from ledger.application import Ledger
 
 ReadyCheck = Callable[[Ledger], dict[str, Any]]
@@ -106,4 +107,22 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
 
     for module in (complexes, committees, resolutions, accounts, admin):
         app.include_router(module.router)
+    _document_hand_parsed_bodies(app)
     return app
+
+
+def _document_hand_parsed_bodies(app: FastAPI) -> None:
+    """Put the schemas of bodies a route parses itself (JSON or CSV units) into the document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            schema = UnitsCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            components.update(schema.pop("$defs", {}))
+            components["UnitsCreate"] = schema
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

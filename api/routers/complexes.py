@@ -131,9 +131,11 @@ async def add_units(
 def parse_units(raw: bytes, content_type: str) -> UnitsCreate:
     if content_type == "text/csv":
         try:
-            rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+            rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
         except UnicodeDecodeError:
             raise InvalidCommand("units: the CSV is not UTF-8") from None
+        except csv.Error as error:
+            raise InvalidCommand(f"units: the CSV cannot be read ({error})") from None
         items = [
             {
                 "unit_id": r.get("unit_id", ""),

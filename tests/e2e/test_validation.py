@@ -499,3 +499,27 @@ def test_no_route_answers_a_bad_body_with_a_500(api: Api, side: Side) -> None:
                 if response.status_code >= 400:
                     assert response.headers["content-type"] == PROBLEM, where
     assert tried > 400
+
+
+def test_units_csv_that_cannot_be_parsed_is_a_422_not_a_500(api: Api) -> None:
+    """Found by schemathesis: a stray carriage return inside a CSV field crashed the parser."""
+    complex_ = api.call(
+        "POST",
+        "/v1/complexes",
+        api.operator,
+        expect=201,
+        json={
+            "code": "CSV-1",
+            "name": "解析小区",
+            "district": "370202",
+            "street": "370202001",
+            "community": "370202001001",
+        },
+    )
+    response = api.client.post(
+        f"/v1/complexes/{complex_['id']}/units",
+        content=b"0\r\xf2\x9b\xa2\xa4\x1b\xc2\x82}\xf2\x95\x8c\xaa",
+        headers={"Authorization": f"Bearer {api.operator}", "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
