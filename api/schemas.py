@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from ledger.dates import parse_date
 from ledger.errors import LedgerError
-from ledger.money import parse_amount, parse_area
+from ledger.money import parse_amount, parse_area, parse_deduction, parse_rate_bp
 
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -46,6 +47,16 @@ def _day(value: object) -> date:
         raise ValueError(error.detail) from None
 
 
+def _checked(parse: Callable[[str], int], what: str) -> Callable[[object], int]:
+    def validate(value: object) -> int:
+        try:
+            return parse(_string(value, what))
+        except LedgerError as error:
+            raise ValueError(error.detail) from None
+
+    return validate
+
+
 def _string_schema(pattern: str, example: str, description: str) -> WithJsonSchema:
     return WithJsonSchema(
         {"type": "string", "pattern": pattern, "examples": [example], "description": description}
@@ -65,6 +76,20 @@ Area = Annotated[
     int,
     BeforeValidator(_centi_m2),
     _string_schema(AMOUNT_PATTERN, "89.50", "Floor area in m² as a decimal string, two places"),
+]
+Deduction = Annotated[
+    int,
+    BeforeValidator(_checked(parse_deduction, 'an amount such as "150.00"')),
+    _string_schema(AMOUNT_PATTERN, "150.00", "Kept by the collector, yuan (may be 0)"),
+]
+Rate = Annotated[
+    int,
+    BeforeValidator(_checked(parse_rate_bp, 'a rate such as "0.15"')),
+    _string_schema(
+        r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$",
+        "0.15",
+        "Contracted deduction rate, 0–1, at most 4 places",
+    ),
 ]
 Day = Annotated[
     date,
@@ -336,19 +361,8 @@ class PartyCreate(Strict):
 class CollectionCreate(Strict):
     collector: Text = Field(examples=["青岛某物业服务有限公司"], description="The property company")
     gross: Amount
-    deduction: Annotated[
-        str,
-        Field(
-            pattern=AMOUNT_PATTERN,
-            examples=["150.00"],
-            description="Kept by the collector, yuan (may be 0)",
-        ),
-    ]
-    contracted_rate: str = Field(
-        pattern=r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$",
-        examples=["0.15"],
-        description="Contracted deduction rate, 0–1, at most 4 places",
-    )
+    deduction: Deduction
+    contracted_rate: Rate
 
 
 class IncomeCreate(Strict):

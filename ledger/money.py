@@ -16,6 +16,7 @@ MAX_AMOUNT_FEN = 10_000_000_000 * FEN_PER_YUAN  # 10,000,000,000.00 yuan (domain
 MAX_AREA_CENTI = 100_000_000  # 1,000,000.00 m²: no single unit is larger
 
 _DECIMAL = re.compile(r"(0|[1-9][0-9]{0,12})(?:\.([0-9]{1,2}))?")
+_RATE = re.compile(r"0(\.[0-9]{1,4})?|1(\.0{1,4})?")
 
 
 def _parse_hundredths(text: object) -> int | None:
@@ -41,6 +42,21 @@ def parse_amount(text: object, field: str = "amount") -> int:
     if fen > MAX_AMOUNT_FEN:
         raise InvalidAmount(f"{field}: the amount is above the maximum of 10000000000.00")
     return fen
+
+
+def parse_deduction(text: object, field: str = "deduction") -> int:
+    """Like :func:`parse_amount`, but zero is allowed: what a collector kept may be nothing."""
+    if text in ("0", "0.0", "0.00"):
+        return 0
+    return parse_amount(text, field)
+
+
+def parse_rate_bp(text: object, field: str = "contracted_rate") -> int:
+    """A rate from 0 to 1 with at most four places ("0.15") in basis points (1500)."""
+    if not isinstance(text, str) or _RATE.fullmatch(text) is None:
+        raise InvalidAmount(f"{field}: {text!r} is not a rate from 0 to 1 with at most 4 places")
+    whole, _, fraction = text.partition(".")
+    return int(whole) * 10_000 + int((fraction + "0000")[:4])
 
 
 def parse_area(text: object, field: str = "floor_area") -> int:

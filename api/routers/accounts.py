@@ -36,7 +36,6 @@ from ledger.application import AccountSummary, Ledger
 from ledger.dates import parse_date
 from ledger.entries import ExpenditureDetails, IncomeDetails, Party, Proposal
 from ledger.errors import InvalidCommand
-from ledger.money import parse_amount
 from ledger.views import EntryView
 
 router = APIRouter(tags=["accounts"])
@@ -167,8 +166,8 @@ def record_income(
         contract_ref=body.contract_ref,
         description=body.description,
         gross=c.gross if c else None,
-        deduction=(parse_amount(c.deduction) if c.deduction.strip("0.") else 0) if c else None,
-        contracted_rate_bp=_basis_points(c.contracted_rate) if c else None,
+        deduction=c.deduction if c else None,
+        contracted_rate_bp=c.contracted_rate if c else None,
         collector=c.collector if c else "",
     )
 
@@ -501,11 +500,6 @@ def _position(cursor: str | None) -> int:
     if kind != "v1" or position < 0:
         raise InvalidCommand("cursor: not a cursor this service gave out")
     return position
-
-
-def _basis_points(rate: str) -> int:
-    whole, _, frac = rate.partition(".")
-    return int(whole) * 10_000 + int((frac + "0000")[:4])
 
 
 def _uuid(text: str) -> UUID:

@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.errors import InvalidAmount
-from ledger.money import MAX_AMOUNT_FEN, format_fen, parse_amount, split_exact
+from ledger.money import (
+    MAX_AMOUNT_FEN,
+    format_fen,
+    parse_amount,
+    parse_deduction,
+    parse_rate_bp,
+    split_exact,
+)
 
 
 @pytest.mark.parametrize(
@@ -90,3 +97,23 @@ def test_split_sums_exactly_and_follows_largest_remainder(total: int, w: dict[st
 def test_ties_go_to_the_smaller_unit_id() -> None:
     assert split_exact(1, {"b": 1, "a": 1}) == {"a": 1, "b": 0}
     assert split_exact(100, {"1-2": 1, "1-1": 1, "1-3": 1}) == {"1-1": 34, "1-2": 33, "1-3": 33}
+
+
+@pytest.mark.parametrize(
+    ("text", "bp"), [("0", 0), ("0.15", 1500), ("0.0001", 1), ("1", 10_000), ("1.0000", 10_000)]
+)
+def test_rates_parse_to_basis_points(text: str, bp: int) -> None:
+    assert parse_rate_bp(text) == bp
+
+
+@pytest.mark.parametrize("bad", ["1.01", "0.00001", "-0.1", ".5", "2", 0.15])
+def test_rates_outside_zero_to_one_or_too_precise_are_refused(bad: object) -> None:
+    with pytest.raises(InvalidAmount):
+        parse_rate_bp(bad)
+
+
+def test_a_deduction_may_be_zero_but_not_negative() -> None:
+    assert parse_deduction("0.00") == 0
+    assert parse_deduction("150.00") == 150_00
+    with pytest.raises(InvalidAmount):
+        parse_deduction("-1.00")
