@@ -57,6 +57,9 @@ R = TypeVar("R")
 MAX_ATTEMPTS = 16
 BACKOFF_CAP_SECONDS = 0.05
 SETTLED_FACTS_MAX = 200_000
+# After a collision, an aggregate is caught up from the store before each command for this
+# long: one query instead of a rollback and a rebuild when several workers share it.
+CONTENDED_SECONDS = 60.0
 
 # The fast command path: see the module docstring and docs/benchmarks.md.
 DEFAULT_ENV = {
@@ -203,6 +206,7 @@ class Ledger(Application[UUID]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
         self._settled: dict[tuple[str, UUID], object] = {}
+        self._contended: dict[UUID, float] = {}  # aggregate -> until (monotonic seconds)
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -247,6 +251,7 @@ class Ledger(Application[UUID]):
                     return body(self._loader(touched, loaded))
                 except (IntegrityError, OperationalError, StaleRead):
                     self._evict(touched)
+                    self._mark_contended(touched)
                     if attempt == MAX_ATTEMPTS - 1:
                         break
                 except LedgerError as refusal:
@@ -265,11 +270,32 @@ class Ledger(Application[UUID]):
 
         def load(aggregate_id: UUID, kind: type[A]) -> A:
             touched.append(aggregate_id)
-            aggregate = self._load(aggregate_id, kind)
+            aggregate = (
+                self._fresh(aggregate_id, kind)
+                if self._is_contended(aggregate_id)
+                else self._load(aggregate_id, kind)
+            )
             loaded.setdefault(aggregate_id, aggregate.version)
             return aggregate
 
         return load
+
+    def _mark_contended(self, touched: list[UUID]) -> None:
+        """Another process writes these too: catch them up before use for a while."""
+        until = time.monotonic() + CONTENDED_SECONDS
+        if len(self._contended) >= SETTLED_FACTS_MAX:
+            self._contended.clear()
+        for aggregate_id in touched:
+            self._contended[aggregate_id] = until
+
+    def _is_contended(self, aggregate_id: UUID) -> bool:
+        until = self._contended.get(aggregate_id)
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del self._contended[aggregate_id]
+            return False
+        return True
 
     def _any_newer(self, loaded: Mapping[UUID, int]) -> bool:
         """Whether the store holds events newer than the versions a command loaded."""
