@@ -218,3 +218,28 @@ def world(
         actor=member_actor("m1"),
     )
     return World(ledger, complex_id, committee_id, UUID(account.id), unit_ids, members())
+
+
+def successor_account(w: World, *, key_: str = "successor") -> UUID:
+    """A new committee (members m1n–m5n) elected 5 days ago, filed, sealed, with its own account."""
+    committee_id = elect(
+        w.ledger,
+        w.complex_id,
+        w.unit_ids,
+        key_=key_,
+        elected_on=TODAY - timedelta(days=5),
+        team=members(5, tag="n"),
+    )
+    w.ledger.file_committee(
+        committee_id, number="F2", authority="区住建局", filed_on=TODAY, actor=OPERATOR
+    )
+    w.ledger.seal_committee(committee_id, seal_number="S2", sealed_on=TODAY, actor=OPERATOR)
+    receipt = w.ledger.open_account(
+        w.complex_id,
+        bank="青岛银行",
+        account_number="2",
+        signatories=["m1n", "m2n"],
+        opened_on=TODAY,
+        actor=member_actor("m1n"),
+    )
+    return UUID(receipt.id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import UUID
 
 import pytest
 
@@ -31,8 +30,8 @@ from tests.builders import (
     elect,
     file_and_seal,
     member_actor,
-    members,
     register,
+    successor_account,
     world,
 )
 from tests.conftest import TODAY, MovableClock
@@ -429,37 +428,17 @@ def test_closing_with_money_in_it_is_refused_and_at_zero_allowed(ledger: Ledger)
 def test_a_successor_committee_closes_the_old_account_by_transfer(ledger: Ledger) -> None:
     w = world(ledger)
     w.income(7_777_77)
-    new_members = members(5, tag="n")
-    new_committee = elect(
-        ledger,
-        w.complex_id,
-        w.unit_ids,
-        key_="second",
-        elected_on=TODAY - timedelta(days=5),
-        team=new_members,
-    )
-    ledger.file_committee(
-        new_committee, number="F2", authority="区住建局", filed_on=TODAY, actor=OPERATOR
-    )
-    ledger.seal_committee(new_committee, seal_number="S2", sealed_on=TODAY, actor=OPERATOR)
-    successor = ledger.open_account(
-        w.complex_id,
-        bank="青岛银行",
-        account_number="2",
-        signatories=["m1n", "m2n"],
-        opened_on=TODAY,
-        actor=member_actor("m1n"),
-    )
+    successor = successor_account(w)
     with pytest.raises(ClosureRefused, match="committee in office"):
         ledger.close_account(
-            w.account_id, successor_id=UUID(successor.id), reason="换届", actor=member_actor("m1")
+            w.account_id, successor_id=successor, reason="换届", actor=member_actor("m1")
         )
     ledger.close_account(
-        w.account_id, successor_id=UUID(successor.id), reason="换届", actor=member_actor("m1n")
+        w.account_id, successor_id=successor, reason="换届", actor=member_actor("m1n")
     )
     assert ledger.account(w.account_id).balance == 0
     assert ledger.account(w.account_id).status == "closed"
-    assert ledger.account(UUID(successor.id)).balance == 7_777_77
+    assert ledger.account(successor).balance == 7_777_77
 
 
 def test_a_regulator_closes_only_after_dissolution(ledger: Ledger) -> None:

@@ -30,6 +30,7 @@ from tests.builders import (
     elect,
     member_actor,
     members,
+    successor_account,
     world,
 )
 from tests.conftest import TODAY, MovableClock
@@ -148,34 +149,14 @@ def test_closing_after_succession_voids_the_old_committees_pending_payments(ledg
     w = world(ledger)
     w.income(2_000_00)
     pending = w.propose(w.expenditure(100_00, authorisation=w.decision("保洁", 1_000_00)))
-    team = members(5, tag="n")
-    successor_committee = elect(
-        ledger,
-        w.complex_id,
-        w.unit_ids,
-        key_="next",
-        elected_on=TODAY - timedelta(days=5),
-        team=team,
-    )
-    ledger.file_committee(
-        successor_committee, number="F2", authority="区住建局", filed_on=TODAY, actor=OPERATOR
-    )
-    ledger.seal_committee(successor_committee, seal_number="S2", sealed_on=TODAY, actor=OPERATOR)
-    successor = ledger.open_account(
-        w.complex_id,
-        bank="青岛银行",
-        account_number="2",
-        signatories=["m1n", "m2n"],
-        opened_on=TODAY,
-        actor=member_actor("m1n"),
-    )
+    successor = successor_account(w)
     ledger.close_account(
-        w.account_id, successor_id=UUID(successor.id), reason="换届", actor=member_actor("m1n")
+        w.account_id, successor_id=successor, reason="换届", actor=member_actor("m1n")
     )
     old = ledger.account(w.account_id)
     assert old.status == "closed"
     assert old.proposals[pending]["status"] == "rejected"
-    assert ledger.account_summary(UUID(successor.id)).balance == 2_000_00
+    assert ledger.account_summary(successor).balance == 2_000_00
 
 
 def test_a_dissolved_committee_stays_dissolved_when_a_new_one_is_elected(ledger: Ledger) -> None:
