@@ -67,6 +67,12 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
                     "body-too-large", "a request body is at most 1 MiB", instance=request.url.path
                 )
             content_type = request.headers.get("content-type", "").split(";")[0].strip()
+            if not content_type and length not in (None, "0"):
+                return problems.problem(
+                    "unsupported-media-type",
+                    "a request body needs a Content-Type; send application/json",
+                    instance=request.url.path,
+                )
             allowed = (
                 ("application/json", "text/csv")
                 if request.url.path.endswith("/units")
@@ -122,7 +128,23 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
             components = document.setdefault("components", {}).setdefault("schemas", {})
             components.update(schema.pop("$defs", {}))
             components["UnitsCreate"] = schema
+            _require_keys_on_money_routes(document)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _require_keys_on_money_routes(document: dict[str, Any]) -> None:
+    """Show ``Idempotency-Key`` as required where the route answers 428 without it.
+
+    The handler keeps the header optional so that a missing key gets the 428
+    problem (with its page) rather than a generic 422.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if "428" not in operation.get("responses", {}):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
+                    parameter["required"] = True

@@ -109,7 +109,8 @@ IdentityKey = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # strict: "matter": "9" or "signatory": "yes" is refused, not coerced
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
 # --- complexes ------------------------------------------------------------------------

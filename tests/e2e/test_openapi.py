@@ -53,3 +53,20 @@ def test_every_schema_field_has_a_description_and_an_example(api: Api) -> None:
             if not has_example:
                 missing.append(f"{name}.{field}: no example")
     assert missing == []
+
+
+def test_money_routes_show_the_idempotency_key_as_required(api: Api) -> None:
+    """Routes that answer 428 without a key say so in the document, and only those."""
+    document = api.client.get("/openapi.json").json()
+    seen: dict[str, bool] = {}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "Idempotency-Key":
+                    answers_428 = "428" in operation["responses"]
+                    seen[f"{method.upper()} {path}"] = parameter.get("required", False)
+                    assert parameter.get("required", False) is answers_428, (method, path)
+    assert seen["POST /v1/accounts/{account_id}/income"] is True
+    assert seen["POST /v1/complexes/{complex_id}/resolutions"] is False

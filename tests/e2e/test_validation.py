@@ -23,6 +23,7 @@ from tests.e2e.world import (
     Side,
     app_routes,
     day,
+    election_body,
     expenditure_body,
     income_body,
     unit_rows,
@@ -277,6 +278,26 @@ def test_wrong_types_are_refused_naming_the_field(api: Api, side: Side) -> None:
     ):
         response = poster.post(f"/v1/accounts/{side.account_id}/reversals", json_body=body)
         refused(response, 422, field, sent=body)
+    # No loose coercion: a number sent as a string, or a flag as a word, is a wrong type.
+    resolution = election_body(side.unit_ids, day())
+    for body, field in (
+        ({**resolution, "matter": "9"}, "body.matter"),
+        ({**resolution, "matter": 9.0}, "body.matter"),
+        ({**resolution, "matter": True}, "body.matter"),
+    ):
+        response = poster.post(f"/v1/complexes/{side.complex_id}/resolutions", json_body=body)
+        refused(response, 422, field, sent=body)
+
+
+def test_a_body_without_a_content_type_is_415(api: Api, side: Side) -> None:
+    poster = Poster(api, side)
+    response = poster.post(
+        f"/v1/accounts/{side.account_id}/income",
+        content=json.dumps(income_body()).encode(),
+        headers={"Content-Type": ""},
+    )
+    refused(response, 415, None, sent="no content type")
+    assert "Content-Type" in response.json()["detail"]
 
 
 def test_media_types_other_than_json_are_415(api: Api, side: Side) -> None:
