@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from commonfund.settings import Settings
 from ledger.application import Ledger
@@ -14,6 +15,9 @@ from migrations.runner import (
     migrate_sqlite,
     pending,
 )
+from projections.db import Database
+from projections.runner import Runner
+from projections.statements import StatementsView
 
 
 def postgres_conninfo(settings: Settings) -> str:
@@ -35,3 +39,14 @@ def pending_migrations(settings: Settings) -> list[str]:
     if settings.is_postgres:
         return pending("postgres", applied_postgres(postgres_conninfo(settings)))
     return pending("sqlite", applied_sqlite(settings.sqlite_path))
+
+
+def read_models(settings: Settings) -> Database:
+    """The read models' connection: the same database as the ledger."""
+    if settings.is_postgres:
+        return Database("postgres", conninfo=postgres_conninfo(settings))
+    return Database("sqlite", path=settings.sqlite_path)
+
+
+def statements_runner(settings: Settings, ledger: Ledger, **options: Any) -> Runner:
+    return Runner(ledger, read_models(settings), StatementsView(), **options)

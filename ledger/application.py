@@ -14,12 +14,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
@@ -44,9 +45,11 @@ from ledger.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
     InvalidCommand,
+    InvalidState,
     LedgerError,
     NotFound,
 )
+from ledger.periods import Period
 from ledger.policy import DEFAULT_POLICY, Policy
 from ledger.resolution import MATTER_ELECT_COMMITTEE, Resolution
 from ledger.views import EntryView, entry_views
@@ -1067,6 +1070,45 @@ class Ledger(Application[UUID]):
         return self._command(body)
 
     # --- queries ---------------------------------------------------------------------
+
+    def publish_statement(
+        self, complex_id: UUID, *, period: str, through: int, content_hash: str, actor: Actor
+    ) -> Receipt:
+        """H11: a committee member in office publishes a period that has ended.
+
+        ``through`` and ``content_hash`` come from the statements read model: the
+        statement as it stood at that ledger position, which the read model
+        freezes as version 1 when it meets this event.
+        """
+        member_id = actor.require_member()
+        stated = Period.parse(period)
+        if stated.end >= self.today():
+            raise InvalidState(
+                f"{stated} has not ended yet: a statement is published after its period"
+                f" (from {stated.end + timedelta(days=1)})"
+            )
+        if not re.fullmatch(r"[0-9a-f]{64}", content_hash) or through < 0:
+            raise InvalidCommand("a publication names a SHA-256 content hash and a position")
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
+            complex_: Complex = load(complex_id, Complex)
+            if complex_.current_committee_id is None:
+                raise InvalidState(f"complex {complex_.code} has no committee to publish")
+            committee: Committee = self._fresh(UUID(complex_.current_committee_id), Committee)
+            committee.member(member_id)
+            committee.require_operating(self.today(), "publish a statement for")
+            complex_.publish_statement(
+                stated.name,
+                through=through,
+                content_hash=content_hash,
+                member_id=member_id,
+                principal=actor.principal,
+                value_date=self.today().isoformat(),
+            )
+            self.save(complex_)
+            return Receipt(stated.name, complex_.version, status="published")
+
+        return self._command(body)
 
     def account(self, account_id: UUID) -> CommonFundAccount:
         return self.read(account_id, CommonFundAccount)

@@ -71,6 +71,7 @@ class Complex(ChainedAggregate):
     account_ids: list[str]
     current_account_id: str | None
     resolution_ids: list[str]
+    published: dict[str, str]  # period -> content hash of its first publication
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,6 +81,7 @@ class Complex(ChainedAggregate):
         self.account_ids = []
         self.current_account_id = None
         self.resolution_ids = []
+        self.published = {}
 
     class Registered(ChainedAggregate.Created):
         code: str
@@ -123,6 +125,23 @@ class Complex(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.account_ids.append(self.account_id)
             aggregate.current_account_id = self.account_id
+
+    class StatementPublished(ChainedAggregate.Event):
+        """H11: the committee published a period's statement as it stood at ``through``.
+
+        ``through`` is the ledger position (notification id) the statement was
+        made from; ``content_hash`` is the SHA-256 of its canonical JSON, so the
+        frozen version can be rebuilt from the log and checked against it.
+        """
+
+        period: str
+        through: int
+        content_hash: str
+        member_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            # snapshots taken before publication existed have no ``published``
+            aggregate.__dict__.setdefault("published", {})[self.period] = self.content_hash
 
     class ResolutionRecorded(ChainedAggregate.Event):
         resolution_id: str
@@ -219,6 +238,31 @@ class Complex(ChainedAggregate):
         self.trigger_event(
             self.ResolutionRecorded,
             resolution_id=str(resolution_id),
+            principal=principal,
+            value_date=value_date,
+        )
+
+    def publish_statement(
+        self,
+        period: str,
+        *,
+        through: int,
+        content_hash: str,
+        member_id: str,
+        principal: str,
+        value_date: str,
+    ) -> None:
+        if period in self.__dict__.get("published", {}):
+            raise AlreadyExists(
+                f"the statement of {period} is already published; a later correction makes"
+                " a new version by itself (H11)"
+            )
+        self.trigger_event(
+            self.StatementPublished,
+            period=period,
+            through=through,
+            content_hash=content_hash,
+            member_id=member_id,
             principal=principal,
             value_date=value_date,
         )

@@ -57,6 +57,62 @@ EXPECTED_POSTGRES = {
         ("checksum", "text"),
         ("applied_at", "text"),
     ],
+    "projection_state": [("name", "text"), ("generation", "integer")],
+    "projection_tracking": [
+        ("name", "text"),
+        ("generation", "integer"),
+        ("position", "bigint"),
+        ("updated_at", "text"),
+    ],
+    "stmt_streams": [
+        ("generation", "integer"),
+        ("stream_id", "text"),
+        ("complex_id", "text"),
+        ("version", "integer"),
+        ("head", "text"),
+    ],
+    "stmt_proposals": [
+        ("generation", "integer"),
+        ("account_id", "text"),
+        ("expenditure_id", "text"),
+        ("proposal", "text"),
+    ],
+    "stmt_lines": [
+        ("generation", "integer"),
+        ("complex_id", "text"),
+        ("entry_id", "text"),
+        ("account_id", "text"),
+        ("position", "bigint"),
+        ("value_date", "text"),
+        ("section", "text"),
+        ("category", "text"),
+        ("party", "text"),
+        ("amount", "bigint"),
+        ("gross", "bigint"),
+        ("deduction", "bigint"),
+        ("collector", "text"),
+        ("method", "text"),
+        ("authorisation", "text"),
+        ("contract_ref", "text"),
+        ("description", "text"),
+        ("reverses", "text"),
+        ("reversed_by", "text"),
+        ("reversed_at", "bigint"),
+    ],
+    "stmt_versions": [
+        ("generation", "integer"),
+        ("complex_id", "text"),
+        ("period", "text"),
+        ("version", "integer"),
+        ("position", "bigint"),
+        ("published_on", "text"),
+        ("published_by", "text"),
+        ("content_hash", "text"),
+        ("hash_matches", "integer"),
+        ("content", "text"),
+        ("digest", "text"),
+        ("diff", "text"),
+    ],
 }
 EXPECTED_SQLITE = {
     "stored_events": ["originator_id", "originator_version", "topic", "state"],
@@ -85,6 +141,46 @@ EXPECTED_SQLITE = {
         "claimed_at",
         "completed_at",
     ],
+    "projection_state": ["name", "generation"],
+    "projection_tracking": ["name", "generation", "position", "updated_at"],
+    "stmt_streams": ["generation", "stream_id", "complex_id", "version", "head"],
+    "stmt_proposals": ["generation", "account_id", "expenditure_id", "proposal"],
+    "stmt_lines": [
+        "generation",
+        "complex_id",
+        "entry_id",
+        "account_id",
+        "position",
+        "value_date",
+        "section",
+        "category",
+        "party",
+        "amount",
+        "gross",
+        "deduction",
+        "collector",
+        "method",
+        "authorisation",
+        "contract_ref",
+        "description",
+        "reverses",
+        "reversed_by",
+        "reversed_at",
+    ],
+    "stmt_versions": [
+        "generation",
+        "complex_id",
+        "period",
+        "version",
+        "position",
+        "published_on",
+        "published_by",
+        "content_hash",
+        "hash_matches",
+        "content",
+        "digest",
+        "diff",
+    ],
 }
 
 
@@ -104,8 +200,8 @@ def empty_postgres() -> Iterator[str]:
 @pytest.mark.postgres
 def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
     settings = Settings(database_url=empty_postgres)
-    assert pending_migrations(settings) == ["0001_event_store", "0002_api"]
-    assert migrate(settings) == ["0001_event_store", "0002_api"]
+    assert pending_migrations(settings) == ["0001_event_store", "0002_api", "0003_projections"]
+    assert migrate(settings) == ["0001_event_store", "0002_api", "0003_projections"]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
     with psycopg.connect(empty_postgres) as conn:
@@ -135,7 +231,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
 
 def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
-    assert migrate(settings) == ["0001_event_store", "0002_api"]
+    assert migrate(settings) == ["0001_event_store", "0002_api", "0003_projections"]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]

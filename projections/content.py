@@ -1,0 +1,172 @@
+"""A statement's content, computed from the lines of the statements read model.
+
+The same function makes the live draft and, at a ledger position, the frozen
+published version, so a published statement can always be rebuilt from the
+log and checked against its content hash (H11, H12).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from typing import Any
+
+from ledger.periods import Period
+from projections.db import Tx
+
+LINE_COLUMNS = (
+    "entry_id, account_id, value_date, section, category, party, amount, gross, deduction,"
+    " collector, method, authorisation, contract_ref, description, reverses, reversed_by,"
+    " reversed_at, position"
+)
+FOREVER = 2**62
+
+
+def yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(content)).hexdigest()
+
+
+def canonical(content: dict[str, Any]) -> bytes:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def opening_balance(tx: Tx, generation: int, complex_id: str, period: Period, through: int) -> int:
+    rows = tx.execute(
+        "SELECT COALESCE(SUM(amount), 0) FROM stmt_lines WHERE generation = ? AND complex_id = ?"
+        " AND value_date < ? AND position <= ?",
+        (generation, complex_id, period.start.isoformat(), through),
+    )
+    return int(rows[0][0])
+
+
+def statement(
+    tx: Tx, generation: int, complex_id: str, period: Period, *, through: int = FOREVER
+) -> dict[str, Any]:
+    """The statement of ``period`` as the ledger stood at position ``through``."""
+    opening = opening_balance(tx, generation, complex_id, period, through)
+    rows = tx.execute(
+        f"SELECT {LINE_COLUMNS} FROM stmt_lines WHERE generation = ? AND complex_id = ?"  # noqa: S608 (constant)
+        " AND value_date >= ? AND value_date <= ? AND position <= ?"
+        " ORDER BY value_date, position, entry_id",
+        (generation, complex_id, period.start.isoformat(), period.end.isoformat(), through),
+    )
+    sections: dict[str, dict[str, list[dict[str, Any]]]] = {
+        "income": defaultdict(list),
+        "expenditure": defaultdict(list),
+    }
+    totals = {"income": 0, "expenditure": 0, "reversal": 0}
+    reversals: list[dict[str, Any]] = []
+    deductions: list[dict[str, Any]] = []
+    deducted = 0
+    for row in rows:
+        (entry_id, account_id, day, section, category, party, amount, gross, deduction,
+         collector, method, authorisation, contract_ref, description, reverses, reversed_by,
+         reversed_at, _position) = row  # fmt: skip
+        line: dict[str, Any] = {
+            "entry_id": entry_id,
+            "account_id": account_id,
+            "date": day,
+            "category": category,
+            "party": party,
+            "amount": yuan(abs(amount) if section != "reversal" else amount),
+            "contract_ref": contract_ref,
+            "description": description,
+            # a reversal recorded after ``through`` is not yet known at that position
+            "reversed_by": reversed_by
+            if reversed_at is not None and reversed_at <= through
+            else "",
+        }
+        if section == "expenditure":
+            line["method"] = method
+            line["authorisation"] = authorisation
+        if section == "reversal":
+            line["reverses"] = reverses
+            reversals.append(line)
+            totals["reversal"] += amount
+            continue
+        totals[section] += abs(amount)
+        sections[section][category].append(line)
+        if deduction:
+            deducted += deduction
+            deductions.append(
+                {
+                    "entry_id": entry_id,
+                    "date": day,
+                    "category": category,
+                    "collector": collector,
+                    "gross": yuan(gross or 0),
+                    "kept": yuan(deduction),
+                    "credited": yuan(amount),
+                }
+            )
+    closing = opening + totals["income"] - totals["expenditure"] + totals["reversal"]
+    return {
+        "complex_id": complex_id,
+        "period": period.name,
+        "period_kind": period.kind,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "opening_balance": yuan(opening),
+        "income": _section(sections["income"], totals["income"]),
+        "deductions": {"total": yuan(deducted), "lines": deductions},
+        "expenditure": _section(sections["expenditure"], totals["expenditure"]),
+        "reversals": {"total": yuan(totals["reversal"]), "lines": reversals},
+        "closing_balance": yuan(closing),
+        "line_count": len(rows),
+    }
+
+
+def _section(by_category: dict[str, list[dict[str, Any]]], total: int) -> dict[str, Any]:
+    categories = []
+    for category in sorted(by_category):
+        lines = by_category[category]
+        subtotal = sum(_fen(line["amount"]) for line in lines)
+        categories.append({"category": category, "total": yuan(subtotal), "lines": lines})
+    return {"total": yuan(total), "categories": categories}
+
+
+def _fen(amount: str) -> int:
+    sign = -1 if amount.startswith("-") else 1
+    whole, cents = amount.lstrip("-").split(".")
+    return sign * (int(whole) * 100 + int(cents))
+
+
+def diff(old: dict[str, Any], new: dict[str, Any], cause: dict[str, Any]) -> dict[str, Any]:
+    """What changed between two versions of a statement, and the entry that caused it."""
+    before, after = _lines_by_id(old), _lines_by_id(new)
+    changed = [
+        {"entry_id": entry_id, "before": before[entry_id], "after": after[entry_id]}
+        for entry_id in sorted(before.keys() & after.keys())
+        if before[entry_id] != after[entry_id]
+    ]
+    totals = {
+        key: {"before": old[key], "after": new[key]}
+        for key in ("opening_balance", "closing_balance")
+        if old[key] != new[key]
+    }
+    for section in ("income", "expenditure", "reversals", "deductions"):
+        if old[section]["total"] != new[section]["total"]:
+            totals[section] = {"before": old[section]["total"], "after": new[section]["total"]}
+    return {
+        "cause": cause,
+        "added": [after[i] for i in sorted(after.keys() - before.keys())],
+        "removed": [before[i] for i in sorted(before.keys() - after.keys())],
+        "changed": changed,
+        "totals": totals,
+    }
+
+
+def _lines_by_id(content: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    lines: dict[str, dict[str, Any]] = {}
+    for section in ("income", "expenditure"):
+        for category in content[section]["categories"]:
+            lines.update({line["entry_id"]: line for line in category["lines"]})
+    lines.update({line["entry_id"]: line for line in content["reversals"]["lines"]})
+    return lines

@@ -1,0 +1,116 @@
+"""The read models' own connection to the ledger's database: PostgreSQL or SQLite.
+
+SQL in projections/ is written once with ``?`` placeholders; on PostgreSQL they
+become ``%s``. A transaction on SQLite is ``BEGIN IMMEDIATE`` (the write lock
+at once), so two writers never interleave a batch.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+Dialect = Literal["postgres", "sqlite"]
+Row = tuple[Any, ...]
+
+
+class Tx(Protocol):
+    dialect: Dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+
+class _PostgresTx:
+    dialect: Dialect = "postgres"
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql.replace("?", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(sql.replace("?", "%s"), rows)
+
+
+class _SqliteTx:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self.connection.execute(sql, tuple(params)).fetchall()
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.connection.executemany(sql, rows)
+
+
+class Database:
+    """Where the read models live: the ledger's own database (a small pool on PostgreSQL)."""
+
+    def __init__(self, dialect: Dialect, *, conninfo: str = "", path: Path = Path()) -> None:
+        self.dialect = dialect
+        self.conninfo = conninfo
+        self.path = path
+        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._lock = threading.Lock()
+
+    def pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ConnectionPool(self.conninfo, min_size=1, max_size=8, open=True)
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        if self.dialect == "postgres":
+            with self.pool().connection() as connection:
+                yield _PostgresTx(connection)  # commits on clean exit, rolls back otherwise
+            return
+        lite = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            lite.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(lite)
+            except BaseException:
+                lite.execute("ROLLBACK")
+                raise
+            lite.execute("COMMIT")
+        finally:
+            lite.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A read-only snapshot (one transaction, so a statement never mixes two positions)."""
+        if self.dialect == "postgres":
+            with self.pool().connection() as connection:
+                connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield _PostgresTx(connection)
+            return
+        lite = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            lite.execute("BEGIN")
+            yield _SqliteTx(lite)
+            lite.execute("COMMIT")
+        finally:
+            lite.close()

@@ -1,0 +1,225 @@
+"""The projection runner: follows the ledger's log and applies it to one read model.
+
+Each batch is one transaction that writes the view's rows and the tracking
+position together, so every event is applied exactly once whatever crashes.
+PostgreSQL and SQLite are both followed by polling ``select_notifications``
+(the library's subscriptions do not cover SQLite; one mechanism is simpler to
+trust than two). On PostgreSQL the events table is locked on insert, so
+commit order equals notification-id order and a poll never skips a late
+commit; ids left by rolled-back inserts are gaps, which the runner passes.
+
+Generations: the rows of a read model carry the generation of the copy they
+belong to. ``rebuild`` fills a new generation from the start of the log while
+the serving one goes on, and flips ``projection_state`` in the transaction of
+its last batch; the live runner reads the serving generation inside each
+batch's transaction, so after the flip it carries on with the new copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ledger.application import Ledger
+from projections.db import Database, Tx
+from projections.locks import AdvisoryLock, FileLock, RunnerLock
+
+log = logging.getLogger(__name__)
+
+Batch = Sequence[tuple[int, Any]]  # (notification id, domain event)
+
+
+class View(Protocol):
+    """A read model: what it does with a batch of events, and how to empty a generation."""
+
+    name: str
+
+    def apply(self, tx: Tx, generation: int, batch: Batch) -> None: ...
+
+    def clear(self, tx: Tx, generation: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Lag:
+    position: int
+    head: int
+    events: int
+    seconds: float
+
+
+class Runner:
+    def __init__(
+        self,
+        ledger: Ledger,
+        database: Database,
+        view: View,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.05,
+    ) -> None:
+        self.ledger = ledger
+        self.database = database
+        self.view = view
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.lock: RunnerLock = (
+            AdvisoryLock(database.conninfo, view.name)
+            if database.dialect == "postgres"
+            else FileLock(database.path, view.name)
+        )
+
+    # --- where things stand ----------------------------------------------------------
+
+    def head(self) -> int:
+        return self.ledger.recorder.max_notification_id() or 0
+
+    def generation(self, tx: Tx, *, lock: bool = False) -> int:
+        tx.execute(
+            "INSERT INTO projection_state (name, generation) VALUES (?, 1) ON CONFLICT DO NOTHING",
+            (self.view.name,),
+        )
+        suffix = " FOR UPDATE" if lock and tx.dialect == "postgres" else ""
+        rows = tx.execute(
+            f"SELECT generation FROM projection_state WHERE name = ?{suffix}",  # noqa: S608 (constant)
+            (self.view.name,),
+        )
+        return int(rows[0][0])
+
+    def tracked(self, tx: Tx, generation: int) -> int:
+        rows = tx.execute(
+            "SELECT position FROM projection_tracking WHERE name = ? AND generation = ?",
+            (self.view.name, generation),
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def position(self) -> int:
+        """How far the serving copy has got."""
+        with self.database.reading() as tx:
+            rows = tx.execute(
+                "SELECT t.position FROM projection_tracking t JOIN projection_state s"
+                " ON s.name = t.name AND s.generation = t.generation WHERE t.name = ?",
+                (self.view.name,),
+            )
+        return int(rows[0][0]) if rows else 0
+
+    def lag(self) -> Lag:
+        position, head = self.position(), self.head()
+        seconds = 0.0
+        if head > position:
+            waiting = self.ledger.recorder.select_notifications(start=position + 1, limit=1)
+            if waiting:
+                event: Any = self.ledger.mapper.to_domain_event(waiting[0])
+                seconds = max(0.0, (datetime.now(UTC) - event.timestamp).total_seconds())
+        return Lag(position, head, head - position, round(seconds, 3))
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait (bounded) until the serving copy has applied ``position``."""
+        deadline = time.monotonic() + timeout
+        while self.position() < position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    # --- applying the log --------------------------------------------------------------
+
+    def _read(self, after: int, head: int) -> tuple[Batch, int]:
+        notifications = self.ledger.recorder.select_notifications(
+            start=after + 1, limit=self.batch_size, stop=head
+        )
+        batch = [(n.id, self.ledger.mapper.to_domain_event(n)) for n in notifications]
+        # A short batch read everything up to head: gaps (rolled-back ids) are passed too.
+        reached = head if len(batch) < self.batch_size else batch[-1][0]
+        return batch, reached
+
+    def _write(self, tx: Tx, generation: int, batch: Batch, reached: int) -> None:
+        if batch:
+            self.view.apply(tx, generation, batch)
+        tx.execute(
+            "INSERT INTO projection_tracking (name, generation, position, updated_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (name, generation)"
+            " DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+            (self.view.name, generation, reached, datetime.now(UTC).isoformat()),
+        )
+
+    def step(self) -> int:
+        """Apply one batch to the serving copy; the number of events applied (0: caught up)."""
+        with self.database.transaction() as tx:
+            generation = self.generation(tx, lock=True)
+            position = self.tracked(tx, generation)
+            head = self.head()
+            if head <= position:
+                return 0
+            batch, reached = self._read(position, head)
+            self._write(tx, generation, batch, reached)
+            return max(1, len(batch))
+
+    def catch_up(self) -> int:
+        """Apply batches until the serving copy has reached the head seen at the start."""
+        target, applied = self.head(), 0
+        while self.position() < target:
+            applied += self.step()
+        return applied
+
+    def run(self, stop: threading.Event, *, standby_seconds: float = 1.0) -> None:
+        """Follow the log until ``stop``: active while holding the lock, standby otherwise."""
+        while not stop.is_set():
+            if not self.lock.acquire():
+                stop.wait(standby_seconds)
+                continue
+            log.info("projection %s: active", self.view.name)
+            try:
+                while not stop.is_set() and self.lock.held():
+                    try:
+                        if self.step() == 0:
+                            stop.wait(self.poll_seconds)
+                    except Exception:
+                        log.exception("projection %s: batch failed; retrying", self.view.name)
+                        stop.wait(1.0)
+            finally:
+                self.lock.release()
+
+    # --- rebuilding -----------------------------------------------------------------
+
+    def rebuild(self) -> int:
+        """Replay the whole log into a fresh copy while the old one serves, then swap."""
+        with self.database.transaction() as tx:
+            serving = self.generation(tx)
+            rows = tx.execute(
+                "SELECT MAX(generation) FROM projection_tracking WHERE name = ?", (self.view.name,)
+            )
+            fresh = max(serving, int(rows[0][0] or 0)) + 1
+            self.view.clear(tx, fresh)
+            self._write(tx, fresh, [], 0)
+        events = 0
+        while True:
+            with self.database.transaction() as tx:
+                position = self.tracked(tx, fresh)
+                batch, reached = self._read(position, self.head())
+                last = len(batch) < self.batch_size
+                if last:
+                    self.generation(tx, lock=True)  # wait for the live runner's batch to end
+                self._write(tx, fresh, batch, reached)
+                events += len(batch)
+                if last:
+                    tx.execute(
+                        "UPDATE projection_state SET generation = ? WHERE name = ?",
+                        (fresh, self.view.name),
+                    )
+                    break
+        with self.database.transaction() as tx:
+            for old in tx.execute(
+                "SELECT generation FROM projection_tracking WHERE name = ? AND generation <> ?",
+                (self.view.name, fresh),
+            ):
+                self.view.clear(tx, int(old[0]))
+            tx.execute(
+                "DELETE FROM projection_tracking WHERE name = ? AND generation <> ?",
+                (self.view.name, fresh),
+            )
+        return events

@@ -1,0 +1,188 @@
+"""Statements read model (issue #4): identities, publication (H11), corrections, rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from commonfund.settings import Settings
+from commonfund.wiring import statements_runner
+from ledger.application import Ledger
+from ledger.entries import Party
+from ledger.errors import AlreadyExists, InvalidState
+from ledger.periods import Period
+from projections.content import content_hash
+from projections.queries import Statements, publication_basis
+from projections.runner import Runner
+from tests.builders import World, member_actor, world
+from tests.conftest import TODAY
+
+OCTOBER = Period.parse("2026-10")
+NOVEMBER = Period.parse("2026-11")
+PERSON = Party(name="王建国", kind="individual", identity_key="k" * 64, bank_account="")
+
+
+@pytest.fixture
+def runner(settings: Settings, ledger: Ledger) -> Iterator[Runner]:
+    runner = statements_runner(settings, ledger, batch_size=7)
+    yield runner
+    runner.database.close()
+
+
+def october_world(ledger: Ledger) -> tuple[World, dict[str, str]]:
+    w = world(ledger)
+    ids = {
+        "parking": w.income(120_000, on=date(2026, 10, 20)),
+        "ads": w.income(80_050, on=date(2026, 10, 21), category="advertising"),
+    }
+    decision = w.decision("保洁", 50_000, on=date(2026, 10, 18))
+    ids["cleaning"] = w.pay(
+        w.expenditure(30_000, authorisation=decision, on=date(2026, 10, 22), payee=PERSON)
+    )
+    ids["november"] = w.income(10_000, on=date(2026, 11, 2))
+    return w, ids
+
+
+def publish(w: World, statements: Statements, runner: Runner, period: Period) -> None:
+    runner.catch_up()
+    through, digest = publication_basis(statements, str(w.complex_id), period)
+    w.ledger.publish_statement(
+        w.complex_id, period=period.name, through=through, content_hash=digest,
+        actor=member_actor("m1"),
+    )  # fmt: skip
+    runner.catch_up()
+
+
+def test_a_statement_adds_up_and_carries_into_the_next_period(
+    ledger: Ledger, runner: Runner
+) -> None:
+    w, ids = october_world(ledger)
+    runner.catch_up()
+    statements = Statements(runner.database)
+    _, october = statements.draft(str(w.complex_id), OCTOBER)
+    assert october["opening_balance"] == "0.00"
+    assert october["income"]["total"] == "2000.50"
+    assert [c["category"] for c in october["income"]["categories"]] == ["advertising", "parking"]
+    assert october["expenditure"]["total"] == "300.00"
+    line = october["expenditure"]["categories"][0]["lines"][0]
+    assert (line["entry_id"], line["party"], line["method"]) == (ids["cleaning"], "王*", "transfer")
+    assert line["authorisation"].startswith("decision:")
+    assert october["closing_balance"] == "1700.50"
+    _, november = statements.draft(str(w.complex_id), NOVEMBER)
+    assert november["opening_balance"] == october["closing_balance"]
+    assert november["closing_balance"] == "1800.50"
+    _, year = statements.draft(str(w.complex_id), Period.parse("2026"))
+    assert (year["line_count"], year["closing_balance"]) == (4, "1800.50")
+
+
+def test_publication_freezes_a_version_and_a_correction_makes_the_next(
+    ledger: Ledger, runner: Runner
+) -> None:
+    w, ids = october_world(ledger)
+    statements = Statements(runner.database)
+    publish(w, statements, runner, OCTOBER)
+    first = statements.version(str(w.complex_id), OCTOBER)
+    assert first is not None
+    assert first.version == 1
+    assert first.hash_matches
+    assert first.content == statements.draft(str(w.complex_id), OCTOBER)[1]
+    assert first.content_hash == content_hash(first.content)
+    assert {h["stream_id"] for h in first.digest["heads"]} >= {str(w.complex_id), str(w.account_id)}
+    with pytest.raises(AlreadyExists):
+        ledger.publish_statement(
+            w.complex_id, period="2026-10", through=1, content_hash="0" * 64,
+            actor=member_actor("m1"),
+        )  # fmt: skip
+    with pytest.raises(InvalidState):  # November has not ended on TODAY
+        ledger.publish_statement(
+            w.complex_id, period="2026-11", through=1, content_hash="0" * 64,
+            actor=member_actor("m2"),
+        )  # fmt: skip
+
+    # A reversal dated in the published month corrects it: version 2, with a diff.
+    reversal = ledger.reverse_entry(
+        w.account_id, reverses=ids["ads"], reason="广告费重复入账", value_date=date(2026, 10, 30),
+        idempotency_key="rev-1", actor=member_actor("m1"),
+    ).id  # fmt: skip
+    runner.catch_up()
+    versions = [v for v in statements.versions(str(w.complex_id)) if v.period == "2026-10"]
+    assert [v.version for v in versions] == [1, 2]
+    old, new = versions
+    assert old.content == first.content
+    assert old.content_hash == first.content_hash
+    assert old.superseded_by == 2
+    assert new.superseded_by is None
+    assert new.content["closing_balance"] == "900.00"
+    assert new.diff is not None
+    assert new.diff["cause"]["entry_id"] == reversal
+    assert new.diff["cause"]["reverses"] == ids["ads"]
+    assert [line["entry_id"] for line in new.diff["added"]] == [reversal]
+    assert [c["entry_id"] for c in new.diff["changed"]] == [ids["ads"]]
+    assert new.diff["changed"][0]["after"]["reversed_by"] == reversal
+    assert new.diff["totals"]["closing_balance"] == {"before": "1700.50", "after": "900.00"}
+
+
+def test_a_reversal_dated_later_still_marks_the_published_line(
+    ledger: Ledger, runner: Runner
+) -> None:
+    w, ids = october_world(ledger)
+    statements = Statements(runner.database)
+    publish(w, statements, runner, OCTOBER)
+    ledger.reverse_entry(
+        w.account_id, reverses=ids["parking"], reason="退还", value_date=TODAY,
+        idempotency_key="rev-2", actor=member_actor("m1"),
+    )  # fmt: skip
+    runner.catch_up()
+    latest = statements.version(str(w.complex_id), OCTOBER)
+    assert latest is not None
+    assert latest.version == 2
+    assert latest.content["closing_balance"] == "1700.50"  # the reversal is booked in November
+    assert [c["entry_id"] for c in latest.diff["changed"]] == [ids["parking"]]  # type: ignore[index]
+    _, november = statements.draft(str(w.complex_id), NOVEMBER)
+    assert november["reversals"]["total"] == "-1200.00"
+
+
+def dump(runner: Runner) -> dict[str, list[Any]]:
+    """The serving copy of every statements table, without the generation column."""
+    tables = {
+        "stmt_lines": "complex_id, entry_id",
+        "stmt_streams": "stream_id",
+        "stmt_proposals": "account_id, expenditure_id",
+        "stmt_versions": "complex_id, period, version",
+    }
+    with runner.database.reading() as tx:
+        (generation,) = tx.execute(
+            "SELECT generation FROM projection_state WHERE name = 'statements'"
+        )[0]
+        return {
+            table: [row[1:] for row in tx.execute(
+                f"SELECT * FROM {table} WHERE generation = ? ORDER BY {order}", (generation,)
+            )]
+            for table, order in tables.items()
+        }  # fmt: skip
+
+
+def test_a_rebuild_equals_the_live_read_model_and_takes_over(
+    ledger: Ledger, runner: Runner
+) -> None:
+    w, ids = october_world(ledger)
+    statements = Statements(runner.database)
+    publish(w, statements, runner, OCTOBER)
+    ledger.reverse_entry(
+        w.account_id, reverses=ids["ads"], reason="重复", value_date=date(2026, 10, 30),
+        idempotency_key="rev-3", actor=member_actor("m1"),
+    )  # fmt: skip
+    runner.catch_up()
+    live = dump(runner)
+    assert len(live["stmt_versions"]) == 2
+    assert runner.rebuild() == runner.head()
+    assert dump(runner) == live
+    w.income(5_00, on=TODAY - timedelta(days=1))
+    runner.catch_up()  # the live runner carries on with the new copy
+    assert len(dump(runner)["stmt_lines"]) == len(live["stmt_lines"]) + 1
+    with runner.database.reading() as tx:
+        generations = tx.execute("SELECT DISTINCT generation FROM stmt_lines")
+    assert generations == [(2,)]
