@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,11 +13,10 @@ from fastapi.responses import JSONResponse, Response
 
 from api import problems
 from api.deps import Services
-from api.routers import accounts, admin, committees, complexes, resolutions
+from api.routers import accounts, admin, committees, complexes, resolutions, statements
 from api.schemas import UnitsCreate
-from ledger.application import Ledger
 
-ReadyCheck = Callable[[Ledger], dict[str, Any]]
+ReadyCheck = Callable[[Services], dict[str, Any]]
 log = logging.getLogger("commonfund.api")
 MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -39,9 +39,19 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build()
         app.state.services = services
+        stop = threading.Event()
+        follower = threading.Thread(
+            target=services.projection.run, args=(stop,), name="projection", daemon=True
+        )
+        if services.follow:
+            follower.start()
         try:
             yield
         finally:
+            stop.set()
+            if follower.is_alive():
+                follower.join(timeout=10)
+            services.projection.database.close()
             services.ledger.close()
             close = getattr(services.tokens, "close", None)
             if close is not None:
@@ -108,10 +118,10 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         responses={503: {"description": "Not ready: the body says what is missing"}},
     )
     def readyz(request: Request) -> JSONResponse:
-        report = ready_check(request.app.state.services.ledger)
+        report = ready_check(request.app.state.services)
         return JSONResponse(report, status_code=200 if report.get("ready") else 503)
 
-    for module in (complexes, committees, resolutions, accounts, admin):
+    for module in (complexes, committees, resolutions, accounts, admin, statements):
         app.include_router(module.router)
     _document_hand_parsed_bodies(app)
     return app

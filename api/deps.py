@@ -19,6 +19,8 @@ from ledger.committee import Committee
 from ledger.errors import NotFound
 from ledger.money import format_fen
 from ledger.resolution import Resolution
+from projections.queries import Statements
+from projections.runner import Runner
 
 
 @dataclass(slots=True)
@@ -29,6 +31,9 @@ class Services:
     tokens: TokenStore
     idempotency: IdempotencyStore
     now: Callable[[], datetime]
+    statements: Statements
+    projection: Runner  # the statements runner: lag, waits; followed in the lifespan if asked
+    follow: bool = True  # run the projection in this process (standby unless it holds the lock)
 
 
 def get_services(request: Request) -> Services:

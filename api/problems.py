@@ -98,6 +98,13 @@ EDGE_TYPES = {
             "A request with this Idempotency-Key is still being processed; retry shortly.",
         ),
         ProblemType(
+            "catching-up",
+            "Read models catching up",
+            503,
+            "The statements have not yet applied the latest ledger events; retry in a few"
+            " seconds. Nothing was recorded.",
+        ),
+        ProblemType(
             "internal-error",
             "Internal error",
             500,
@@ -172,6 +179,7 @@ def install(app: FastAPI) -> None:
             405: "method-not-allowed",
             413: "body-too-large",
             415: "unsupported-media-type",
+            503: "catching-up",
         }.get(error.status_code, "validation-error")
         detail = error.detail if isinstance(error.detail, str) else PROBLEM_TYPES[slug].description
         fields = [{"field": "body", "message": detail}] if error.status_code == 400 else None

@@ -1,10 +1,13 @@
-"""The ``commonfund`` command line: serve, migrate, demo, verify."""
+"""The ``commonfund`` command line: serve, migrate, demo, verify, project, rebuild, tokens."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +23,7 @@ from commonfund.server import build_stores
 from commonfund.serving import serve
 from commonfund.settings import Settings
 from commonfund.stores import utcnow
-from commonfund.wiring import build_ledger, migrate, pending_migrations
+from commonfund.wiring import build_ledger, migrate, pending_migrations, statements_runner
 from ledger.errors import LedgerError
 from ledger.integrity import verify
 
@@ -94,6 +97,48 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+READ_MODELS = ("statements",)
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    """Follow the ledger for the read models until SIGTERM/SIGINT (standby while another runs)."""
+    settings = _settings()
+    ledger = build_ledger(settings)
+    runner = statements_runner(settings, ledger, batch_size=args.batch_size)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        if args.once:
+            applied = runner.catch_up()
+            print(f"statements: {applied} events applied; position {runner.position()}")
+        else:
+            print(f"statements: following the ledger (batch {args.batch_size})", flush=True)
+            runner.run(stop)
+    finally:
+        runner.database.close()
+        ledger.close()
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Replay the whole log into a fresh copy while the old one keeps serving, then swap."""
+    settings = _settings()
+    ledger = build_ledger(settings)
+    runner = statements_runner(settings, ledger, batch_size=args.batch_size)
+    try:
+        started = time.monotonic()
+        events = runner.rebuild()
+        print(
+            f"{args.name}: rebuilt from {events} events in {time.monotonic() - started:.1f} s;"
+            f" the new copy serves from position {runner.position()}"
+        )
+    finally:
+        runner.database.close()
+        ledger.close()
+    return 0
+
+
 def cmd_token_issue(args: argparse.Namespace) -> int:
     settings = _settings()
     body = TokenCreate(
@@ -140,8 +185,9 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
 
 def read_anchors(path: str) -> dict[str, tuple[int, str]]:
-    """Heads from a digest file written by `commonfund digest` (one complex or many)."""
+    """Heads from a digest file (`commonfund digest`, one complex or many) or a statement's JSON."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = data.get("digest", data)  # a published statement carries its digest
     digests = data.get("complexes", [data])
     return {
         head["stream_id"]: (int(head["version"]), str(head["head"]))
@@ -191,6 +237,16 @@ def parser() -> argparse.ArgumentParser:
     digest.add_argument("--complex", action="append", help="a complex id (default: all)")
     digest.add_argument("--output", help="write to this file")
     digest.set_defaults(run=cmd_digest)
+    project = sub.add_parser(
+        "project", help="follow the ledger for the read models (standby while another runs)"
+    )
+    project.add_argument("--batch-size", type=int, default=500)
+    project.add_argument("--once", action="store_true", help="catch up once, then exit")
+    project.set_defaults(run=cmd_project)
+    rebuild = sub.add_parser("rebuild", help="rebuild a read model from the whole history")
+    rebuild.add_argument("name", choices=READ_MODELS)
+    rebuild.add_argument("--batch-size", type=int, default=1000)
+    rebuild.set_defaults(run=cmd_rebuild)
     token = sub.add_parser("token", help="issue or revoke API tokens").add_subparsers(
         dest="token_command", required=True
     )

@@ -12,8 +12,13 @@ from api.app import create_app
 from api.deps import Services
 from commonfund.settings import Settings
 from commonfund.stores import SqlStores, utcnow
-from commonfund.wiring import build_ledger, pending_migrations, postgres_conninfo
-from ledger.application import Ledger
+from commonfund.wiring import (
+    build_ledger,
+    pending_migrations,
+    postgres_conninfo,
+    statements_runner,
+)
+from projections.queries import Statements
 
 
 def build_stores(settings: Settings) -> SqlStores:
@@ -24,18 +29,27 @@ def build_stores(settings: Settings) -> SqlStores:
 
 def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Services:
     stores = build_stores(settings)
+    ledger = build_ledger(settings, clock)
+    runner = statements_runner(settings, ledger)
     return Services(
-        ledger=build_ledger(settings, clock), tokens=stores, idempotency=stores, now=clock
+        ledger=ledger,
+        tokens=stores,
+        idempotency=stores,
+        now=clock,
+        statements=Statements(runner.database),
+        projection=runner,
+        follow=settings.run_projections,
     )
 
 
 def app() -> FastAPI:
     settings = Settings()
 
-    def ready_check(ledger: Ledger) -> dict[str, Any]:
+    def ready_check(services: Services) -> dict[str, Any]:
         try:
             missing = pending_migrations(settings)
-            last = None if missing else ledger.recorder.max_notification_id()
+            last = None if missing else services.ledger.recorder.max_notification_id()
+            lag = None if missing else services.projection.lag()
         except Exception as error:  # noqa: BLE001 - readiness reports any failure as not ready
             return {"ready": False, "database": f"unreachable: {type(error).__name__}"}
         return {
@@ -43,6 +57,13 @@ def app() -> FastAPI:
             "database": "ok",
             "pending_migrations": missing,
             "last_event": last or 0,
+            "projections": {
+                "statements": {
+                    "position": lag.position if lag else 0,
+                    "lag_events": lag.events if lag else 0,
+                    "lag_seconds": lag.seconds if lag else 0.0,
+                }
+            },
         }
 
     return create_app(lambda: build_services(settings), ready_check)

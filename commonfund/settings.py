@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     )
     aggregate_cache_size: int = Field(default=5000, ge=1)  # eventsourcing reads 0 as unbounded
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
+    # serve follows the ledger for the read models itself (one active runner per database,
+    # the other workers stand by); set false when `commonfund project` runs on its own
+    run_projections: bool = True
     timezone: str = "Asia/Shanghai"
     cash_single_payment_limit_fen: int = Field(default=1_000_00, gt=0)
     committee_single_payment_limit_fen: int = Field(default=5_000_00, gt=0)

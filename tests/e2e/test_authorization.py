@@ -107,6 +107,7 @@ def path_of(template: str, a: Side, call: Call, *, ghost: bool = False) -> str:
         "expenditure_id": a.mine,
         "token_id": "tok_0000000000000000",
         "slug": "debit-blocked",
+        "period": "2026-10",
     }
     return template.format(**{**ids, **call.ids})
 
@@ -269,6 +270,12 @@ def closable(b: Builder, a: Side) -> Call:
     return Call(json={"reason": "测试关闭"})
 
 
+def published(b: Builder, a: Side) -> Call:
+    """A's committee publishes October, so the public statement exists."""
+    b.post(f"/v1/complexes/{a.complex_id}/statements/2026-10/publication", a.tokens["m1"], None)
+    return Call()
+
+
 def token_to_revoke(b: Builder, a: Side) -> Call:
     record = b.issue_record(role="bank", label="to revoke")
     return Call({"token_id": str(record["id"])})
@@ -349,6 +356,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", ACCOUNT + "/entries"): Row(READ_ACCOUNT),
     ("GET", ACCOUNT + "/balance"): Row(
         READ_ACCOUNT, lambda b, a: Call(params={"as_of": day()})),
+    # statements: the committee publishes; drafts for the complex's roles; the rest is public
+    ("POST", COMPLEX + "/statements/{period}/publication"): Row(COMMITTEE_C),
+    ("GET", COMPLEX + "/statements/{period}/draft"): Row(READ_ALL),
+    ("GET", "/v1/public/complexes"): Row(PUBLIC),
+    ("GET", "/v1/public/complexes/{complex_id}/digest"): Row(PUBLIC),
+    ("GET", "/v1/public/complexes/{complex_id}/statements"): Row(PUBLIC),
+    ("GET", "/v1/public/complexes/{complex_id}/statements/{period}"): Row(PUBLIC, published),
 }
 # fmt: on
 

@@ -1,0 +1,240 @@
+"""Statements (issue #4): public reading, drafts for the complex, publication by the committee.
+
+Public routes need no token (spec/api.md); drafts are read by the complex's
+roles and its regulators; only a committee member publishes (H11).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from api import formats
+from api.deps import (
+    IdempotencyKey,
+    PrincipalDep,
+    Services,
+    ServicesDep,
+    place_of,
+    summary_of,
+)
+from api.errors_doc import problems
+from api.idempotency import idempotent
+from api.statement_schemas import (
+    DigestPublic,
+    LatestStatement,
+    PublicComplex,
+    PublicComplexesPage,
+    StatementContent,
+    StatementPublic,
+    VersionsPage,
+    VersionSummary,
+)
+from ledger.errors import ConcurrencyConflict, NotFound
+from ledger.periods import Period
+from projections.content import content_hash
+from projections.queries import Version, publication_basis
+
+router = APIRouter(tags=["statements"])
+READERS = ("operator", "regulator", "committee", "owner")
+CATCH_UP_SECONDS = 5.0
+FormatQuery = Annotated[
+    str | None,
+    Query(pattern="^(json|csv|xlsx)$", description="json (default), csv or xlsx"),
+]
+VersionQuery = Annotated[int | None, Query(ge=1, le=10_000, description="A given version")]
+
+
+def period_of(text: str) -> Period:
+    return Period.parse(text)  # InvalidPeriod: 422 naming the period
+
+
+def published(version: Version) -> StatementPublic:
+    return StatementPublic(
+        status="published",
+        version=version.version,
+        published_on=version.published_on,
+        published_by=version.published_by,
+        superseded_by=version.superseded_by,
+        position=version.position,
+        content_hash=version.content_hash,
+        content=StatementContent.model_validate(version.content),
+        digest=DigestPublic.model_validate(version.digest),
+        diff=version.diff,
+    )
+
+
+def render(statement: StatementPublic, request: Request, fmt: str | None) -> Response:
+    wanted = fmt or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
+    if wanted == "csv":
+        return formats.csv_response(statement)
+    if wanted == "xlsx":
+        return formats.xlsx_response(statement)
+    return Response(statement.model_dump_json(by_alias=True), media_type="application/json")
+
+
+def known_complex(services: Services, complex_id: UUID) -> str:
+    summary_of(services.ledger, complex_id)  # 404 for an unknown complex
+    return str(complex_id)
+
+
+@router.get(
+    "/v1/public/complexes",
+    summary="Complexes with their hierarchy and latest published statement (public)",
+    response_model=PublicComplexesPage,
+    responses=problems(),
+)
+def public_complexes(
+    services: ServicesDep,
+    cursor: Annotated[str | None, Query(max_length=80, description="From next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size")] = 100,
+) -> PublicComplexesPage:
+    latest = services.statements.latest_by_complex()
+    summaries = sorted(
+        (services.ledger.complex_summary(c) for c in services.ledger.complex_ids()),
+        key=lambda s: s.code,
+    )
+    after = formats.decode_cursor(cursor)
+    page = [s for s in summaries if s.code > after][: limit + 1]
+    items = [
+        PublicComplex(
+            id=str(s.id), code=s.code, name=s.name, district=s.district, street=s.street,
+            community=s.community,
+            latest_statement=LatestStatement(
+                period=latest[str(s.id)][0], version=latest[str(s.id)][1],
+                published_on=latest[str(s.id)][2],
+            ) if str(s.id) in latest else None,
+        )
+        for s in page[:limit]
+    ]  # fmt: skip
+    more = len(page) > limit
+    return PublicComplexesPage(
+        items=items, next_cursor=formats.encode_cursor(page[limit - 1].code) if more else None
+    )
+
+
+@router.get(
+    "/v1/public/complexes/{complex_id}/statements",
+    summary="Every published statement version of a complex (public)",
+    response_model=VersionsPage,
+    responses=problems(),
+)
+def public_versions(complex_id: UUID, services: ServicesDep) -> VersionsPage:
+    cid = known_complex(services, complex_id)
+    return VersionsPage(
+        complex_id=cid,
+        items=[
+            VersionSummary(
+                period=v.period, version=v.version, published_on=v.published_on,
+                content_hash=v.content_hash, closing_balance=v.content["closing_balance"],
+                superseded_by=v.superseded_by,
+            )
+            for v in services.statements.versions(cid)
+        ],
+    )  # fmt: skip
+
+
+@router.get(
+    "/v1/public/complexes/{complex_id}/statements/{period}",
+    summary="A published statement: the latest version, or ?version=N (JSON, CSV or XLSX)",
+    response_model=StatementPublic,
+    responses={
+        **problems(),
+        200: {
+            "description": "The statement",
+            "content": {"text/csv": {}, formats.XLSX: {}},
+        },
+    },
+)
+def public_statement(
+    complex_id: UUID,
+    period: str,
+    request: Request,
+    services: ServicesDep,
+    version: VersionQuery = None,
+    format: FormatQuery = None,  # noqa: A002 - the query parameter's name
+) -> Response:
+    cid = known_complex(services, complex_id)
+    found = services.statements.version(cid, period_of(period), version)
+    if found is None:
+        raise NotFound(f"no published statement of {period}" + (f" v{version}" if version else ""))
+    return render(published(found), request, format)
+
+
+@router.get(
+    "/v1/public/complexes/{complex_id}/digest",
+    summary="The chain heads of every stream of a complex, to check a statement against (public)",
+    response_model=DigestPublic,
+    responses=problems(),
+)
+def public_digest(complex_id: UUID, services: ServicesDep) -> DigestPublic:
+    known_complex(services, complex_id)
+    return DigestPublic.model_validate(services.ledger.digest(complex_id))
+
+
+@router.get(
+    "/v1/complexes/{complex_id}/statements/{period}/draft",
+    summary="The live draft of a period (the complex's roles and its regulators)",
+    response_model=StatementPublic,
+    responses=problems(),
+)
+def draft_statement(
+    complex_id: UUID,
+    period: str,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    format: FormatQuery = None,  # noqa: A002 - the query parameter's name
+) -> Response:
+    principal.require(place_of(services.ledger, complex_id), READERS)
+    position, content = services.statements.draft(str(complex_id), period_of(period))
+    statement = StatementPublic(
+        status="draft", version=None, published_on=None, published_by=None, superseded_by=None,
+        position=position, content_hash=content_hash(content),
+        content=StatementContent.model_validate(content), digest=None, diff=None,
+    )  # fmt: skip
+    return render(statement, request, format)
+
+
+@router.post(
+    "/v1/complexes/{complex_id}/statements/{period}/publication",
+    status_code=201,
+    summary="Publish a period's statement (a committee member; H11: it is frozen from then on)",
+    response_model=StatementPublic,
+    responses=problems(409),
+)
+def publish(
+    complex_id: UUID,
+    period: str,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    principal.require(place_of(services.ledger, complex_id), ("committee",))
+    stated = period_of(period)
+
+    def run(_: str) -> tuple[int, StatementPublic]:
+        catch_up(services)
+        through, digest = publication_basis(services.statements, str(complex_id), stated)
+        services.ledger.publish_statement(
+            complex_id, period=stated.name, through=through, content_hash=digest,
+            actor=principal.actor,
+        )  # fmt: skip
+        catch_up(services)
+        version = services.statements.version(str(complex_id), stated, 1)
+        if version is None:  # pragma: no cover - catch_up has applied the publication
+            raise ConcurrencyConflict("the publication is recorded; read it again shortly")
+        return 201, published(version)
+
+    return idempotent(request, services, principal, key, body=None, run=run, required=False)
+
+
+def catch_up(services: Services) -> None:
+    """Wait (bounded) until the statements read model has applied everything written so far."""
+    head = services.ledger.recorder.max_notification_id() or 0
+    if not services.projection.wait_for(head, CATCH_UP_SECONDS):
+        raise HTTPException(503, "the statements are catching up with the ledger; retry shortly")
