@@ -37,7 +37,9 @@ def request_hash(request: Request, body: BaseModel | None) -> str:
 
 
 def render(status: int, model: BaseModel) -> StoredResponse:
-    body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(
+        model.model_dump(mode="json", by_alias=True), ensure_ascii=False, separators=(",", ":")
+    )
     return StoredResponse(status, JSON, body.encode())
 
 
@@ -61,7 +63,11 @@ def idempotent(
             )
         status, model = run(request_hash(request, body))
         stored = render(status, model)
-        return Response(stored.body, stored.status_code, media_type=stored.content_type)
+        return consistent(
+            request,
+            services,
+            Response(stored.body, stored.status_code, media_type=stored.content_type),
+        )
     scope = scope_of(principal)
     claim = services.idempotency.claim(scope, key, request_hash(request, body), services.now())
     if claim.state == "mismatch":
@@ -92,4 +98,25 @@ def idempotent(
         raise
     stored = render(status, model)
     services.idempotency.complete(scope, key, stored, services.now())
-    return Response(stored.body, stored.status_code, media_type=stored.content_type)
+    return consistent(
+        request, services, Response(stored.body, stored.status_code, media_type=stored.content_type)
+    )
+
+
+READ_YOUR_WRITES = "read-your-writes"
+WAIT_SECONDS = 5.0
+
+
+def consistent(request: Request, services: Services, response: Response) -> Response:
+    """``Prefer: read-your-writes``: answer once the read models have applied this write.
+
+    Bounded: after ``WAIT_SECONDS`` the response goes out without
+    ``Preference-Applied``, so the client knows its next read may lag.
+    """
+    if READ_YOUR_WRITES not in request.headers.get("prefer", ""):
+        return response
+    head = services.ledger.recorder.max_notification_id() or 0
+    response.headers["Projection-Position"] = str(head)
+    if services.projection.wait_for(head, WAIT_SECONDS):
+        response.headers["Preference-Applied"] = READ_YOUR_WRITES
+    return response

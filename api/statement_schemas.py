@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 ID = "6f1c2b8e-3d4a-5b6c-8d7e-9f0a1b2c3d4e"
 HASH = "9c1185a5c5e9fc54612808977ee8f548b2258d31" + "0" * 24
@@ -121,6 +121,11 @@ class StatementPublic(BaseModel):
         description="What changed since the previous version, and the entry that caused it",
         examples=[None],
     )
+
+    @field_serializer("content")
+    def _exact(self, content: StatementContent) -> dict[str, Any]:
+        """The content exactly as hashed: a line shows only the fields its section has."""
+        return content.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 class VersionSummary(BaseModel):

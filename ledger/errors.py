@@ -44,6 +44,12 @@ class InvalidArea(InvalidCommand):
     problem = "invalid-area"
 
 
+class InvalidPeriod(InvalidCommand):
+    """The period is not a month (2026-07), a quarter (2026-Q3) or a year (2026)."""
+
+    problem = "invalid-period"
+
+
 class InvalidDate(InvalidCommand):
     """The date is not a real calendar date written YYYY-MM-DD."""
 

@@ -11,17 +11,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from ledger.errors import InvalidCommand
+from ledger.errors import InvalidPeriod
 
 PeriodKind = Literal["month", "quarter", "year"]
 _PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
 PERIOD_PATTERN = _PATTERN.pattern
-
-
-class InvalidPeriod(InvalidCommand):
-    """The period is not a month (2026-07), a quarter (2026-Q3) or a year (2026)."""
-
-    problem = "invalid-period"
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -190,7 +190,10 @@ def draft_statement(
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
 ) -> Response:
     principal.require(place_of(services.ledger, complex_id), READERS)
-    position, content = services.statements.draft(str(complex_id), period_of(period))
+    stated = period_of(period)
+    # a draft shows what is recorded: give the read model a moment to apply the latest writes
+    services.projection.wait_for(services.ledger.recorder.max_notification_id() or 0, 2.0)
+    position, content = services.statements.draft(str(complex_id), stated)
     statement = StatementPublic(
         status="draft", version=None, published_on=None, published_by=None, superseded_by=None,
         position=position, content_hash=content_hash(content),

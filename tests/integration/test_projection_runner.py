@@ -1,0 +1,118 @@
+"""The projection runner across crashes and processes (issue #4 acceptance).
+
+A ``commonfund project`` killed with SIGKILL in the middle of its catch-up
+resumes from its tracking position, and the read model equals one built in a
+single clean run; one runner is active per database, and a standby takes over
+when the active one dies.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from commonfund.settings import Settings
+from commonfund.wiring import statements_runner
+from ledger.application import Ledger
+from projections.runner import Runner
+from tests.builders import World, world
+from tests.integration.test_statements import dump
+
+INCOMES = 400
+
+
+@pytest.fixture
+def runner(settings: Settings, ledger: Ledger) -> Iterator[Runner]:
+    runner = statements_runner(settings, ledger)
+    yield runner
+    runner.lock.release()
+    runner.database.close()
+
+
+def project(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "COMMONFUND_DATABASE_URL": settings.database_url}
+    return subprocess.Popen(
+        [sys.executable, "-m", "commonfund.cli", "project", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def stop(process: subprocess.Popen[str], how: signal.Signals = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        process.send_signal(how)
+    process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def history(ledger: Ledger, incomes: int = INCOMES) -> World:
+    w = world(ledger)
+    for i in range(incomes):
+        w.income(100 + i, on=date(2026, 10, 20 + i % 10))
+    return w
+
+
+def wait_until(condition: object, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def test_sigkill_in_the_middle_of_catch_up_then_restart_equals_a_clean_run(
+    settings: Settings, ledger: Ledger, runner: Runner
+) -> None:
+    history(ledger)
+    head = runner.head()
+    process = project(settings, "--batch-size", "2")
+    try:
+        assert wait_until(lambda: runner.position() >= head // 4), "the runner never started"
+    finally:
+        stop(process, signal.SIGKILL)
+    killed_at = runner.position()
+    assert 0 < killed_at < head, f"killed at {killed_at} of {head}: not in the middle"
+
+    restarted = project(settings, "--once", "--batch-size", "50")
+    output, _ = restarted.communicate(timeout=120)
+    assert restarted.returncode == 0, output
+    assert runner.position() == head
+    resumed = dump(runner)
+    assert len(resumed["stmt_lines"]) == INCOMES  # each event applied once
+    runner.rebuild()  # one clean run from the start of the log, into a fresh copy
+    assert dump(runner) == resumed
+
+
+def test_one_runner_is_active_and_a_standby_takes_over_when_it_dies(
+    settings: Settings, ledger: Ledger, runner: Runner
+) -> None:
+    w = history(ledger, incomes=5)
+    active = project(settings)
+    standby: subprocess.Popen[str] | None = None
+    try:
+        assert wait_until(lambda: runner.position() == runner.head()), "nothing followed"
+        standby = project(settings)
+        time.sleep(1.0)
+        assert not runner.lock.acquire()  # the active process holds it
+        stop(active, signal.SIGKILL)
+        late = w.income(77_77, on=date(2026, 11, 1))
+        assert wait_until(lambda: runner.position() == runner.head()), "no standby took over"
+        assert standby.poll() is None  # the standby is the one that applied it
+        lines = dump(runner)["stmt_lines"]
+        assert len(lines) == 6
+        assert [line[8] for line in lines if line[1] == late] == [77_77]  # amount, once
+    finally:
+        for process in (active, standby):
+            if process is not None:
+                stop(process)
