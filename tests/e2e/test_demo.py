@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from uuid import UUID
 
 import pytest
@@ -11,6 +12,8 @@ from commonfund import cli
 from commonfund.settings import Settings
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
+from ledger.periods import Period
+from tests.e2e.conftest import Api
 from tests.integration.tamper import edit_event_state
 
 
@@ -55,3 +58,34 @@ def test_verify_fails_on_the_demo_after_an_amount_is_edited_by_sql(
     edit_event_state(settings, account_id, income.originator_version, amount, amount + b"0")
     assert cli.main(["verify"]) == 1
     assert f"version {income.originator_version}" in capsys.readouterr().err
+
+
+def test_the_demo_publishes_its_ended_quarters_and_the_public_lists_them(
+    settings: Settings,
+    api: Api,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
+    assert cli.main(["demo"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    periods = summary["statements"]
+    as_of = date.fromisoformat(summary["as_of"])
+    assert len(periods) >= 3  # the account is about a year old
+    assert all(Period.parse(p).end < as_of for p in periods)  # ended quarters only
+    assert [Period.parse(p).following().name for p in periods[:-1]] == periods[1:]
+    assert Period.parse(periods[-1]).following().end >= as_of  # up to the last ended one
+    complex_id = summary["complex"]["id"]
+    listed = api.call("GET", f"/v1/public/complexes/{complex_id}/statements", None, expect=200)
+    assert [(v["period"], v["version"]) for v in listed["items"]] == [(p, 1) for p in periods]
+    latest = api.call(
+        "GET", f"/v1/public/complexes/{complex_id}/statements/{periods[-1]}", None, expect=200
+    )
+    assert latest["published_by"].endswith("/m1")
+    assert latest["published_on"] <= summary["as_of"]
+    complexes = api.call("GET", "/v1/public/complexes", None, expect=200)["items"]
+    demo = next(c for c in complexes if c["id"] == complex_id)
+    assert demo["latest_statement"]["period"] == periods[-1]
+    page = api.client.get(f"/complexes/{complex_id}/statements/{periods[-1]}")
+    assert page.status_code == 200
+    assert "海韵花园" in page.text
