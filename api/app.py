@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api import problems
 from api.deps import Services
-from api.routers import accounts, admin, committees, complexes, resolutions, statements
+from api.routers import accounts, admin, committees, complexes, pages, resolutions, statements
 from api.schemas import UnitsCreate
 
 ReadyCheck = Callable[[Services], dict[str, Any]]
@@ -121,7 +121,7 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         report = ready_check(request.app.state.services)
         return JSONResponse(report, status_code=200 if report.get("ready") else 503)
 
-    for module in (complexes, committees, resolutions, accounts, admin, statements):
+    for module in (complexes, committees, resolutions, accounts, admin, statements, pages):
         app.include_router(module.router)
     _document_hand_parsed_bodies(app)
     return app

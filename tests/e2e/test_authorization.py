@@ -74,6 +74,12 @@ def plain(b: Builder, a: Side) -> Call:
     return Call()
 
 
+def page_published(b: Builder, a: Side) -> Call:
+    """A's committee publishes September for the owners' page (the JSON rows publish others)."""
+    b.post(f"/v1/complexes/{a.complex_id}/statements/2026-09/publication", a.tokens["m1"], None)
+    return Call(ids={"period": "2026-09"})
+
+
 @dataclass(frozen=True)
 class Row:
     statuses: str  # one status per principal, in PRINCIPALS order
@@ -306,6 +312,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/problems/{slug}"): Row(PUBLIC),
     ("GET", "/healthz"): Row(PUBLIC),
     ("GET", "/readyz"): Row(PUBLIC),
+    # the owners' pages: HTML outside /v1 and outside the OpenAPI document
+    ("GET", "/complexes/{complex_id}/statements"): Row(PUBLIC),
+    ("GET", "/complexes/{complex_id}/statements/{period}"): Row(PUBLIC, page_published),
     # the operator registers complexes and units, and issues and revokes tokens
     ("POST", "/v1/complexes"): Row(OPERATOR_C, new_complex),
     ("POST", COMPLEX + "/units"): Row(
