@@ -113,7 +113,25 @@ class StatementPublic(BaseModel):
     content_hash: str = Field(
         description="SHA-256 of the content's canonical JSON", examples=[HASH]
     )
-    content: StatementContent = Field(description="The statement")
+    content: StatementContent = Field(
+        description="The statement",
+        examples=[
+            {
+                "complex_id": ID,
+                "period": "2026-Q3",
+                "period_kind": "quarter",
+                "from": "2026-07-01",
+                "to": "2026-09-30",
+                "opening_balance": "0.00",
+                "income": {"total": "0.00", "categories": []},
+                "deductions": {"total": "0.00", "lines": []},
+                "expenditure": {"total": "0.00", "categories": []},
+                "reversals": {"total": "0.00", "lines": []},
+                "closing_balance": "0.00",
+                "line_count": 0,
+            }
+        ],
+    )
     digest: DigestPublic | None = Field(
         description="Chain heads at publication: check with `commonfund verify --digest`"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from api import formats
@@ -23,6 +23,7 @@ from api.deps import (
 )
 from api.errors_doc import problems
 from api.idempotency import idempotent
+from api.open_data import latest_quarters, package
 from api.statement_schemas import (
     DigestPublic,
     LatestStatement,
@@ -173,6 +174,33 @@ def public_statement(
 def public_digest(complex_id: UUID, services: ServicesDep) -> DigestPublic:
     known_complex(services, complex_id)
     return DigestPublic.model_validate(services.ledger.digest(complex_id))
+
+
+@router.get(
+    "/v1/public/complexes/{complex_id}/open-data/{year}",
+    summary="A Fiscal Data Package (datapackage.json + CSV, zipped) of a year's published quarters",
+    responses={
+        **problems(),
+        200: {"description": "application/zip", "content": {"application/zip": {}}},
+    },
+    response_class=Response,
+)
+def open_data(
+    complex_id: UUID,
+    year: Annotated[int, Path(ge=2000, le=2200, description="Calendar year")],
+    services: ServicesDep,
+) -> Response:
+    summary = summary_of(services.ledger, complex_id)
+    versions = latest_quarters(services.statements.versions(str(complex_id)), year)
+    if not versions:
+        raise NotFound(f"no quarter of {year} is published for complex {summary.code}")
+    body = package(str(complex_id), summary.name, year, versions)
+    name = f"commonfund-{summary.code}-{year}.zip"
+    return Response(
+        body,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get(

@@ -114,6 +114,7 @@ def path_of(template: str, a: Side, call: Call, *, ghost: bool = False) -> str:
         "token_id": "tok_0000000000000000",
         "slug": "debit-blocked",
         "period": "2026-10",
+        "year": "2026",
     }
     return template.format(**{**ids, **call.ids})
 
@@ -282,6 +283,12 @@ def published(b: Builder, a: Side) -> Call:
     return Call()
 
 
+def published_quarter(b: Builder, a: Side) -> Call:
+    """A's committee publishes the third quarter, so the year's open data exists."""
+    b.post(f"/v1/complexes/{a.complex_id}/statements/2026-Q3/publication", a.tokens["m1"], None)
+    return Call()
+
+
 def token_to_revoke(b: Builder, a: Side) -> Call:
     record = b.issue_record(role="bank", label="to revoke")
     return Call({"token_id": str(record["id"])})
@@ -372,6 +379,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/public/complexes/{complex_id}/digest"): Row(PUBLIC),
     ("GET", "/v1/public/complexes/{complex_id}/statements"): Row(PUBLIC),
     ("GET", "/v1/public/complexes/{complex_id}/statements/{period}"): Row(PUBLIC, published),
+    ("GET", "/v1/public/complexes/{complex_id}/open-data/{year}"): Row(PUBLIC, published_quarter),
 }
 # fmt: on
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import subprocess
 import sys
+import zipfile
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -143,3 +147,24 @@ def test_publication_is_refused_for_a_running_period_and_a_bad_period(api: Api) 
             "GET", f"/v1/public/complexes/{a.complex_id}/statements/{bad}", None, expect=422
         )
         assert refused["type"] == "/problems/invalid-period"
+
+
+def test_open_data_is_a_fiscal_data_package_of_the_published_quarters(api: Api) -> None:
+    b, a, ids = october(api)
+    url = f"/v1/public/complexes/{a.complex_id}/open-data/2026"
+    api.call("GET", url, None, expect=404)  # nothing published
+    api.clock.set_today(date(2027, 1, 5))  # the fourth quarter has ended
+    b.post(f"/v1/complexes/{a.complex_id}/statements/2026-Q4/publication", a.tokens["m1"], None)
+    response = api.client.get(url)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        descriptor = json.loads(archive.read("datapackage.json"))
+        rows = list(csv.DictReader(io.StringIO(archive.read("lines.csv").decode("utf-8"))))
+    assert descriptor["profile"] == "fiscal-data-package"
+    assert descriptor["model"]["measures"]["amount"]["currency"] == "CNY"
+    fields = [f["name"] for f in descriptor["resources"][0]["schema"]["fields"]]
+    assert fields == list(rows[0].keys())
+    assert [s["period"] for s in descriptor["statements"]] == ["2026-Q4"]
+    assert {r["entry_id"] for r in rows} == set(ids.values())
+    assert sum(Decimal(r["amount"]) for r in rows) == Decimal("1600.50")
