@@ -86,3 +86,14 @@ curl -sS -X DELETE "$BASE/v1/accounts/$AID/suspension" -H "Authorization: Bearer
 # 10. The entries, and the balance on a past date.
 get "$REG" "/v1/accounts/$AID/entries?limit=10" | jq -c '[.items[] | {kind, amount, counterparty}]'
 get "$REG" "/v1/accounts/$AID/balance?as_of=$(day -2)" | jq -c '{as_of, balance}'
+
+# 11. Statements: this month's live draft; the committee publishes last month (H11), and
+#     anyone reads it without a token, with the digest to check it against the ledger.
+get "$M1" "/v1/complexes/$CID/statements/$(date +%Y-%m)/draft" \
+    | jq -c '{status, opening: .content.opening_balance, closing: .content.closing_balance}'
+LAST=$(date -d "$(date +%Y-%m-01) -1 day" +%Y-%m)
+post "$M1" "/v1/complexes/$CID/statements/$LAST/publication" '' "pub-$run-1" \
+    | jq -c '{status, version, content_hash}'
+curl -sS "$BASE/v1/public/complexes/$CID/statements/$LAST" \
+    | jq -c '{status, version, closing: .content.closing_balance, root: .digest.root}'
+echo "owners' page: $BASE/complexes/$CID/statements/$LAST"
