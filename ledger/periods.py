@@ -52,9 +52,6 @@ class Period:
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
-    def following(self) -> Period:
-        return Period.parse(Period.containing(self.end + timedelta(days=1), self.kind).name)
-
     @classmethod
     def containing(cls, day: date, kind: PeriodKind) -> Period:
         if kind == "year":

@@ -83,7 +83,6 @@ class _Batch:
         )
         self.tx.executemany(INSERT_LINE, self.lines)
         self.heads, self.lines = {}, []
-        self.owners = dict(self.owners.items())  # still useful to later events
 
     # --- who belongs where --------------------------------------------------------
 
@@ -322,6 +321,10 @@ def _published(b: _Batch, position: int, e: Any) -> None:
         complex_id, period, version=1, position=position, content=frozen, expected=e.content_hash,
         published_on=e.value_date, published_by=e.principal, diff=None,
     )  # fmt: skip
+    # Entries of the period recorded between the draft the committee saw (``through``) and
+    # this event were applied before the period counted as published: version 2 shows them.
+    cause = {"section": "recorded_while_publishing", "value_date": e.value_date}
+    b.new_version(complex_id, period, position, cause)
 
 
 Handler = Callable[[_Batch, int, Any], None]

@@ -186,3 +186,24 @@ def test_a_rebuild_equals_the_live_read_model_and_takes_over(
     with runner.database.reading() as tx:
         generations = tx.execute("SELECT DISTINCT generation FROM stmt_lines")
     assert generations == [(2,)]
+
+
+def test_an_entry_recorded_while_publishing_makes_version_two_at_once(
+    ledger: Ledger, runner: Runner
+) -> None:
+    w, _ = october_world(ledger)
+    statements = Statements(runner.database)
+    runner.catch_up()
+    through, digest = publication_basis(statements, str(w.complex_id), OCTOBER)
+    late = w.income(5_00, on=date(2026, 10, 31))  # after the committee read the draft
+    ledger.publish_statement(
+        w.complex_id, period="2026-10", through=through, content_hash=digest,
+        actor=member_actor("m1"),
+    )  # fmt: skip
+    runner.catch_up()
+    first, second = [v for v in statements.versions(str(w.complex_id)) if v.period == "2026-10"]
+    assert (first.hash_matches, first.content_hash) == (True, digest)  # what was seen, frozen
+    assert second.diff is not None
+    assert second.diff["cause"]["section"] == "recorded_while_publishing"
+    assert [line["entry_id"] for line in second.diff["added"]] == [late]
+    assert second.content == statements.draft(str(w.complex_id), OCTOBER)[1]
