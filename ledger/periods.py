@@ -52,6 +52,10 @@ class Period:
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
+    def following(self) -> Period:
+        """The next period of the same kind."""
+        return Period.containing(self.end + timedelta(days=1), self.kind)
+
     @classmethod
     def containing(cls, day: date, kind: PeriodKind) -> Period:
         if kind == "year":
