@@ -46,6 +46,13 @@ def october_world(ledger: Ledger) -> tuple[World, dict[str, str]]:
     return w, ids
 
 
+def reverse(w: World, entry_id: str, *, on: date) -> str:
+    return w.ledger.reverse_entry(
+        w.account_id, reverses=entry_id, reason="重复入账", value_date=on,
+        idempotency_key=w.next_key("rev"), actor=member_actor("m1"),
+    ).id  # fmt: skip
+
+
 def publish(w: World, statements: Statements, runner: Runner, period: Period) -> None:
     runner.catch_up()
     through, digest = publication_basis(statements, str(w.complex_id), period)
@@ -103,10 +110,7 @@ def test_publication_freezes_a_version_and_a_correction_makes_the_next(
         )  # fmt: skip
 
     # A reversal dated in the published month corrects it: version 2, with a diff.
-    reversal = ledger.reverse_entry(
-        w.account_id, reverses=ids["ads"], reason="广告费重复入账", value_date=date(2026, 10, 30),
-        idempotency_key="rev-1", actor=member_actor("m1"),
-    ).id  # fmt: skip
+    reversal = reverse(w, ids["ads"], on=date(2026, 10, 30))
     runner.catch_up()
     versions = [v for v in statements.versions(str(w.complex_id)) if v.period == "2026-10"]
     assert [v.version for v in versions] == [1, 2]
@@ -131,10 +135,7 @@ def test_a_reversal_dated_later_still_marks_the_published_line(
     w, ids = october_world(ledger)
     statements = Statements(runner.database)
     publish(w, statements, runner, OCTOBER)
-    ledger.reverse_entry(
-        w.account_id, reverses=ids["parking"], reason="退还", value_date=TODAY,
-        idempotency_key="rev-2", actor=member_actor("m1"),
-    )  # fmt: skip
+    reverse(w, ids["parking"], on=TODAY)
     runner.catch_up()
     latest = statements.version(str(w.complex_id), OCTOBER)
     assert latest is not None
@@ -171,10 +172,7 @@ def test_a_rebuild_equals_the_live_read_model_and_takes_over(
     w, ids = october_world(ledger)
     statements = Statements(runner.database)
     publish(w, statements, runner, OCTOBER)
-    ledger.reverse_entry(
-        w.account_id, reverses=ids["ads"], reason="重复", value_date=date(2026, 10, 30),
-        idempotency_key="rev-3", actor=member_actor("m1"),
-    )  # fmt: skip
+    reverse(w, ids["ads"], on=date(2026, 10, 30))
     runner.catch_up()
     live = dump(runner)
     assert len(live["stmt_versions"]) == 2
