@@ -1,0 +1,196 @@
+"""The owners' page in a real browser: the system Chromium against a live `commonfund serve`.
+
+A fresh SQLite database in a temporary directory gets `commonfund migrate` and
+`commonfund demo`; `commonfund serve` runs on a free port. Playwright drives
+the Debian package's /usr/bin/chromium (Playwright's own browser downloads are
+never used). What a reader would see is kept in var/browser/: a full-page
+screenshot, a phone-width one and the A4 print-to-PDF, which must fit on two
+sheets. Without Chromium or a Chinese font the test is skipped locally but
+fails in CI (.ci/run installs both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from api.statement_page import money
+from tests.conftest import REQUIRE_POSTGRES
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+OUT = Path(__file__).resolve().parents[2] / "var" / "browser"
+REQUIRED = REQUIRE_POSTGRES or os.environ.get("CI", "").lower() in ("1", "true", "yes")
+START_SECONDS = 30
+PHONE_WIDTH = 360
+
+
+@dataclass(frozen=True)
+class Live:
+    base: str
+    demo: dict[str, Any]
+
+
+def unavailable(reason: str) -> None:
+    """Skip where a developer has no browser; in CI a missing browser is a failure."""
+    if REQUIRED:
+        pytest.fail(f"{reason}; CI needs it (.ci/run installs Debian's chromium and fonts)")
+    pytest.skip(reason)
+
+
+def cli(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "commonfund.cli", *args],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, str, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our own server
+        return response.status, response.headers.get("content-type", ""), response.read()
+
+
+def wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"commonfund serve exited ({server.returncode}):\n{log.read_text()}")
+        try:
+            if get(f"{base}/readyz")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"commonfund serve was not ready within {START_SECONDS} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """`commonfund serve` on the demo, in a fresh SQLite database."""
+    home = tmp_path_factory.mktemp("browser")
+    env = {**os.environ, "COMMONFUND_DATABASE_URL": f"sqlite:///{home / 'ledger.sqlite3'}"}
+    cli("migrate", env=env)
+    demo = json.loads(cli("demo", env=env))
+    port = free_port()
+    log = home / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "commonfund.cli", "serve", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, server, log)
+        yield Live(base, demo)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    fonts = shutil.which("fc-list")
+    if fonts and not subprocess.run([fonts, ":lang=zh"], capture_output=True, check=False).stdout:
+        unavailable(
+            "no Chinese font: the page would render as boxes (apt-get install fonts-noto-cjk)"
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def totals(content: dict[str, Any]) -> dict[str, str]:
+    found = {key: content[key] for key in ("opening_balance", "closing_balance")}
+    found.update(
+        {key: content[key]["total"] for key in ("income", "deductions", "expenditure", "reversals")}
+    )
+    return found
+
+
+def a_line(content: dict[str, Any]) -> dict[str, Any]:
+    """The first expenditure line (it has the most columns), else the first income line."""
+    for section in ("expenditure", "income"):
+        for category in content[section]["categories"]:
+            return dict(category["lines"][0])
+    raise AssertionError("the demo's quarter has no lines")
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
+
+
+def test_the_owners_page_in_chromium_matches_the_public_json(live: Live, browser: Browser) -> None:
+    complex_id, period = live.demo["complex"]["id"], live.demo["statements"][-1]
+    status, _, body = get(f"{live.base}/v1/public/complexes/{complex_id}/statements/{period}")
+    assert status == 200
+    statement = json.loads(body)
+    content = statement["content"]
+    url = f"{live.base}/complexes/{complex_id}/statements/{period}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    stem = OUT / f"owner-page-{period}"
+
+    page = browser.new_page(viewport={"width": 1024, "height": 800}, locale="zh-CN")
+    response = page.goto(url)
+    assert response is not None
+    assert response.status == 200
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "收支公示" in page.title()
+    assert live.demo["complex"]["name"] in page.locator("h1").inner_text()
+    for key, amount in totals(content).items():
+        shown = page.locator(f'tr[data-total="{key}"] td').inner_text()
+        assert shown == money(amount), key
+    line = a_line(content)
+    row = page.locator(f'tr[data-entry="{line["entry_id"]}"]')
+    assert row.count() == 1
+    text = row.inner_text()
+    for part in (line["date"], line["party"], money(line["amount"]), line["description"]):
+        assert part in text, part
+    assert page.get_by_text(statement["digest"]["root"]).count() == 1
+    csv = page.get_by_role("link", name="下载 CSV").get_attribute("href")
+    assert csv is not None
+    status, kind, _ = get(live.base + csv)
+    assert (status, kind.split(";")[0]) == (200, "text/csv")
+    page.screenshot(path=f"{stem}.png", full_page=True)
+
+    page.emulate_media(media="print")
+    assert not page.locator("nav.links").is_visible()  # no navigation on paper
+    page.pdf(path=f"{stem}.pdf", format="A4")
+    pages = pdf_pages(Path(f"{stem}.pdf").read_bytes())
+    assert 1 <= pages <= 2, f"the quarter prints on {pages} A4 pages"
+
+    phone = browser.new_page(viewport={"width": PHONE_WIDTH, "height": 740}, locale="zh-CN")
+    phone.goto(url)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH  # no sideways
+    phone.screenshot(path=f"{stem}-phone.png", full_page=True)
