@@ -36,6 +36,7 @@ CATEGORIES = {
     "transfer_out": "转至新账户",
     "other": "其他",
 }
+CORRECTION = "correction"  # who "published" a version that a later entry made
 METHODS = {"transfer": "转账", "cash": "现金"}
 AUTHORITIES = {"resolution": "业主大会决议", "decision": "业委会决定"}
 DISTRICTS = {  # Qingdao (spec/domain.md, Jurisdictions)
@@ -114,7 +115,7 @@ def reference(text: str | None) -> Reference | None:
 
 def publisher(published_by: str) -> str:
     """``committee:<token>/m1`` names the member, never the token; ``correction`` the ledger."""
-    if published_by == "correction":
+    if published_by == CORRECTION:
         return "更正分录入账后自动生成"
     member = published_by.rpartition("/")[2]
     return f"业主委员会委员 {member}" if member else "业主委员会"
@@ -166,7 +167,10 @@ def correction(version: Version) -> list[str]:
     if not diff:
         return []
     told = [_cause(diff.get("cause", {}), version.version)]
-    told += [f"新增一行：{describe(line)}" for line in diff.get("added", [])]
+    told += [
+        f"新增一行{'冲正' if line.get('reverses') else ''}：{describe(line)}"
+        for line in diff.get("added", [])
+    ]
     told += [f"删除一行：{describe(line)}" for line in diff.get("removed", [])]
     told += [_changed(change) for change in diff.get("changed", [])]
     told += [

@@ -39,6 +39,7 @@ templates.globals.update(
     reference=view.reference,
     district=view.district,
     methods=view.METHODS,
+    CORRECTION=view.CORRECTION,
     stylesheet=(files("api") / "static" / "statement.css").read_text(encoding="utf-8"),
 )
 PERIOD_HELP = "公示期间的写法：季度如 2026-Q3，月份如 2026-07，年度如 2026。"
@@ -114,6 +115,8 @@ def statement(
         download=f"{public}/statements/{stated.name}?version={shown.version}",
         digest_url=f"{public}/digest",
         publisher=view.publisher(shown.published_by),
+        # a correction's date is the value date of the entry that caused it (projections)
+        corrected=shown.published_by == view.CORRECTION,
         correction=view.correction(shown),
         originals=view.originals(content),
         heads=[(view.stream_label(h["stream_id"], content), h) for h in shown.digest["heads"]],

@@ -38,6 +38,11 @@ OUT = Path(__file__).resolve().parents[2] / "var" / "browser"
 REQUIRED = REQUIRE_POSTGRES or os.environ.get("CI", "").lower() in ("1", "true", "yes")
 START_SECONDS = 30
 PHONE_WIDTH = 360
+LINES_OF_TEXT = """cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+}"""
 
 
 @dataclass(frozen=True)
@@ -193,4 +198,6 @@ def test_the_owners_page_in_chromium_matches_the_public_json(live: Live, browser
     phone = browser.new_page(viewport={"width": PHONE_WIDTH, "height": 740}, locale="zh-CN")
     phone.goto(url)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH  # no sideways
+    for cell in phone.locator("td.num").all():  # an amount never breaks across lines
+        assert cell.evaluate(LINES_OF_TEXT) == 1, cell.inner_text()
     phone.screenshot(path=f"{stem}-phone.png", full_page=True)

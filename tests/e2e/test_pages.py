@@ -135,7 +135,8 @@ def test_a_correction_is_explained_and_the_old_version_stays_readable(api: Api) 
         time.sleep(0.05)
     base = f"/complexes/{a.complex_id}/statements/{OCTOBER}"
     latest = page(api, base, 200)
-    for text in ("第2版", "更正说明", "一笔冲正", "重复入账"):
+    # a correction is dated by the entry that caused it, and says so
+    for text in ("第2版", "由2026年10月27日的更正分录生成", "更正说明", "一笔冲正", "重复入账"):
         assert text in latest, text
     assert "3-1-502" not in latest  # the reason is masked as the line is
     assert "已被冲正：2026年10月21日 场地租金 李* 300.50 元" in latest
@@ -148,6 +149,7 @@ def test_a_correction_is_explained_and_the_old_version_stays_readable(api: Api) 
     listing = page(api, f"/complexes/{a.complex_id}/statements", 200)
     assert listing.count(f'href="{base}?version=') == 2
     assert "已被第2版更正" in listing
+    assert "2026年10月27日（更正）" in listing
     assert "现行版本" in listing
 
 
