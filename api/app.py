@@ -40,18 +40,22 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         services = build()
         app.state.services = services
         stop = threading.Event()
-        follower = threading.Thread(
-            target=services.projection.run, args=(stop,), name="projection", daemon=True
-        )
+        followers = [
+            threading.Thread(target=r.run, args=(stop,), name=r.view.name, daemon=True)
+            for r in services.runners
+        ]
         if services.follow:
-            follower.start()
+            for follower in followers:
+                follower.start()
         try:
             yield
         finally:
             stop.set()
-            if follower.is_alive():
-                follower.join(timeout=10)
-            services.projection.database.close()
+            for follower in followers:
+                if follower.is_alive():
+                    follower.join(timeout=10)
+            for runner in services.runners:
+                runner.database.close()
             services.ledger.close()
             close = getattr(services.tokens, "close", None)
             if close is not None:

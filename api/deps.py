@@ -21,6 +21,7 @@ from ledger.money import format_fen
 from ledger.resolution import Resolution
 from projections.queries import Statements
 from projections.runner import Runner
+from projections.supervision.queries import Alerts
 
 
 @dataclass(slots=True)
@@ -33,7 +34,13 @@ class Services:
     now: Callable[[], datetime]
     statements: Statements
     projection: Runner  # the statements runner: lag, waits; followed in the lifespan if asked
-    follow: bool = True  # run the projection in this process (standby unless it holds the lock)
+    alerts: Alerts
+    supervision: Runner  # the alerts runner
+    follow: bool = True  # run the projections in this process (standby unless it holds the lock)
+
+    @property
+    def runners(self) -> tuple[Runner, ...]:
+        return (self.projection, self.supervision)
 
 
 def get_services(request: Request) -> Services:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 
 from fastapi import Request
@@ -117,6 +118,7 @@ def consistent(request: Request, services: Services, response: Response) -> Resp
         return response
     head = services.ledger.recorder.max_notification_id() or 0
     response.headers["Projection-Position"] = str(head)
-    if services.projection.wait_for(head, WAIT_SECONDS):
+    deadline = time.monotonic() + WAIT_SECONDS
+    if all(r.wait_for(head, max(0.0, deadline - time.monotonic())) for r in services.runners):
         response.headers["Preference-Applied"] = READ_YOUR_WRITES
     return response

@@ -23,7 +23,13 @@ from commonfund.server import build_stores
 from commonfund.serving import serve
 from commonfund.settings import Settings
 from commonfund.stores import utcnow
-from commonfund.wiring import build_ledger, migrate, pending_migrations, statements_runner
+from commonfund.wiring import (
+    build_ledger,
+    migrate,
+    pending_migrations,
+    statements_runner,
+    supervision_runner,
+)
 from ledger.errors import LedgerError
 from ledger.integrity import verify
 
@@ -97,26 +103,35 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-READ_MODELS = ("statements",)
+READ_MODELS = {"statements": statements_runner, "supervision": supervision_runner}
 
 
 def cmd_project(args: argparse.Namespace) -> int:
     """Follow the ledger for the read models until SIGTERM/SIGINT (standby while another runs)."""
     settings = _settings()
     ledger = build_ledger(settings)
-    runner = statements_runner(settings, ledger, batch_size=args.batch_size)
+    names = args.only or list(READ_MODELS)
+    runners = [READ_MODELS[n](settings, ledger, batch_size=args.batch_size) for n in names]
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
         if args.once:
-            applied = runner.catch_up()
-            print(f"statements: {applied} events applied; position {runner.position()}")
+            for runner in runners:
+                applied = runner.catch_up()
+                print(f"{runner.view.name}: {applied} events applied; position {runner.position()}")
         else:
-            print(f"statements: following the ledger (batch {args.batch_size})", flush=True)
-            runner.run(stop)
+            print(f"{', '.join(names)}: following the ledger (batch {args.batch_size})", flush=True)
+            threads = [
+                threading.Thread(target=r.run, args=(stop,), name=r.view.name) for r in runners
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
     finally:
-        runner.database.close()
+        for runner in runners:
+            runner.database.close()
         ledger.close()
     return 0
 
@@ -125,7 +140,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     """Replay the whole log into a fresh copy while the old one keeps serving, then swap."""
     settings = _settings()
     ledger = build_ledger(settings)
-    runner = statements_runner(settings, ledger, batch_size=args.batch_size)
+    runner = READ_MODELS[args.name](settings, ledger, batch_size=args.batch_size)
     try:
         started = time.monotonic()
         events = runner.rebuild()
@@ -242,9 +257,12 @@ def parser() -> argparse.ArgumentParser:
     )
     project.add_argument("--batch-size", type=int, default=500)
     project.add_argument("--once", action="store_true", help="catch up once, then exit")
+    project.add_argument(
+        "--only", action="append", choices=list(READ_MODELS), help="only this read model"
+    )
     project.set_defaults(run=cmd_project)
     rebuild = sub.add_parser("rebuild", help="rebuild a read model from the whole history")
-    rebuild.add_argument("name", choices=READ_MODELS)
+    rebuild.add_argument("name", choices=list(READ_MODELS))
     rebuild.add_argument("--batch-size", type=int, default=1000)
     rebuild.set_defaults(run=cmd_rebuild)
     token = sub.add_parser("token", help="issue or revoke API tokens").add_subparsers(

@@ -17,8 +17,10 @@ from commonfund.wiring import (
     pending_migrations,
     postgres_conninfo,
     statements_runner,
+    supervision_runner,
 )
 from projections.queries import Statements
+from projections.supervision.queries import Alerts
 
 
 def build_stores(settings: Settings) -> SqlStores:
@@ -31,6 +33,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
     stores = build_stores(settings)
     ledger = build_ledger(settings, clock)
     runner = statements_runner(settings, ledger)
+    supervision = supervision_runner(settings, ledger)
     return Services(
         ledger=ledger,
         tokens=stores,
@@ -38,6 +41,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         now=clock,
         statements=Statements(runner.database),
         projection=runner,
+        alerts=Alerts(supervision.database),
+        supervision=supervision,
         follow=settings.run_projections,
     )
 
@@ -49,7 +54,7 @@ def app() -> FastAPI:
         try:
             missing = pending_migrations(settings)
             last = None if missing else services.ledger.recorder.max_notification_id()
-            lag = None if missing else services.projection.lag()
+            lags = {} if missing else {r.view.name: r.lag() for r in services.runners}
         except Exception as error:  # noqa: BLE001 - readiness reports any failure as not ready
             return {"ready": False, "database": f"unreachable: {type(error).__name__}"}
         return {
@@ -58,11 +63,12 @@ def app() -> FastAPI:
             "pending_migrations": missing,
             "last_event": last or 0,
             "projections": {
-                "statements": {
-                    "position": lag.position if lag else 0,
-                    "lag_events": lag.events if lag else 0,
-                    "lag_seconds": lag.seconds if lag else 0.0,
+                name: {
+                    "position": lag.position,
+                    "lag_events": lag.events,
+                    "lag_seconds": lag.seconds,
                 }
+                for name, lag in lags.items()
             },
         }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,8 @@ from migrations.runner import (
 from projections.db import Database
 from projections.runner import Runner
 from projections.statements import StatementsView
+from projections.supervision.catalog import DEFAULT_CATALOG
+from projections.supervision.view import SupervisionView
 
 
 def postgres_conninfo(settings: Settings) -> str:
@@ -50,3 +53,12 @@ def read_models(settings: Settings) -> Database:
 
 def statements_runner(settings: Settings, ledger: Ledger, **options: Any) -> Runner:
     return Runner(ledger, read_models(settings), StatementsView(), **options)
+
+
+def supervision_runner(settings: Settings, ledger: Ledger, **options: Any) -> Runner:
+    catalog = replace(
+        DEFAULT_CATALOG,
+        single_payment_limit=settings.committee_single_payment_limit_fen,
+        cash_single_payment_limit=settings.cash_single_payment_limit_fen,
+    )
+    return Runner(ledger, read_models(settings), SupervisionView(catalog), **options)

@@ -52,6 +52,7 @@ from ledger.errors import (
 from ledger.periods import Period
 from ledger.policy import DEFAULT_POLICY, Policy
 from ledger.resolution import MATTER_ELECT_COMMITTEE, Resolution
+from ledger.supervision import AlertCase, Snooze, snooze_id
 from ledger.views import EntryView, entry_views
 
 A = TypeVar("A", bound=Aggregate)
@@ -1107,6 +1108,75 @@ class Ledger(Application[UUID]):
             )
             self.save(complex_)
             return Receipt(stated.name, complex_.version, status="published")
+
+        return self._command(body)
+
+    # --- supervision: the alert lifecycle and snoozes (spec/alerts.md) -----------------
+
+    def _alert_step(
+        self, alert_id: UUID, rule: str, actor: Actor, step: Callable[[AlertCase], object]
+    ) -> Receipt:
+        def body(load: Callable[[UUID, type[AlertCase]], AlertCase]) -> Receipt:
+            case = (
+                load(alert_id, AlertCase)
+                if self._exists(alert_id)
+                else AlertCase.open(
+                    alert_id, rule=rule, principal=actor.principal,
+                    value_date=self.today().isoformat(),
+                )
+            )  # fmt: skip
+            step(case)
+            self.save(case)
+            return Receipt(str(alert_id), case.version, status=case.status)
+
+        return self._command(body)
+
+    def acknowledge_alert(self, alert_id: UUID, *, rule: str, note: str, actor: Actor) -> Receipt:
+        return self._alert_step(
+            alert_id, rule, actor,
+            lambda c: c.acknowledge(note=note, principal=actor.principal, on=self.today()),
+        )  # fmt: skip
+
+    def explain_alert(
+        self, alert_id: UUID, *, rule: str, text: str, evidence: list[str], actor: Actor
+    ) -> Receipt:
+        return self._alert_step(
+            alert_id, rule, actor,
+            lambda c: c.explain(
+                text=text, evidence=evidence, principal=actor.principal, on=self.today()
+            ),
+        )  # fmt: skip
+
+    def close_alert(
+        self, alert_id: UUID, *, rule: str, outcome: str, reason: str, action: str, actor: Actor
+    ) -> Receipt:
+        return self._alert_step(
+            alert_id, rule, actor,
+            lambda c: c.close(
+                outcome=outcome, reason=reason, action=action, principal=actor.principal,
+                on=self.today(),
+            ),
+        )  # fmt: skip
+
+    def snooze_rule(
+        self, rule: str, subject: str, *, until: date, reason: str, actor: Actor
+    ) -> Receipt:
+        """At most 180 days for one subject; a later snooze of the same pair extends it."""
+        snooze = snooze_id(rule, subject)
+
+        def body(load: Callable[[UUID, type[Snooze]], Snooze]) -> Receipt:
+            if self._exists(snooze):
+                current = load(snooze, Snooze)
+                current.extend(
+                    until=until, reason=reason, principal=actor.principal, on=self.today()
+                )
+            else:
+                current = Snooze.start(
+                    rule, subject, until=until, reason=reason, principal=actor.principal,
+                    on=self.today(),
+                )  # fmt: skip
+            self.save(current)
+            return Receipt(str(snooze), current.version, status="snoozed")
 
         return self._command(body)
 

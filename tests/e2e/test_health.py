@@ -26,6 +26,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0001_event_store",
             "0002_api",
             "0003_projections",
+            "0004_supervision",
         ]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")

@@ -113,6 +113,84 @@ EXPECTED_POSTGRES = {
         ("digest", "text"),
         ("diff", "text"),
     ],
+    "sup_places": [
+        ("generation", "integer"),
+        ("complex_id", "text"),
+        ("code", "text"),
+        ("name", "text"),
+        ("district", "text"),
+        ("street", "text"),
+        ("community", "text"),
+    ],
+    "sup_streams": [
+        ("generation", "integer"),
+        ("stream_id", "text"),
+        ("complex_id", "text"),
+        ("committee_id", "text"),
+    ],
+    "sup_members": [
+        ("generation", "integer"),
+        ("committee_id", "text"),
+        ("member_id", "text"),
+        ("name", "text"),
+        ("identity_key", "text"),
+    ],
+    "sup_proposals": [
+        ("generation", "integer"),
+        ("account_id", "text"),
+        ("expenditure_id", "text"),
+        ("proposal", "text"),
+    ],
+    "sup_payments": [
+        ("generation", "integer"),
+        ("account_id", "text"),
+        ("entry_id", "text"),
+        ("value_date", "text"),
+        ("payee_key", "text"),
+        ("payee_name", "text"),
+        ("amount", "bigint"),
+        ("method", "text"),
+        ("contract_ref", "text"),
+        ("position", "bigint"),
+    ],
+    "sup_snoozes": [
+        ("generation", "integer"),
+        ("snooze_id", "text"),
+        ("rule", "text"),
+        ("subject_id", "text"),
+        ("until", "text"),
+    ],
+    "alerts": [
+        ("generation", "integer"),
+        ("alert_id", "text"),
+        ("rule", "text"),
+        ("rule_version", "integer"),
+        ("severity", "text"),
+        ("subject_kind", "text"),
+        ("subject_id", "text"),
+        ("complex_id", "text"),
+        ("district", "text"),
+        ("street", "text"),
+        ("community", "text"),
+        ("trigger_key", "text"),
+        ("evidence", "text"),
+        ("explanation_zh", "text"),
+        ("explanation_en", "text"),
+        ("raised_on", "text"),
+        ("position", "bigint"),
+        ("status", "text"),
+        ("outcome", "text"),
+    ],
+    "alert_steps": [
+        ("generation", "integer"),
+        ("alert_id", "text"),
+        ("version", "integer"),
+        ("step", "text"),
+        ("principal", "text"),
+        ("detail", "text"),
+        ("step_on", "text"),
+        ("position", "bigint"),
+    ],
 }
 EXPECTED_SQLITE = {
     "stored_events": ["originator_id", "originator_version", "topic", "state"],
@@ -181,6 +259,54 @@ EXPECTED_SQLITE = {
         "digest",
         "diff",
     ],
+    "sup_places": ["generation", "complex_id", "code", "name", "district", "street", "community"],
+    "sup_streams": ["generation", "stream_id", "complex_id", "committee_id"],
+    "sup_members": ["generation", "committee_id", "member_id", "name", "identity_key"],
+    "sup_proposals": ["generation", "account_id", "expenditure_id", "proposal"],
+    "sup_payments": [
+        "generation",
+        "account_id",
+        "entry_id",
+        "value_date",
+        "payee_key",
+        "payee_name",
+        "amount",
+        "method",
+        "contract_ref",
+        "position",
+    ],
+    "sup_snoozes": ["generation", "snooze_id", "rule", "subject_id", "until"],
+    "alerts": [
+        "generation",
+        "alert_id",
+        "rule",
+        "rule_version",
+        "severity",
+        "subject_kind",
+        "subject_id",
+        "complex_id",
+        "district",
+        "street",
+        "community",
+        "trigger_key",
+        "evidence",
+        "explanation_zh",
+        "explanation_en",
+        "raised_on",
+        "position",
+        "status",
+        "outcome",
+    ],
+    "alert_steps": [
+        "generation",
+        "alert_id",
+        "version",
+        "step",
+        "principal",
+        "detail",
+        "step_on",
+        "position",
+    ],
 }
 
 
@@ -200,8 +326,18 @@ def empty_postgres() -> Iterator[str]:
 @pytest.mark.postgres
 def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
     settings = Settings(database_url=empty_postgres)
-    assert pending_migrations(settings) == ["0001_event_store", "0002_api", "0003_projections"]
-    assert migrate(settings) == ["0001_event_store", "0002_api", "0003_projections"]
+    assert pending_migrations(settings) == [
+        "0001_event_store",
+        "0002_api",
+        "0003_projections",
+        "0004_supervision",
+    ]
+    assert migrate(settings) == [
+        "0001_event_store",
+        "0002_api",
+        "0003_projections",
+        "0004_supervision",
+    ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
     with psycopg.connect(empty_postgres) as conn:
@@ -231,7 +367,12 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
 
 def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
-    assert migrate(settings) == ["0001_event_store", "0002_api", "0003_projections"]
+    assert migrate(settings) == [
+        "0001_event_store",
+        "0002_api",
+        "0003_projections",
+        "0004_supervision",
+    ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]

@@ -1,0 +1,263 @@
+"""The supervision read model: facts the rules look back on, the alerts, their lifecycle.
+
+Event by event, in log order, inside the runner's batch transaction, so an
+alert and its facts are written exactly once with the tracking position.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ledger.account import CommonFundAccount as Account
+from ledger.committee import Committee
+from ledger.complex import Complex
+from ledger.supervision import AlertCase, Snooze
+from projections.db import Tx
+from projections.runner import Batch
+from projections.supervision import event_rules as rules
+from projections.supervision.alerts import Finding, OnRaise, raise_alert
+from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
+
+TABLES = (
+    "sup_places", "sup_streams", "sup_members", "sup_proposals", "sup_payments", "sup_snoozes",
+    "alerts", "alert_steps",
+)  # fmt: skip
+
+
+class SupervisionView:
+    name = "supervision"
+
+    def __init__(
+        self, catalog: Catalog = DEFAULT_CATALOG, hooks: list[OnRaise] | None = None
+    ) -> None:
+        self.catalog = catalog
+        self.hooks = hooks or []
+
+    def clear(self, tx: Tx, generation: int) -> None:
+        for table in TABLES:
+            tx.execute(f"DELETE FROM {table} WHERE generation = ?", (generation,))  # noqa: S608
+
+    def apply(self, tx: Tx, generation: int, batch: Batch) -> None:
+        step = _Step(tx, generation, self.catalog, self.hooks)
+        for position, event in batch:
+            handler = HANDLERS.get(type(event).__qualname__)
+            if handler is not None:
+                handler(step, position, event)
+
+
+class _Step:
+    def __init__(self, tx: Tx, generation: int, catalog: Catalog, hooks: list[OnRaise]) -> None:
+        self.tx, self.g, self.catalog, self.hooks = tx, generation, catalog, hooks
+
+    def run(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        return self.tx.execute(sql, (self.g, *params))
+
+    def stream(self, stream_id: str, complex_id: str, committee_id: str = "") -> None:
+        self.run(
+            "INSERT INTO sup_streams (generation, stream_id, complex_id, committee_id)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (generation, stream_id) DO UPDATE SET"
+            " complex_id = excluded.complex_id, committee_id = excluded.committee_id",
+            stream_id, complex_id, committee_id,
+        )  # fmt: skip
+
+    def owner(self, stream_id: str) -> tuple[str, str]:
+        """The complex and committee of a stream (an account knows both)."""
+        rows = self.run(
+            "SELECT complex_id, committee_id FROM sup_streams WHERE generation = ?"
+            " AND stream_id = ?",
+            stream_id,
+        )
+        return (str(rows[0][0]), str(rows[0][1])) if rows else ("", "")
+
+    def found(self, position: int, findings: list[Finding]) -> None:
+        for finding in findings:
+            raise_alert(self.tx, self.g, finding, position, self.hooks)
+
+    def step(self, position: int, e: Any, step: str, detail: dict[str, Any]) -> None:
+        self.run(
+            "INSERT INTO alert_steps (generation, alert_id, version, step, principal, detail,"
+            " step_on, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (generation, alert_id, version) DO NOTHING",
+            str(e.originator_id), e.originator_version, step, e.principal,
+            json.dumps(detail, ensure_ascii=False), e.value_date, position,
+        )  # fmt: skip
+
+
+# --- facts ------------------------------------------------------------------------
+
+
+def _registered(s: _Step, position: int, e: Any) -> None:
+    cid = str(e.originator_id)
+    s.run(
+        "INSERT INTO sup_places (generation, complex_id, code, name, district, street, community)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        cid, e.code, e.name, e.district, e.street, e.community,
+    )  # fmt: skip
+    s.stream(cid, cid)
+
+
+def _noted(s: _Step, position: int, e: Any) -> None:
+    stream = getattr(e, "committee_id", None) or getattr(e, "account_id", None) or e.resolution_id
+    if not s.owner(str(stream))[0]:
+        s.stream(str(stream), str(e.originator_id))
+
+
+def _elected(s: _Step, position: int, e: Any) -> None:
+    committee_id = str(e.originator_id)
+    s.stream(committee_id, e.complex_id, committee_id)
+    _members(s, committee_id, e.members)
+
+
+def _members(s: _Step, committee_id: str, members: list[dict[str, Any]]) -> None:
+    for m in members:
+        s.run(
+            "INSERT INTO sup_members (generation, committee_id, member_id, name, identity_key)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (generation, committee_id, member_id)"
+            " DO UPDATE SET name = excluded.name, identity_key = excluded.identity_key",
+            committee_id, m["member_id"], m["name"], m["identity_key"],
+        )  # fmt: skip
+
+
+def _members_changed(s: _Step, position: int, e: Any) -> None:
+    committee_id = str(e.originator_id)
+    for member_id in e.removed:
+        s.run(
+            "DELETE FROM sup_members WHERE generation = ? AND committee_id = ? AND member_id = ?",
+            committee_id, member_id,
+        )  # fmt: skip
+    _members(s, committee_id, e.added)
+
+
+def _opened(s: _Step, position: int, e: Any) -> None:
+    s.stream(str(e.originator_id), e.complex_id, e.committee_id)
+
+
+def _proposed(s: _Step, position: int, e: Any) -> None:
+    s.run(
+        "INSERT INTO sup_proposals (generation, account_id, expenditure_id, proposal)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        str(e.originator_id), e.expenditure_id, json.dumps(e.proposal),
+    )  # fmt: skip
+
+
+def _settled(s: _Step, position: int, e: Any) -> None:
+    s.run(
+        "DELETE FROM sup_proposals WHERE generation = ? AND account_id = ? AND expenditure_id = ?",
+        str(e.originator_id), e.expenditure_id,
+    )  # fmt: skip
+
+
+def _booked(s: _Step, position: int, e: Any) -> None:
+    account_id = str(e.originator_id)
+    rows = s.run(
+        "SELECT proposal FROM sup_proposals WHERE generation = ? AND account_id = ?"
+        " AND expenditure_id = ?",
+        account_id, e.expenditure_id,
+    )  # fmt: skip
+    _settled(s, position, e)
+    proposal = json.loads(rows[0][0])
+    payee = proposal["payee"]
+    complex_id, committee_id = s.owner(account_id)
+    key = payee.get("identity_key") or payee.get("bank_account") or payee["name"]
+    p = rules.Payment(
+        account_id, complex_id, committee_id, e.expenditure_id, e.value_date, key,
+        payee["name"], payee["kind"], payee.get("identity_key", ""), e.amount,
+        proposal["method"], proposal["contract_ref"], position,
+    )  # fmt: skip
+    c = s.catalog
+    s.found(
+        position,
+        [
+            *rules.round_number(c, p),
+            *rules.member_payee(s.tx, s.g, c, p),
+            *rules.cash(s.tx, s.g, c, p),
+            *rules.new_payee(s.tx, s.g, c, p),
+            *rules.frequent(s.tx, s.g, c, p),
+        ],
+    )
+    s.run(
+        "INSERT INTO sup_payments (generation, account_id, entry_id, value_date, payee_key,"
+        " payee_name, amount, method, contract_ref, position)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        account_id, e.expenditure_id, e.value_date, key, payee["name"], e.amount,
+        proposal["method"], proposal["contract_ref"], position,
+    )  # fmt: skip
+
+
+def _income(s: _Step, position: int, e: Any) -> None:
+    account_id = str(e.originator_id)
+    s.found(position, rules.deduction(s.catalog, e, account_id, s.owner(account_id)[0]))
+
+
+def _refused(s: _Step, position: int, e: Any) -> None:
+    account_id = str(e.originator_id)
+    s.found(position, rules.refused(s.catalog, e, account_id, s.owner(account_id)[0]))
+
+
+# --- the lifecycle ----------------------------------------------------------------
+
+
+def _case(status: str | None, step: str, detail: Callable[[Any], dict[str, Any]]) -> Any:
+    def handler(s: _Step, position: int, e: Any) -> None:
+        alert = str(e.originator_id)
+        if status is not None:
+            s.tx.execute(
+                "UPDATE alerts SET status = ?, outcome = ? WHERE generation = ? AND alert_id = ?",
+                (status, getattr(e, "outcome", None), s.g, alert),
+            )
+        s.step(position, e, step, detail(e))
+
+    return handler
+
+
+def _snoozed(s: _Step, position: int, e: Any) -> None:
+    s.run(
+        "INSERT INTO sup_snoozes (generation, snooze_id, rule, subject_id, until)"
+        " VALUES (?, ?, ?, ?, ?)",
+        str(e.originator_id), e.rule, e.subject, e.until,
+    )  # fmt: skip
+
+
+def _extended(s: _Step, position: int, e: Any) -> None:
+    s.tx.execute(
+        "UPDATE sup_snoozes SET until = ? WHERE generation = ? AND snooze_id = ?",
+        (e.until, s.g, str(e.originator_id)),
+    )
+
+
+Handler = Callable[[_Step, int, Any], None]
+HANDLERS: dict[str, Handler] = {
+    event.__qualname__: handler
+    for event, handler in (
+        (Complex.Registered, _registered),
+        (Complex.CommitteeElected, _noted),
+        (Complex.AccountOpened, _noted),
+        (Complex.ResolutionRecorded, _noted),
+        (Committee.Elected, _elected),
+        (Committee.MembersChanged, _members_changed),
+        (Account.Opened, _opened),
+        (Account.IncomeRecorded, _income),
+        (Account.ExpenditureProposed, _proposed),
+        (Account.ExpenditureBooked, _booked),
+        (Account.ExpenditureRejected, _settled),
+        (Account.ExpenditureWithdrawn, _settled),
+        (Account.PaymentRefused, _refused),
+        (AlertCase.Acknowledged, _case("acknowledged", "acknowledged", lambda e: {"note": e.note})),
+        (
+            AlertCase.Explained,
+            _case(None, "explained", lambda e: {"text": e.text, "evidence": e.evidence}),
+        ),
+        (
+            AlertCase.Closed,
+            _case(
+                "closed",
+                "closed",
+                lambda e: {"outcome": e.outcome, "reason": e.reason, "action": e.action},
+            ),
+        ),
+        (Snooze.Snoozed, _snoozed),
+        (Snooze.Extended, _extended),
+    )
+}
