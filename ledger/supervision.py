@@ -104,9 +104,7 @@ class AlertCase(ChainedAggregate):
         if outcome == "confirmed" and not action.strip():
             raise InvalidCommand("action: a confirmed alert says what action was taken")
         if outcome == "explained" and self.explanations == 0:
-            raise InvalidState(
-                f"alert {self.id} has no explanation from the committee to accept"
-            )
+            raise InvalidState(f"alert {self.id} has no explanation from the committee to accept")
         self.trigger_event(
             self.Closed, outcome=outcome, reason=_text(reason, "reason"),
             action=action.strip()[:2000], principal=principal, value_date=on.isoformat(),
