@@ -30,7 +30,11 @@ def yuan(fen: int) -> str:
 
 
 def content_hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical(content)).hexdigest()
+    return hash_of(canonical(content))
+
+
+def hash_of(canonical_json: bytes) -> str:
+    return hashlib.sha256(canonical_json).hexdigest()
 
 
 def canonical(content: dict[str, Any]) -> bytes:

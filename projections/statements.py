@@ -6,13 +6,19 @@ reversal; individuals masked); ``Complex.StatementPublished`` freezes the
 period as it stood at the publication's ``through`` position (H11); a later
 line dated in a published period, or a reversal of a line in one, makes a new
 version with a diff naming the entry that caused it.
+
+A batch costs a few statements, not a few per event (bench/projection_rebuild.py):
+before its events are handled, one query learns which complex each account of
+the batch belongs to and which of those complexes' periods are published, and
+one ``DELETE … RETURNING`` takes the proposals that the batch books or closes;
+rows are written with multi-row statements. Which complex a stream belongs to
+never changes, so the view remembers it across batches (per generation).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ledger.account import CommonFundAccount as Account
@@ -25,38 +31,129 @@ from projections.db import Tx
 from projections.masking import mask_units, public_party
 from projections.runner import Batch
 
-INSERT_LINE = (
-    "INSERT INTO stmt_lines (generation, complex_id, entry_id, account_id, position, value_date,"
-    " section, category, party, amount, gross, deduction, collector, method, authorisation,"
-    " contract_ref, description, reverses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+LINE_COLUMNS = (
+    "generation, complex_id, entry_id, account_id, position, value_date, section, category,"
+    " party, amount, gross, deduction, collector, method, authorisation, contract_ref,"
+    " description, reverses, reversed_by, reversed_at"
 )
+LINE_TYPES = (
+    "integer", "text", "text", "text", "bigint", "text", "text", "text",
+    "text", "bigint", "bigint", "bigint", "text", "text", "text", "text",
+    "text", "text", "text", "bigint",
+)  # fmt: skip
+REVERSED_BY = 18  # where a buffered line keeps its reversal
+STREAM_COLUMNS = "generation, stream_id, complex_id, version, head"
+STREAM_TYPES = ("integer", "text", "text", "integer", "text")
 TABLES = ("stmt_lines", "stmt_streams", "stmt_proposals", "stmt_versions")
+SQLITE_IN_LIMIT = 500  # values per IN list, far below SQLite's parameter limit
+REMEMBERED_OWNERS = 1_000_000  # streams per generation before the view forgets and re-reads
+# Events that make a line on an account: the batch learns their complexes up front.
+LINE_EVENTS = frozenset(
+    e.__qualname__
+    for e in (
+        Account.IncomeRecorded,
+        Account.TransferredIn,
+        Account.TransferredOut,
+        Account.ExpenditureBooked,
+        Account.EntryReversed,
+    )
+)
+SETTLING_EVENTS = frozenset(
+    e.__qualname__
+    for e in (Account.ExpenditureBooked, Account.ExpenditureRejected, Account.ExpenditureWithdrawn)
+)
+PROPOSED = Account.ExpenditureProposed.__qualname__
 
 
 class StatementsView:
     name = "statements"
 
+    def __init__(self) -> None:
+        # stream -> complex per generation: a fact of the log, the same in every copy and
+        # after any rollback (a batch that failed is applied again from the same position).
+        self._owners: dict[int, dict[str, str]] = {}
+
     def clear(self, tx: Tx, generation: int) -> None:
+        self._owners.pop(generation, None)
         for table in TABLES:
             tx.execute(f"DELETE FROM {table} WHERE generation = ?", (generation,))  # noqa: S608
 
     def apply(self, tx: Tx, generation: int, batch: Batch) -> None:
-        _Batch(tx, generation).apply(batch)
+        owners = self._owners.setdefault(generation, {})
+        if len(owners) > REMEMBERED_OWNERS:
+            owners.clear()
+        _Batch(tx, generation, owners).apply(batch)
+
+
+def _insert(
+    tx: Tx, table: str, columns: str, types: Sequence[str], rows: Sequence[Sequence[Any]],
+    *, conflict: str = "",
+) -> None:  # fmt: skip
+    """Many rows in one statement: on PostgreSQL one ``unnest`` of a column array each (one
+    short statement text, prepared once), on SQLite ``executemany``."""
+    if not rows:
+        return
+    if tx.dialect == "postgres":
+        arrays = ", ".join(f"?::{t}[]" for t in types)
+        tx.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){conflict}",  # noqa: S608
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
+    marks = ", ".join("?" * len(types))
+    tx.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}", rows)  # noqa: S608
+
+
+def _any(tx: Tx, column: str, values: Sequence[str]) -> Iterable[tuple[str, list[Any]]]:
+    """``column`` among ``values``: a condition and its parameters, in as many parts as needed."""
+    if tx.dialect == "postgres":
+        yield f"{column} = ANY(?)", [list(values)]
+        return
+    for start in range(0, len(values), SQLITE_IN_LIMIT):
+        part = list(values[start : start + SQLITE_IN_LIMIT])
+        yield f"{column} IN ({', '.join('?' * len(part))})", part
+
+
+def _pairs(
+    tx: Tx, accounts: Sequence[str], expenditures: Sequence[str]
+) -> Iterable[tuple[str, list[Any]]]:
+    """``(account_id, expenditure_id)`` among the given pairs, like :func:`_any`."""
+    if tx.dialect == "postgres":
+        condition = "(account_id, expenditure_id) IN (SELECT * FROM unnest(?::text[], ?::text[]))"
+        yield condition, [list(accounts), list(expenditures)]
+        return
+    pairs = list(zip(accounts, expenditures, strict=True))
+    step = SQLITE_IN_LIMIT // 2
+    for start in range(0, len(pairs), step):
+        part = pairs[start : start + step]
+        values = ", ".join(["(?, ?)"] * len(part))
+        yield f"(account_id, expenditure_id) IN (VALUES {values})", [v for p in part for v in p]
+
+
+def _period_names(day: str) -> set[str]:
+    """The month, quarter and year of an ISO date, as ``Period.all_containing`` names them."""
+    year, month = day[:4], int(day[5:7])
+    return {f"{year}-{month:02d}", f"{year}-Q{(month - 1) // 3 + 1}", year}
 
 
 class _Batch:
     """One batch: writes are buffered and flushed before anything reads them back."""
 
-    def __init__(self, tx: Tx, generation: int) -> None:
+    def __init__(self, tx: Tx, generation: int, known: dict[str, str]) -> None:
         self.tx = tx
         self.generation = generation
+        self.known = known  # stream -> complex, remembered by the view
         self.heads: dict[str, tuple[int, str]] = {}
         self.owners: dict[str, str] = {}  # stream -> complex, learnt in this batch
         self.lines: list[tuple[Any, ...]] = []
-        self.proposals: dict[tuple[str, str], dict[str, Any]] = {}
+        self.buffered: dict[tuple[str, str], int] = {}  # (complex, entry) -> index in lines
+        self.proposals: dict[tuple[str, str], dict[str, Any]] = {}  # proposed in this batch
+        self.taken: dict[tuple[str, str], dict[str, Any]] = {}  # settled here, proposed before
         self.published: dict[str, set[str]] = {}
+        self.latest: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}  # versions made here
 
     def apply(self, batch: Batch) -> None:
+        self.prepare(batch)
         for position, event in batch:
             if isinstance(event, ChainedAggregate.Event):
                 self.heads[str(event.originator_id)] = (event.originator_version, event.chain_hash)
@@ -64,58 +161,157 @@ class _Batch:
             if handler is not None:
                 handler(self, position, event)
         self.flush()
+        self.flush_proposals()
+
+    # --- reading what the batch needs, once ------------------------------------------
+
+    def prepare(self, batch: Batch) -> None:
+        """Learn the complexes of the batch's accounts, their published periods, and take
+        the proposals the batch settles, each in one statement (per few hundred rows)."""
+        accounts: set[str] = set()
+        proposed: set[tuple[str, str]] = set()
+        settling: list[tuple[str, str]] = []
+        for _, event in batch:
+            kind = type(event).__qualname__
+            if kind in LINE_EVENTS:
+                accounts.add(str(event.originator_id))
+            if kind == PROPOSED:
+                proposed.add((str(event.originator_id), event.expenditure_id))
+            elif kind in SETTLING_EVENTS:
+                key = (str(event.originator_id), event.expenditure_id)
+                if key not in proposed:
+                    settling.append(key)
+        g = self.generation
+        unknown = sorted(accounts - self.known.keys())
+        for condition, values in _any(self.tx, "stream_id", unknown) if unknown else ():
+            rows = self.tx.execute(
+                "SELECT stream_id, complex_id FROM stmt_streams WHERE generation = ?"  # noqa: S608
+                f" AND complex_id IS NOT NULL AND {condition}",
+                [g, *values],
+            )
+            self.known.update((str(s), str(c)) for s, c in rows)
+        complexes = sorted({self.known[a] for a in accounts if a in self.known})
+        found: dict[str, set[str]] = {c: set() for c in complexes}
+        for condition, values in _any(self.tx, "complex_id", complexes) if complexes else ():
+            rows = self.tx.execute(
+                "SELECT DISTINCT complex_id, period FROM stmt_versions"  # noqa: S608
+                f" WHERE generation = ? AND {condition}",
+                [g, *values],
+            )
+            for complex_id, period in rows:
+                found[str(complex_id)].add(str(period))
+        self.published.update(found)
+        settled = sorted(set(settling))
+        if settled:
+            accounts_, expenditures = [a for a, _ in settled], [x for _, x in settled]
+            for condition, values in _pairs(self.tx, accounts_, expenditures):
+                rows = self.tx.execute(
+                    "DELETE FROM stmt_proposals WHERE generation = ?"  # noqa: S608
+                    f" AND {condition} RETURNING account_id, expenditure_id, proposal",
+                    [g, *values],
+                )
+                self.taken.update(((str(a), str(x)), json.loads(p)) for a, x, p in rows)
+
+    # --- writing ----------------------------------------------------------------------
 
     def flush(self) -> None:
         g = self.generation
-        self.tx.executemany(
-            "INSERT INTO stmt_streams (generation, stream_id, complex_id, version, head)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (generation, stream_id) DO UPDATE SET"
-            " version = excluded.version, head = excluded.head,"
-            " complex_id = COALESCE(excluded.complex_id, stmt_streams.complex_id)",
+        _insert(
+            self.tx, "stmt_streams", STREAM_COLUMNS, STREAM_TYPES,
             [(g, s, self.owners.get(s), v, h) for s, (v, h) in self.heads.items()],
-        )
-        orphans = self.owners.keys() - self.heads.keys()
-        self.tx.executemany(
-            "INSERT INTO stmt_streams (generation, stream_id, complex_id, version, head)"
-            " VALUES (?, ?, ?, 0, '') ON CONFLICT (generation, stream_id) DO UPDATE SET"
-            " complex_id = excluded.complex_id",
-            [(g, s, self.owners[s]) for s in orphans],
-        )
-        self.tx.executemany(INSERT_LINE, self.lines)
-        self.heads, self.lines = {}, []
+            conflict=" ON CONFLICT (generation, stream_id) DO UPDATE SET version = excluded.version,"
+            " head = excluded.head, complex_id = COALESCE(excluded.complex_id,"
+            " stmt_streams.complex_id)",
+        )  # fmt: skip
+        _insert(
+            self.tx, "stmt_streams", STREAM_COLUMNS, STREAM_TYPES,
+            [(g, s, self.owners[s], 0, "") for s in self.owners.keys() - self.heads.keys()],
+            conflict=" ON CONFLICT (generation, stream_id) DO UPDATE SET complex_id = excluded.complex_id",
+        )  # fmt: skip
+        _insert(self.tx, "stmt_lines", LINE_COLUMNS, LINE_TYPES, self.lines)
+        self.heads, self.lines, self.buffered = {}, [], {}
+
+    def flush_proposals(self) -> None:
+        """Proposals still open at the end of the batch (nothing in a batch reads the table)."""
+        _insert(
+            self.tx, "stmt_proposals", "generation, account_id, expenditure_id, proposal",
+            ("integer", "text", "text", "text"),
+            [(self.generation, a, x, json.dumps(p)) for (a, x), p in self.proposals.items()],
+            conflict=" ON CONFLICT DO NOTHING",
+        )  # fmt: skip
+        self.proposals = {}
 
     # --- who belongs where --------------------------------------------------------
 
     def own(self, stream_id: str, complex_id: str) -> None:
         self.owners[stream_id] = complex_id
+        self.known[stream_id] = complex_id
 
     def complex_of(self, stream_id: str) -> str:
         if stream_id in self.owners:
             return self.owners[stream_id]
+        if stream_id in self.known:
+            return self.known[stream_id]
         rows = self.tx.execute(
             "SELECT complex_id FROM stmt_streams WHERE generation = ? AND stream_id = ?",
             (self.generation, stream_id),
         )
         if not rows or rows[0][0] is None:
             raise LookupError(f"stream {stream_id} belongs to no known complex")
-        self.owners[stream_id] = str(rows[0][0])
-        return self.owners[stream_id]
+        self.known[stream_id] = str(rows[0][0])
+        return self.known[stream_id]
 
     # --- lines ----------------------------------------------------------------------
+
+    def add_line(self, row: tuple[Any, ...]) -> None:
+        self.buffered[(row[1], row[2])] = len(self.lines)
+        self.lines.append(row)
+
+    def mark_reversed(
+        self, complex_id: str, entry_id: str, by: str, position: int
+    ) -> tuple[str, str, str] | None:
+        """Mark a line reversed; its value date, category and party (None: no such line)."""
+        index = self.buffered.get((complex_id, entry_id))
+        if index is not None:
+            row = self.lines[index]
+            self.lines[index] = (*row[:REVERSED_BY], by, position)
+            return row[5], row[7], row[8]
+        rows = self.tx.execute(
+            "UPDATE stmt_lines SET reversed_by = ?, reversed_at = ? WHERE generation = ?"
+            " AND complex_id = ? AND entry_id = ? RETURNING value_date, category, party",
+            (by, position, self.generation, complex_id, entry_id),
+        )
+        return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
+
+    def changed_since(self, complex_id: str, after: int, through: int) -> bool:
+        """Whether a line of the complex was added or reversed at a position in (after, through]."""
+        if after >= through:
+            return False
+        self.flush()
+        return bool(
+            self.tx.execute(
+                "SELECT 1 FROM stmt_lines WHERE generation = ? AND complex_id = ? AND"
+                " ((position > ? AND position <= ?) OR (reversed_at > ? AND reversed_at <= ?))"
+                " LIMIT 1",
+                (self.generation, complex_id, after, through, after, through),
+            )
+        )
 
     def line(self, position: int, event: Any, section: str, amount: int, **fields: Any) -> None:
         account_id = str(event.originator_id)
         complex_id = self.complex_of(account_id)
-        self.lines.append(
+        self.add_line(
             (
                 self.generation, complex_id, fields["entry_id"], account_id, position,
                 event.value_date, section, fields.get("category", ""), fields.get("party", ""),
                 amount, fields.get("gross"), fields.get("deduction"), fields.get("collector", ""),
                 fields.get("method", ""), fields.get("authorisation", ""),
                 fields.get("contract_ref", ""), mask_units(fields.get("description", "")),
-                fields.get("reverses", ""),
+                fields.get("reverses", ""), "", None,
             )
         )  # fmt: skip
+        if not self.published_periods(complex_id):
+            return
         cause = {
             "entry_id": fields["entry_id"],
             "section": section,
@@ -123,16 +319,16 @@ class _Batch:
             "amount": stmt.yuan(abs(amount)),
             "party": fields.get("party", ""),
         }
-        self.reversion(complex_id, [date.fromisoformat(event.value_date)], position, cause)
+        self.reversion(complex_id, [event.value_date], position, cause)
 
     def reversion(
-        self, complex_id: str, days: list[date], position: int, cause: dict[str, Any]
+        self, complex_id: str, days: list[str], position: int, cause: dict[str, Any]
     ) -> None:
         """A change to a published period makes its next version (H11)."""
         published = self.published_periods(complex_id)
         if not published:
             return
-        touched = {p.name for day in days for p in Period.all_containing(day)} & published
+        touched = {name for day in days for name in _period_names(day)} & published
         if not touched:
             return
         self.flush()
@@ -152,26 +348,30 @@ class _Batch:
         self, complex_id: str, period: Period, position: int, cause: dict[str, Any]
     ) -> None:
         g = self.generation
-        rows = self.tx.execute(
-            "SELECT version, content, published_on FROM stmt_versions WHERE generation = ?"
-            " AND complex_id = ? AND period = ? ORDER BY version DESC LIMIT 1",
-            (g, complex_id, period.name),
-        )
-        version, old = int(rows[0][0]), json.loads(rows[0][1])
+        latest = self.latest.get((complex_id, period.name))
+        if latest is None:
+            rows = self.tx.execute(
+                "SELECT version, content FROM stmt_versions WHERE generation = ?"
+                " AND complex_id = ? AND period = ? ORDER BY version DESC LIMIT 1",
+                (g, complex_id, period.name),
+            )
+            latest = int(rows[0][0]), json.loads(rows[0][1])
+        version, old = latest
         new = stmt.statement(self.tx, g, complex_id, period, through=position)
         if new == old:
             return
         change = stmt.diff(old, new, _cause(cause))
         self.insert_version(
             complex_id, period, version=version + 1, position=position, content=new,
-            expected=stmt.content_hash(new), published_on=cause["value_date"], published_by="correction", diff=change,
+            expected=None, published_on=cause["value_date"], published_by="correction", diff=change,
         )  # fmt: skip
 
     def insert_version(
         self, complex_id: str, period: Period, *, version: int, position: int,
-        content: dict[str, Any], expected: str, published_on: str, published_by: str,
+        content: dict[str, Any], expected: str | None, published_on: str, published_by: str,
         diff: dict[str, Any] | None,
     ) -> None:  # fmt: skip
+        """Insert a version; ``expected`` is the hash the publication named (None: its own)."""
         self.flush()
         g = self.generation
         heads = self.tx.execute(
@@ -184,18 +384,21 @@ class _Batch:
             "heads": [{"stream_id": s, "version": v, "head": h} for s, v, h in heads],
             "root": root_of((str(s), int(v), str(h)) for s, v, h in heads),
         }
-        actual = stmt.content_hash(content)
+        canonical = stmt.canonical(content)
+        actual = stmt.hash_of(canonical)
         self.tx.execute(
             "INSERT INTO stmt_versions (generation, complex_id, period, version, position,"
             " published_on, published_by, content_hash, hash_matches, content, digest, diff)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 g, complex_id, period.name, version, position, published_on, published_by,
-                actual, int(actual == expected), stmt.canonical(content).decode(),
+                actual, int(expected is None or actual == expected), canonical.decode(),
                 json.dumps(digest, sort_keys=True), json.dumps(diff, ensure_ascii=False) if diff else None,
             ),
         )  # fmt: skip
         self.published_periods(complex_id).add(period.name)
+        # as a later version will compare it: read back, as from the table (key order too)
+        self.latest[(complex_id, period.name)] = (version, json.loads(canonical))
 
 
 def _cause(fields: dict[str, Any]) -> dict[str, Any]:
@@ -243,17 +446,14 @@ def _transferred_out(b: _Batch, position: int, e: Any) -> None:
 
 def _proposed(b: _Batch, position: int, e: Any) -> None:
     b.proposals[(str(e.originator_id), e.expenditure_id)] = dict(e.proposal)
-    b.tx.execute(
-        "INSERT INTO stmt_proposals (generation, account_id, expenditure_id, proposal)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        (b.generation, str(e.originator_id), e.expenditure_id, json.dumps(e.proposal)),
-    )
 
 
 def _proposal(b: _Batch, e: Any) -> dict[str, Any]:
     key = (str(e.originator_id), e.expenditure_id)
     if key in b.proposals:
-        return b.proposals.pop(key)
+        return b.proposals[key]
+    if key in b.taken:
+        return b.taken[key]
     rows = b.tx.execute(
         "SELECT proposal FROM stmt_proposals WHERE generation = ? AND account_id = ?"
         " AND expenditure_id = ?",
@@ -263,11 +463,14 @@ def _proposal(b: _Batch, e: Any) -> dict[str, Any]:
 
 
 def _settled(b: _Batch, e: Any) -> None:
-    b.proposals.pop((str(e.originator_id), e.expenditure_id), None)
-    b.tx.execute(
-        "DELETE FROM stmt_proposals WHERE generation = ? AND account_id = ? AND expenditure_id = ?",
-        (b.generation, str(e.originator_id), e.expenditure_id),
-    )
+    """The proposal is no longer open: never written if proposed in this batch, else taken."""
+    key = (str(e.originator_id), e.expenditure_id)
+    if b.proposals.pop(key, None) is None and b.taken.pop(key, None) is None:
+        b.tx.execute(
+            "DELETE FROM stmt_proposals WHERE generation = ? AND account_id = ?"
+            " AND expenditure_id = ?",
+            (b.generation, *key),
+        )
 
 
 def _booked(b: _Batch, position: int, e: Any) -> None:
@@ -288,28 +491,18 @@ def _closed_proposal(b: _Batch, position: int, e: Any) -> None:
 def _reversed(b: _Batch, position: int, e: Any) -> None:
     account = str(e.originator_id)
     complex_id = b.complex_of(account)
-    b.flush()
-    original = b.tx.execute(
-        "SELECT value_date, category, party FROM stmt_lines WHERE generation = ?"
-        " AND complex_id = ? AND entry_id = ?",
-        (b.generation, complex_id, e.reverses),
-    )
-    day, category, party = original[0] if original else (e.value_date, "", "")
-    b.tx.execute(
-        "UPDATE stmt_lines SET reversed_by = ?, reversed_at = ? WHERE generation = ?"
-        " AND complex_id = ? AND entry_id = ?",
-        (e.entry_id, position, b.generation, complex_id, e.reverses),
-    )
+    original = b.mark_reversed(complex_id, e.reverses, e.entry_id, position)
+    day, category, party = original or (e.value_date, "", "")
     cause = {"entry_id": e.entry_id, "section": "reversal", "reverses": e.reverses,
              "reason": e.reason, "value_date": e.value_date, "amount": stmt.yuan(e.amount)}  # fmt: skip
-    b.lines.append(
+    b.add_line(
         (
             b.generation, complex_id, e.entry_id, account, position, e.value_date, "reversal",
             category, party, e.amount, None, None, "", "", "", "", mask_units(e.reason), e.reverses,
+            "", None,
         )
     )  # fmt: skip
-    days = {date.fromisoformat(e.value_date), date.fromisoformat(day)}
-    b.reversion(complex_id, sorted(days), position, cause)
+    b.reversion(complex_id, sorted({e.value_date, day}), position, cause)
 
 
 def _published(b: _Batch, position: int, e: Any) -> None:
@@ -323,8 +516,9 @@ def _published(b: _Batch, position: int, e: Any) -> None:
     )  # fmt: skip
     # Entries of the period recorded between the draft the committee saw (``through``) and
     # this event were applied before the period counted as published: version 2 shows them.
-    cause = {"section": "recorded_while_publishing", "value_date": e.value_date}
-    b.new_version(complex_id, period, position, cause)
+    if b.changed_since(complex_id, e.through, position):
+        cause = {"section": "recorded_while_publishing", "value_date": e.value_date}
+        b.new_version(complex_id, period, position, cause)
 
 
 Handler = Callable[[_Batch, int, Any], None]
