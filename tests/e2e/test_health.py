@@ -27,6 +27,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0002_api",
             "0003_projections",
             "0004_supervision",
+            "0006_webhooks",
         ]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")

@@ -191,6 +191,33 @@ EXPECTED_POSTGRES = {
         ("step_on", "text"),
         ("position", "bigint"),
     ],
+    "webhook_subscriptions": [
+        ("id", "text"),
+        ("url", "text"),
+        ("secret", "text"),
+        ("jurisdiction", "text"),
+        ("community_prefix", "text"),
+        ("severities", "text"),
+        ("rules", "text"),
+        ("created_by", "text"),
+        ("created_at", "timestamp with time zone"),
+        ("since_position", "bigint"),
+    ],
+    "webhook_deliveries": [
+        ("delivery_id", "text"),
+        ("subscription_id", "text"),
+        ("alert_id", "text"),
+        ("position", "bigint"),
+        ("body", "text"),
+        ("status", "text"),
+        ("attempts", "integer"),
+        ("created_at", "timestamp with time zone"),
+        ("next_attempt_at", "timestamp with time zone"),
+        ("last_attempt_at", "timestamp with time zone"),
+        ("last_status_code", "integer"),
+        ("last_error", "text"),
+        ("delivered_at", "timestamp with time zone"),
+    ],
 }
 EXPECTED_SQLITE = {
     "stored_events": ["originator_id", "originator_version", "topic", "state"],
@@ -307,6 +334,33 @@ EXPECTED_SQLITE = {
         "step_on",
         "position",
     ],
+    "webhook_subscriptions": [
+        "id",
+        "url",
+        "secret",
+        "jurisdiction",
+        "community_prefix",
+        "severities",
+        "rules",
+        "created_by",
+        "created_at",
+        "since_position",
+    ],
+    "webhook_deliveries": [
+        "delivery_id",
+        "subscription_id",
+        "alert_id",
+        "position",
+        "body",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "last_attempt_at",
+        "last_status_code",
+        "last_error",
+        "delivered_at",
+    ],
 }
 
 
@@ -331,12 +385,14 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0002_api",
         "0003_projections",
         "0004_supervision",
+        "0006_webhooks",
     ]
     assert migrate(settings) == [
         "0001_event_store",
         "0002_api",
         "0003_projections",
         "0004_supervision",
+        "0006_webhooks",
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -372,6 +428,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0002_api",
         "0003_projections",
         "0004_supervision",
+        "0006_webhooks",
     ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
