@@ -1,7 +1,8 @@
-"""What the HTTP edge needs from outside: credentials and idempotency records (implemented in commonfund/)."""
+"""What the HTTP edge needs from outside: credentials, idempotency records, webhooks (implemented in commonfund/)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -70,3 +71,76 @@ class IdempotencyStore(Protocol):
     def complete(self, scope: str, key: str, response: StoredResponse, now: datetime) -> None: ...
 
     def release(self, scope: str, key: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One alert sent (or being sent) to one webhook: the outbox row as the API shows it."""
+
+    id: str  # stable: the Webhook-Id header of every attempt
+    alert_id: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None  # None once delivered or failed
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRecord:
+    """A regulator's webhook subscription (never its secret) and how its deliveries stand."""
+
+    id: str
+    url: str
+    jurisdiction: str
+    severities: tuple[str, ...]  # empty: every severity
+    rules: tuple[str, ...]  # empty: every rule
+    created_by: str
+    created_at: datetime
+    since_position: int
+    counts: dict[str, int]  # deliveries by status: pending, delivered, failed
+    last: DeliveryRecord | None  # the delivery attempted most recently
+
+
+class WebhookStore(Protocol):
+    def subscribe(
+        self,
+        *,
+        url: str,
+        jurisdiction: str,
+        community_prefix: str,
+        severities: tuple[str, ...],
+        rules: tuple[str, ...],
+        created_by: str,
+        since_position: int,
+        now: datetime,
+    ) -> tuple[str, WebhookRecord]:
+        """Store a new subscription; return its signing secret (shown once) and its record."""
+        ...
+
+    def subscriptions(self, community_prefix: str | None) -> list[WebhookRecord]:
+        """Subscriptions inside a jurisdiction (a code prefix), or all of them (None)."""
+        ...
+
+    def subscription(self, webhook_id: str) -> WebhookRecord | None: ...
+
+    def unsubscribe(self, webhook_id: str) -> WebhookRecord | None:
+        """Remove a subscription and its deliveries; the record as it was, or None."""
+        ...
+
+    def deliveries(self, webhook_id: str, limit: int) -> list[DeliveryRecord]:
+        """The subscription's deliveries, newest first."""
+        ...
+
+
+class Worker(Protocol):
+    """Background work a serving process runs until stopped (webhook delivery)."""
+
+    name: str
+
+    def run(self, stop: threading.Event) -> None: ...
+
+    def close(self) -> None: ...

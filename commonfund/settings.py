@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     committee_single_payment_limit_fen: int = Field(default=5_000_00, gt=0)
     committee_purpose_yearly_limit_fen: int = Field(default=20_000_00, gt=0)
     committee_filing_deadline_days: int = Field(default=30, gt=0)
+    # webhooks (docs/operations.md): every serve worker and `commonfund project` deliver
+    # (each delivery is leased, so several workers never send one twice at once)
+    deliver_webhooks: bool = True
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0, le=3600)
+    webhook_retry_cap_seconds: float = Field(default=3600.0, gt=0, le=86400)
+    webhook_retry_hours: float = Field(default=24.0, gt=0, le=24 * 7)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod

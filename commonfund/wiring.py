@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from commonfund.outbox import Enqueue
 from commonfund.settings import Settings
+from commonfund.webhooks import Deliverer, Retry, utcnow
 from ledger.application import Ledger
 from migrations.runner import (
     applied_postgres,
@@ -61,4 +63,18 @@ def supervision_runner(settings: Settings, ledger: Ledger, **options: Any) -> Ru
         single_payment_limit=settings.committee_single_payment_limit_fen,
         cash_single_payment_limit=settings.cash_single_payment_limit_fen,
     )
-    return Runner(ledger, read_models(settings), SupervisionView(catalog), **options)
+    # the webhook outbox is written in the transaction that raises each alert
+    view = SupervisionView(catalog, [Enqueue(utcnow)])
+    return Runner(ledger, read_models(settings), view, **options)
+
+
+def webhook_deliverer(settings: Settings, database: Database | None = None) -> Deliverer:
+    retry = Retry(
+        base_seconds=settings.webhook_retry_base_seconds,
+        cap_seconds=settings.webhook_retry_cap_seconds,
+        window=timedelta(hours=settings.webhook_retry_hours),
+        timeout_seconds=settings.webhook_timeout_seconds,
+    )
+    return Deliverer(
+        database or read_models(settings), retry, poll_seconds=settings.webhook_poll_seconds
+    )

@@ -1,0 +1,178 @@
+"""The webhook outbox: a raised alert enqueued for each matching subscription, claimed, settled.
+
+Enqueueing is a hook of the supervision read model (``OnRaise``): it runs in
+the batch transaction that writes the alert, so an alert and its deliveries
+are stored together or not at all. A delivery's id is uuid5(subscription,
+alert) and the outbox is unique on it, so a replay of the log (a rebuild)
+never enqueues an alert twice; and only alerts raised by an event after the
+subscription (``since_position``) are enqueued, so a rebuild never sends a new
+subscriber the alerts of the past.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid5
+
+from projections.db import Database, Dialect, Tx
+
+NAMESPACE = UUID("6b1e3f0a-2c47-4d8e-9a51-0e7c4b2d9f36")
+Clock = Callable[[], datetime]
+
+
+def delivery_id(subscription_id: str, alert_id: str) -> str:
+    """The same alert to the same subscription is always the same delivery (Webhook-Id)."""
+    return str(uuid5(NAMESPACE, f"{subscription_id}/{alert_id}"))
+
+
+def stamp(dialect: Dialect, when: datetime) -> Any:
+    """A time as stored: timestamptz on PostgreSQL, fixed-width ISO text (sortable) on SQLite."""
+    if dialect == "postgres":
+        return when
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def alert_body(delivery: str, subscription_id: str, alert: dict[str, Any]) -> str:
+    """The JSON a receiver gets, fixed at enqueueing so every attempt sends the same bytes."""
+    payload = {
+        "type": "alert.raised",
+        "delivery_id": delivery,
+        "subscription_id": subscription_id,
+        "alert": {
+            "alert_id": alert["alert_id"],
+            "url": f"/v1/alerts/{alert['alert_id']}",
+            "rule": alert["rule"],
+            "rule_version": alert["rule_version"],
+            "severity": alert["severity"],
+            "subject_kind": alert["subject_kind"],
+            "subject_id": alert["subject_id"],
+            "complex_id": alert["complex_id"],
+            "district": alert["district"],
+            "street": alert["street"],
+            "community": alert["community"],
+            "trigger": alert["trigger_key"],
+            "evidence": alert["evidence"],
+            "explanation_zh": alert["explanation_zh"],
+            "explanation_en": alert["explanation_en"],
+            "raised_on": alert["raised_on"],
+            "position": alert["position"],
+            "status": alert["status"],
+        },
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def matches(alert: dict[str, Any], prefix: str, severities: list[str], rules: list[str]) -> bool:
+    return (
+        str(alert["community"]).startswith(prefix)
+        and (not severities or alert["severity"] in severities)
+        and (not rules or alert["rule"] in rules)
+    )
+
+
+class Enqueue:
+    """The supervision view's hook: one outbox row per subscription the new alert matches."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def __call__(self, tx: Tx, alert: dict[str, Any]) -> None:
+        if alert["status"] != "open":
+            return  # a snoozed subject's alerts are recorded, not pushed
+        subscriptions = tx.execute(
+            "SELECT id, community_prefix, severities, rules FROM webhook_subscriptions"
+            " WHERE since_position < ?",
+            (alert["position"],),
+        )
+        now = stamp(tx.dialect, self.clock())
+        for sid, prefix, severities, rules in subscriptions:
+            if not matches(alert, str(prefix), json.loads(severities), json.loads(rules)):
+                continue
+            identity = delivery_id(str(sid), alert["alert_id"])
+            tx.execute(
+                "INSERT INTO webhook_deliveries (delivery_id, subscription_id, alert_id, position,"
+                " body, status, attempts, created_at, next_attempt_at)"
+                " VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+                (
+                    identity, str(sid), alert["alert_id"], alert["position"],
+                    alert_body(identity, str(sid), alert), now, now,
+                ),
+            )  # fmt: skip
+
+
+_DUE = (
+    "SELECT d.delivery_id, s.url, s.secret, d.body, d.attempts, d.created_at"
+    " FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id"
+    " WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT 1"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A delivery claimed for one attempt, with what it takes to sign and send it."""
+
+    delivery_id: str
+    url: str
+    secret: str
+    body: str
+    attempts: int
+    created_at: datetime
+
+
+def claim(database: Database, now: datetime, lease: timedelta) -> Due | None:
+    """Take the delivery due first and lease it, so no other worker sends it meanwhile.
+
+    The row is locked only while it is leased (``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite), never during the
+    HTTP request: a worker that dies mid-request leaves a lease that expires, and
+    the delivery is sent again (at least once).
+    """
+    with database.transaction() as tx:
+        lock = " FOR UPDATE OF d SKIP LOCKED" if tx.dialect == "postgres" else ""
+        rows = tx.execute(_DUE + lock, (stamp(tx.dialect, now),))
+        if not rows:
+            return None
+        identity, url, secret, body, attempts, created = rows[0]
+        tx.execute(
+            "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE delivery_id = ?",
+            (stamp(tx.dialect, now + lease), identity),
+        )
+    created_at = parse_time(created)
+    assert created_at is not None  # noqa: S101 - NOT NULL column
+    return Due(str(identity), str(url), str(secret), str(body), int(attempts), created_at)
+
+
+def settle(
+    database: Database,
+    due: Due,
+    *,
+    now: datetime,
+    status_code: int | None,
+    error: str | None,
+    retry_at: datetime | None,
+) -> None:
+    """Record an attempt: delivered (2xx), retried at ``retry_at``, or failed for good (None)."""
+    delivered = status_code is not None and 200 <= status_code < 300
+    status = "delivered" if delivered else ("pending" if retry_at is not None else "failed")
+    with database.transaction() as tx:
+        at = stamp(tx.dialect, now)
+        tx.execute(
+            "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1,"
+            " last_attempt_at = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?,"
+            " delivered_at = ? WHERE delivery_id = ? AND status = 'pending'",
+            (
+                status, at, status_code, error,
+                stamp(tx.dialect, retry_at) if retry_at is not None else at,
+                at if delivered else None, due.delivery_id,
+            ),
+        )  # fmt: skip

@@ -1,0 +1,156 @@
+"""Webhook delivery: sign each outbox row, POST it, retry with back-off for a day (at least once).
+
+Every attempt carries the same ``Webhook-Id`` (the delivery id) and body, a
+fresh ``Webhook-Timestamp`` (unix seconds) and ``Webhook-Signature: v1=<hex>``,
+the HMAC-SHA256 of ``"<timestamp>.<body>"`` keyed with the subscription's
+secret (its 32 bytes, given as 64 hex digits). A receiver recomputes it,
+rejects old timestamps (a replayed request) and de-duplicates on the id
+(docs/operations.md, "Webhooks").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import random
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from commonfund.outbox import Clock, Due, claim, settle
+from projections.db import Database
+
+log = logging.getLogger("commonfund.webhooks")
+USER_AGENT = "commonfund-webhooks/1"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(bytes.fromhex(secret), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"v1={mac.hexdigest()}"
+
+
+def backoff(attempts: int, base: float, cap: float, jitter: Callable[[], float]) -> float:
+    """Seconds before the next attempt: base doubling per attempt, capped, with equal jitter."""
+    delay = min(cap, base * 2.0 ** max(0, attempts - 1))
+    return delay / 2 + jitter() * delay / 2
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is an answer, not a place to send the alert (and the signature) on to."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int | None, str]:
+    """POST once; the status code (None if no answer came) and a short note of what went wrong."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None, "only http and https URLs are delivered to"
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return int(response.status), ""
+    except urllib.error.HTTPError as error:
+        error.close()
+        return int(error.code), f"HTTP {error.code}"
+    except (OSError, ValueError) as error:  # refused, reset, timeout, DNS, a malformed URL
+        return None, f"{type(error).__name__}: {error}"[:300]
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """How hard to try: back-off base and cap, for how long, per-request timeout, lease."""
+
+    base_seconds: float = 10.0
+    cap_seconds: float = 3600.0
+    window: timedelta = timedelta(hours=24)
+    timeout_seconds: float = 10.0
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.timeout_seconds + 30)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Deliverer:
+    """The background worker: takes due deliveries one at a time and sends them."""
+
+    name = "webhooks"
+
+    def __init__(
+        self,
+        database: Database,
+        retry: Retry,
+        *,
+        poll_seconds: float = 1.0,
+        clock: Clock = utcnow,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.database = database
+        self.retry = retry
+        self.poll_seconds = poll_seconds
+        self.clock = clock
+        self.jitter = jitter
+
+    def attempt(self, due: Due) -> bool:
+        """One attempt at one delivery; True if the receiver took it."""
+        body = due.body.encode()
+        timestamp = int(self.clock().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Webhook-Id": due.delivery_id,
+            "Webhook-Timestamp": str(timestamp),
+            "Webhook-Signature": sign(due.secret, timestamp, body),
+        }
+        status, error = post(due.url, body, headers, self.retry.timeout_seconds)
+        now = self.clock()
+        delivered = status is not None and 200 <= status < 300
+        retry_at: datetime | None = None
+        deadline = due.created_at + self.retry.window
+        if not delivered and now < deadline:
+            pause = backoff(
+                due.attempts + 1, self.retry.base_seconds, self.retry.cap_seconds, self.jitter
+            )
+            retry_at = min(now + timedelta(seconds=pause), deadline)
+        settle(
+            self.database, due, now=now, status_code=status, error=error or None, retry_at=retry_at
+        )
+        if not delivered:
+            log.info("webhook %s: attempt %d failed (%s)", due.delivery_id, due.attempts + 1, error)
+        return delivered
+
+    def deliver_due(self, limit: int = 100) -> int:
+        """Attempt the deliveries due now (at most ``limit``); how many were attempted."""
+        done = 0
+        while done < limit:
+            due = claim(self.database, self.clock(), self.retry.lease)
+            if due is None:
+                break
+            self.attempt(due)
+            done += 1
+        return done
+
+    def run(self, stop: threading.Event) -> None:
+        """Deliver until ``stop``; safe beside other workers (each delivery is leased)."""
+        while not stop.is_set():
+            try:
+                if self.deliver_due() == 0:
+                    stop.wait(self.poll_seconds)
+            except Exception:
+                log.exception("webhooks: delivery round failed; retrying")
+                stop.wait(1.0)
+
+    def close(self) -> None:
+        self.database.close()

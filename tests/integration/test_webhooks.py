@@ -1,0 +1,253 @@
+"""Webhooks: an outbox row per matching subscription with the alert, signed delivery with retries.
+
+Against a real HTTP receiver on 127.0.0.1, on SQLite and PostgreSQL: a delivery
+survives a receiver that fails at first, carries the same Webhook-Id on every
+attempt, verifies with the subscription's secret; a subscription never gets an
+alert outside its jurisdiction or filter; a rebuild never enqueues again, nor
+sends alerts raised before the subscription.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from api.ports import WebhookRecord
+from commonfund.outbox import delivery_id
+from commonfund.settings import Settings
+from commonfund.webhook_store import SqlWebhooks
+from commonfund.webhooks import Deliverer, backoff, sign
+from commonfund.wiring import read_models, supervision_runner, webhook_deliverer
+from ledger.application import Ledger
+from projections.runner import Runner
+from projections.supervision.alerts import alert_id
+from tests.builders import World, world
+from tests.conftest import TODAY
+from tests.webhook_receiver import Receiver, receiving, verify
+
+
+@pytest.fixture
+def fast(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"webhook_retry_base_seconds": 0.05, "webhook_timeout_seconds": 2.0}
+    )
+
+
+@pytest.fixture
+def runner(fast: Settings, ledger: Ledger) -> Iterator[Runner]:
+    runner = supervision_runner(fast, ledger)
+    yield runner
+    runner.database.close()
+
+
+@pytest.fixture
+def store(fast: Settings) -> Iterator[SqlWebhooks]:
+    store = SqlWebhooks(read_models(fast))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def deliverer(fast: Settings) -> Iterator[Deliverer]:
+    deliverer = webhook_deliverer(fast)
+    yield deliverer
+    deliverer.close()
+
+
+@pytest.fixture
+def w(ledger: Ledger) -> World:
+    w = world(ledger)
+    w.income(100_000_00, on=TODAY - timedelta(days=20))
+    return w
+
+
+def subscribe(store: SqlWebhooks, ledger: Ledger, url: str, **filters: Any) -> tuple[str, str]:
+    """Subscribe as the district regulator would (the API computes the prefix the same way)."""
+    jurisdiction = filters.pop("jurisdiction", "370202")
+    secret, record = store.subscribe(
+        url=url,
+        jurisdiction=jurisdiction,
+        community_prefix=jurisdiction,
+        severities=tuple(filters.pop("severities", ())),
+        rules=tuple(filters.pop("rules", ())),
+        created_by="tok_0123456789abcdef",
+        since_position=ledger.recorder.max_notification_id() or 0,
+        now=datetime.now(UTC),
+    )
+    return record.id, secret
+
+
+def round_payment(w: World) -> str:
+    """5,000.00 paid without a contract: alert A04 (warning) on the account."""
+    decision = w.decision("保洁", 5_000_00, on=TODAY - timedelta(days=25))
+    return w.pay(w.expenditure(5_000_00, authorisation=decision))
+
+
+def deliver_until(deliverer: Deliverer, receiver: Receiver, accepted: int = 1) -> None:
+    def done(r: Receiver) -> bool:
+        deliverer.deliver_due()
+        return len(r.accepted()) >= accepted
+
+    receiver.wait(done)
+
+
+def record(store: SqlWebhooks, sid: str) -> WebhookRecord:
+    found = store.subscription(sid)
+    assert found is not None
+    return found
+
+
+def test_a_delivery_survives_a_failing_receiver_signed_and_with_one_id(
+    w: World, runner: Runner, store: SqlWebhooks, deliverer: Deliverer
+) -> None:
+    with receiving(failures=2) as receiver:
+        sid, secret = subscribe(store, w.ledger, receiver.url)
+        paid = round_payment(w)
+        runner.catch_up()
+        deliver_until(deliverer, receiver)
+    got = receiver.requests()
+    assert [r.answered for r in got] == [500, 500, 200]
+    alert = alert_id("A04", str(w.account_id), paid)
+    assert {r.headers["Webhook-Id"] for r in got} == {delivery_id(sid, alert)}  # one id: a replay
+    assert len({r.body for r in got}) == 1
+    assert all(verify(secret, r.headers, r.body) for r in got)
+    assert not verify("00" * 32, got[-1].headers, got[-1].body)  # another secret does not verify
+    body = json.loads(got[-1].body)
+    assert (body["type"], body["alert"]["alert_id"], body["alert"]["rule"]) == (
+        "alert.raised",
+        alert,
+        "A04",
+    )
+    assert body["alert"]["complex_id"] == str(w.complex_id)
+    seen = record(store, sid)
+    assert seen.counts == {"pending": 0, "delivered": 1, "failed": 0, "attempts": 3}
+    assert seen.last is not None
+    assert (seen.last.status, seen.last.attempts, seen.last.last_status_code) == (
+        "delivered",
+        3,
+        200,
+    )
+    assert seen.last.next_attempt_at is None
+    assert seen.last.delivered_at is not None
+
+
+def test_a_subscription_gets_only_alerts_inside_its_jurisdiction_and_filter(
+    w: World, runner: Runner, store: SqlWebhooks, deliverer: Deliverer
+) -> None:
+    with receiving() as inside, receiving() as elsewhere:
+        sid, _ = subscribe(store, w.ledger, inside.url, jurisdiction="370202001")  # the street
+        others = [
+            subscribe(store, w.ledger, elsewhere.url, jurisdiction="370203")[0],  # next district
+            subscribe(store, w.ledger, elsewhere.url, severities=["critical"])[0],
+            subscribe(store, w.ledger, elsewhere.url, rules=["A05"])[0],
+        ]
+        round_payment(w)
+        runner.catch_up()
+        deliver_until(deliverer, inside)
+        assert deliverer.deliver_due() == 0
+    assert {json.loads(r.body)["alert"]["district"] for r in inside.requests()} == {"370202"}
+    assert elsewhere.requests() == []
+    assert record(store, sid).counts["delivered"] == 1
+    assert all(store.deliveries(other, 10) == [] for other in others)
+
+
+def test_a_rebuild_enqueues_nothing_again(
+    w: World, runner: Runner, store: SqlWebhooks, deliverer: Deliverer
+) -> None:
+    with receiving() as receiver:
+        early, _ = subscribe(store, w.ledger, receiver.url)
+        round_payment(w)  # after `early`, before `late`
+        late, _ = subscribe(store, w.ledger, receiver.url)
+        runner.catch_up()
+        deliver_until(deliverer, receiver)
+        runner.rebuild()
+        runner.rebuild()
+        assert deliverer.deliver_due() == 0
+    assert len(receiver.requests()) == 1
+    assert [d.status for d in store.deliveries(early, 10)] == ["delivered"]
+    assert store.deliveries(late, 10) == []  # its alert was raised before it subscribed
+
+
+def test_a_delivery_fails_for_good_after_the_retry_window(
+    w: World, runner: Runner, store: SqlWebhooks, fast: Settings
+) -> None:
+    deliverer = webhook_deliverer(fast)
+    try:
+        with receiving(failures=1000, status=503) as receiver:
+            sid, _ = subscribe(store, w.ledger, receiver.url)
+            round_payment(w)
+            runner.catch_up()
+            now = datetime.now(UTC)
+            deliverer.clock = lambda: now
+            assert deliverer.deliver_due() == 1
+            (pending,) = store.deliveries(sid, 10)
+            assert (pending.status, pending.attempts, pending.last_error) == (
+                "pending",
+                1,
+                "HTTP 503",
+            )
+            assert pending.next_attempt_at is not None
+            assert pending.next_attempt_at > now
+            now += timedelta(hours=25)  # a day has passed: the last attempt fails for good
+            assert deliverer.deliver_due() == 1
+            assert deliverer.deliver_due() == 0
+    finally:
+        deliverer.close()
+    (failed,) = store.deliveries(sid, 10)
+    assert (failed.status, failed.attempts, failed.last_status_code) == ("failed", 2, 503)
+    assert failed.next_attempt_at is None
+    assert record(store, sid).counts == {"pending": 0, "delivered": 0, "failed": 1, "attempts": 2}
+
+
+def test_an_unreachable_receiver_is_retried_with_the_error_recorded(
+    w: World, runner: Runner, store: SqlWebhooks, deliverer: Deliverer
+) -> None:
+    with receiving() as receiver:
+        url = receiver.url
+    sid, _ = subscribe(store, w.ledger, url)  # nothing listens there any more
+    round_payment(w)
+    runner.catch_up()
+    assert deliverer.deliver_due() == 1
+    (pending,) = store.deliveries(sid, 10)
+    assert (pending.status, pending.last_status_code) == ("pending", None)
+    assert pending.last_error is not None
+    assert "Error" in pending.last_error
+
+
+def test_two_workers_never_send_one_delivery_at_once(
+    w: World, runner: Runner, store: SqlWebhooks, fast: Settings
+) -> None:
+    with receiving() as receiver:
+        for _ in range(6):
+            subscribe(store, w.ledger, receiver.url)
+        round_payment(w)
+        runner.catch_up()
+        workers = [webhook_deliverer(fast) for _ in range(2)]
+        threads = [threading.Thread(target=d.deliver_due) for d in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for worker in workers:
+            worker.close()
+    ids = [r.headers["Webhook-Id"] for r in receiver.requests()]
+    assert len(ids) == 6
+    assert len(set(ids)) == 6
+
+
+def test_the_signature_and_the_back_off() -> None:
+    secret = "0f" * 32
+    body = b'{"type":"alert.raised"}'
+    mac = hmac.new(bytes.fromhex(secret), b"1790000000." + body, hashlib.sha256)
+    assert sign(secret, 1_790_000_000, body) == f"v1={mac.hexdigest()}"
+    delays = [backoff(n, 10.0, 3600.0, lambda: 1.0) for n in range(1, 12)]
+    assert delays[:4] == [10.0, 20.0, 40.0, 80.0]
+    assert max(delays) == 3600.0
+    assert backoff(3, 10.0, 3600.0, lambda: 0.0) == 20.0  # equal jitter: at least half

@@ -1,0 +1,94 @@
+"""A real webhook receiver on 127.0.0.1 for the tests: records every request, fails the first N.
+
+``verify`` is the check docs/operations.md gives receivers, so the tests check
+deliveries exactly as a receiver would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    answered: int
+
+
+def verify(secret: str, headers: dict[str, str], body: bytes, *, tolerance: int = 300) -> bool:
+    """A receiver's check: a recent timestamp, and the HMAC-SHA256 of "<timestamp>.<body>"."""
+    timestamp = headers.get("Webhook-Timestamp", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
+        return False  # too old (a replay) or from the future
+    signed = timestamp.encode() + b"." + body
+    expected = "v1=" + hmac.new(bytes.fromhex(secret), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, headers.get("Webhook-Signature", ""))
+
+
+class Receiver:
+    """Answers ``status`` to the first ``failures`` requests, then 200."""
+
+    def __init__(self, failures: int = 0, status: int = 500) -> None:
+        self.failures = failures
+        self.status = status
+        self.received: list[Received] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.lock:
+                    failing = len(receiver.received) < receiver.failures
+                    status = receiver.status if failing else 200
+                    receiver.received.append(Received(dict(self.headers), body, status))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+    def requests(self) -> list[Received]:
+        with self.lock:
+            return list(self.received)
+
+    def accepted(self) -> list[Received]:
+        return [r for r in self.requests() if r.answered == 200]
+
+    def wait(self, until: Callable[[Receiver], bool], *, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not until(self):
+            assert time.monotonic() < deadline, f"gave up waiting: {self.requests()}"
+            time.sleep(0.02)
+
+
+@contextmanager
+def receiving(failures: int = 0, status: int = 500) -> Iterator[Receiver]:
+    receiver = Receiver(failures, status)
+    receiver.thread.start()
+    try:
+        yield receiver
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+        receiver.thread.join(timeout=5)
