@@ -52,7 +52,7 @@ from ledger.errors import (
 from ledger.periods import Period
 from ledger.policy import DEFAULT_POLICY, Policy
 from ledger.resolution import MATTER_ELECT_COMMITTEE, Resolution
-from ledger.supervision import AlertCase, Snooze, snooze_id
+from ledger.supervision import AlertCase, Snooze, SupervisionClock, clock_id, snooze_id
 from ledger.views import EntryView, entry_views
 
 A = TypeVar("A", bound=Aggregate)
@@ -1177,6 +1177,24 @@ class Ledger(Application[UUID]):
                 )  # fmt: skip
             self.save(current)
             return Receipt(str(snooze), current.version, status="snoozed")
+
+        return self._command(body)
+
+    def tick_supervision(self, as_of: date, *, actor: Actor = SYSTEM) -> Receipt:
+        """Record a run of the clock rules for ``as_of``; a second run of a date records nothing.
+
+        The supervision read model evaluates the clock rules when it meets the
+        event, so a replay of the log raises the same clock alerts again, once.
+        """
+        clock = clock_id(as_of)
+
+        def body(load: Callable[[UUID, type[SupervisionClock]], SupervisionClock]) -> Receipt:
+            if self._exists(clock):
+                current = load(clock, SupervisionClock)
+                return Receipt(str(clock), current.version, replayed=True, status="ticked")
+            current = SupervisionClock.tick(as_of, principal=actor.principal, today=self.today())
+            self.save(current)
+            return Receipt(str(clock), current.version, status="ticked")
 
         return self._command(body)
 

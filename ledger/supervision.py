@@ -164,3 +164,39 @@ class Snooze(ChainedAggregate):
             self.Extended, until=until.isoformat(), reason=_text(reason, "reason"),
             principal=principal, value_date=on.isoformat(),
         )  # fmt: skip
+
+
+def clock_id(as_of: date) -> UUID:
+    return uuid5(NAMESPACE, f"clock/{as_of.isoformat()}")
+
+
+class SupervisionClock(ChainedAggregate):
+    """A run of the clock rules for one date, recorded so that a replay evaluates it again.
+
+    One stream per date (its id comes from the date): runs for different dates
+    never contend, a second run of the same date finds the stream there and
+    records nothing, and no stream grows beyond its one event.
+    """
+
+    as_of: str
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    class Ticked(ChainedAggregate.Created):
+        as_of: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.as_of = self.as_of
+
+    @classmethod
+    def tick(cls, as_of: date, *, principal: str, today: date) -> SupervisionClock:
+        if as_of > today:
+            raise InvalidCommand(
+                f"as_of: {as_of.isoformat()} is in the future; the clock rules run for a date"
+                " that has come"
+            )
+        return cls._create_chained(
+            cls.Ticked, clock_id(as_of), as_of=as_of.isoformat(), principal=principal,
+            value_date=as_of.isoformat(),
+        )  # fmt: skip

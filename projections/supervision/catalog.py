@@ -29,6 +29,9 @@ RULES = {
     r.id: r
     for r in (
         Rule(
+            "A01", 1, "event", "critical", "超出权限且无有效决议的支出", "spending beyond authority"
+        ),
+        Rule(
             "A02",
             1,
             "event",
@@ -66,6 +69,78 @@ RULES = {
             {"near_bp": 9000, "daily_limit": 50_000_00},
         ),
         Rule(
+            "A07",
+            1,
+            "clock",
+            "warning",
+            "任期将满未换届",
+            "term ending with no re-election",
+            {"days": 90},
+        ),
+        Rule(
+            "A08",
+            1,
+            "clock",
+            "warning",
+            "收支未按期公示",
+            "statement not published on time",
+            {"quarter_days": 15, "annual_month": 3, "annual_day": 31},
+        ),
+        Rule(
+            "A10",
+            1,
+            "clock",
+            "warning",
+            "合同约定的经常性收入逾期未到账",
+            "contracted recurring income overdue",
+            {"days": 30, "min_receipts": 2},
+        ),
+        Rule(
+            "A11",
+            1,
+            "clock",
+            "info",
+            "季度收入明显下降",
+            "quarterly income dropped",
+            {"share_bp": 5000, "trailing_quarters": 4, "grace_days": 15},
+        ),
+        Rule(
+            "A12",
+            1,
+            "event",
+            "high",
+            "余额短期内大幅下降",
+            "balance fell sharply",
+            {"fall_bp": 3000, "days": 30},
+        ),
+        Rule(
+            "A13",
+            1,
+            "clock",
+            "info",
+            "账户长期无活动",
+            "account inactive",
+            {"quiet_days": 180, "closure_days": 330},
+        ),
+        Rule(
+            "A14",
+            1,
+            "event",
+            "high",
+            "休眠账户唤醒后大额支出",
+            "dormant account pays out on waking",
+            {"dormant_days": 180, "share_bp": 2000, "working_days": 10},
+        ),
+        Rule(
+            "A15",
+            1,
+            "event",
+            "high",
+            "多笔小额收入后集中转出",
+            "small inflows, then one outflow",
+            {"inflows": 5, "small_max": 2_000_00, "working_days": 10, "share_bp": 8000},
+        ),
+        Rule(
             "A16",
             1,
             "event",
@@ -83,7 +158,33 @@ RULES = {
             "collector's deduction above its contracted rate",
             {"tolerance_bp": 0},
         ),
+        Rule(
+            "A20",
+            1,
+            "event",
+            "warning",
+            "业委会工作经费超出业主大会批准额度",
+            "committee operations above the approved yearly budget",
+        ),
+        Rule(
+            "A21",
+            1,
+            "clock",
+            "high",
+            "任期届满未办理交接",
+            "handover not recorded",
+            {"days": 10},
+        ),
         Rule("A24", 1, "event", "warning", "付款被规则拒绝", "a payment refused by a rule"),
+        Rule(
+            "A25",
+            1,
+            "event",
+            "high",
+            "业委会人数不足时作出决定",
+            "decision by a depleted committee",
+            {"min_members": 5},
+        ),
     )
 }
 
@@ -100,12 +201,24 @@ class Catalog:
         return self.rules[rule_id]
 
     def with_params(self, rule_id: str, **params: int) -> Catalog:
-        rule = self.rules[rule_id]
+        rule = self.rules.get(rule_id)
+        if rule is None:
+            raise ValueError(f"no rule {rule_id}; the rules are {', '.join(sorted(self.rules))}")
+        bad = sorted(k for k, v in params.items() if type(v) is not int or v < 0)
+        if bad:
+            raise ValueError(f"{rule_id}: {', '.join(bad)} must be whole numbers, 0 or more")
         unknown = set(params) - set(rule.params)
         if unknown:
             raise ValueError(f"{rule_id} has no parameter {', '.join(sorted(unknown))}")
         changed = replace(rule, params={**rule.params, **params})
         return replace(self, rules={**self.rules, rule_id: changed})
+
+    def with_overrides(self, overrides: dict[str, dict[str, int]]) -> Catalog:
+        """This catalog with a city's parameters (``{"A02": {"count": 4}}``); unknown names refused."""
+        catalog = self
+        for rule_id, params in sorted(overrides.items()):
+            catalog = catalog.with_params(rule_id, **params)
+        return catalog
 
 
 DEFAULT_CATALOG = Catalog(RULES)

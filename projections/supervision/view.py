@@ -13,16 +13,19 @@ from typing import Any
 from ledger.account import CommonFundAccount as Account
 from ledger.committee import Committee
 from ledger.complex import Complex
-from ledger.supervision import AlertCase, Snooze
+from ledger.resolution import Resolution
+from ledger.supervision import AlertCase, Snooze, SupervisionClock
 from projections.db import Tx
 from projections.runner import Batch
 from projections.supervision import event_rules as rules
+from projections.supervision import facts
 from projections.supervision.alerts import Finding, OnRaise, raise_alert
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
 
 TABLES = (
     "sup_places", "sup_streams", "sup_members", "sup_proposals", "sup_payments", "sup_snoozes",
-    "alerts", "alert_steps",
+    "alerts", "alert_steps", "sup_entries", "sup_accounts", "sup_committees", "sup_resolutions",
+    "sup_publications", "sup_ticks",
 )  # fmt: skip
 
 
@@ -108,6 +111,7 @@ def _elected(s: _Step, position: int, e: Any) -> None:
     committee_id = str(e.originator_id)
     s.stream(committee_id, e.complex_id, committee_id)
     _members(s, committee_id, e.members)
+    facts.elected(s, position, e)
 
 
 def _members(s: _Step, committee_id: str, members: list[dict[str, Any]]) -> None:
@@ -132,6 +136,7 @@ def _members_changed(s: _Step, position: int, e: Any) -> None:
 
 def _opened(s: _Step, position: int, e: Any) -> None:
     s.stream(str(e.originator_id), e.complex_id, e.committee_id)
+    facts.opened(s, position, e)
 
 
 def _proposed(s: _Step, position: int, e: Any) -> None:
@@ -177,6 +182,7 @@ def _booked(s: _Step, position: int, e: Any) -> None:
             *rules.frequent(s.tx, s.g, c, p),
         ],
     )
+    facts.booked(s, position, p, proposal)
     s.run(
         "INSERT INTO sup_payments (generation, account_id, entry_id, value_date, payee_key,"
         " payee_name, amount, method, contract_ref, position)"
@@ -189,11 +195,13 @@ def _booked(s: _Step, position: int, e: Any) -> None:
 def _income(s: _Step, position: int, e: Any) -> None:
     account_id = str(e.originator_id)
     s.found(position, rules.deduction(s.catalog, e, account_id, s.owner(account_id)[0]))
+    facts.income(s, position, e)
 
 
 def _refused(s: _Step, position: int, e: Any) -> None:
     account_id = str(e.originator_id)
     s.found(position, rules.refused(s.catalog, e, account_id, s.owner(account_id)[0]))
+    facts.refused(s, position, e)
 
 
 # --- the lifecycle ----------------------------------------------------------------
@@ -244,6 +252,19 @@ HANDLERS: dict[str, Handler] = {
         (Account.ExpenditureRejected, _settled),
         (Account.ExpenditureWithdrawn, _settled),
         (Account.PaymentRefused, _refused),
+        (Account.TransferredIn, facts.transferred_in),
+        (Account.TransferredOut, facts.transferred_out),
+        (Account.EntryReversed, facts.reversed_entry),
+        (Account.Closed, facts.closed),
+        (Committee.Filed, facts.filed),
+        (Committee.Sealed, facts.sealed),
+        (Committee.Superseded, facts.superseded),
+        (Committee.Dissolved, facts.dissolved),
+        (Committee.HandedOver, facts.handed_over),
+        (Committee.DecisionRecorded, facts.decided),
+        (Resolution.Recorded, facts.resolved),
+        (Complex.StatementPublished, facts.published),
+        (SupervisionClock.Ticked, facts.ticked),
         (AlertCase.Acknowledged, _case("acknowledged", "acknowledged", lambda e: {"note": e.note})),
         (
             AlertCase.Explained,

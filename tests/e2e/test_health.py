@@ -27,6 +27,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0002_api",
             "0003_projections",
             "0004_supervision",
+            "0005_supervision_facts",
             "0006_webhooks",
         ]
         migrate(Settings(database_url=url))
@@ -41,6 +42,7 @@ def test_readiness_reports_the_projection_lag(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'svc.sqlite3'}"
     monkeypatch.setenv("COMMONFUND_DATABASE_URL", url)
+    monkeypatch.setenv("COMMONFUND_SUPERVISE_DAILY", "false")  # no tick event in the count
     settings = Settings(database_url=url)
     migrate(settings)
     writer = build_ledger(settings, fixed_clock)

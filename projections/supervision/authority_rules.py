@@ -1,0 +1,129 @@
+"""Event rules on authority (spec/alerts.md): A01 beyond authority, A20 budget, A25 depleted committee."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.content import yuan
+from projections.db import Tx
+from projections.supervision.alerts import Finding
+from projections.supervision.catalog import Catalog
+from projections.supervision.event_rules import Payment
+
+# A resolution sets the committee's yearly operating budget when its purpose says so (the
+# resolution has no category field): any of these, after case folding.
+BUDGET_MARKERS = (
+    "工作经费", "运转经费", "运行经费", "办公经费", "业委会经费", "委员会经费",
+    "committee operations", "committee_operations",
+)  # fmt: skip
+
+
+def beyond_authority(c: Catalog, e: Any, account_id: str, complex_id: str) -> list[Finding]:
+    """A01: a payment refused under H05 because it needed the owners' resolution it did not have.
+
+    The ledger refuses it (H05), so the attempt is the signal. A refusal about a committee
+    decision (a payment within the committee's own authority) is A24's alone.
+    """
+    detail = str(e.detail)
+    if e.rule != "H05" or not (
+        detail.startswith("resolution ") or "above the committee's authority" in detail
+    ):
+        return []
+    cited = detail.startswith("resolution ")
+    reason_zh = (
+        "所引用的业主大会决议不覆盖该支出" if cited else "超出业委会权限且未引用业主大会决议"
+    )
+    reason_en = (
+        "the owners' resolution it cites does not cover it"
+        if cited
+        else "it is above the committee's authority and cites no owners' resolution"
+    )
+    evidence = {
+        "account_id": account_id, "expenditure_id": e.expenditure_id, "rule": e.rule,
+        "detail": detail, "member_id": e.member_id, "amount": yuan(e.amount),
+        "payee": e.payee.get("name", ""), "reading": "resolution_not_covering" if cited
+        else "above_authority", "event": f"{e.originator_id}/{e.originator_version}",
+    }  # fmt: skip
+    return [
+        Finding(
+            c["A01"], "account", account_id, complex_id,
+            f"{e.originator_id}/{e.originator_version}", e.value_date, evidence,
+            f"一笔{yuan(e.amount)}元的支出被拒绝：{reason_zh}。",
+            f"A payment of {yuan(e.amount)} was refused: {reason_en}.",
+        )
+    ]  # fmt: skip
+
+
+def is_budget(purpose: str) -> bool:
+    folded = purpose.casefold()
+    return any(marker in folded for marker in BUDGET_MARKERS)
+
+
+def over_budget(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
+    """A20: committee operations paid in a calendar year above the yearly amount the assembly
+    approved (a passed whole-assembly resolution whose purpose names the committee's budget,
+    with an amount cap, for a period that overlaps the year: its cap is the amount per year).
+    With no such resolution there is nothing to exceed.
+    """
+    year = p.value_date[:4]
+    budgets = tx.execute(
+        "SELECT resolution_id, purpose, amount_cap FROM sup_resolutions WHERE generation = ?"
+        " AND complex_id = ? AND passed = 1 AND whole_assembly = 1 AND amount_cap IS NOT NULL"
+        " AND period_from <= ? AND period_to >= ? ORDER BY closed_on DESC, resolution_id",
+        (generation, p.complex_id, f"{year}-12-31", f"{year}-01-01"),
+    )
+    budget = next((b for b in budgets if is_budget(str(b[1]))), None)
+    if budget is None:
+        return []
+    resolution_id, cap = str(budget[0]), int(budget[2])
+    rows = tx.execute(
+        "SELECT COALESCE(SUM(-e.amount), 0) FROM sup_entries e JOIN sup_accounts a"
+        " ON a.generation = e.generation AND a.account_id = e.account_id"
+        " WHERE e.generation = ? AND a.complex_id = ? AND e.kind = 'expenditure'"
+        " AND e.category = 'committee_operations' AND e.reversed_by = ''"
+        " AND e.value_date >= ? AND e.value_date <= ?",
+        (generation, p.complex_id, f"{year}-01-01", f"{year}-12-31"),
+    )
+    spent = int(rows[0][0]) + p.amount
+    if spent <= cap:
+        return []
+    return [
+        Finding(
+            c["A20"], "committee", p.committee_id, p.complex_id, year, p.value_date,
+            p.evidence(year=year, budget=yuan(cap), resolution_id=resolution_id,
+                       spent=yuan(spent), committee_id=p.committee_id),
+            f"{year}年业委会工作经费已支出{yuan(spent)}元，超过业主大会批准的{yuan(cap)}元。",
+            f"Committee operations paid in {year}: {yuan(spent)}, above the {yuan(cap)}"
+            " the owners' assembly approved.",
+        )
+    ]  # fmt: skip
+
+
+def depleted(tx: Tx, generation: int, c: Catalog, e: Any) -> list[Finding]:
+    """A25: a decision recorded while fewer than half the seats are filled or fewer than 5 sit."""
+    committee_id = str(e.originator_id)
+    rows = tx.execute(
+        "SELECT complex_id, seats FROM sup_committees WHERE generation = ? AND committee_id = ?",
+        (generation, committee_id),
+    )
+    if not rows:
+        return []
+    complex_id, seats = str(rows[0][0]), int(rows[0][1])
+    sitting = int(e.decision["members_in_office"])
+    minimum = c["A25"].params["min_members"]
+    if 2 * sitting >= seats and sitting >= minimum:
+        return []
+    evidence = {
+        "committee_id": committee_id, "decision_id": e.decision_id, "seats": seats,
+        "members_in_office": sitting, "approvers": list(e.decision["approvers"]),
+        "purpose": e.decision["purpose"], "event": f"{committee_id}/{e.originator_version}",
+    }  # fmt: skip
+    return [
+        Finding(
+            c["A25"], "committee", committee_id, complex_id, e.decision_id, e.value_date,
+            evidence,
+            f"业委会在仅有{sitting}名委员（{seats}个席位）时作出决定：{e.decision['purpose']}。",
+            f"A decision ({e.decision['purpose']}) was recorded with {sitting} members in"
+            f" office for {seats} seats.",
+        )
+    ]  # fmt: skip

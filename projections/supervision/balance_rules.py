@@ -1,0 +1,143 @@
+"""Event rules over an account's balance by value date (spec/alerts.md): A12 sharp fall, A14 waking.
+
+The balance on a day is the sum of every entry the read model holds dated on
+or before it (``sup_entries``), so an entry recorded late counts on its own
+date. Both rules run when money goes out (a payment, or the reversal of an
+income), before that outflow is added to the facts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from projections.content import yuan
+from projections.db import Tx
+from projections.supervision import calendar
+from projections.supervision.alerts import Finding
+from projections.supervision.catalog import Catalog
+
+ACTIVE = "NOT (kind = 'income' AND category = 'interest')"  # the bank's interest is not activity
+
+
+@dataclass(frozen=True, slots=True)
+class Outflow:
+    account_id: str
+    complex_id: str
+    entry_id: str
+    value_date: str
+    amount: int  # positive, fen
+    what_zh: str  # what took the money out, for the explanation
+    what_en: str
+
+    def evidence(self, **more: Any) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id, "entries": [self.entry_id],
+            "amount": yuan(self.amount), "value_date": self.value_date, **more,
+        }  # fmt: skip
+
+
+def _balance_before(tx: Tx, generation: int, account_id: str, day: str) -> int:
+    rows = tx.execute(
+        "SELECT COALESCE(SUM(amount), 0) FROM sup_entries WHERE generation = ? AND account_id = ?"
+        " AND value_date < ?",
+        (generation, account_id, day),
+    )
+    return int(rows[0][0])
+
+
+def sharp_fall(tx: Tx, generation: int, c: Catalog, o: Outflow) -> list[Finding]:
+    """A12: the outflow takes the balance more than 30% below its peak of the last 30 days.
+
+    Fires on the outflow that crosses the line, not on later ones in the same fall.
+    """
+    params = c["A12"].params
+    day = date.fromisoformat(o.value_date)
+    since = (day - timedelta(days=params["days"])).isoformat()
+    balance = peak = _balance_before(tx, generation, o.account_id, since)
+    peak_on = since
+    for on, change in tx.execute(
+        "SELECT value_date, SUM(amount) FROM sup_entries WHERE generation = ? AND account_id = ?"
+        " AND value_date >= ? AND value_date <= ? GROUP BY value_date ORDER BY value_date",
+        (generation, o.account_id, since, o.value_date),
+    ):
+        balance += int(change)
+        if balance > peak:
+            peak, peak_on = balance, str(on)
+    after = balance - o.amount
+    line = params["fall_bp"]
+    if (
+        peak <= 0
+        or (peak - balance) * 10_000 > peak * line
+        or (peak - after) * 10_000 <= peak * line
+    ):
+        return []
+    fall = f"{(peak - after) * 100 / peak:.1f}%"
+    return [
+        Finding(
+            c["A12"], "account", o.account_id, o.complex_id, o.entry_id, o.value_date,
+            o.evidence(peak=yuan(peak), peak_on=peak_on, balance_before=yuan(balance),
+                       balance_after=yuan(after), fall=fall, window_days=params["days"]),
+            f"{o.what_zh}后余额{yuan(after)}元，较{params['days']}天内最高的{yuan(peak)}元（{peak_on}）"
+            f"下降{fall}。",
+            f"After {o.what_en} the balance is {yuan(after)}, {fall} below its {params['days']}-day"
+            f" peak of {yuan(peak)} on {peak_on}.",
+        )
+    ]  # fmt: skip
+
+
+def _wake(tx: Tx, generation: int, o: Outflow, dormant_days: int, span: int) -> str | None:
+    """The day the account woke (first activity after a quiet spell), if within ``span`` of o."""
+    day = date.fromisoformat(o.value_date)
+    rows = tx.execute(
+        f"SELECT DISTINCT value_date FROM sup_entries WHERE generation = ? AND account_id = ?"  # noqa: S608
+        f" AND {ACTIVE} AND value_date <= ? ORDER BY value_date DESC LIMIT 64",
+        (generation, o.account_id, o.value_date),
+    )
+    opened = tx.execute(
+        "SELECT opened_on FROM sup_accounts WHERE generation = ? AND account_id = ?",
+        (generation, o.account_id),
+    )
+    days = sorted({date.fromisoformat(str(r[0])) for r in rows} | {day})
+    if opened:
+        days = sorted(set(days) | {date.fromisoformat(str(opened[0][0]))})
+    for before, woke in reversed(list(itertools.pairwise(days))):
+        if not calendar.within(woke, day, span):
+            break
+        if (woke - before).days >= dormant_days:
+            return woke.isoformat()
+    return None
+
+
+def waking_payout(tx: Tx, generation: int, c: Catalog, o: Outflow) -> list[Finding]:
+    """A14: an account quiet ≥ 180 days pays out ≥ 20% of its balance within 10 working days
+    of waking (its first activity after the quiet spell; interest credits are not activity)."""
+    params = c["A14"].params
+    woke = _wake(tx, generation, o, params["dormant_days"], params["working_days"])
+    if woke is None:
+        return []
+    at_waking = _balance_before(tx, generation, o.account_id, woke)
+    rows = tx.execute(
+        "SELECT COALESCE(SUM(-amount), 0) FROM sup_entries WHERE generation = ? AND account_id = ?"
+        " AND amount < 0 AND kind IN ('expenditure', 'reversal') AND value_date >= ?"
+        " AND value_date <= ?",
+        (generation, o.account_id, woke, o.value_date),
+    )
+    paid = int(rows[0][0]) + o.amount
+    if at_waking <= 0 or paid * 10_000 < at_waking * params["share_bp"]:
+        return []
+    share = f"{paid * 100 / at_waking:.1f}%"
+    return [
+        Finding(
+            c["A14"], "account", o.account_id, o.complex_id, f"wake/{woke}", o.value_date,
+            o.evidence(woke_on=woke, balance_at_waking=yuan(at_waking), paid_out=yuan(paid),
+                       share=share, calendar=calendar.note(date.fromisoformat(woke),
+                                                           date.fromisoformat(o.value_date))),
+            f"账户沉寂{params['dormant_days']}天以上，{woke}恢复活动后付出{yuan(paid)}元，"
+            f"占唤醒时余额{yuan(at_waking)}元的{share}。",
+            f"Quiet for {params['dormant_days']} days or more, the account woke on {woke} and"
+            f" paid out {yuan(paid)}, {share} of its {yuan(at_waking)} balance.",
+        )
+    ]  # fmt: skip

@@ -1,0 +1,55 @@
+"""Working days on China's official calendar: public holidays off, make-up working days on.
+
+The State Council publishes each year's arrangement late in the year before;
+the ``chinese-calendar`` package carries every published year (2004–2026 in
+1.11). For a year it does not know yet, weekdays count as working days and
+weekends do not, and ``covered`` says so, so that evidence can name it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import chinese_calendar
+
+SOURCE = "chinese-calendar"
+
+
+@lru_cache(maxsize=8192)
+def covered(day: date) -> bool:
+    """Whether the official arrangement of ``day``'s year is known."""
+    try:
+        chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=8192)
+def is_working_day(day: date) -> bool:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def working_days(first: date, last: date) -> int:
+    """How many working days lie from ``first`` to ``last``, both included (0 if reversed)."""
+    count, day = 0, first
+    while day <= last:
+        count += is_working_day(day)
+        day += timedelta(days=1)
+    return count
+
+
+def within(first: date, last: date, span: int) -> bool:
+    """Whether ``first`` and ``last`` lie within ``span`` working days of each other (in order)."""
+    return first <= last and working_days(first, last) <= span
+
+
+def note(first: date, last: date) -> str:
+    """How the working days between two dates were counted, for an alert's evidence."""
+    if covered(first) and covered(last):
+        return SOURCE
+    return f"{SOURCE}; weekdays only where the year's arrangement is not yet published"
