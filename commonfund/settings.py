@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.policy import Policy
+from projections.supervision.catalog import DEFAULT_CATALOG
 
 DEFAULT_SQLITE_PATH = Path("var") / "commonfund.sqlite3"
 
@@ -36,6 +37,12 @@ class Settings(BaseSettings):
     committee_single_payment_limit_fen: int = Field(default=5_000_00, gt=0)
     committee_purpose_yearly_limit_fen: int = Field(default=20_000_00, gt=0)
     committee_filing_deadline_days: int = Field(default=30, gt=0)
+    # alert rules' parameters for this city over the spec's defaults, as JSON, for example
+    # {"A02": {"count": 4}} in COMMONFUND_RULE_PARAMS (docs/alerts.md lists them)
+    rule_params: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # serve records the day's clock-rule run (Asia/Shanghai) once per date; every worker tries,
+    # the ledger keeps one run per date
+    supervise_daily: bool = True
     # webhooks (docs/operations.md): every serve worker and `commonfund project` deliver
     # (each delivery is leased, so several workers never send one twice at once)
     deliver_webhooks: bool = True
@@ -51,6 +58,12 @@ class Settings(BaseSettings):
         scheme = urlsplit(value).scheme
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("COMMONFUND_DATABASE_URL must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("rule_params")
+    @classmethod
+    def _known_rules(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        DEFAULT_CATALOG.with_overrides(value)  # refuses an unknown rule or parameter
         return value
 
     @property

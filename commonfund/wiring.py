@@ -21,7 +21,7 @@ from migrations.runner import (
 from projections.db import Database
 from projections.runner import Runner
 from projections.statements import StatementsView
-from projections.supervision.catalog import DEFAULT_CATALOG
+from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
 from projections.supervision.view import SupervisionView
 
 
@@ -57,12 +57,17 @@ def statements_runner(settings: Settings, ledger: Ledger, **options: Any) -> Run
     return Runner(ledger, read_models(settings), StatementsView(), **options)
 
 
-def supervision_runner(settings: Settings, ledger: Ledger, **options: Any) -> Runner:
-    catalog = replace(
+def supervision_catalog(settings: Settings) -> Catalog:
+    """The rules in force in this city: the spec's defaults, this city's limits and parameters."""
+    return replace(
         DEFAULT_CATALOG,
         single_payment_limit=settings.committee_single_payment_limit_fen,
         cash_single_payment_limit=settings.cash_single_payment_limit_fen,
-    )
+    ).with_overrides(settings.rule_params)
+
+
+def supervision_runner(settings: Settings, ledger: Ledger, **options: Any) -> Runner:
+    catalog = supervision_catalog(settings)
     # the webhook outbox is written in the transaction that raises each alert
     view = SupervisionView(catalog, [Enqueue(utcnow)])
     return Runner(ledger, read_models(settings), view, **options)
