@@ -1,8 +1,17 @@
-"""Reading the statements read model: drafts, published versions, what a publication freezes."""
+"""Reading the statements read model: drafts, published versions, what a publication freezes.
+
+A published version never changes (H11), so its decoded content, digest and diff
+are kept in memory, by generation (bounded by the size of their JSON): a read asks
+the database only for the versions' small columns (which is the latest, which
+superseded which) and decodes the content of a version once. The dictionaries a
+``Version`` holds are shared between readers and must not be changed.
+"""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +20,10 @@ from projections import content as stmt
 from projections.db import Database, Tx
 
 NAME = "statements"
+CACHED_JSON_BYTES = 16 * 2**20  # decoded versions kept, counted by the length of their JSON
+META_COLUMNS = "period, version, position, published_on, published_by, content_hash, hash_matches"
+LATEST = -1
+Decoded = tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]  # content, digest, diff
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +45,9 @@ class Version:
 class Statements:
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._decoded: OrderedDict[tuple[int, str, str, int], tuple[Decoded, int]] = OrderedDict()
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
 
     @staticmethod
     def _serving(tx: Tx) -> tuple[int, int]:
@@ -57,10 +73,10 @@ class Statements:
     def version(self, complex_id: str, period: Period, number: int | None = None) -> Version | None:
         with self.database.reading() as tx:
             generation, _ = self._serving(tx)
-            found = self._versions(tx, generation, complex_id, period.name)
-        if number is None:
-            return found[-1] if found else None
-        return next((v for v in found if v.version == number), None)
+            found = self._versions(
+                tx, generation, complex_id, period.name, LATEST if number is None else number
+            )
+        return found[0] if found else None
 
     def latest_by_complex(self) -> dict[str, tuple[str, int, str]]:
         """Each complex's most recently published period: (period, version, published_on)."""
@@ -73,26 +89,68 @@ class Statements:
             )
         return {str(c): (str(p), int(v), str(d)) for c, p, v, d in rows}
 
-    @staticmethod
-    def _versions(tx: Tx, generation: int, complex_id: str, period: str | None) -> list[Version]:
+    def _versions(
+        self, tx: Tx, generation: int, complex_id: str, period: str | None, only: int | None = None
+    ) -> list[Version]:
+        """Every version of the complex (of one period), or ``only`` that one (or LATEST)."""
         where = " AND period = ?" if period else ""
-        sql = (  # ``where`` is a constant
-            "SELECT period, version, position, published_on, published_by, content_hash,"  # noqa: S608
-            " hash_matches, content, digest, diff FROM stmt_versions WHERE generation = ?"
-            f" AND complex_id = ?{where} ORDER BY period, version"
+        meta = tx.execute(
+            f"SELECT {META_COLUMNS} FROM stmt_versions WHERE generation = ?"  # noqa: S608 (constants)
+            f" AND complex_id = ?{where} ORDER BY period, version",
+            (generation, complex_id, *([period] if period else [])),
         )
-        rows = tx.execute(sql, (generation, complex_id, *([period] if period else [])))
         latest: dict[str, int] = {}
-        for row in rows:
+        for row in meta:
             latest[str(row[0])] = max(latest.get(str(row[0]), 0), int(row[1]))
+        if only is not None:
+            wanted = latest.get(str(period), 0) if only == LATEST else only
+            meta = [row for row in meta if int(row[1]) == wanted]
+        decoded = self._decode(tx, generation, complex_id, [(str(r[0]), int(r[1])) for r in meta])
         return [
             Version(
                 complex_id, str(p), int(v), int(pos), str(on), str(by), str(h), bool(ok),
-                json.loads(c), json.loads(d), json.loads(x) if x else None,
-                v + 1 if v < latest[str(p)] else None,
+                *decoded[(str(p), int(v))], v + 1 if v < latest[str(p)] else None,
             )
-            for p, v, pos, on, by, h, ok, c, d, x in rows
+            for p, v, pos, on, by, h, ok in meta
         ]  # fmt: skip
+
+    def _decode(
+        self, tx: Tx, generation: int, complex_id: str, keys: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], Decoded]:
+        """Content, digest and diff of these versions: from memory, or read and decoded once."""
+        found: dict[tuple[str, int], Decoded] = {}
+        with self._lock:
+            for period, version in keys:
+                cached = self._decoded.get((generation, complex_id, period, version))
+                if cached is not None:
+                    self._decoded.move_to_end((generation, complex_id, period, version))
+                    found[(period, version)] = cached[0]
+        missing = [key for key in keys if key not in found]
+        for period, version in missing:
+            rows = tx.execute(
+                "SELECT content, digest, diff FROM stmt_versions WHERE generation = ?"
+                " AND complex_id = ? AND period = ? AND version = ?",
+                (generation, complex_id, period, version),
+            )
+            content, digest, diff = (str(v) if v is not None else None for v in rows[0])
+            value: Decoded = (
+                json.loads(str(content)),
+                json.loads(str(digest)),
+                json.loads(diff) if diff else None,
+            )
+            found[(period, version)] = value
+            self._remember((generation, complex_id, period, version), value, len(str(content)))
+        return found
+
+    def _remember(self, key: tuple[int, str, str, int], value: Decoded, size: int) -> None:
+        with self._lock:
+            if key in self._decoded:
+                return
+            self._decoded[key] = (value, size)
+            self._cached_bytes += size
+            while self._cached_bytes > CACHED_JSON_BYTES and len(self._decoded) > 1:
+                _, (_, dropped) = self._decoded.popitem(last=False)
+                self._cached_bytes -= dropped
 
 
 def publication_basis(statements: Statements, complex_id: str, period: Period) -> tuple[int, str]:
