@@ -53,17 +53,16 @@ def term_ending(tx: Tx, g: int, c: Catalog, as_of: date) -> list[Finding]:
     found = []
     for committee_id, complex_id, elected_on, term_end in rows:
         left = (_d(term_end) - as_of).days
-        when_zh = f"还有{left}天届满" if left >= 0 else f"已于{term_end}届满"
-        when_en = f"ends in {left} days" if left >= 0 else f"ended on {term_end}"
+        when_zh = f"还有{left}天届满（{term_end}）" if left >= 0 else f"已于{term_end}届满"
+        when_en = f"ends in {left} days ({term_end})" if left >= 0 else f"ended on {term_end}"
         found.append(
             Finding(
                 c["A07"], "committee", str(committee_id), str(complex_id), f"term/{term_end}",
                 as_of.isoformat(),
                 {"committee_id": committee_id, "elected_on": elected_on, "term_end": term_end,
                  "days_left": left, "as_of": as_of.isoformat()},
-                f"业委会任期{when_zh}（{term_end}），尚未记录换届选举决议。",
-                f"The committee's term {when_en} ({term_end}) and no re-election resolution"
-                " is recorded.",
+                f"业委会任期{when_zh}，尚未记录换届选举决议。",
+                f"The committee's term {when_en} and no re-election resolution is recorded.",
             )
         )  # fmt: skip
     return found

@@ -101,12 +101,16 @@ def split_payments(
 
 
 def layering(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
-    """A15: ≥ 5 small inflows within the 10 working days up to an outflow ≥ 80% of their sum."""
+    """A15: ≥ 5 small inflows within the 10 working days up to an outflow ≥ 80% of their sum.
+
+    Small: at most ``small_max`` each; the bank's interest is not an inflow anyone arranged.
+    """
     params = c["A15"].params
     day = date.fromisoformat(p.value_date)
     rows = tx.execute(
         "SELECT entry_id, value_date, amount, counterparty FROM sup_entries WHERE generation = ?"
-        " AND account_id = ? AND kind = 'income' AND reversed_by = '' AND amount <= ?"
+        " AND account_id = ? AND kind = 'income' AND category <> 'interest' AND reversed_by = ''"
+        " AND amount <= ?"
         " AND value_date >= ? AND value_date <= ? ORDER BY value_date, position",
         (
             generation, p.account_id, params["small_max"], (day - NEIGHBOURHOOD).isoformat(),
