@@ -13,7 +13,16 @@ from fastapi.responses import JSONResponse, Response
 
 from api import problems
 from api.deps import Services
-from api.routers import accounts, admin, committees, complexes, pages, resolutions, statements
+from api.routers import (
+    accounts,
+    admin,
+    committees,
+    complexes,
+    pages,
+    resolutions,
+    statements,
+    webhooks,
+)
 from api.schemas import UnitsCreate
 
 ReadyCheck = Callable[[Services], dict[str, Any]]
@@ -47,19 +56,28 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         if services.follow:
             for follower in followers:
                 follower.start()
+        workers = [
+            threading.Thread(target=w.run, args=(stop,), name=w.name, daemon=True)
+            for w in services.workers
+        ]
+        for worker in workers:
+            worker.start()
         try:
             yield
         finally:
             stop.set()
-            for follower in followers:
-                if follower.is_alive():
-                    follower.join(timeout=10)
+            for thread in (*followers, *workers):
+                if thread.is_alive():
+                    thread.join(timeout=10)
             for runner in services.runners:
                 runner.database.close()
+            for work in services.workers:
+                work.close()
             services.ledger.close()
-            close = getattr(services.tokens, "close", None)
-            if close is not None:
-                close()
+            for store in (services.tokens, services.webhooks):
+                close = getattr(store, "close", None)
+                if close is not None:
+                    close()
 
     app = FastAPI(
         title="commonfund",
@@ -125,7 +143,16 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         report = ready_check(request.app.state.services)
         return JSONResponse(report, status_code=200 if report.get("ready") else 503)
 
-    for module in (complexes, committees, resolutions, accounts, admin, statements, pages):
+    for module in (
+        complexes,
+        committees,
+        resolutions,
+        accounts,
+        admin,
+        statements,
+        webhooks,
+        pages,
+    ):
         app.include_router(module.router)
     _document_hand_parsed_bodies(app)
     return app

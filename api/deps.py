@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import Depends, Header, HTTPException, Request
 
 from api.auth import NOT_VISIBLE, Place, Principal, authenticate
-from api.ports import IdempotencyStore, TokenStore
+from api.ports import IdempotencyStore, TokenStore, WebhookStore, Worker
 from ledger.account import CommonFundAccount
 from ledger.application import ComplexSummary, Ledger
 from ledger.committee import Committee
@@ -36,7 +36,9 @@ class Services:
     projection: Runner  # the statements runner: lag, waits; followed in the lifespan if asked
     alerts: Alerts
     supervision: Runner  # the alerts runner
+    webhooks: WebhookStore
     follow: bool = True  # run the projections in this process (standby unless it holds the lock)
+    workers: tuple[Worker, ...] = ()  # background work besides the projections (webhook delivery)
 
     @property
     def runners(self) -> tuple[Runner, ...]:

@@ -12,12 +12,15 @@ from api.app import create_app
 from api.deps import Services
 from commonfund.settings import Settings
 from commonfund.stores import SqlStores, utcnow
+from commonfund.webhook_store import SqlWebhooks
 from commonfund.wiring import (
     build_ledger,
     pending_migrations,
     postgres_conninfo,
+    read_models,
     statements_runner,
     supervision_runner,
+    webhook_deliverer,
 )
 from projections.queries import Statements
 from projections.supervision.queries import Alerts
@@ -34,6 +37,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
     ledger = build_ledger(settings, clock)
     runner = statements_runner(settings, ledger)
     supervision = supervision_runner(settings, ledger)
+    outbox = read_models(settings)  # webhook subscriptions and deliveries
     return Services(
         ledger=ledger,
         tokens=stores,
@@ -43,7 +47,9 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         projection=runner,
         alerts=Alerts(supervision.database),
         supervision=supervision,
+        webhooks=SqlWebhooks(outbox),
         follow=settings.run_projections,
+        workers=(webhook_deliverer(settings, outbox),) if settings.deliver_webhooks else (),
     )
 
 

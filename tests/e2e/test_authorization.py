@@ -294,6 +294,15 @@ def token_to_revoke(b: Builder, a: Side) -> Call:
     return Call({"token_id": str(record["id"])})
 
 
+HOOK_URL = "https://jg.qingdao.example.cn/commonfund/alerts"
+
+
+def webhooked(b: Builder, a: Side) -> Call:
+    """A webhook subscription of A's district regulator."""
+    made = b.post("/v1/webhooks", b.regulators[a.district], {"url": HOOK_URL})
+    return Call({"webhook_id": str(made["id"])})
+
+
 COMPLEX = "/v1/complexes/{complex_id}"
 COMMITTEE = "/v1/committees/{committee_id}"
 ACCOUNT = "/v1/accounts/{account_id}"
@@ -332,6 +341,17 @@ MATRIX: dict[tuple[str, str], Row] = {
         OPERATOR_C, body(lambda a: {"role": "regulator", "jurisdiction": "370202"})),
     ("DELETE", "/v1/admin/tokens/{token_id}"): Row(
                    "200 403 403 403 403 403 403 403 403 401 401 401", token_to_revoke),
+    # webhooks: a regulator subscribes inside its jurisdiction (rB may not for A's district),
+    # sees and removes those inside it; the operator sees them all
+    ("POST", "/v1/webhooks"): Row(
+                   "403 403 403 403 403 201 201 403 403 401 401 401",
+        body(lambda a: {"url": HOOK_URL, "jurisdiction": a.district})),
+    ("GET", "/v1/webhooks"): Row(
+                   "200 403 403 403 403 200 200 200 403 401 401 401"),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): Row(
+                   "200 403 403 403 403 200 200 404 403 401 401 401", webhooked),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): Row(
+                   "403 403 403 403 403 200 200 404 403 401 401 401", webhooked),
     # the committee lifecycle: the committee (as one member) or a regulator records it
     ("POST", COMPLEX + "/committees"): Row(KEEPERS_C, elect, lean=True),
     ("POST", COMMITTEE + "/filing"): Row(KEEPERS_OK, refiling, lean=True),

@@ -487,6 +487,7 @@ def test_no_route_answers_a_bad_body_with_a_500(api: Api, side: Side) -> None:
         "period": "2026-10",
         "alert_id": "00000000-0000-0000-0000-000000000000",
         "rule_id": "A04",
+        "webhook_id": "00000000-0000-0000-0000-000000000000",
     }
     regulator = Builder(api).regulators["370202"]
     bodies: list[bytes] = [

@@ -1,0 +1,167 @@
+"""Webhooks over HTTP: regulators subscribe inside their jurisdiction, see delivery status, remove.
+
+The served app follows the ledger and delivers in the background, as `serve`
+does, to real receivers on 127.0.0.1: a district regulator's endpoint gets its
+district's alerts (after two failed attempts, signed, one Webhook-Id) and never
+another district's.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from commonfund.server import build_services
+from commonfund.settings import Settings
+from tests.conftest import MovableClock
+from tests.e2e.conftest import Api
+from tests.e2e.world import Builder, Side, expenditure_body
+from tests.webhook_receiver import receiving, verify
+
+HOOKS = "/v1/webhooks"
+
+
+@pytest.fixture
+def api(settings: Settings, clock: MovableClock) -> Iterator[Api]:
+    """The served app with fast retries and polling, so a test waits well under a second."""
+    fast = settings.model_copy(
+        update={"webhook_retry_base_seconds": 0.05, "webhook_poll_seconds": 0.05}
+    )
+    app = create_app(lambda: build_services(fast, clock), lambda _: {"ready": True})
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, fast, clock)
+
+
+def round_payment(b: Builder, side: Side) -> str:
+    """5,000.00 booked without a contract (m1 proposes, m2 approves): alert A04."""
+    path = f"/v1/accounts/{side.account_id}/expenditures"
+    made = b.post(path, side.tokens["m1"], expenditure_body(side.decision_id, "5000.00"))
+    b.post(f"{path}/{made['id']}/approvals", side.tokens["m2"], None, expect=200)
+    return str(made["id"])
+
+
+def listed(api: Api, token: str) -> dict[str, dict[str, Any]]:
+    items = api.call("GET", HOOKS, token, expect=200)["items"]
+    return {item["id"]: item for item in items}
+
+
+def settled(api: Api, token: str, webhook_id: str) -> dict[str, Any]:
+    """The subscription once no delivery is pending (the worker records after the answer)."""
+    deadline = time.monotonic() + 10
+    while True:
+        item = listed(api, token)[webhook_id]
+        if item["deliveries"]["pending"] == 0 or time.monotonic() > deadline:
+            return item
+        time.sleep(0.05)
+
+
+def test_a_district_regulator_gets_its_alerts_signed_and_never_another_districts(
+    api: Api,
+) -> None:
+    b = Builder(api)
+    a, other = b.side("370202"), b.side("370203")
+    r_a, r_b, city = (b.regulators[c] for c in ("370202", "370203", "370200"))
+    with receiving(failures=2) as mine, receiving() as theirs:
+        hook = b.post(HOOKS, r_a, {"url": mine.url, "rules": ["A04"]})
+        their_hook = b.post(HOOKS, r_b, {"url": theirs.url})
+        assert (hook["jurisdiction"], their_hook["jurisdiction"]) == ("370202", "370203")
+        assert len(hook["secret"]) == 64
+        assert hook["secret"] != their_hook["secret"]
+        round_payment(b, a)
+        round_payment(b, other)
+        mine.wait(lambda r: len(r.accepted()) >= 1, timeout=20)
+        theirs.wait(lambda r: len(r.accepted()) >= 1, timeout=20)
+        item = settled(api, r_a, hook["id"])
+    got = mine.requests()
+    assert [r.answered for r in got] == [500, 500, 200]
+    assert len({r.headers["Webhook-Id"] for r in got}) == 1  # every attempt: the same delivery
+    assert all(verify(hook["secret"], r.headers, r.body) for r in got)
+    alert = json.loads(got[-1].body)["alert"]
+    assert (alert["complex_id"], alert["district"], alert["rule"]) == (
+        a.complex_id,
+        "370202",
+        "A04",
+    )
+    assert {json.loads(r.body)["alert"]["complex_id"] for r in theirs.requests()} == {
+        other.complex_id
+    }
+    assert all(verify(their_hook["secret"], r.headers, r.body) for r in theirs.requests())
+    # the status, as the regulator sees it
+    assert "secret" not in item
+    assert item["deliveries"] == {"pending": 0, "delivered": 1, "failed": 0, "attempts": 3}
+    last = item["last_delivery"]
+    assert (last["id"], last["status"], last["attempts"]) == (
+        got[0].headers["Webhook-Id"],
+        "delivered",
+        3,
+    )
+    assert last["last_status_code"] == 200
+    (delivery,) = api.call("GET", f"{HOOKS}/{hook['id']}/deliveries", r_a, expect=200)["items"]
+    assert delivery == last
+    # who sees what: each district its own, the city both, the operator all
+    assert set(listed(api, r_a)) == {hook["id"]}
+    assert set(listed(api, r_b)) == {their_hook["id"]}
+    assert (
+        set(listed(api, city))
+        == set(listed(api, api.operator))
+        == {
+            hook["id"],
+            their_hook["id"],
+        }
+    )
+    api.call("GET", f"{HOOKS}/{hook['id']}/deliveries", r_b, expect=404)
+    api.call("DELETE", f"{HOOKS}/{hook['id']}", r_b, expect=404)
+    removed = api.call("DELETE", f"{HOOKS}/{hook['id']}", r_a, expect=200)
+    assert removed["id"] == hook["id"]
+    assert set(listed(api, city)) == {their_hook["id"]}
+    api.call("DELETE", f"{HOOKS}/{hook['id']}", r_a, expect=404)
+
+
+def test_a_regulator_subscribes_only_inside_its_jurisdiction(api: Api) -> None:
+    b = Builder(api)
+    district, city = b.regulators["370202"], b.regulators["370200"]
+    url = "https://jg.qingdao.example.cn/hook"
+    outside = api.call(
+        "POST", HOOKS, district, expect=403, json={"url": url, "jurisdiction": "370203"}
+    )
+    assert outside["type"] == "/problems/forbidden"
+    street = b.post(HOOKS, district, {"url": url, "jurisdiction": "370202001"})
+    assert street["jurisdiction"] == "370202001"
+    assert b.post(HOOKS, city, {"url": url})["jurisdiction"] == "370200"
+    assert b.post(HOOKS, city, {"url": url, "jurisdiction": "370203"})["jurisdiction"] == "370203"
+    for bad in (
+        {"url": "ftp://jg.example.cn/hook"},
+        {"url": "https://user:pw@jg.example.cn/hook"},
+        {"url": url, "severities": ["urgent"]},
+        {"url": url, "rules": ["H02"]},
+        {"url": url, "extra": 1},
+    ):
+        problem = api.call("POST", HOOKS, district, expect=422, json=bad)
+        assert problem["errors"], bad
+
+
+def test_a_receiver_down_shows_as_pending_with_its_error(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202")
+    regulator = b.regulators["370202"]
+    with receiving() as gone:
+        url = gone.url
+    hook = b.post(HOOKS, regulator, {"url": url, "rules": ["A04"]})
+    round_payment(b, a)
+    deadline = time.monotonic() + 20
+    while True:
+        last = listed(api, regulator)[hook["id"]]["last_delivery"]
+        if last is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert last is not None
+    assert last["status"] == "pending"
+    assert last["last_status_code"] is None
+    assert last["last_error"]
+    assert last["next_attempt_at"] is not None
