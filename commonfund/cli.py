@@ -32,6 +32,7 @@ from commonfund.wiring import (
     statements_runner,
     supervision_catalog,
     supervision_runner,
+    webhook_deliverer,
 )
 from ledger.application import Actor
 from ledger.dates import parse_date
@@ -118,6 +119,8 @@ def cmd_project(args: argparse.Namespace) -> int:
     ledger = build_ledger(settings)
     names = args.only or list(READ_MODELS)
     runners = [READ_MODELS[n](settings, ledger, batch_size=args.batch_size) for n in names]
+    # webhook deliveries go out beside the read models (leased: safe next to serve's workers)
+    workers = [webhook_deliverer(settings)] if settings.deliver_webhooks and not args.once else []
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -130,7 +133,7 @@ def cmd_project(args: argparse.Namespace) -> int:
             print(f"{', '.join(names)}: following the ledger (batch {args.batch_size})", flush=True)
             threads = [
                 threading.Thread(target=r.run, args=(stop,), name=r.view.name) for r in runners
-            ]
+            ] + [threading.Thread(target=w.run, args=(stop,), name=w.name) for w in workers]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -138,6 +141,8 @@ def cmd_project(args: argparse.Namespace) -> int:
     finally:
         for runner in runners:
             runner.database.close()
+        for worker in workers:
+            worker.close()
         ledger.close()
     return 0
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -240,6 +244,34 @@ def test_two_workers_never_send_one_delivery_at_once(
     ids = [r.headers["Webhook-Id"] for r in receiver.requests()]
     assert len(ids) == 6
     assert len(set(ids)) == 6
+
+
+@pytest.mark.slow
+def test_commonfund_project_delivers_beside_the_read_models(
+    w: World, store: SqlWebhooks, fast: Settings
+) -> None:
+    env = {
+        **os.environ,
+        "COMMONFUND_DATABASE_URL": fast.database_url,
+        "COMMONFUND_WEBHOOK_POLL_SECONDS": "0.05",
+    }
+    with receiving() as receiver:
+        sid, secret = subscribe(store, w.ledger, receiver.url)
+        round_payment(w)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "commonfund.cli", "project"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            receiver.wait(lambda r: len(r.accepted()) >= 1, timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=15)
+    (got,) = receiver.requests()
+    assert verify(secret, got.headers, got.body)
+    assert got.headers["Webhook-Id"] == store.deliveries(sid, 1)[0].id
 
 
 def test_the_signature_and_the_back_off() -> None:
