@@ -191,7 +191,7 @@ def _cause(cause: dict[str, Any], number: int) -> str:
         what = f"一笔补记的收入（{cause.get('party', '')}，{amount}，分录 {ref}）"
     else:
         what = f"一笔补记的支出（{cause.get('party', '')}，{amount}，分录 {ref}）"
-    return f"第{number}版因{when}入账的{what}而更正，与上一版相比："
+    return f"第{number}版因记账日期为{when}的{what}而更正，与上一版相比："
 
 
 def _changed(change: dict[str, Any]) -> str:

@@ -25,9 +25,10 @@ from ledger.account import CommonFundAccount as Account
 from ledger.base import ChainedAggregate
 from ledger.chain import root_of
 from ledger.complex import Complex
+from ledger.dates import local_today
 from ledger.periods import Period
 from projections import content as stmt
-from projections.db import Tx
+from projections.db import Row, Tx
 from projections.masking import mask_units, public_party
 from projections.runner import Batch
 
@@ -44,6 +45,7 @@ LINE_TYPES = (
 REVERSED_BY = 18  # where a buffered line keeps its reversal
 STREAM_COLUMNS = "generation, stream_id, complex_id, version, head"
 STREAM_TYPES = ("integer", "text", "text", "integer", "text")
+TIMEZONE = "Asia/Shanghai"  # the platform's business time zone (spec: defaults)
 TABLES = ("stmt_lines", "stmt_streams", "stmt_proposals", "stmt_versions")
 SQLITE_IN_LIMIT = 500  # values per IN list, far below SQLite's parameter limit
 REMEMBERED_OWNERS = 1_000_000  # streams per generation before the view forgets and re-reads
@@ -65,6 +67,32 @@ SETTLING_EVENTS = frozenset(
 PROPOSED = Account.ExpenditureProposed.__qualname__
 
 
+class Members:
+    """Which streams belong to which complex, for a digest without scanning every stream.
+
+    ``complete``: this view has applied every batch of the generation from its start,
+    so a complex it has not seen own a stream owns none; otherwise only the complexes
+    in ``streams`` are known (read from the table once, then kept up to date).
+    """
+
+    def __init__(self, *, complete: bool) -> None:
+        self.complete = complete
+        self.streams: dict[str, set[str]] = {}
+
+    def of(self, complex_id: str) -> set[str] | None:
+        found = self.streams.get(complex_id)
+        if found is None and self.complete:
+            return set()
+        return found
+
+    def own(self, stream_id: str, complex_id: str) -> None:
+        found = self.streams.get(complex_id)
+        if found is not None:
+            found.add(stream_id)
+        elif self.complete:
+            self.streams[complex_id] = {stream_id}
+
+
 class StatementsView:
     name = "statements"
 
@@ -72,9 +100,17 @@ class StatementsView:
         # stream -> complex per generation: a fact of the log, the same in every copy and
         # after any rollback (a batch that failed is applied again from the same position).
         self._owners: dict[int, dict[str, str]] = {}
+        # complex -> its streams: only while this view applies every batch of the generation
+        # (the runner says when it does not: ``resync``).
+        self._members: dict[int, Members] = {}
+
+    def resync(self, generation: int, position: int) -> None:
+        """The next batch does not follow the last one this view applied (Runner._follows)."""
+        self._members[generation] = Members(complete=position == 0)
 
     def clear(self, tx: Tx, generation: int) -> None:
         self._owners.pop(generation, None)
+        self._members.pop(generation, None)
         for table in TABLES:
             tx.execute(f"DELETE FROM {table} WHERE generation = ?", (generation,))  # noqa: S608
 
@@ -82,7 +118,10 @@ class StatementsView:
         owners = self._owners.setdefault(generation, {})
         if len(owners) > REMEMBERED_OWNERS:
             owners.clear()
-        _Batch(tx, generation, owners).apply(batch)
+        members = self._members.setdefault(generation, Members(complete=False))
+        if sum(len(s) for s in members.streams.values()) > REMEMBERED_OWNERS:
+            members = self._members[generation] = Members(complete=False)
+        _Batch(tx, generation, owners, members).apply(batch)
 
 
 def _insert(
@@ -139,10 +178,11 @@ def _period_names(day: str) -> set[str]:
 class _Batch:
     """One batch: writes are buffered and flushed before anything reads them back."""
 
-    def __init__(self, tx: Tx, generation: int, known: dict[str, str]) -> None:
+    def __init__(self, tx: Tx, generation: int, known: dict[str, str], members: Members) -> None:
         self.tx = tx
         self.generation = generation
         self.known = known  # stream -> complex, remembered by the view
+        self.members = members
         self.heads: dict[str, tuple[int, str]] = {}
         self.owners: dict[str, str] = {}  # stream -> complex, learnt in this batch
         self.lines: list[tuple[Any, ...]] = []
@@ -246,6 +286,7 @@ class _Batch:
     def own(self, stream_id: str, complex_id: str) -> None:
         self.owners[stream_id] = complex_id
         self.known[stream_id] = complex_id
+        self.members.own(stream_id, complex_id)
 
     def complex_of(self, stream_id: str) -> str:
         if stream_id in self.owners:
@@ -318,6 +359,7 @@ class _Batch:
             "value_date": event.value_date,
             "amount": stmt.yuan(abs(amount)),
             "party": fields.get("party", ""),
+            "recorded_on": recorded_on(event),
         }
         self.reversion(complex_id, [event.value_date], position, cause)
 
@@ -334,6 +376,33 @@ class _Batch:
         self.flush()
         for period in sorted(touched):
             self.new_version(complex_id, Period.parse(period), position, cause)
+
+    def heads_of(self, complex_id: str) -> list[Row]:
+        """(stream, version, head) of every headed stream of the complex, by stream id.
+
+        By primary key when the view knows the complex's streams; else by scanning the
+        generation's streams once (no index by complex), which teaches it them.
+        """
+        members = self.members.of(complex_id)
+        if members is not None:
+            if not members:
+                return []
+            parts = list(_any(self.tx, "stream_id", sorted(members)))
+            if len(parts) == 1:
+                condition, values = parts[0]
+                return self.tx.execute(
+                    "SELECT stream_id, version, head FROM stmt_streams WHERE generation = ?"  # noqa: S608
+                    f" AND complex_id = ? AND head <> '' AND {condition} ORDER BY stream_id",
+                    [self.generation, complex_id, *values],
+                )
+        rows = self.tx.execute(
+            "SELECT stream_id, version, head FROM stmt_streams WHERE generation = ?"
+            " AND complex_id = ? ORDER BY stream_id",
+            (self.generation, complex_id),
+        )
+        if members is None:
+            self.members.streams[complex_id] = {str(r[0]) for r in rows}
+        return [r for r in rows if r[2] != ""]
 
     def published_periods(self, complex_id: str) -> set[str]:
         if complex_id not in self.published:
@@ -363,7 +432,7 @@ class _Batch:
         change = stmt.diff(old, new, _cause(cause))
         self.insert_version(
             complex_id, period, version=version + 1, position=position, content=new,
-            expected=None, published_on=cause["value_date"], published_by="correction", diff=change,
+            expected=None, published_on=cause["recorded_on"], published_by="correction", diff=change,
         )  # fmt: skip
 
     def insert_version(
@@ -374,11 +443,7 @@ class _Batch:
         """Insert a version; ``expected`` is the hash the publication named (None: its own)."""
         self.flush()
         g = self.generation
-        heads = self.tx.execute(
-            "SELECT stream_id, version, head FROM stmt_streams WHERE generation = ?"
-            " AND complex_id = ? AND head <> '' ORDER BY stream_id",
-            (g, complex_id),
-        )
+        heads = self.heads_of(complex_id)
         digest = {
             "complex_id": complex_id,
             "heads": [{"stream_id": s, "version": v, "head": h} for s, v, h in heads],
@@ -401,8 +466,15 @@ class _Batch:
         self.latest[(complex_id, period.name)] = (version, json.loads(canonical))
 
 
+def recorded_on(event: Any) -> str:
+    """The business date an event was recorded on (Asia/Shanghai): a correction's version date."""
+    return local_today(event.timestamp, TIMEZONE).isoformat()
+
+
 def _cause(fields: dict[str, Any]) -> dict[str, Any]:
-    keys = ("entry_id", "section", "value_date", "amount", "reverses", "reason", "party")
+    keys = (
+        "entry_id", "section", "value_date", "recorded_on", "amount", "reverses", "reason", "party",
+    )  # fmt: skip
     return {k: fields[k] for k in keys if k in fields}
 
 
@@ -494,7 +566,8 @@ def _reversed(b: _Batch, position: int, e: Any) -> None:
     original = b.mark_reversed(complex_id, e.reverses, e.entry_id, position)
     day, category, party = original or (e.value_date, "", "")
     cause = {"entry_id": e.entry_id, "section": "reversal", "reverses": e.reverses,
-             "reason": e.reason, "value_date": e.value_date, "amount": stmt.yuan(e.amount)}  # fmt: skip
+             "reason": mask_units(e.reason), "value_date": e.value_date,
+             "amount": stmt.yuan(e.amount), "recorded_on": recorded_on(e)}  # fmt: skip
     b.add_line(
         (
             b.generation, complex_id, e.entry_id, account, position, e.value_date, "reversal",
@@ -517,7 +590,11 @@ def _published(b: _Batch, position: int, e: Any) -> None:
     # Entries of the period recorded between the draft the committee saw (``through``) and
     # this event were applied before the period counted as published: version 2 shows them.
     if b.changed_since(complex_id, e.through, position):
-        cause = {"section": "recorded_while_publishing", "value_date": e.value_date}
+        cause = {
+            "section": "recorded_while_publishing",
+            "value_date": e.value_date,
+            "recorded_on": recorded_on(e),
+        }
         b.new_version(complex_id, period, position, cause)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from api.statement_page import money
+from api.statement_page import day_label, money
+from ledger.dates import local_today
 from tests.e2e.conftest import Api
 from tests.e2e.world import Builder, Side, day, income_body
 
@@ -135,8 +137,12 @@ def test_a_correction_is_explained_and_the_old_version_stays_readable(api: Api) 
         time.sleep(0.05)
     base = f"/complexes/{a.complex_id}/statements/{OCTOBER}"
     latest = page(api, base, 200)
-    # a correction is dated by the entry that caused it, and says so
-    for text in ("第2版", "由2026年10月27日的更正分录生成", "更正说明", "一笔冲正", "重复入账"):
+    # a correction is dated by the day it was recorded, and names the entry's own date
+    recorded = day_label(local_today(datetime.now(UTC), "Asia/Shanghai").isoformat())
+    for text in (
+        "第2版", f"{recorded}因更正分录自动生成", "记账日期为2026年10月27日", "更正说明",
+        "一笔冲正", "重复入账",
+    ):  # fmt: skip
         assert text in latest, text
     assert "3-1-502" not in latest  # the reason is masked as the line is
     assert "已被冲正：2026年10月21日 场地租金 李* 300.50 元" in latest
@@ -149,7 +155,7 @@ def test_a_correction_is_explained_and_the_old_version_stays_readable(api: Api) 
     listing = page(api, f"/complexes/{a.complex_id}/statements", 200)
     assert listing.count(f'href="{base}?version=') == 2
     assert "已被第2版更正" in listing
-    assert "2026年10月27日（更正）" in listing
+    assert f"{recorded}（更正）" in listing
     assert "现行版本" in listing
 
 

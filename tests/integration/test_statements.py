@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import statements_runner
 from ledger.application import Ledger
+from ledger.dates import local_today
 from ledger.entries import Party
 from ledger.errors import AlreadyExists, InvalidState
 from ledger.periods import Period
@@ -46,9 +47,9 @@ def october_world(ledger: Ledger) -> tuple[World, dict[str, str]]:
     return w, ids
 
 
-def reverse(w: World, entry_id: str, *, on: date) -> str:
+def reverse(w: World, entry_id: str, *, on: date, reason: str = "重复入账") -> str:
     return w.ledger.reverse_entry(
-        w.account_id, reverses=entry_id, reason="重复入账", value_date=on,
+        w.account_id, reverses=entry_id, reason=reason, value_date=on,
         idempotency_key=w.next_key("rev"), actor=member_actor("m1"),
     ).id  # fmt: skip
 
@@ -110,7 +111,7 @@ def test_publication_freezes_a_version_and_a_correction_makes_the_next(
         )  # fmt: skip
 
     # A reversal dated in the published month corrects it: version 2, with a diff.
-    reversal = reverse(w, ids["ads"], on=date(2026, 10, 30))
+    reversal = reverse(w, ids["ads"], on=date(2026, 10, 30), reason="3-1-502 重复入账")
     runner.catch_up()
     versions = [v for v in statements.versions(str(w.complex_id)) if v.period == "2026-10"]
     assert [v.version for v in versions] == [1, 2]
@@ -123,6 +124,9 @@ def test_publication_freezes_a_version_and_a_correction_makes_the_next(
     assert new.diff is not None
     assert new.diff["cause"]["entry_id"] == reversal
     assert new.diff["cause"]["reverses"] == ids["ads"]
+    assert new.diff["cause"]["reason"] == "3-*-* 重复入账"  # public: unit ids masked
+    recorded = local_today(datetime.now(UTC), "Asia/Shanghai").isoformat()
+    assert new.published_on == new.diff["cause"]["recorded_on"] == recorded
     assert [line["entry_id"] for line in new.diff["added"]] == [reversal]
     assert [c["entry_id"] for c in new.diff["changed"]] == [ids["ads"]]
     assert new.diff["changed"][0]["after"]["reversed_by"] == reversal
