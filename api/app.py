@@ -16,6 +16,7 @@ from api.deps import Services
 from api.routers import (
     accounts,
     admin,
+    alerts,
     committees,
     complexes,
     pages,
@@ -150,6 +151,7 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         accounts,
         admin,
         statements,
+        alerts,
         webhooks,
         pages,
     ):

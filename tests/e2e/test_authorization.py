@@ -40,6 +40,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.builders import key
+from tests.e2e.alerting import round_payment
 from tests.e2e.conftest import Api
 from tests.e2e.world import (
     Builder,
@@ -115,6 +116,8 @@ def path_of(template: str, a: Side, call: Call, *, ghost: bool = False) -> str:
         "slug": "debit-blocked",
         "period": "2026-10",
         "year": "2026",
+        "alert_id": "00000000-0000-0000-0000-000000000000",  # rows that need one raise it
+        "rule_id": "A04",
     }
     return template.format(**{**ids, **call.ids})
 
@@ -303,6 +306,15 @@ def webhooked(b: Builder, a: Side) -> Call:
     return Call({"webhook_id": str(made["id"])})
 
 
+def alerted(json: Any = None) -> Prepare:
+    """An A04 alert on A (a round payment without a contract), and the body to send."""
+    return lambda b, a: Call({"alert_id": round_payment(b, a)}, json)
+
+
+def snoozing(b: Builder, a: Side) -> Call:
+    return Call(json={"subject_id": a.account_id, "until": day(30), "reason": "合同已备案"})
+
+
 COMPLEX = "/v1/complexes/{complex_id}"
 COMMITTEE = "/v1/committees/{committee_id}"
 ACCOUNT = "/v1/accounts/{account_id}"
@@ -400,6 +412,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/public/complexes/{complex_id}/statements"): Row(PUBLIC),
     ("GET", "/v1/public/complexes/{complex_id}/statements/{period}"): Row(PUBLIC, published),
     ("GET", "/v1/public/complexes/{complex_id}/open-data/{year}"): Row(PUBLIC, published_quarter),
+    # supervision: each lists the alerts of its own scope; regulators work them, the
+    # complex's committee answers them
+    ("GET", "/v1/alerts"): Row(
+                   "200 200 200 200 403 200 200 200 403 401 401 401"),
+    ("GET", "/v1/alerts/{alert_id}"): Row(
+                   "200 200 200 404 403 200 200 404 404 401 401 401", alerted()),
+    ("POST", "/v1/alerts/{alert_id}/acknowledgement"): Row(REGULATOR_OK, alerted()),
+    ("POST", "/v1/alerts/{alert_id}/closure"): Row(
+        REGULATOR_OK, alerted({"outcome": "false_positive", "reason": "核查无异常"})),
+    ("POST", "/v1/alerts/{alert_id}/explanations"): Row(
+        COMMITTEE_C, alerted({"text": "保洁合同首期款", "evidence": ["HT-2026-11"]})),
+    ("POST", "/v1/rules/{rule_id}/snoozes"): Row(
+                   "403 403 403 404 403 201 201 404 404 401 401 401", snoozing),
 }
 # fmt: on
 
