@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -72,6 +73,7 @@ class Runner:
             if database.dialect == "postgres"
             else FileLock(database.path, view.name)
         )
+        self._written: dict[int, int] = {}  # generation -> the position this runner committed
 
     # --- where things stand ----------------------------------------------------------
 
@@ -147,17 +149,39 @@ class Runner:
             (self.view.name, generation, reached, datetime.now(UTC).isoformat()),
         )
 
+    def _follows(self, generation: int, position: int) -> None:
+        """Tell the view when this batch does not follow the last one this runner committed
+        (the first batch, another runner's batches in between, a failed batch): a view that
+        remembers things across batches (an optional ``resync(generation, position)``)
+        forgets what it cannot be sure of. Position 0 means the copy starts empty."""
+        if self._written.get(generation) != position:
+            resync = getattr(self.view, "resync", None)
+            if resync is not None:
+                resync(generation, position)
+
+    @contextmanager
+    def _batch(self) -> Iterator[Tx]:
+        """A batch's transaction; if it fails, every view memory is suspect."""
+        try:
+            with self.database.transaction() as tx:
+                yield tx
+        except BaseException:
+            self._written.clear()
+            raise
+
     def step(self) -> int:
         """Apply one batch to the serving copy; the number of events applied (0: caught up)."""
-        with self.database.transaction() as tx:
+        with self._batch() as tx:
             generation = self.generation(tx, lock=True)
             position = self.tracked(tx, generation)
             head = self.head()
             if head <= position:
                 return 0
+            self._follows(generation, position)
             batch, reached = self._read(position, head)
             self._write(tx, generation, batch, reached)
-            return max(1, len(batch))
+        self._written[generation] = reached
+        return max(1, len(batch))
 
     def catch_up(self) -> int:
         """Apply batches until the serving copy has reached the head seen at the start."""
@@ -198,8 +222,9 @@ class Runner:
             self._write(tx, fresh, [], 0)
         events = 0
         while True:
-            with self.database.transaction() as tx:
+            with self._batch() as tx:
                 position = self.tracked(tx, fresh)
+                self._follows(fresh, position)
                 batch, reached = self._read(position, self.head())
                 last = len(batch) < self.batch_size
                 if last:
@@ -211,7 +236,9 @@ class Runner:
                         "UPDATE projection_state SET generation = ? WHERE name = ?",
                         (fresh, self.view.name),
                     )
-                    break
+            self._written[fresh] = reached
+            if last:
+                break
         with self.database.transaction() as tx:
             for old in tx.execute(
                 "SELECT generation FROM projection_tracking WHERE name = ? AND generation <> ?",
