@@ -19,7 +19,9 @@ from api.routers import (
     alerts,
     committees,
     complexes,
+    overview,
     pages,
+    regulator,
     resolutions,
     statements,
     webhooks,
@@ -30,6 +32,7 @@ ReadyCheck = Callable[[Services], dict[str, Any]]
 log = logging.getLogger("commonfund.api")
 MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
 BODY_METHODS = ("POST", "PUT", "PATCH")
+FORMS = {"/regulator/session": ("application/x-www-form-urlencoded",)}  # the page's login form
 DESCRIPTION = """
 commonfund records the money residential owners hold in common and supervises it.
 Every write that moves money takes an `Idempotency-Key`; amounts are decimal strings
@@ -106,7 +109,7 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
                     "a request body needs a Content-Type; send application/json",
                     instance=request.url.path,
                 )
-            allowed = (
+            allowed = FORMS.get(request.url.path) or (
                 ("application/json", "text/csv")
                 if request.url.path.endswith("/units")
                 else ("application/json",)
@@ -153,7 +156,9 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         statements,
         alerts,
         webhooks,
+        overview,
         pages,
+        regulator,
     ):
         app.include_router(module.router)
     _document_hand_parsed_bodies(app)
