@@ -116,6 +116,10 @@ _DUE = (
     " WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT 1"
 )
 
+_ANY_DUE = (
+    "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Due:
@@ -137,6 +141,9 @@ def claim(database: Database, now: datetime, lease: timedelta) -> Due | None:
     HTTP request: a worker that dies mid-request leaves a lease that expires, and
     the delivery is sent again (at least once).
     """
+    with database.reading() as tx:  # idle workers look without taking SQLite's write lock
+        if not tx.execute(_ANY_DUE, (stamp(tx.dialect, now),)):
+            return None
     with database.transaction() as tx:
         lock = " FOR UPDATE OF d SKIP LOCKED" if tx.dialect == "postgres" else ""
         rows = tx.execute(_DUE + lock, (stamp(tx.dialect, now),))
