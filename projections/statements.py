@@ -129,11 +129,12 @@ def _insert(
     *, conflict: str = "",
 ) -> None:  # fmt: skip
     """Many rows in one statement: on PostgreSQL one ``unnest`` of a column array each (one
-    short statement text, prepared once), on SQLite ``executemany``."""
+    short statement text, prepared once; arrays sent in binary, ``%b``, as the text format
+    escapes every element in Python), on SQLite ``executemany``."""
     if not rows:
         return
     if tx.dialect == "postgres":
-        arrays = ", ".join(f"?::{t}[]" for t in types)
+        arrays = ", ".join(f"%b::{t}[]" for t in types)
         tx.execute(
             f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){conflict}",  # noqa: S608
             [list(column) for column in zip(*rows, strict=True)],
@@ -146,7 +147,7 @@ def _insert(
 def _any(tx: Tx, column: str, values: Sequence[str]) -> Iterable[tuple[str, list[Any]]]:
     """``column`` among ``values``: a condition and its parameters, in as many parts as needed."""
     if tx.dialect == "postgres":
-        yield f"{column} = ANY(?)", [list(values)]
+        yield f"{column} = ANY(%b::text[])", [list(values)]
         return
     for start in range(0, len(values), SQLITE_IN_LIMIT):
         part = list(values[start : start + SQLITE_IN_LIMIT])
@@ -158,7 +159,7 @@ def _pairs(
 ) -> Iterable[tuple[str, list[Any]]]:
     """``(account_id, expenditure_id)`` among the given pairs, like :func:`_any`."""
     if tx.dialect == "postgres":
-        condition = "(account_id, expenditure_id) IN (SELECT * FROM unnest(?::text[], ?::text[]))"
+        condition = "(account_id, expenditure_id) IN (SELECT * FROM unnest(%b::text[], %b::text[]))"
         yield condition, [list(accounts), list(expenditures)]
         return
     pairs = list(zip(accounts, expenditures, strict=True))
