@@ -808,6 +808,10 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
 # --- (a) raw read and decode, (b) rebuild ----------------------------------------------
 
 
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 def warm_cache(url: str) -> None:
     """Read the events table once, so neither measurement pays for a cold disk."""
     with psycopg.connect(url) as conn:
@@ -1237,7 +1241,9 @@ def main() -> int:
         )
         history["reused"] = True
     warm_cache(args.database_url)
+    loads = {"before_raw": load_average()}
     raw = read_and_decode(args.database_url, args.batch_size)
+    loads["before_rebuild"] = load_average()
     print(
         f"raw read and decode: {raw['events']:,} events in {raw['seconds']} s"
         f" ({raw['events_per_s']:,.0f}/s)",
@@ -1251,12 +1257,15 @@ def main() -> int:
         file=sys.stderr,
         flush=True,
     )
+    loads["after_rebuild"] = load_average()
     workdir = Path(tempfile.mkdtemp(prefix="commonfund-rebuild-bench-"))
     served = serve_phases(args, history, workdir)
+    loads["end"] = load_average()
     report = summary(
         args, history=history, raw=raw, rebuilt=rebuilt, served=served,
         wall=time.monotonic() - started,
     )  # fmt: skip
+    report["load_average_1min"] = loads  # the machine is shared: who else was busy
     errors = report.get("statement_read", {}).get("errors", 0) + (
         served["lag"]["income"]["errors"] if "lag" in served else 0
     )
