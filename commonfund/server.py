@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.deps import Services
+from commonfund.scheduler import with_daily_supervision
 from commonfund.settings import Settings
 from commonfund.stores import SqlStores, utcnow
 from commonfund.webhook_store import SqlWebhooks
@@ -78,4 +79,9 @@ def app() -> FastAPI:
             },
         }
 
-    return create_app(lambda: build_services(settings), ready_check)
+    application = create_app(lambda: build_services(settings), ready_check)
+    if settings.supervise_daily:
+        application.router.lifespan_context = with_daily_supervision(
+            application.router.lifespan_context, lambda app: app.state.services.ledger
+        )
+    return application
