@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 HOST ?=
 PORT ?=
 PYTEST_ARGS ?=
+# pytest-xdist workers (each worker gets its own PostgreSQL test database)
+JOBS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint format clean clean-data
@@ -43,7 +45,7 @@ test: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(JOBS) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -42,12 +42,28 @@ class MovableClock:
         self.now = datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
 
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1… under pytest -n
+
+
 def postgres_url_or_skip() -> str:
+    """The test database; under pytest-xdist each worker gets its own (``<name>_gw0``…)."""
+    if POSTGRES_URL and WORKER:
+        return worker_database(POSTGRES_URL, WORKER)
     if POSTGRES_URL:
         return POSTGRES_URL
     if REQUIRE_POSTGRES:
         pytest.fail("COMMONFUND_REQUIRE_POSTGRES=1 but COMMONFUND_TEST_POSTGRES_URL is not set")
     pytest.skip("PostgreSQL tests need COMMONFUND_TEST_POSTGRES_URL (set by .ci/run)")
+
+
+def worker_database(url: str, worker: str) -> str:
+    base, name = url.rsplit("/", 1)
+    mine = f"{name}_{worker}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (mine,)).fetchone()
+        if exists is None:
+            conn.execute(f'CREATE DATABASE "{mine}"')
+    return f"{base}/{mine}"
 
 
 def reset_postgres(url: str) -> None:

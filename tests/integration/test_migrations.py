@@ -12,7 +12,7 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import build_ledger, migrate, pending_migrations
 from migrations import runner
-from tests.conftest import postgres_url_or_skip
+from tests.conftest import WORKER, postgres_url_or_skip
 
 EXPECTED_POSTGRES = {
     "ledger_events": [
@@ -490,7 +490,7 @@ EXPECTED_SQLITE = {
 def empty_postgres() -> Iterator[str]:
     base = postgres_url_or_skip()
     admin = base.rsplit("/", 1)[0] + "/postgres"
-    name = "commonfund_migration_test"
+    name = f"commonfund_migration_test{'_' + WORKER if WORKER else ''}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
