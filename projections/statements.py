@@ -68,16 +68,23 @@ PROPOSED = Account.ExpenditureProposed.__qualname__
 
 
 class Members:
-    """Which streams belong to which complex, for a digest without scanning every stream.
+    """What this view has seen of a generation since ``since`` (a position it resumed at; 0:
+    the start of the copy, before which nothing happened): which streams belong to which
+    complex, for a digest without scanning every stream, and the last position at which a
+    line of each complex was added or marked reversed.
 
-    ``complete``: this view has applied every batch of the generation from its start,
-    so a complex it has not seen own a stream owns none; otherwise only the complexes
-    in ``streams`` are known (read from the table once, then kept up to date).
+    From the start, a complex it has not seen own a stream owns none; otherwise only the
+    complexes in ``streams`` are known (read from the table once, then kept up to date).
     """
 
-    def __init__(self, *, complete: bool) -> None:
-        self.complete = complete
+    def __init__(self, since: int | None) -> None:
+        self.since = since  # None: nothing is known (a view used without a runner's resync)
         self.streams: dict[str, set[str]] = {}
+        self.changed: dict[str, int] = {}  # complex -> last position a line of it changed
+
+    @property
+    def complete(self) -> bool:
+        return self.since == 0
 
     def of(self, complex_id: str) -> set[str] | None:
         found = self.streams.get(complex_id)
@@ -91,6 +98,16 @@ class Members:
             found.add(stream_id)
         elif self.complete:
             self.streams[complex_id] = {stream_id}
+
+    def change(self, complex_id: str, position: int) -> None:
+        if self.since is not None:
+            self.changed[complex_id] = max(self.changed.get(complex_id, 0), position)
+
+    def changed_after(self, complex_id: str, after: int) -> bool | None:
+        """Whether a line of the complex changed after ``after`` (None: cannot tell)."""
+        if self.since is None or after < self.since:
+            return None
+        return self.changed.get(complex_id, 0) > after
 
 
 class StatementsView:
@@ -106,7 +123,7 @@ class StatementsView:
 
     def resync(self, generation: int, position: int) -> None:
         """The next batch does not follow the last one this view applied (Runner._follows)."""
-        self._members[generation] = Members(complete=position == 0)
+        self._members[generation] = Members(since=position)
 
     def clear(self, tx: Tx, generation: int) -> None:
         self._owners.pop(generation, None)
@@ -118,9 +135,9 @@ class StatementsView:
         owners = self._owners.setdefault(generation, {})
         if len(owners) > REMEMBERED_OWNERS:
             owners.clear()
-        members = self._members.setdefault(generation, Members(complete=False))
-        if sum(len(s) for s in members.streams.values()) > REMEMBERED_OWNERS:
-            members = self._members[generation] = Members(complete=False)
+        members = self._members.setdefault(generation, Members(since=None))
+        if len(members.changed) + sum(map(len, members.streams.values())) > REMEMBERED_OWNERS:
+            members = self._members[generation] = Members(since=None)
         _Batch(tx, generation, owners, members).apply(batch)
 
 
@@ -255,7 +272,13 @@ class _Batch:
 
     # --- writing ----------------------------------------------------------------------
 
+    def flush_lines(self) -> None:
+        """The lines so far, before a query over them (a statement, a change check)."""
+        _insert(self.tx, "stmt_lines", LINE_COLUMNS, LINE_TYPES, self.lines)
+        self.lines, self.buffered = [], {}
+
     def flush(self) -> None:
+        self.flush_lines()
         g = self.generation
         _insert(
             self.tx, "stmt_streams", STREAM_COLUMNS, STREAM_TYPES,
@@ -269,8 +292,7 @@ class _Batch:
             [(g, s, self.owners[s], 0, "") for s in self.owners.keys() - self.heads.keys()],
             conflict=" ON CONFLICT (generation, stream_id) DO UPDATE SET complex_id = excluded.complex_id",
         )  # fmt: skip
-        _insert(self.tx, "stmt_lines", LINE_COLUMNS, LINE_TYPES, self.lines)
-        self.heads, self.lines, self.buffered = {}, [], {}
+        self.heads = {}
 
     def flush_proposals(self) -> None:
         """Proposals still open at the end of the batch (nothing in a batch reads the table)."""
@@ -308,11 +330,13 @@ class _Batch:
     def add_line(self, row: tuple[Any, ...]) -> None:
         self.buffered[(row[1], row[2])] = len(self.lines)
         self.lines.append(row)
+        self.members.change(row[1], row[4])
 
     def mark_reversed(
         self, complex_id: str, entry_id: str, by: str, position: int
     ) -> tuple[str, str, str] | None:
         """Mark a line reversed; its value date, category and party (None: no such line)."""
+        self.members.change(complex_id, position)
         index = self.buffered.get((complex_id, entry_id))
         if index is not None:
             row = self.lines[index]
@@ -329,7 +353,10 @@ class _Batch:
         """Whether a line of the complex was added or reversed at a position in (after, through]."""
         if after >= through:
             return False
-        self.flush()
+        known = self.members.changed_after(complex_id, after)  # nothing after ``through`` yet
+        if known is not None:
+            return known
+        self.flush_lines()
         return bool(
             self.tx.execute(
                 "SELECT 1 FROM stmt_lines WHERE generation = ? AND complex_id = ? AND"
@@ -374,28 +401,35 @@ class _Batch:
         touched = {name for day in days for name in _period_names(day)} & published
         if not touched:
             return
-        self.flush()
+        self.flush_lines()
         for period in sorted(touched):
             self.new_version(complex_id, Period.parse(period), position, cause)
 
     def heads_of(self, complex_id: str) -> list[Row]:
-        """(stream, version, head) of every headed stream of the complex, by stream id.
+        """(stream, version, head) of every headed stream of the complex, by stream id, as the
+        table would hold them after a flush.
 
-        By primary key when the view knows the complex's streams; else by scanning the
-        generation's streams once (no index by complex), which teaches it them.
+        When the view knows the complex's streams: the stored heads by primary key, updated
+        by the batch's own (not flushed). Else the batch is flushed and the generation's
+        streams scanned once (no index by complex), which teaches the view that complex's.
         """
         members = self.members.of(complex_id)
         if members is not None:
-            if not members:
-                return []
-            parts = list(_any(self.tx, "stream_id", sorted(members)))
-            if len(parts) == 1:
-                condition, values = parts[0]
-                return self.tx.execute(
-                    "SELECT stream_id, version, head FROM stmt_streams WHERE generation = ?"  # noqa: S608
-                    f" AND complex_id = ? AND head <> '' AND {condition} ORDER BY stream_id",
-                    [self.generation, complex_id, *values],
-                )
+            heads: dict[str, tuple[int, str]] = {}
+            stored = sorted(members - self.heads.keys())
+            parts = list(_any(self.tx, "stream_id", stored)) if stored else []
+            if len(parts) <= 1:
+                for condition, values in parts:
+                    rows = self.tx.execute(  # members: a stored complex_id may not be flushed yet
+                        "SELECT stream_id, version, head FROM stmt_streams WHERE generation = ?"  # noqa: S608
+                        f" AND {condition}",
+                        [self.generation, *values],
+                    )
+                    heads.update((str(s), (int(v), str(h))) for s, v, h in rows)
+                heads.update((s, self.heads[s]) for s in members & self.heads.keys())
+                # stream ids are UUIDs: ASCII, so Python's order is the table's (any collation)
+                return [(s, v, h) for s, (v, h) in sorted(heads.items()) if h != ""]
+        self.flush()
         rows = self.tx.execute(
             "SELECT stream_id, version, head FROM stmt_streams WHERE generation = ?"
             " AND complex_id = ? ORDER BY stream_id",
@@ -442,7 +476,6 @@ class _Batch:
         diff: dict[str, Any] | None,
     ) -> None:  # fmt: skip
         """Insert a version; ``expected`` is the hash the publication named (None: its own)."""
-        self.flush()
         g = self.generation
         heads = self.heads_of(complex_id)
         digest = {
@@ -582,7 +615,7 @@ def _reversed(b: _Batch, position: int, e: Any) -> None:
 def _published(b: _Batch, position: int, e: Any) -> None:
     complex_id = str(e.originator_id)
     period = Period.parse(e.period)
-    b.flush()
+    b.flush_lines()
     frozen = stmt.statement(b.tx, b.generation, complex_id, period, through=e.through)
     b.insert_version(
         complex_id, period, version=1, position=position, content=frozen, expected=e.content_hash,
