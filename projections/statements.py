@@ -43,6 +43,15 @@ LINE_TYPES = (
     "text", "text", "text", "bigint",
 )  # fmt: skip
 REVERSED_BY = 18  # where a buffered line keeps its reversal
+VERSION_COLUMNS = (
+    "generation, complex_id, period, version, position, published_on, published_by,"
+    " content_hash, hash_matches, content, digest, diff"
+)
+VERSION_TYPES = (
+    "integer", "text", "text", "integer", "bigint", "text", "text", "text", "integer", "text",
+    "text", "text",
+)  # fmt: skip
+PUBLISHED = Complex.StatementPublished.__qualname__
 STREAM_COLUMNS = "generation, stream_id, complex_id, version, head"
 STREAM_TYPES = ("integer", "text", "text", "integer", "text")
 TIMEZONE = "Asia/Shanghai"  # the platform's business time zone (spec: defaults)
@@ -208,7 +217,9 @@ class _Batch:
         self.proposals: dict[tuple[str, str], dict[str, Any]] = {}  # proposed in this batch
         self.taken: dict[tuple[str, str], dict[str, Any]] = {}  # settled here, proposed before
         self.published: dict[str, set[str]] = {}
-        self.latest: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}  # versions made here
+        self.latest: dict[tuple[str, str], tuple[int, bytes]] = {}  # versions made here (JSON)
+        self.versions: list[tuple[Any, ...]] = []  # written at the end of the batch
+        self.stored: dict[str, tuple[int, str]] = {}  # stored heads read for this batch's digests
 
     def apply(self, batch: Batch) -> None:
         self.prepare(batch)
@@ -220,6 +231,8 @@ class _Batch:
                 handler(self, position, event)
         self.flush()
         self.flush_proposals()
+        _insert(self.tx, "stmt_versions", VERSION_COLUMNS, VERSION_TYPES, self.versions)
+        self.versions = []
 
     # --- reading what the batch needs, once ------------------------------------------
 
@@ -229,17 +242,30 @@ class _Batch:
         accounts: set[str] = set()
         proposed: set[tuple[str, str]] = set()
         settling: list[tuple[str, str]] = []
+        publishing: set[str] = set()
         for _, event in batch:
             kind = type(event).__qualname__
             if kind in LINE_EVENTS:
                 accounts.add(str(event.originator_id))
-            if kind == PROPOSED:
+            elif kind == PROPOSED:
                 proposed.add((str(event.originator_id), event.expenditure_id))
-            elif kind in SETTLING_EVENTS:
+            elif kind == PUBLISHED:
+                publishing.add(str(event.originator_id))
+            if kind in SETTLING_EVENTS:
                 key = (str(event.originator_id), event.expenditure_id)
                 if key not in proposed:
                     settling.append(key)
         g = self.generation
+        streams = sorted(
+            {s for c in publishing for s in self.members.of(c) or ()} - self.heads.keys()
+        )
+        for condition, values in _any(self.tx, "stream_id", streams) if streams else ():
+            rows = self.tx.execute(
+                "SELECT stream_id, version, head FROM stmt_streams WHERE generation = ?"  # noqa: S608
+                f" AND {condition}",
+                [g, *values],
+            )
+            self.stored.update((str(s), (int(v), str(h))) for s, v, h in rows)
         unknown = sorted(accounts - self.known.keys())
         for condition, values in _any(self.tx, "stream_id", unknown) if unknown else ():
             rows = self.tx.execute(
@@ -292,6 +318,7 @@ class _Batch:
             [(g, s, self.owners[s], 0, "") for s in self.owners.keys() - self.heads.keys()],
             conflict=" ON CONFLICT (generation, stream_id) DO UPDATE SET complex_id = excluded.complex_id",
         )  # fmt: skip
+        self.stored.update((s, vh) for s, vh in self.heads.items() if s in self.stored)
         self.heads = {}
 
     def flush_proposals(self) -> None:
@@ -415,8 +442,8 @@ class _Batch:
         """
         members = self.members.of(complex_id)
         if members is not None:
-            heads: dict[str, tuple[int, str]] = {}
-            stored = sorted(members - self.heads.keys())
+            heads = {s: self.stored[s] for s in members if s in self.stored}
+            stored = sorted(members - self.heads.keys() - self.stored.keys())
             parts = list(_any(self.tx, "stream_id", stored)) if stored else []
             if len(parts) <= 1:
                 for condition, values in parts:
@@ -452,15 +479,16 @@ class _Batch:
         self, complex_id: str, period: Period, position: int, cause: dict[str, Any]
     ) -> None:
         g = self.generation
-        latest = self.latest.get((complex_id, period.name))
-        if latest is None:
+        made = self.latest.get((complex_id, period.name))
+        if made is None:
             rows = self.tx.execute(
                 "SELECT version, content FROM stmt_versions WHERE generation = ?"
                 " AND complex_id = ? AND period = ? ORDER BY version DESC LIMIT 1",
                 (g, complex_id, period.name),
             )
-            latest = int(rows[0][0]), json.loads(rows[0][1])
-        version, old = latest
+            version, old = int(rows[0][0]), json.loads(rows[0][1])
+        else:  # read back as from the table (key order too: the diff keeps it)
+            version, old = made[0], json.loads(made[1])
         new = stmt.statement(self.tx, g, complex_id, period, through=position)
         if new == old:
             return
@@ -485,19 +513,15 @@ class _Batch:
         }
         canonical = stmt.canonical(content)
         actual = stmt.hash_of(canonical)
-        self.tx.execute(
-            "INSERT INTO stmt_versions (generation, complex_id, period, version, position,"
-            " published_on, published_by, content_hash, hash_matches, content, digest, diff)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self.versions.append(  # nothing in a batch reads stmt_versions back: see ``latest``
             (
                 g, complex_id, period.name, version, position, published_on, published_by,
                 actual, int(expected is None or actual == expected), canonical.decode(),
                 json.dumps(digest, sort_keys=True), json.dumps(diff, ensure_ascii=False) if diff else None,
-            ),
+            )
         )  # fmt: skip
         self.published_periods(complex_id).add(period.name)
-        # as a later version will compare it: read back, as from the table (key order too)
-        self.latest[(complex_id, period.name)] = (version, json.loads(canonical))
+        self.latest[(complex_id, period.name)] = (version, canonical)
 
 
 def recorded_on(event: Any) -> str:
