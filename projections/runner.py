@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -139,6 +140,9 @@ class Runner:
         reached = head if len(batch) < self.batch_size else batch[-1][0]
         return batch, reached
 
+    def _read_ahead(self, after: int) -> tuple[Batch, int]:
+        return self._read(after, self.head())
+
     def _write(self, tx: Tx, generation: int, batch: Batch, reached: int) -> None:
         if batch:
             self.view.apply(tx, generation, batch)
@@ -221,24 +225,37 @@ class Runner:
             self.view.clear(tx, fresh)
             self._write(tx, fresh, [], 0)
         events = 0
-        while True:
-            with self._batch() as tx:
-                position = self.tracked(tx, fresh)
-                self._follows(fresh, position)
-                batch, reached = self._read(position, self.head())
-                last = len(batch) < self.batch_size
+        # The next batch is read and decoded by a thread while this one is applied (its wait
+        # for the database leaves the interpreter to the other); it is used only if the copy
+        # has reached exactly where it was read from.
+        with ThreadPoolExecutor(1, thread_name_prefix=f"rebuild-{self.view.name}") as reader:
+            ahead: tuple[int, Future[tuple[Batch, int]]] | None = None
+            while True:
+                with self._batch() as tx:
+                    position = self.tracked(tx, fresh)
+                    self._follows(fresh, position)
+                    if ahead is not None and ahead[0] == position:
+                        batch, reached = ahead[1].result()
+                    else:
+                        batch, reached = self._read(position, self.head())
+                    last = len(batch) < self.batch_size
+                    ahead = None if last else (reached, reader.submit(self._read_ahead, reached))
+                    if last:
+                        self.generation(tx, lock=True)  # wait for the live runner's batch to end
+                    elif tx.dialect == "postgres":
+                        # The copy serves no one yet: a crash may lose its last batches (each
+                        # with its tracking position, so they are applied again), not break it.
+                        tx.execute("SET LOCAL synchronous_commit TO OFF")
+                    self._write(tx, fresh, batch, reached)
+                    events += len(batch)
+                    if last:
+                        tx.execute(
+                            "UPDATE projection_state SET generation = ? WHERE name = ?",
+                            (fresh, self.view.name),
+                        )
+                self._written[fresh] = reached
                 if last:
-                    self.generation(tx, lock=True)  # wait for the live runner's batch to end
-                self._write(tx, fresh, batch, reached)
-                events += len(batch)
-                if last:
-                    tx.execute(
-                        "UPDATE projection_state SET generation = ? WHERE name = ?",
-                        (fresh, self.view.name),
-                    )
-            self._written[fresh] = reached
-            if last:
-                break
+                    break
         with self.database.transaction() as tx:
             for old in tx.execute(
                 "SELECT generation FROM projection_tracking WHERE name = ? AND generation <> ?",
