@@ -145,7 +145,7 @@ class StatementsView:
         if len(owners) > REMEMBERED_OWNERS:
             owners.clear()
         members = self._members.setdefault(generation, Members(since=None))
-        if len(members.changed) + sum(map(len, members.streams.values())) > REMEMBERED_OWNERS:
+        if len(members.changed) + len(members.streams) > REMEMBERED_OWNERS:
             members = self._members[generation] = Members(since=None)
         _Batch(tx, generation, owners, members).apply(batch)
 
@@ -257,7 +257,7 @@ class _Batch:
                     settling.append(key)
         g = self.generation
         streams = sorted(
-            {s for c in publishing for s in self.members.of(c) or ()} - self.heads.keys()
+            {s for c in publishing for s in self.members.of(c) or () if s not in self.heads}
         )
         for condition, values in _any(self.tx, "stream_id", streams) if streams else ():
             rows = self.tx.execute(
@@ -266,7 +266,8 @@ class _Batch:
                 [g, *values],
             )
             self.stored.update((str(s), (int(v), str(h))) for s, v, h in rows)
-        unknown = sorted(accounts - self.known.keys())
+        # (not ``accounts - self.known.keys()``: that walks every stream the view remembers)
+        unknown = sorted(a for a in accounts if a not in self.known)
         for condition, values in _any(self.tx, "stream_id", unknown) if unknown else ():
             rows = self.tx.execute(
                 "SELECT stream_id, complex_id FROM stmt_streams WHERE generation = ?"  # noqa: S608
@@ -315,7 +316,7 @@ class _Batch:
         )  # fmt: skip
         _insert(
             self.tx, "stmt_streams", STREAM_COLUMNS, STREAM_TYPES,
-            [(g, s, self.owners[s], 0, "") for s in self.owners.keys() - self.heads.keys()],
+            [(g, s, c, 0, "") for s, c in self.owners.items() if s not in self.heads],
             conflict=" ON CONFLICT (generation, stream_id) DO UPDATE SET complex_id = excluded.complex_id",
         )  # fmt: skip
         self.stored.update((s, vh) for s, vh in self.heads.items() if s in self.stored)
@@ -443,7 +444,7 @@ class _Batch:
         members = self.members.of(complex_id)
         if members is not None:
             heads = {s: self.stored[s] for s in members if s in self.stored}
-            stored = sorted(members - self.heads.keys() - self.stored.keys())
+            stored = sorted(s for s in members if s not in self.heads and s not in self.stored)
             parts = list(_any(self.tx, "stream_id", stored)) if stored else []
             if len(parts) <= 1:
                 for condition, values in parts:
@@ -453,7 +454,7 @@ class _Batch:
                         [self.generation, *values],
                     )
                     heads.update((str(s), (int(v), str(h))) for s, v, h in rows)
-                heads.update((s, self.heads[s]) for s in members & self.heads.keys())
+                heads.update((s, self.heads[s]) for s in members if s in self.heads)
                 # stream ids are UUIDs: ASCII, so Python's order is the table's (any collation)
                 return [(s, v, h) for s, (v, h) in sorted(heads.items()) if h != ""]
         self.flush()
