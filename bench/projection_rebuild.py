@@ -7,29 +7,35 @@
    least ``--events`` events (then it is reused; ``--fresh`` drops it), the
    benchmark drops and recreates the database, migrates it and writes about
    ``--events`` events through the ``Ledger`` in ``--processes`` processes,
-   each on its own complexes (one complex per ``--events-per-complex``
-   events). Each complex is first built one command at a time by
-   ``commonfund.synthetic.build_complex`` (registration, an election, a
-   committee filed and sealed, the account, a year of income, payments,
-   decisions and a reversal). Its account then gets the rest of its share as
-   more lines: income (parking collected by the property company with its
-   deduction, advertising, rent, fees, some from individuals), payments under a
-   resolution of the owners (proposal and two approvals: four events each, a
-   few rejected), and reversals, written by the account aggregate's own
-   commands (every domain check, the hash chain) and saved through the
-   application's ``save`` with up to ``--save-every`` events per transaction
-   instead of one. One more complex (``RB-STATEMENT``) gets exactly
-   ``--statement-lines`` lines in the last complete quarter, which its
-   committee publishes through ``Ledger.publish_statement`` once the read model
-   has caught up (the live runner's ``catch_up``, timed: it is also a full
-   projection pass).
+   each on its own complexes (one per ``--events-per-complex`` events: 4,000,
+   Qingdao's number, for 1,000,000). Each complex is set up one command at a
+   time (registration with 80–400 units, an election resolution, a committee
+   elected, filed and sealed, the account, a maintenance resolution of the
+   owners). Then a year is written day by day across all of a process's
+   complexes, so the log interleaves them as a city's would: income (parking
+   collected by the property company with its deduction, advertising, rent,
+   fees, some from individuals with a unit number in the description),
+   payments under the owners' resolution (proposed, then approved or rejected
+   1–7 days later: four events for a booked one), and reversals. These are
+   the account aggregate's own commands (every domain check, the hash chain)
+   saved through the application's ``save``, about ``--save-every`` events of
+   many accounts per transaction instead of one per command (the generator's
+   sessions also commit with ``synchronous_commit=off``). The read model then
+   catches up (the live runner's ``catch_up``, timed), every committee
+   publishes each ended quarter through ``Ledger.publish_statement`` (the
+   basis read from the read model, as the API does), 5% correct one published
+   quarter by a reversal dated in it, and the read model catches up again. One
+   more complex (``RB-STATEMENT``) has exactly ``--statement-lines`` lines in
+   the last complete quarter.
 2. **Raw:** every notification read with ``recorder.select_notifications`` in
    batches of ``--batch-size`` and decoded with ``mapper.to_domain_event``,
    nothing else. **Rebuild:** ``Runner.rebuild()`` of the statements view with
    the same batch size: a fresh copy from the start of the log, the swap, and
    the deletion of the old copy. Both report events/s; ``ratio`` is rebuild /
    raw (target ≥ 0.25). Time inside the view's ``apply`` and ``clear`` is
-   reported apart.
+   reported apart, and the reads the runner does ahead in its thread. Both run
+   after ``VACUUM (ANALYZE)`` of the tables (autovacuum is off on the bench
+   machine), on a warm cache.
 3. **Statement reads:** ``commonfund serve --workers N`` on the same database;
    ``--readers`` keep-alive clients GET the published quarter
    (``/v1/public/complexes/{id}/statements/{period}``) for ``--read-seconds``,
@@ -814,6 +820,29 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+VACUUMED = (
+    "ledger_events", "stmt_lines", "stmt_streams", "stmt_proposals", "stmt_versions",
+    "projection_tracking", "projection_state",
+)  # fmt: skip
+
+
+def vacuum(url: str) -> dict[str, Any]:
+    """VACUUM (ANALYZE) the log and the statements' tables, outside any timing.
+
+    Autovacuum is off on the bench machine's PostgreSQL: without this, every rebuild
+    leaves the old copy's rows dead (and a rebuild churns stmt_proposals), and each
+    run would measure the garbage of the previous ones.
+    """
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SHOW autovacuum").fetchone()
+        conn.execute(f"VACUUM (ANALYZE) {', '.join(VACUUMED)}")
+    return {
+        "autovacuum": row[0] if row else "?",
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def warm_cache(url: str) -> None:
     """Read the events table once, so neither measurement pays for a cold disk."""
     with psycopg.connect(url) as conn:
@@ -1262,6 +1291,7 @@ def main() -> int:
             flush=True,
         )
         history["reused"] = True
+    vacuumed = [vacuum(args.database_url)]
     warm_cache(args.database_url)
     loads = {"before_raw": load_average()}
     raw = read_and_decode(args.database_url, args.batch_size)
@@ -1280,6 +1310,7 @@ def main() -> int:
         flush=True,
     )
     loads["after_rebuild"] = load_average()
+    vacuumed.append(vacuum(args.database_url))  # the old copy's rows, before serving
     workdir = Path(tempfile.mkdtemp(prefix="commonfund-rebuild-bench-"))
     served = serve_phases(args, history, workdir)
     loads["end"] = load_average()
@@ -1288,6 +1319,7 @@ def main() -> int:
         wall=time.monotonic() - started,
     )  # fmt: skip
     report["load_average_1min"] = loads  # the machine is shared: who else was busy
+    report["vacuum"] = vacuumed
     errors = report.get("statement_read", {}).get("errors", 0) + (
         served["lag"]["income"]["errors"] if "lag" in served else 0
     )
