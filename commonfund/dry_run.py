@@ -19,7 +19,7 @@ from typing import Any
 
 from ledger.application import Ledger
 from migrations.runner import available
-from projections.db import Dialect, Row
+from projections.db import Dialect, Row, insert_sql
 from projections.supervision.catalog import Catalog
 from projections.supervision.view import SupervisionView
 
@@ -37,6 +37,9 @@ class _MemoryTx:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.connection.executemany(sql, rows)
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self.connection.executemany(insert_sql(table, columns), rows)
 
 
 @dataclass(frozen=True, slots=True)

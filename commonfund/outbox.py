@@ -12,7 +12,7 @@ subscriber the alerts of the past.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -87,27 +87,40 @@ class Enqueue:
         self.clock = clock
 
     def __call__(self, tx: Tx, alert: dict[str, Any]) -> None:
-        if alert["status"] != "open":
-            return  # a snoozed subject's alerts are recorded, not pushed
-        subscriptions = tx.execute(
-            "SELECT id, community_prefix, severities, rules FROM webhook_subscriptions"
-            " WHERE since_position < ?",
-            (alert["position"],),
-        )
+        self.many(tx, [alert])
+
+    def many(self, tx: Tx, alerts: Sequence[dict[str, Any]]) -> None:
+        """The alerts one read model batch raised (a clock-rule sweep raises thousands at
+        once): the subscriptions are read once per position, the deliveries written together."""
+        subscriptions: dict[int, list[tuple[Any, ...]]] = {}
         now = stamp(tx.dialect, self.clock())
-        for sid, prefix, severities, rules in subscriptions:
-            if not matches(alert, str(prefix), json.loads(severities), json.loads(rules)):
-                continue
-            identity = delivery_id(str(sid), alert["alert_id"])
-            tx.execute(
-                "INSERT INTO webhook_deliveries (delivery_id, subscription_id, alert_id, position,"
-                " body, status, attempts, created_at, next_attempt_at)"
-                " VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
-                (
-                    identity, str(sid), alert["alert_id"], alert["position"],
-                    alert_body(identity, str(sid), alert), now, now,
-                ),
-            )  # fmt: skip
+        deliveries = []
+        for alert in alerts:
+            if alert["status"] != "open":
+                continue  # a snoozed subject's alerts are recorded, not pushed
+            position = alert["position"]
+            if position not in subscriptions:
+                subscriptions[position] = tx.execute(
+                    "SELECT id, community_prefix, severities, rules FROM webhook_subscriptions"
+                    " WHERE since_position < ?",
+                    (position,),
+                )
+            for sid, prefix, severities, rules in subscriptions[position]:
+                if not matches(alert, str(prefix), json.loads(severities), json.loads(rules)):
+                    continue
+                identity = delivery_id(str(sid), alert["alert_id"])
+                deliveries.append(
+                    (
+                        identity, str(sid), alert["alert_id"], position,
+                        alert_body(identity, str(sid), alert), now, now,
+                    )
+                )  # fmt: skip
+        tx.executemany(
+            "INSERT INTO webhook_deliveries (delivery_id, subscription_id, alert_id, position,"
+            " body, status, attempts, created_at, next_attempt_at)"
+            " VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+            deliveries,
+        )
 
 
 _DUE = (

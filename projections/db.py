@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import psycopg
+from psycopg import sql as pgsql
 from psycopg_pool import ConnectionPool
 
 Dialect = Literal["postgres", "sqlite"]
@@ -27,6 +28,16 @@ class Tx(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows at once, with no conflict handling (``COPY`` on PostgreSQL)."""
+        ...
+
+
+def insert_sql(table: str, columns: Sequence[str]) -> str:
+    """The plain INSERT that ``append`` runs for each row where there is no COPY (SQLite)."""
+    marks = ", ".join("?" * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
 
 
 class _PostgresTx:
@@ -45,6 +56,16 @@ class _PostgresTx:
             with self.connection.cursor() as cursor:
                 cursor.executemany(sql.replace("?", "%s"), rows)
 
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        copy = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+            pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
+        )
+        with self.connection.cursor() as cursor, cursor.copy(copy) as rows_in:
+            for row in rows:
+                rows_in.write_row(row)
+
 
 class _SqliteTx:
     dialect: Dialect = "sqlite"
@@ -57,6 +78,9 @@ class _SqliteTx:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.connection.executemany(sql, rows)
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self.connection.executemany(insert_sql(table, columns), rows)
 
 
 class Database:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from statistics import median
 from typing import Any
@@ -117,7 +117,7 @@ def _lives(tx: Tx, g: int, as_of: date) -> dict[str, list[tuple[date, date]]]:
     return lives
 
 
-def _periods(lives: list[tuple[date, date]], as_of: date) -> list[Period]:
+def _periods(lives: tuple[tuple[date, date], ...], as_of: date) -> list[Period]:
     """The quarters and years that overlap an account's life and have ended by ``as_of``."""
     found: set[Period] = set()
     for opened, closed in lives:
@@ -142,28 +142,44 @@ def unpublished(tx: Tx, g: int, c: Catalog, as_of: date) -> list[Finding]:
             (g, as_of.isoformat()),
         )
     }
+    rule, day = c["A08"], as_of.isoformat()
+    # Complexes share their accounts' opening dates and periods: each is worked out once.
+    periods_of: dict[tuple[tuple[date, date], ...], list[tuple[str, date, str]]] = {}
+    texts: dict[tuple[str, str | None], tuple[str, str]] = {}
     found = []
     for complex_id, lives in sorted(_lives(tx, g, as_of).items()):
-        for period in _periods(lives, as_of):
-            if period.kind == "quarter":
-                due = period.end + timedelta(days=params["quarter_days"])
-            else:
-                due = date(period.start.year + 1, params["annual_month"], params["annual_day"])
-            on = published.get((complex_id, period.name))
+        key = tuple(lives)
+        if key not in periods_of:
+            dues = [(p.name, _due(p, params)) for p in _periods(key, as_of)]
+            periods_of[key] = [(name, due, due.isoformat()) for name, due in dues]
+        for name, due, due_text in periods_of[key]:
+            on = published.get((complex_id, name))
             if as_of <= due or (on is not None and _d(on) <= due):
                 continue
-            late_zh = f"逾期于{on}公示" if on else "尚未公示"
-            late_en = f"was published late, on {on}" if on else "is not published"
+            if (name, on) not in texts:
+                late_zh = f"逾期于{on}公示" if on else "尚未公示"
+                late_en = f"was published late, on {on}" if on else "is not published"
+                texts[name, on] = (
+                    f"{name}收支情况应于{due}前公示，{late_zh}。",
+                    f"The statement of {name} was due by {due} and {late_en}.",
+                )
+            zh, en = texts[name, on]
             found.append(
                 Finding(
-                    c["A08"], "complex", complex_id, complex_id, period.name, as_of.isoformat(),
-                    {"complex_id": complex_id, "period": period.name, "due": due.isoformat(),
-                     "published_on": on, "as_of": as_of.isoformat()},
-                    f"{period.name}收支情况应于{due}前公示，{late_zh}。",
-                    f"The statement of {period.name} was due by {due} and {late_en}.",
+                    rule, "complex", complex_id, complex_id, name, day,
+                    {"complex_id": complex_id, "period": name, "due": due_text,
+                     "published_on": on, "as_of": day},
+                    zh, en,
                 )
             )  # fmt: skip
     return found
+
+
+def _due(period: Period, params: Mapping[str, int]) -> date:
+    """When a period's statement must be published (A08)."""
+    if period.kind == "quarter":
+        return period.end + timedelta(days=params["quarter_days"])
+    return date(period.start.year + 1, params["annual_month"], params["annual_day"])
 
 
 def _open_accounts(tx: Tx, g: int, as_of: date) -> dict[str, tuple[str, date]]:
@@ -190,18 +206,39 @@ def overdue_income(tx: Tx, g: int, c: Catalog, as_of: date) -> list[Finding]:
     """
     params = c["A10"].params
     accounts = _open_accounts(tx, g, as_of)
-    receipts: dict[tuple[str, str], list[tuple[date, str, str, str, int]]] = defaultdict(list)
-    for account_id, ref, day, entry_id, category, payer, amount in tx.execute(
-        "SELECT account_id, contract_ref, value_date, entry_id, category, counterparty, amount"
+    recurring = (
         " FROM sup_entries WHERE generation = ? AND kind = 'income' AND contract_ref <> ''"
         " AND category IN ('parking', 'advertising', 'venue_rent') AND reversed_by = ''"
-        " AND value_date <= ? ORDER BY account_id, contract_ref, value_date, position",
-        (g, as_of.isoformat()),
-    ):
-        if str(account_id) in accounts:
-            receipts[(str(account_id), str(ref))].append(
-                (_d(day), str(entry_id), str(category), str(payer), int(amount))
-            )
+        " AND value_date <= ?"
+    )
+    # The cadence is at least a month (28 days or more), so a contract whose last receipt is
+    # no more than days + 28 days old is not overdue: only the others are read receipt by receipt.
+    recent = (as_of - timedelta(days=params["days"] + 28)).isoformat()
+    candidates = {
+        (str(account_id), str(ref))
+        for account_id, ref, count, last in tx.execute(
+            f"SELECT account_id, contract_ref, COUNT(*), MAX(value_date){recurring}"
+            " GROUP BY account_id, contract_ref",
+            (g, as_of.isoformat()),
+        )
+        if str(account_id) in accounts
+        and int(count) >= params["min_receipts"]
+        and str(last) < recent
+    }
+    receipts: dict[tuple[str, str], list[tuple[date, str, str, str, int]]] = defaultdict(list)
+    wanted = sorted({account_id for account_id, _ in candidates})
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        for account_id, ref, day, entry_id, category, payer, amount in tx.execute(
+            "SELECT account_id, contract_ref, value_date, entry_id, category, counterparty,"
+            f" amount{recurring} AND account_id IN ({', '.join('?' * len(chunk))})"
+            " ORDER BY account_id, contract_ref, value_date, position",
+            (g, as_of.isoformat(), *chunk),
+        ):
+            if (str(account_id), str(ref)) in candidates:
+                receipts[(str(account_id), str(ref))].append(
+                    (_d(day), str(entry_id), str(category), str(payer), int(amount))
+                )
     found = []
     for (account_id, ref), got in sorted(receipts.items()):
         if len(got) < params["min_receipts"]:
@@ -290,11 +327,12 @@ def inactive(tx: Tx, g: int, c: Catalog, as_of: date) -> list[Finding]:
     params = c["A13"].params
     found = []
     for account_id, complex_id, opened, last in tx.execute(
-        "SELECT a.account_id, a.complex_id, a.opened_on, MAX(e.value_date) FROM sup_accounts a"
-        " LEFT JOIN sup_entries e ON e.generation = a.generation AND e.account_id = a.account_id"
-        " AND NOT (e.kind = 'income' AND e.category = 'interest') AND e.value_date <= ?"
+        "SELECT a.account_id, a.complex_id, a.opened_on, (SELECT MAX(e.value_date)"
+        " FROM sup_entries e WHERE e.generation = a.generation AND e.account_id = a.account_id"
+        " AND NOT (e.kind = 'income' AND e.category = 'interest') AND e.value_date <= ?)"
+        " FROM sup_accounts a"
         " WHERE a.generation = ? AND a.opened_on <= ? AND (a.closed_on = '' OR a.closed_on > ?)"
-        " GROUP BY a.account_id, a.complex_id, a.opened_on ORDER BY a.account_id",
+        " ORDER BY a.account_id",
         (as_of.isoformat(), g, as_of.isoformat(), as_of.isoformat()),
     ):
         since = str(last or opened)

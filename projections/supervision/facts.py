@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from projections.db import Tx
 from projections.supervision import authority_rules, balance_rules, clock_rules, pattern_rules
-from projections.supervision.alerts import Finding, OnRaise, alert_id, raise_alert
+from projections.supervision.alerts import Finding, OnRaise, raise_alerts
 from projections.supervision.catalog import Catalog
 from projections.supervision.event_rules import Payment
 
@@ -232,11 +232,8 @@ def ticked(s: Step, position: int, e: Any) -> None:
             (s.g,),
         )
     }
-    raised = 0
-    for finding in clock_rules.sweep(s.tx, s.g, s.catalog, as_of):
-        if alert_id(finding.rule.id, finding.subject_id, finding.trigger) in known:
-            continue
-        raised += raise_alert(s.tx, s.g, finding, position, s.hooks) is not None
+    findings = clock_rules.sweep(s.tx, s.g, s.catalog, as_of)
+    raised = len(raise_alerts(s.tx, s.g, findings, position, s.hooks, known=known))
     s.run(
         "INSERT INTO sup_ticks (generation, as_of, position, alerts) VALUES (?, ?, ?, ?)"
         " ON CONFLICT DO NOTHING",
