@@ -72,6 +72,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -816,6 +817,24 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
 # --- (a) raw read and decode, (b) rebuild ----------------------------------------------
 
 
+def measured(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``run``'s result with the CPU seconds used meanwhile by this process (all its threads),
+    PostgreSQL (every backend) and everyone else: the machine is shared, and the rate is
+    only comparable between runs where ``others`` stayed small."""
+    pids = [os.getpid()]
+    before, started = api_write.cpu_snapshot(pids), time.perf_counter()
+    result = run()
+    after, wall = api_write.cpu_snapshot(pids), time.perf_counter() - started
+    used = {k: after[k] - before[k] for k in ("server", "postgres", "machine")}
+    result["cpu_seconds"] = {
+        "this_process": round(used["server"], 1),
+        "postgres": round(used["postgres"], 1),
+        "others": round(max(0.0, used["machine"] - used["server"] - used["postgres"]), 1),
+        "wall": round(wall, 1),
+    }
+    return result
+
+
 def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -1294,7 +1313,7 @@ def main() -> int:
     vacuumed = [vacuum(args.database_url)]
     warm_cache(args.database_url)
     loads = {"before_raw": load_average()}
-    raw = read_and_decode(args.database_url, args.batch_size)
+    raw = measured(lambda: read_and_decode(args.database_url, args.batch_size))
     loads["before_rebuild"] = load_average()
     print(
         f"raw read and decode: {raw['events']:,} events in {raw['seconds']} s"
@@ -1302,7 +1321,7 @@ def main() -> int:
         file=sys.stderr,
         flush=True,
     )
-    rebuilt = rebuild(args.database_url, args.batch_size)
+    rebuilt = measured(lambda: rebuild(args.database_url, args.batch_size))
     print(
         f"rebuild: {rebuilt['events']:,} events in {rebuilt['seconds']} s"
         f" ({rebuilt['events_per_s']:,.0f}/s, ratio {rebuilt['events_per_s'] / raw['events_per_s']:.3f})",

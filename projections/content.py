@@ -54,13 +54,22 @@ def statement(
     tx: Tx, generation: int, complex_id: str, period: Period, *, through: int = FOREVER
 ) -> dict[str, Any]:
     """The statement of ``period`` as the ledger stood at position ``through``."""
-    opening = opening_balance(tx, generation, complex_id, period, through)
-    rows = tx.execute(
-        f"SELECT {LINE_COLUMNS} FROM stmt_lines WHERE generation = ? AND complex_id = ?"  # noqa: S608 (constant)
+    start, end = period.start.isoformat(), period.end.isoformat()
+    # one round trip: the opening balance rides on every line (an uncorrelated subquery,
+    # computed once); asked apart only for a period without lines
+    found = tx.execute(
+        f"SELECT {LINE_COLUMNS}, (SELECT COALESCE(SUM(amount), 0) FROM stmt_lines"  # noqa: S608 (constant)
+        " WHERE generation = ? AND complex_id = ? AND value_date < ? AND position <= ?)"
+        " FROM stmt_lines WHERE generation = ? AND complex_id = ?"
         " AND value_date >= ? AND value_date <= ? AND position <= ?"
         " ORDER BY value_date, position, entry_id",
-        (generation, complex_id, period.start.isoformat(), period.end.isoformat(), through),
+        (generation, complex_id, start, through, generation, complex_id, start, end, through),
     )
+    if found:
+        opening = int(found[0][-1])
+        rows = [row[:-1] for row in found]
+    else:
+        opening, rows = opening_balance(tx, generation, complex_id, period, through), []
     sections: dict[str, dict[str, list[dict[str, Any]]]] = {
         "income": defaultdict(list),
         "expenditure": defaultdict(list),
