@@ -12,7 +12,6 @@ a cited resolution) are brought up to date from the store first.
 from __future__ import annotations
 
 import copy
-import hashlib
 import random
 import re
 import threading
@@ -31,7 +30,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 from ledger import ids
 from ledger.account import RECORDED_REFUSALS, CommonFundAccount, balance_effect
 from ledger.base import ChainedAggregate
-from ledger.chain import canonical, root_of
+from ledger.chain import root_of
 from ledger.committee import Committee, Member
 from ledger.complex import Complex, Unit
 from ledger.dates import local_today, parse_date
@@ -49,13 +48,17 @@ from ledger.errors import (
     LedgerError,
     NotFound,
 )
+from ledger.fund_service import FundCommands
+from ledger.maintenance import MaintenanceFund, RepairProject
 from ledger.periods import Period
 from ledger.policy import DEFAULT_POLICY, Policy
+from ledger.requests import StaleRead, fingerprint
 from ledger.resolution import MATTER_ELECT_COMMITTEE, Resolution
 from ledger.supervision import AlertCase, Snooze, SupervisionClock, clock_id, snooze_id
 from ledger.views import EntryView, entry_views
 
 A = TypeVar("A", bound=Aggregate)
+TO_MAINTENANCE_FUND = "transfer_to_maintenance_fund"
 R = TypeVar("R")
 
 MAX_ATTEMPTS = 16
@@ -71,10 +74,6 @@ DEFAULT_ENV = {
     "AGGREGATE_CACHE_FASTFORWARD": "n",
     "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
 }
-
-
-class StaleRead(Exception):
-    """The command read a cached aggregate older than the store: retry on fresh state."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +182,6 @@ class ComplexSummary:
         )
 
 
-def fingerprint(body: Mapping[str, Any]) -> str:
-    """A request's identity for idempotency: SHA-256 of its canonical encoding."""
-    return hashlib.sha256(canonical(body)).hexdigest()
-
-
 class Ledger(Application[UUID]):
     """The commonfund ledger: complexes, committees, resolutions and common-fund accounts."""
 
@@ -196,6 +190,10 @@ class Ledger(Application[UUID]):
         CommonFundAccount: 200,
         Complex: 50,
         Committee: 50,
+        # A fund's state is its units (not its history); an event may move 10,000 of them,
+        # so a short interval keeps a cold load to one snapshot and a few events.
+        MaintenanceFund: 10,
+        RepairProject: 50,
     }
 
     def __init__(
@@ -211,6 +209,7 @@ class Ledger(Application[UUID]):
         self._lock = threading.RLock()
         self._settled: dict[tuple[str, UUID], object] = {}
         self._contended: dict[UUID, float] = {}  # aggregate -> until (monotonic seconds)
+        self.fund = FundCommands(self)  # the maintenance fund (issue #6)
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -391,12 +390,14 @@ class Ledger(Application[UUID]):
     def transfer_unit(
         self, complex_id: UUID, unit_id: str, new_owner_key: str, *, on: date, actor: Actor
     ) -> Receipt:
-        def body(load: Callable[[UUID, type[Complex]], Complex]) -> Receipt:
-            complex_ = load(complex_id, Complex)
+        def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
+            complex_: Complex = load(complex_id, Complex)
+            complex_.unit(unit_id)
+            fund = self.fund.note_sale(load, complex_, unit_id, new_owner_key, on=on, actor=actor)
             complex_.transfer_unit(
                 unit_id, new_owner_key, principal=actor.principal, value_date=on.isoformat()
             )
-            self.save(complex_)
+            self.save(complex_, *([fund] if fund is not None else []))  # the sub-ledger goes along
             return Receipt(str(complex_id), complex_.version)
 
         return self._command(body)
@@ -843,8 +844,8 @@ class Ledger(Application[UUID]):
     ) -> Receipt:
         member_id = actor.require_member()
 
-        def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
-            account = load(account_id, CommonFundAccount)
+        def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
+            account: CommonFundAccount = load(account_id, CommonFundAccount)
             proposal = account.proposal(expenditure_id)
             committee: Committee = self._fresh(UUID(account.committee_id), Committee)
             before = account.version
@@ -876,7 +877,15 @@ class Ledger(Application[UUID]):
                 raise
             replayed = account.version == before
             if not replayed:
-                self.save(account)
+                booked = account.proposals[expenditure_id]
+                if booked["status"] == "booked" and booked["category"] == TO_MAINTENANCE_FUND:
+                    fund = self.fund.credit_transfer(
+                        load, UUID(account.complex_id), account_id, expenditure_id,
+                        booked["amount"], on=parse_date(booked["value_date"]), actor=actor,
+                    )  # fmt: skip
+                    self.save(account, fund)  # the money leaves the account and reaches the fund
+                else:
+                    self.save(account)
             return Receipt(
                 expenditure_id,
                 account.version,
@@ -975,6 +984,12 @@ class Ledger(Application[UUID]):
             if account.replayed(entry_id, request):
                 return Receipt(entry_id, account.version, replayed=True, balance=account.balance)
             committee: Committee = self._fresh(UUID(account.committee_id), Committee)
+            reversed_ = account.proposals.get(reverses)
+            if reversed_ is not None and reversed_["category"] == TO_MAINTENANCE_FUND:
+                raise InvalidState(
+                    f"expenditure {reverses} was transferred into the maintenance fund, which"
+                    " now holds it per unit; it cannot be reversed on the account"
+                )
             account.reverse(
                 entry_id,
                 reverses=reverses,
@@ -1284,7 +1299,7 @@ class Ledger(Application[UUID]):
 
     def digest(self, complex_id: UUID) -> dict[str, Any]:
         """H12: the chain head of every stream of a complex, and one root over them."""
-        streams = self.peek(complex_id, Complex, Complex.stream_ids)
+        streams = self.peek(complex_id, Complex, Complex.stream_ids) + self.fund.streams(complex_id)
         heads = [(stream, *self.peek(UUID(stream), ChainedAggregate, _head)) for stream in streams]
         return {
             "complex_id": str(complex_id),

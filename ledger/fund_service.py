@@ -1,0 +1,549 @@
+"""The maintenance-fund commands of the ledger (issue #6): deposits, interest, projects, payouts.
+
+``Ledger.fund`` is a :class:`FundCommands` bound to its ledger: the same
+process lock, retry and cache discipline as every other command
+(ledger/application.py), and the same idempotency: a client's key names the
+stream or the entry it makes, so a replay finds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid5
+
+from ledger import ids
+from ledger.complex import Complex
+from ledger.errors import (
+    IdempotencyConflict,
+    InvalidCommand,
+    LedgerError,
+    NotFound,
+)
+from ledger.maintenance import (
+    Contractor,
+    Emergency,
+    FundBatch,
+    Item,
+    MaintenanceFund,
+    MaintenancePayeeRefused,
+    PayoutLimitExceeded,
+    RepairProject,
+)
+from ledger.requests import StaleRead, fingerprint
+from ledger.resolution import Resolution
+
+if TYPE_CHECKING:
+    from ledger.application import Actor, Ledger
+
+# A refused payout that supervision must see (A17, A18) is recorded before it is raised.
+RECORDED_PAYOUT_REFUSALS = (PayoutLimitExceeded, MaintenancePayeeRefused)
+
+
+def fund_id(complex_id: UUID) -> UUID:
+    return uuid5(ids.NAMESPACE, f"maintenance-fund/{complex_id}")
+
+
+def project_id(complex_id: UUID, idempotency_key: str) -> UUID:
+    return uuid5(ids.NAMESPACE, f"maintenance-project/{complex_id}/{idempotency_key}")
+
+
+def batch_id(fund: UUID, idempotency_key: str) -> UUID:
+    return uuid5(fund, f"batch/{idempotency_key}")
+
+
+@dataclass(frozen=True, slots=True)
+class FundReceipt:
+    """What a fund command made: the id, the stream version, the fund's balance after it."""
+
+    id: str
+    version: int
+    fund_balance: int
+    replayed: bool = False
+    parts: int = 0  # how many unit sub-ledgers it moved
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectPlan:
+    """A repair project as the committee submits it (H07–H09)."""
+
+    title: str
+    items: list[Item]
+    budget: int
+    contract_sum: int
+    contractor: Contractor
+    affected_units: list[str]
+    plan_published_on: date | None = None
+    resolution_id: UUID | None = None
+    emergency: Emergency | None = None
+
+
+class FundCommands:
+    """Commands on a complex's maintenance fund and its repair projects."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _fund(
+        self, load: Callable[[UUID, type[Any]], Any], complex_: Complex, on: date, actor: Actor
+    ) -> MaintenanceFund:
+        """The complex's fund, established by its first movement."""
+        the_id = fund_id(complex_.id)
+        if self._ledger._exists(the_id):
+            fund: MaintenanceFund = load(the_id, MaintenanceFund)
+            return fund
+        return MaintenanceFund.establish(
+            the_id, complex_id=complex_.id, on=on, principal=actor.principal
+        )
+
+    def _existing_fund(
+        self, load: Callable[[UUID, type[Any]], Any], complex_id: UUID
+    ) -> MaintenanceFund:
+        the_id = fund_id(complex_id)
+        if not self._ledger._exists(the_id):
+            raise NotFound(
+                f"complex {complex_id} has no maintenance fund yet: record its first deposits"
+                " or the authority's initial transfer"
+            )
+        fund: MaintenanceFund = load(the_id, MaintenanceFund)
+        return fund
+
+    def _not_future(self, day: date, field: str) -> date:
+        return self._ledger._not_future(day, field)
+
+    # --- money in -----------------------------------------------------------------------------
+
+    def record_deposits(
+        self,
+        complex_id: UUID,
+        lines: Mapping[str, int],
+        *,
+        kind: str,
+        on: date,
+        reference: str,
+        idempotency_key: str,
+        actor: Actor,
+        first_deposits: Mapping[str, int] | None = None,
+    ) -> FundReceipt:
+        """Deposits per unit in one batch (a CSV of unit and amount becomes ``lines``)."""
+        the_fund = fund_id(complex_id)
+        the_batch = batch_id(the_fund, idempotency_key)
+        request = fingerprint(
+            {
+                "kind": kind,
+                "lines": dict(sorted(lines.items())),
+                "first_deposits": dict(sorted((first_deposits or {}).items())),
+                "on": on,
+                "reference": reference,
+            }
+        )
+        self._not_future(on, "value_date")
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
+            if self._ledger._exists(the_batch):
+                batch: FundBatch = self._ledger._fresh(the_batch, FundBatch)
+                if batch.fingerprint != request:
+                    raise IdempotencyConflict(
+                        f"deposit key {idempotency_key!r} was used for a different batch"
+                    )
+                fund_now: MaintenanceFund = load(the_fund, MaintenanceFund)
+                return FundReceipt(str(the_batch), batch.fund_version, fund_now.balance, replayed=True, parts=
+                                   len(lines))  # fmt: skip
+            complex_: Complex = load(complex_id, Complex)
+            fund = self._fund(load, complex_, on, actor)
+            fund.deposit(
+                str(the_batch),
+                lines,
+                kind=kind,
+                known_units=complex_.units,
+                on=on,
+                reference=reference,
+                first_deposits=first_deposits,
+                principal=actor.principal,
+            )
+            batch = FundBatch.record(
+                the_batch, fund, fingerprint=request, lines=len(lines),
+                total=sum(lines.values()), principal=actor.principal, value_date=on.isoformat(),
+            )  # fmt: skip
+            self._ledger.save(fund, batch)
+            return FundReceipt(str(the_batch), fund.version, fund.balance, parts=len(lines))
+
+        return self._ledger._command(body)
+
+    def record_interest(
+        self,
+        complex_id: UUID,
+        amount: int,
+        *,
+        period_from: date,
+        period_to: date,
+        on: date,
+        reference: str,
+        actor: Actor,
+    ) -> FundReceipt:
+        """Interest the bank paid for a period, allocated to the units at once (H10).
+
+        The period names the allocation: the same period again with the same
+        figures is a replay; with other figures a conflict.
+        """
+        request = _interest_fingerprint(amount, period_from, period_to, on, reference)
+        self._not_future(on, "value_date")
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
+            fund = self._existing_fund(load, complex_id)
+            return self._allocate(
+                fund, amount, request=request, period_from=period_from, period_to=period_to,
+                on=on, reference=reference, actor=actor, save=True,
+            )  # fmt: skip
+
+        return self._ledger._command(body)
+
+    def _allocate(
+        self,
+        fund: MaintenanceFund,
+        amount: int,
+        *,
+        request: str,
+        period_from: date,
+        period_to: date,
+        on: date,
+        reference: str,
+        actor: Actor,
+        save: bool,
+    ) -> FundReceipt:
+        key = f"{period_from.isoformat()}/{period_to.isoformat()}"
+        seen = fund.interest_periods.get(key)
+        if seen is not None:
+            if seen != request:
+                raise IdempotencyConflict(
+                    f"the interest of {key} is already allocated with other figures"
+                )
+            return FundReceipt(str(fund.id), fund.version, fund.balance, replayed=True)
+        fund.allocate_interest(
+            amount, period_from=period_from, period_to=period_to, on=on, reference=reference,
+            fingerprint=request, principal=actor.principal,
+        )  # fmt: skip
+        if save:
+            self._ledger.save(fund)
+        return FundReceipt(str(fund.id), fund.version, fund.balance, parts=len(fund.units))
+
+    def allocate_interest_for_city(
+        self,
+        advices: Iterable[tuple[UUID, int]],
+        *,
+        period_from: date,
+        period_to: date,
+        on: date,
+        reference: str,
+        actor: Actor,
+        per_transaction: int = 50,
+    ) -> Iterator[FundReceipt]:
+        """The yearly interest of many funds in one run: ``per_transaction`` funds per write.
+
+        Each fund's allocation is the same as :meth:`record_interest` makes; a
+        fund already allocated for the period is skipped (a rerun after a crash
+        resumes). Yields a receipt per fund as its transaction commits.
+        """
+        self._not_future(on, "value_date")
+        ledger = self._ledger
+        pending: list[MaintenanceFund] = []
+        receipts: list[FundReceipt] = []
+
+        def flush() -> Iterator[FundReceipt]:
+            if pending:
+                try:
+                    ledger.save(*pending)
+                finally:
+                    ledger._evict([f.id for f in pending])  # 2.5M units do not stay in memory
+                pending.clear()
+            yield from receipts
+            receipts.clear()
+
+        for complex_id, amount in advices:
+            request = _interest_fingerprint(amount, period_from, period_to, on, reference)
+            with ledger._serialised() as touched:
+                the_fund = fund_id(complex_id)
+                touched.append(the_fund)
+                fund = ledger._load(the_fund, MaintenanceFund)
+                receipt = self._allocate(
+                    fund, amount, request=request, period_from=period_from, period_to=period_to,
+                    on=on, reference=reference, actor=actor, save=False,
+                )  # fmt: skip
+                if receipt.replayed:
+                    ledger._evict([the_fund])
+                else:
+                    pending.append(fund)
+                receipts.append(receipt)
+            if len(pending) >= per_transaction:
+                with ledger._serialised():
+                    yield from flush()
+        with ledger._serialised():
+            yield from flush()
+
+    def credit_transfer(
+        self,
+        load: Callable[[UUID, type[Any]], Any],
+        complex_id: UUID,
+        account_id: UUID,
+        expenditure_id: str,
+        amount: int,
+        *,
+        on: date,
+        actor: Actor,
+    ) -> MaintenanceFund:
+        """A booked ``transfer_to_maintenance_fund`` payment arrives in the fund (by floor area).
+
+        Called inside the account command that booked it, so both are saved together.
+        """
+        complex_: Complex = load(complex_id, Complex)
+        fund = self._fund(load, complex_, on, actor)
+        areas = {unit_id: unit["area"] for unit_id, unit in complex_.units.items()}
+        fund.transfer_in(account_id, expenditure_id, amount, areas, on=on,
+                         principal=actor.principal)  # fmt: skip
+        return fund
+
+    def note_sale(
+        self,
+        load: Callable[[UUID, type[Any]], Any],
+        complex_: Complex,
+        unit_id: str,
+        new_owner_key: str,
+        *,
+        on: date,
+        actor: Actor,
+    ) -> MaintenanceFund | None:
+        """The unit's sub-ledger follows it to the new owner (called by ``transfer_unit``)."""
+        the_id = fund_id(complex_.id)
+        if not self._ledger._exists(the_id):
+            return None
+        fund: MaintenanceFund = load(the_id, MaintenanceFund)
+        before = complex_.units[unit_id]["owner_key"]
+        fund.note_sale(unit_id, before, new_owner_key, on=on, principal=actor.principal)
+        return fund
+
+    # --- projects ---------------------------------------------------------------------------
+
+    def plan_project(
+        self, complex_id: UUID, plan: ProjectPlan, *, idempotency_key: str, actor: Actor
+    ) -> FundReceipt:
+        the_project = project_id(complex_id, idempotency_key)
+        request = fingerprint(
+            {
+                "title": plan.title,
+                "items": plan.items,
+                "budget": plan.budget,
+                "contract_sum": plan.contract_sum,
+                "contractor": plan.contractor,
+                "affected_units": sorted(plan.affected_units),
+                "plan_published_on": plan.plan_published_on,
+                "resolution_id": str(plan.resolution_id) if plan.resolution_id else None,
+                "emergency": plan.emergency,
+            }
+        )
+        ledger = self._ledger
+        today = ledger.today()
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
+            if ledger._exists(the_project):
+                existing: RepairProject = ledger._fresh(the_project, RepairProject)
+                if existing.fingerprint != request:
+                    raise IdempotencyConflict(
+                        f"project key {idempotency_key!r} was used for a different project"
+                    )
+                fund_now = self._existing_fund(load, complex_id)
+                return FundReceipt(str(the_project), existing.version, fund_now.balance,
+                                   replayed=True, status=existing.kind)  # fmt: skip
+            complex_: Complex = load(complex_id, Complex)
+            fund = self._existing_fund(load, complex_id)
+            if len(set(plan.affected_units)) != len(plan.affected_units):
+                raise InvalidCommand("affected_units: a unit is listed twice")
+            unknown = sorted(u for u in plan.affected_units if u not in complex_.units)
+            if unknown:
+                raise NotFound(f"affected_units: not units of this complex: {unknown[:5]}")
+            resolution: Resolution | None = None
+            if plan.emergency is None and plan.resolution_id is not None:
+                if str(plan.resolution_id) not in complex_.resolution_ids:
+                    raise NotFound(
+                        f"resolution_id: no resolution {plan.resolution_id} in this complex"
+                    )
+                resolution = ledger._fresh(plan.resolution_id, Resolution)
+            if plan.plan_published_on is not None:
+                self._not_future(plan.plan_published_on, "plan_published_on")
+            project = RepairProject.plan(
+                the_project,
+                complex_id=complex_id,
+                fund_id=fund.id,
+                title=plan.title,
+                items=plan.items,
+                budget=plan.budget,
+                contract_sum=plan.contract_sum,
+                contractor=plan.contractor,
+                affected={u: complex_.units[u]["area"] for u in plan.affected_units},
+                plan_published_on=plan.plan_published_on,
+                resolution=resolution,
+                emergency=plan.emergency,
+                emergency_categories=ledger.policy.maintenance_emergency_categories,
+                min_publicity_days=ledger.policy.maintenance_plan_publicity_days,
+                on=today,
+                fingerprint=request,
+                principal=actor.principal,
+            )
+            fund.note_project(the_project, on=today, principal=actor.principal)
+            ledger.save(project, fund)
+            return FundReceipt(str(the_project), project.version, fund.balance,
+                               status=project.kind)  # fmt: skip
+
+        return ledger._command(body)
+
+    def accept_project(
+        self, project: UUID, *, on: date, reference: str, actor: Actor
+    ) -> FundReceipt:
+        self._not_future(on, "accepted_on")
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
+            the_project: RepairProject = load(project, RepairProject)
+            the_project.accept(on=on, reference=reference, principal=actor.principal)
+            self._ledger.save(the_project)
+            fund: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
+            return FundReceipt(str(project), the_project.version, fund.balance, status="accepted")
+
+        return self._ledger._command(body)
+
+    def disclose_project(
+        self, project: UUID, *, on: date, reference: str, actor: Actor
+    ) -> FundReceipt:
+        self._not_future(on, "disclosed_on")
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
+            the_project: RepairProject = load(project, RepairProject)
+            the_project.disclose(on=on, reference=reference, principal=actor.principal)
+            self._ledger.save(the_project)
+            fund: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
+            return FundReceipt(str(project), the_project.version, fund.balance,
+                               status="disclosed")  # fmt: skip
+
+        return self._ledger._command(body)
+
+    def disburse(
+        self,
+        project: UUID,
+        amount: int,
+        *,
+        payee: str,
+        method: str,
+        on: date,
+        reference: str,
+        idempotency_key: str,
+        actor: Actor,
+    ) -> FundReceipt:
+        """Pay the contractor and charge the affected units by floor area, exactly (H03, H07, H09)."""
+        disbursement_id = ids.child_id(project, idempotency_key)
+        request = fingerprint(
+            {"amount": amount, "payee": payee, "method": method, "on": on, "reference": reference}
+        )
+        self._not_future(on, "value_date")
+        ledger = self._ledger
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
+            the_project: RepairProject = load(project, RepairProject)
+            seen = the_project.disbursements.get(disbursement_id)
+            if seen is not None:
+                if seen[1] != request:
+                    raise IdempotencyConflict(
+                        f"disbursement key {idempotency_key!r} was used for a different payment"
+                    )
+                fund_now: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
+                return FundReceipt(disbursement_id, the_project.version, fund_now.balance,
+                                   replayed=True, parts=len(the_project.affected))  # fmt: skip
+            fund: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
+            try:
+                the_project.check_disbursement(
+                    amount, payee=payee, method=method,
+                    payout_ratio_bp=ledger.policy.maintenance_payout_ratio_bp,
+                )  # fmt: skip
+            except RECORDED_PAYOUT_REFUSALS as refusal:
+                self._keep_refusal(
+                    the_project, disbursement_id=disbursement_id, amount=amount,
+                    refusal=refusal, on=on, actor=actor,
+                )  # fmt: skip
+                raise
+            parts = fund.apportion(amount, the_project.affected)
+            fund.disburse(project, disbursement_id, parts, on=on, principal=actor.principal)
+            the_project.disburse(
+                disbursement_id, amount, payee=payee, reference=reference, fingerprint=request,
+                on=on, principal=actor.principal,
+            )  # fmt: skip
+            ledger.save(the_project, fund)
+            return FundReceipt(disbursement_id, the_project.version, fund.balance,
+                               parts=len(parts), status="paid")  # fmt: skip
+
+        return ledger._command(body)
+
+    def _keep_refusal(
+        self,
+        project: RepairProject,
+        *,
+        disbursement_id: str,
+        amount: int,
+        refusal: LedgerError,
+        on: date,
+        actor: Actor,
+    ) -> None:
+        """Record the refused payout (A17/A18) in its own write; the refusal is still raised."""
+        ledger = self._ledger
+        if ledger._any_newer({project.id: project.version}):
+            raise StaleRead
+        refusal.on_fresh_state = True
+        ledger._evict([project.id])
+        fresh: RepairProject = ledger._load(project.id, RepairProject)
+        fresh.record_refusal(disbursement_id, amount, refusal, on=on, principal=actor.principal)
+        ledger.save(fresh)
+
+    # --- disclosure -----------------------------------------------------------------------------
+
+    def publish_annual_statement(
+        self, complex_id: UUID, year: int, *, through: int, content_hash: str, actor: Actor
+    ) -> FundReceipt:
+        """The committee publishes the fund's annual statement (domain.md, Disclosure; A09)."""
+        ledger = self._ledger
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
+            fund = self._existing_fund(load, complex_id)
+            fund.publish_annual(
+                year, through=through, content_hash=content_hash, on=ledger.today(),
+                principal=actor.principal,
+            )  # fmt: skip
+            ledger.save(fund)
+            return FundReceipt(str(fund.id), fund.version, fund.balance, status="published")
+
+        return ledger._command(body)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def fund(self, complex_id: UUID) -> MaintenanceFund:
+        """A private copy of the fund (tests, the CLI); the API reads the read model."""
+        return self._ledger.read(fund_id(complex_id), MaintenanceFund)
+
+    def project(self, project: UUID) -> RepairProject:
+        return self._ledger.read(project, RepairProject)
+
+    def streams(self, complex_id: UUID) -> list[str]:
+        """The fund's stream and its projects', for the complex's digest (H12)."""
+        the_id = fund_id(complex_id)
+        if not self._ledger._exists(the_id):
+            return []
+        projects = self._ledger.peek(the_id, MaintenanceFund, lambda f: list(f.project_ids))
+        return [str(the_id), *projects]
+
+
+def _interest_fingerprint(
+    amount: int, period_from: date, period_to: date, on: date, reference: str
+) -> str:
+    return fingerprint(
+        {"amount": amount, "period": [period_from, period_to], "on": on, "reference": reference}
+    )
