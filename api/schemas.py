@@ -134,6 +134,11 @@ class UnitCreate(Strict):
     )
 
 
+class UnitSale(Strict):
+    new_owner_key: IdentityKey = Field(description="The buyer's identity key (a keyed hash)")
+    sold_on: Day = Field(description="The transfer's registration date (not in the future)")
+
+
 class ComplexCreate(Strict):
     code: Text = Field(examples=["QD-SN-0001"], description="The complex's registry code")
     name: Text = Field(examples=["海韵花园"], description="The complex's name")

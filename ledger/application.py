@@ -390,12 +390,16 @@ class Ledger(Application[UUID]):
     def transfer_unit(
         self, complex_id: UUID, unit_id: str, new_owner_key: str, *, on: date, actor: Actor
     ) -> Receipt:
+        self._not_future(on, "sold_on")
+
         def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
             complex_: Complex = load(complex_id, Complex)
-            complex_.unit(unit_id)
-            fund = self.fund.note_sale(load, complex_, unit_id, new_owner_key, on=on, actor=actor)
+            seller = complex_.unit(unit_id)["owner_key"]
             complex_.transfer_unit(
                 unit_id, new_owner_key, principal=actor.principal, value_date=on.isoformat()
+            )
+            fund = self.fund.note_sale(
+                load, complex_.id, unit_id, seller, new_owner_key, on=on, actor=actor
             )
             self.save(complex_, *([fund] if fund is not None else []))  # the sub-ledger goes along
             return Receipt(str(complex_id), complex_.version)

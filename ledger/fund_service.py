@@ -310,20 +310,20 @@ class FundCommands:
     def note_sale(
         self,
         load: Callable[[UUID, type[Any]], Any],
-        complex_: Complex,
+        complex_id: UUID,
         unit_id: str,
-        new_owner_key: str,
+        seller: str,
+        buyer: str,
         *,
         on: date,
         actor: Actor,
     ) -> MaintenanceFund | None:
         """The unit's sub-ledger follows it to the new owner (called by ``transfer_unit``)."""
-        the_id = fund_id(complex_.id)
+        the_id = fund_id(complex_id)
         if not self._ledger._exists(the_id):
             return None
         fund: MaintenanceFund = load(the_id, MaintenanceFund)
-        before = complex_.units[unit_id]["owner_key"]
-        fund.note_sale(unit_id, before, new_owner_key, on=on, principal=actor.principal)
+        fund.note_sale(unit_id, seller, buyer, on=on, principal=actor.principal)
         return fund
 
     # --- projects ---------------------------------------------------------------------------

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -16,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place, place_of, summary_of, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
-from api.schemas import ComplexCreate, ComplexPublic, UnitCreate, UnitsCreate
+from api.schemas import ComplexCreate, ComplexPublic, UnitCreate, UnitSale, UnitsCreate
 from ledger.application import ComplexSummary
 from ledger.complex import Unit
 from ledger.errors import InvalidCommand
@@ -126,6 +127,34 @@ async def add_units(
         return idempotent(request, services, principal, key, body=body, run=run, required=False)
 
     return await run_in_threadpool(guarded)
+
+
+@router.post(
+    "/{complex_id}/units/{unit_id}/sale",
+    status_code=201,
+    summary="Record a unit's sale: the new owner, and its maintenance-fund sub-ledger goes along",
+    response_model=ComplexPublic,
+    responses=problems(404, 409),
+)
+def sell_unit(
+    complex_id: UUID,
+    unit_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z_\-]{0,63}$")],
+    body: UnitSale,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    """The operator records the registered transfer (domain.md: a sale moves the unit and its sub-ledger)."""
+    principal.require(place_of(services.ledger, complex_id), ("operator",))
+
+    def run(_: str) -> tuple[int, ComplexPublic]:
+        services.ledger.transfer_unit(
+            complex_id, unit_id, body.new_owner_key, on=body.sold_on, actor=principal.actor
+        )
+        return 201, public(services.ledger.complex_summary(complex_id))
+
+    return idempotent(request, services, principal, key, body=body, run=run, required=False)
 
 
 def parse_units(raw: bytes, content_type: str) -> UnitsCreate:

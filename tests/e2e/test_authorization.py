@@ -348,6 +348,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", COMPLEX + "/units"): Row(
                    "201 403 403 404 403 403 403 404 404 401 401 401",
         body(lambda a: {"units": unit_rows(2, building="9")}), lean=True),
+    ("POST", COMPLEX + "/units/{unit_id}/sale"): Row(
+                   "201 403 403 404 403 403 403 404 404 401 401 401",
+        lambda b, a: Call(ids={"unit_id": a.unit_ids[1]},
+                          json={"new_owner_key": key(f"buyer-{b.fresh('sale')}"),
+                                "sold_on": "2026-11-20"}), lean=True),
     ("GET", COMPLEX): Row(READ_ALL),
     ("POST", "/v1/admin/tokens"): Row(
         OPERATOR_C, body(lambda a: {"role": "regulator", "jurisdiction": "370202"})),
