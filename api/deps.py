@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -13,6 +13,7 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from api.auth import NOT_VISIBLE, Place, Principal, authenticate
 from api.ports import IdempotencyStore, TokenStore, WebhookStore, Worker
+from api.rendered import RenderedCache
 from ledger.account import CommonFundAccount
 from ledger.application import ComplexSummary, Ledger
 from ledger.committee import Committee
@@ -39,6 +40,7 @@ class Services:
     webhooks: WebhookStore
     follow: bool = True  # run the projections in this process (standby unless it holds the lock)
     workers: tuple[Worker, ...] = ()  # background work besides the projections (webhook delivery)
+    rendered: RenderedCache = field(default_factory=RenderedCache)  # published statements' JSON
 
     @property
     def runners(self) -> tuple[Runner, ...]:

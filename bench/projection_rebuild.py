@@ -40,7 +40,10 @@
    ``--readers`` keep-alive clients GET the published quarter
    (``/v1/public/complexes/{id}/statements/{period}``) for ``--read-seconds``,
    then ``/healthz`` the same way, ``--read-rounds`` times (target: statement
-   p95 ≤ 30 ms).
+   p95 ≤ 30 ms). Every GET fetches the whole body (no ``If-None-Match``) with
+   ``Accept-Encoding: --accept-encoding`` (a browser's ``gzip, deflate, br`` by
+   default; ``identity`` for the uncompressed JSON); ``wire_bytes`` is what
+   crossed the socket, ``response_bytes`` the decoded JSON.
 4. **Live lag:** on the same server, ``--accounts`` complexes are set up
    through the API and income is written as bench/api_write.py does
    (``--connections`` connections, one request at a time each) for
@@ -968,12 +971,14 @@ def rebuild(url: str, batch_size: int) -> dict[str, Any]:
 
 
 async def drive_get(
-    base: str, path: str, *, connections: int, seconds: float, server_pids: list[int]
-) -> dict[str, Any]:
+    base: str, path: str, *, connections: int, seconds: float, server_pids: list[int],
+    encoding: str = "gzip, deflate, br",
+) -> dict[str, Any]:  # fmt: skip
     """``connections`` keep-alive loops, each one GET at a time, for ``seconds``."""
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
-    size = 0
+    size = wire = 0
+    headers = {"Accept-Encoding": encoding}
     connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as session:
@@ -982,17 +987,19 @@ async def drive_get(
         deadline = started + seconds
 
         async def loop() -> None:
-            nonlocal size
+            nonlocal size, wire
             while time.perf_counter() < deadline:
                 t0 = time.perf_counter()
+                length = 0
                 try:
-                    async with session.get(path) as response:
-                        body = await response.read()
+                    async with session.get(path, headers=headers) as response:
+                        body = await response.read()  # decoded, if it came gzipped
                         status, ok = str(response.status), response.status == 200
+                        length = response.content_length or len(body)
                 except (aiohttp.ClientError, TimeoutError) as error:
                     body, status, ok = b"", type(error).__name__, False
                 latencies.append(time.perf_counter() - t0)
-                size = max(size, len(body))
+                size, wire = max(size, len(body)), max(wire, length)
                 if not ok:
                     statuses[status] += 1
 
@@ -1009,21 +1016,25 @@ async def drive_get(
         "errors": sum(statuses.values()),
         "error_statuses": dict(statuses),
         "response_bytes": size,
+        "wire_bytes": wire,
         "cores_used": {k: round((v - before[k]) / elapsed, 2) for k, v in after.items()},
     }
 
 
 async def reads(
-    base: str, path: str, *, connections: int, seconds: float, rounds: int, pids: list[int]
-) -> list[dict[str, Any]]:
+    base: str, path: str, *, connections: int, seconds: float, rounds: int, pids: list[int],
+    encoding: str,
+) -> list[dict[str, Any]]:  # fmt: skip
     found = []
     for r in range(rounds):
         statement = await drive_get(
-            base, path, connections=connections, seconds=seconds, server_pids=pids
-        )
+            base, path, connections=connections, seconds=seconds, server_pids=pids,
+            encoding=encoding,
+        )  # fmt: skip
         trivial = await drive_get(
-            base, api_write.TRIVIAL, connections=connections, seconds=seconds, server_pids=pids
-        )
+            base, api_write.TRIVIAL, connections=connections, seconds=seconds, server_pids=pids,
+            encoding=encoding,
+        )  # fmt: skip
         found.append({"statement": statement, "trivial": trivial})
         print(
             f"reads round {r + 1}: statement {statement['req_per_s']:.0f} req/s"
@@ -1150,7 +1161,7 @@ def serve_phases(
                 result["reads"] = asyncio.run(
                     reads(
                         server.base, path, connections=args.readers, seconds=args.read_seconds,
-                        rounds=args.read_rounds, pids=pids,
+                        rounds=args.read_rounds, pids=pids, encoding=args.accept_encoding,
                     )
                 )  # fmt: skip
             if args.lag_seconds > 0:
@@ -1212,6 +1223,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--readers", type=int, default=16)
     parser.add_argument("--read-seconds", type=float, default=10)
     parser.add_argument("--read-rounds", type=int, default=3, help="0: skip the reads")
+    parser.add_argument(
+        "--accept-encoding", default="gzip, deflate, br",
+        help="the readers' Accept-Encoding (a browser's by default; identity: uncompressed)",
+    )  # fmt: skip
     parser.add_argument("--accounts", type=int, default=50, help="written to in the lag phase")
     parser.add_argument("--connections", type=int, default=32, help="writers in the lag phase")
     parser.add_argument("--lag-seconds", type=float, default=30, help="0: skip the lag phase")
@@ -1258,6 +1273,8 @@ def summary(
         report["statement_read"] = {
             "lines": args.statement_lines,
             "response_bytes": served["statement_bytes"],
+            "accept_encoding": args.accept_encoding,
+            "wire_bytes": reads_[0]["statement"]["wire_bytes"],
             "p50_ms": median_of(reads_, "statement", "p50_ms"),
             "p95_ms": p95,
             "req_per_s": statement_rate,

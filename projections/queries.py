@@ -40,6 +40,7 @@ class Version:
     digest: dict[str, Any]
     diff: dict[str, Any] | None
     superseded_by: int | None
+    generation: int  # of the read model's copy it was read from
 
 
 class Statements:
@@ -109,7 +110,7 @@ class Statements:
         return [
             Version(
                 complex_id, str(p), int(v), int(pos), str(on), str(by), str(h), bool(ok),
-                *decoded[(str(p), int(v))], v + 1 if v < latest[str(p)] else None,
+                *decoded[(str(p), int(v))], v + 1 if v < latest[str(p)] else None, generation,
             )
             for p, v, pos, on, by, h, ok in meta
         ]  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from api import formats
@@ -24,6 +24,7 @@ from api.deps import (
 from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.open_data import latest_quarters, package
+from api.rendered import FROZEN, LATEST, Rendered, respond
 from api.statement_schemas import (
     DigestPublic,
     LatestStatement,
@@ -68,8 +69,12 @@ def published(version: Version) -> StatementPublic:
     )
 
 
+def wanted_format(request: Request, fmt: str | None) -> str:
+    return fmt or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
+
+
 def render(statement: StatementPublic, request: Request, fmt: str | None) -> Response:
-    wanted = fmt or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
+    wanted = wanted_format(request, fmt)
     if wanted == "csv":
         return formats.csv_response(statement)
     if wanted == "xlsx":
@@ -77,8 +82,17 @@ def render(statement: StatementPublic, request: Request, fmt: str | None) -> Res
     return Response(statement.model_dump_json(by_alias=True), media_type="application/json")
 
 
+def rendered_json(services: Services, version: Version) -> Rendered:
+    """The version's JSON as ``render`` makes it, made once per version and ``superseded_by``."""
+    key = (version.generation, version.complex_id, version.period, version.version,
+           version.superseded_by, version.content_hash)  # fmt: skip
+    return services.rendered.get(
+        key, lambda: Rendered.of(published(version).model_dump_json(by_alias=True).encode())
+    )
+
+
 def known_complex(services: Services, complex_id: UUID) -> str:
-    summary_of(services.ledger, complex_id)  # 404 for an unknown complex
+    place_of(services.ledger, complex_id)  # 404 for an unknown complex; remembered once known
     return str(complex_id)
 
 
@@ -145,9 +159,22 @@ def public_versions(complex_id: UUID, services: ServicesDep) -> VersionsPage:
     responses={
         **problems(),
         200: {
-            "description": "The statement",
+            "description": "The statement. JSON is gzipped if Accept-Encoding allows, with a"
+            " strong ETag (SHA-256 of the JSON) and Cache-Control: immutable for a superseded"
+            " version, a minute then revalidate for the latest",
             "content": {"text/csv": {}, formats.XLSX: {}},
+            "headers": {
+                "ETag": {
+                    "description": "Strong validator of the JSON",
+                    "schema": {"type": "string"},
+                },
+                "Cache-Control": {
+                    "description": "How long it may be kept",
+                    "schema": {"type": "string"},
+                },
+            },
         },
+        304: {"description": "Not modified: If-None-Match names the JSON this URL gives now"},
     },
 )
 def public_statement(
@@ -157,12 +184,20 @@ def public_statement(
     services: ServicesDep,
     version: VersionQuery = None,
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
+    if_none_match: Annotated[
+        str | None, Header(alias="If-None-Match", description="An ETag of this JSON seen before")
+    ] = None,
 ) -> Response:
     cid = known_complex(services, complex_id)
     found = services.statements.version(cid, period_of(period), version)
     if found is None:
         raise NotFound(f"no published statement of {period}" + (f" v{version}" if version else ""))
-    return render(published(found), request, format)
+    if wanted_format(request, format) != "json":
+        return render(published(found), request, format)
+    frozen = version is not None and found.superseded_by is not None
+    return respond(
+        rendered_json(services, found), request, FROZEN if frozen else LATEST, if_none_match
+    )
 
 
 @router.get(
