@@ -108,13 +108,14 @@ from commonfund.synthetic import (
 from commonfund.wiring import build_ledger, migrate, read_models, statements_runner
 from ledger import ids
 from ledger.account import CommonFundAccount
-from ledger.application import Actor, Ledger, fingerprint
+from ledger.application import Actor, Ledger
 from ledger.committee import Committee, Member
 from ledger.complex import Unit
 from ledger.entries import Authority, ExpenditureDetails, IncomeDetails, Party
 from ledger.errors import NotFound
 from ledger.identity import identity_key
 from ledger.periods import Period
+from ledger.requests import fingerprint
 from ledger.resolution import MATTER_ELECT_COMMITTEE
 from projections.db import Tx
 from projections.queries import Statements, publication_basis
