@@ -18,7 +18,7 @@ SEVERITY_ORDER = {"critical": 0, "high": 1, "warning": 2, "info": 3}
 class Rule:
     id: str
     version: int
-    kind: Literal["event", "clock"]
+    kind: Literal["event", "clock", "event/clock"]
     severity: Severity
     title_zh: str
     title_en: str
@@ -87,6 +87,15 @@ RULES = {
             {"quarter_days": 15, "annual_month": 3, "annual_day": 31},
         ),
         Rule(
+            "A09",
+            1,
+            "clock",
+            "warning",
+            "维修资金年度公示逾期",
+            "maintenance-fund annual disclosure overdue",
+            {"months": 12},
+        ),
+        Rule(
             "A10",
             1,
             "clock",
@@ -148,6 +157,42 @@ RULES = {
             "首次向新收款方大额付款且无合同",
             "first large payment to a new payee, no contract",
             {"minimum": 5_000_00},
+        ),
+        Rule(
+            "A17",
+            1,
+            "event/clock",
+            "high",
+            "应急维修资金使用异常",
+            "emergency use of the maintenance fund",
+            {"days": 7},
+        ),
+        Rule(
+            "A18",
+            1,
+            "event",
+            "critical",
+            "竣工验收前维修资金支付超过合同比例",
+            "maintenance payout above its share of the contract before acceptance",
+            {"ratio_bp": 7000},
+        ),
+        Rule(
+            "A19",
+            1,
+            "event",
+            "info",
+            "分户账余额低于首次交存额的30%",
+            "unit sub-ledger below 30% of its first deposit",
+            {"share_bp": 3000},
+        ),
+        Rule(
+            "A22",
+            1,
+            "event",
+            "high",
+            "维修资金利息未足额分配到分户账",
+            "maintenance-fund interest not fully allocated",
+            {"min_fen": 1},
         ),
         Rule(
             "A23",

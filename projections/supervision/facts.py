@@ -227,8 +227,8 @@ def ticked(s: Step, position: int, e: Any) -> None:
     known = {
         str(r[0])
         for r in s.tx.execute(
-            "SELECT alert_id FROM alerts WHERE generation = ? AND rule IN ('A07', 'A08', 'A10',"
-            " 'A11', 'A13', 'A21')",
+            "SELECT alert_id FROM alerts WHERE generation = ? AND rule IN ('A07', 'A08', 'A09',"
+            " 'A10', 'A11', 'A13', 'A17', 'A21')",
             (s.g,),
         )
     }

@@ -13,19 +13,22 @@ from typing import Any
 from ledger.account import CommonFundAccount as Account
 from ledger.committee import Committee
 from ledger.complex import Complex
+from ledger.maintenance import MaintenanceFund as Fund
+from ledger.maintenance import RepairProject as Project
 from ledger.resolution import Resolution
 from ledger.supervision import AlertCase, Snooze, SupervisionClock
 from projections.db import Tx
 from projections.runner import Batch
 from projections.supervision import event_rules as rules
-from projections.supervision import facts
+from projections.supervision import facts, fund_facts
 from projections.supervision.alerts import Finding, OnRaise, raise_alert
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
 
 TABLES = (
     "sup_places", "sup_streams", "sup_members", "sup_proposals", "sup_payments", "sup_snoozes",
     "alerts", "alert_steps", "sup_entries", "sup_accounts", "sup_committees", "sup_resolutions",
-    "sup_publications", "sup_ticks",
+    "sup_publications", "sup_ticks", "sup_funds", "sup_fund_disclosures", "sup_fund_units",
+    "sup_projects",
 )  # fmt: skip
 
 
@@ -265,6 +268,16 @@ HANDLERS: dict[str, Handler] = {
         (Resolution.Recorded, facts.resolved),
         (Complex.StatementPublished, facts.published),
         (SupervisionClock.Ticked, facts.ticked),
+        (Fund.Established, fund_facts.established),
+        (Fund.Deposited, fund_facts.deposited),
+        (Fund.TransferredIn, fund_facts.transferred_in),
+        (Fund.InterestAllocated, fund_facts.interest_allocated),
+        (Fund.Disbursed, fund_facts.disbursed),
+        (Fund.AnnualStatementPublished, fund_facts.annual_published),
+        (Project.Planned, fund_facts.planned),
+        (Project.Accepted, fund_facts.accepted),
+        (Project.Disclosed, fund_facts.disclosed),
+        (Project.DisbursementRefused, fund_facts.refused),
         (AlertCase.Acknowledged, _case("acknowledged", "acknowledged", lambda e: {"note": e.note})),
         (
             AlertCase.Explained,
