@@ -27,6 +27,7 @@ from commonfund.settings import Settings
 from commonfund.stores import utcnow
 from commonfund.wiring import (
     build_ledger,
+    maintenance_runner,
     migrate,
     pending_migrations,
     statements_runner,
@@ -110,7 +111,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-READ_MODELS = {"statements": statements_runner, "supervision": supervision_runner}
+READ_MODELS = {
+    "statements": statements_runner,
+    "supervision": supervision_runner,
+    "maintenance": maintenance_runner,
+}
 
 
 def cmd_project(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from migrations.runner import (
     pending,
 )
 from projections.db import Database
+from projections.maintenance import MaintenanceView
 from projections.runner import Runner
 from projections.statements import StatementsView
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
@@ -55,6 +56,12 @@ def read_models(settings: Settings) -> Database:
 
 def statements_runner(settings: Settings, ledger: Ledger, **options: Any) -> Runner:
     return Runner(ledger, read_models(settings), StatementsView(), **options)
+
+
+def maintenance_runner(settings: Settings, ledger: Ledger, **options: Any) -> Runner:
+    """The maintenance fund's read model (issue #6), with the city's replenishment line (A19)."""
+    view = MaintenanceView(settings.policy().maintenance_replenish_ratio_bp)
+    return Runner(ledger, read_models(settings), view, **options)
 
 
 def supervision_catalog(settings: Settings) -> Catalog:
