@@ -91,6 +91,7 @@ class Database:
         self.conninfo = conninfo
         self.path = path
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._autocommit: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._lock = threading.Lock()
 
     def pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
@@ -101,9 +102,32 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None
+            for pool in (self._pool, self._autocommit):
+                if pool is not None:
+                    pool.close()
+            self._pool = self._autocommit = None
+
+    def read_once(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One read-only statement, consistent by itself: one round trip, no transaction around it.
+
+        For hot reads (a published statement's metadata) that need no second query
+        to agree with the first.
+        """
+        if self.dialect == "postgres":
+            with self._lock:
+                if self._autocommit is None:
+                    self._autocommit = ConnectionPool(
+                        self.conninfo, min_size=1, max_size=8, open=True,
+                        kwargs={"autocommit": True},
+                    )  # fmt: skip
+                pool = self._autocommit
+            with pool.connection() as connection:
+                return list(connection.execute(sql.replace("?", "%s"), tuple(params)).fetchall())
+        lite = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            return lite.execute(sql, tuple(params)).fetchall()
+        finally:
+            lite.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

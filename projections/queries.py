@@ -22,7 +22,14 @@ from projections.db import Database, Tx
 NAME = "statements"
 CACHED_JSON_BYTES = 16 * 2**20  # decoded versions kept, counted by the length of their JSON
 META_COLUMNS = "period, version, position, published_on, published_by, content_hash, hash_matches"
+META_COLUMNS_V = ", ".join(f"v.{c.strip()}" for c in META_COLUMNS.split(","))
 LATEST = -1
+
+
+class _Gone(Exception):
+    """A version's row is no longer in the copy its metadata named."""
+
+
 Decoded = tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]  # content, digest, diff
 
 
@@ -72,6 +79,49 @@ class Statements:
             return self._versions(tx, generation, complex_id, None)
 
     def version(self, complex_id: str, period: Period, number: int | None = None) -> Version | None:
+        """One published version (the latest by default).
+
+        The hot path of the public statement: the versions' metadata in the
+        serving copy in one statement, and the content from memory once it has
+        been read. A version's content never changes within a copy; only when
+        the copy was swapped away in between is the whole read done again in
+        one snapshot.
+        """
+        meta = self.database.read_once(
+            f"SELECT v.generation, {META_COLUMNS_V} FROM stmt_versions v"  # noqa: S608 (constants)
+            " JOIN projection_state s ON s.name = ? AND v.generation = s.generation"
+            " WHERE v.complex_id = ? AND v.period = ? ORDER BY v.version",
+            (NAME, complex_id, period.name),
+        )
+        if not meta:
+            return None
+        latest = max(int(row[2]) for row in meta)
+        wanted = latest if number is None else number
+        row = next((r for r in meta if int(r[2]) == wanted), None)
+        if row is None:
+            return None
+        generation, p, v, pos, on, by, h, ok = row
+        key = (int(generation), complex_id, str(p), int(v))
+        with self._lock:
+            hit = self._decoded.get(key)
+            if hit is not None:
+                self._decoded.move_to_end(key)
+        if hit is not None:
+            content = hit[0]
+        else:
+            try:
+                with self.database.reading() as tx:
+                    content = self._decode(tx, key[0], complex_id, [(key[2], key[3])])[key[2:]]
+            except _Gone:
+                return self._version_in_one_snapshot(complex_id, period, number)
+        return Version(
+            complex_id, str(p), int(v), int(pos), str(on), str(by), str(h), bool(ok),
+            *content, int(v) + 1 if int(v) < latest else None, int(generation),
+        )  # fmt: skip
+
+    def _version_in_one_snapshot(
+        self, complex_id: str, period: Period, number: int | None
+    ) -> Version | None:
         with self.database.reading() as tx:
             generation, _ = self._serving(tx)
             found = self._versions(
@@ -133,6 +183,8 @@ class Statements:
                 " AND complex_id = ? AND period = ? AND version = ?",
                 (generation, complex_id, period, version),
             )
+            if not rows:
+                raise _Gone  # the copy was swapped away and deleted since its metadata was read
             content, digest, diff = (str(v) if v is not None else None for v in rows[0])
             value: Decoded = (
                 json.loads(str(content)),
