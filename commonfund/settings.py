@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     committee_single_payment_limit_fen: int = Field(default=5_000_00, gt=0)
     committee_purpose_yearly_limit_fen: int = Field(default=20_000_00, gt=0)
     committee_filing_deadline_days: int = Field(default=30, gt=0)
+    # the maintenance fund (H08, H09, A19): basis points of the contract payable before
+    # completion acceptance, of the first deposit under which a unit must top up; days the
+    # plan is public before the vote closes; the emergency categories (comma-separated)
+    maintenance_payout_ratio_bp: int = Field(default=7_000, gt=0, le=10_000)
+    maintenance_replenish_ratio_bp: int = Field(default=3_000, ge=0, le=10_000)
+    maintenance_plan_publicity_days: int = Field(default=7, ge=0, le=365)
+    maintenance_emergency_categories: str = ",".join(Policy().maintenance_emergency_categories)
     # alert rules' parameters for this city over the spec's defaults, as JSON, for example
     # {"A02": {"count": 4}} in COMMONFUND_RULE_PARAMS (docs/alerts.md lists them)
     rule_params: dict[str, dict[str, int]] = Field(default_factory=dict)
@@ -81,6 +88,12 @@ class Settings(BaseSettings):
             committee_single_payment_limit=self.committee_single_payment_limit_fen,
             committee_purpose_yearly_limit=self.committee_purpose_yearly_limit_fen,
             committee_filing_deadline_days=self.committee_filing_deadline_days,
+            maintenance_payout_ratio_bp=self.maintenance_payout_ratio_bp,
+            maintenance_replenish_ratio_bp=self.maintenance_replenish_ratio_bp,
+            maintenance_plan_publicity_days=self.maintenance_plan_publicity_days,
+            maintenance_emergency_categories=tuple(
+                c.strip() for c in self.maintenance_emergency_categories.split(",") if c.strip()
+            ),
         )
 
     def eventsourcing_env(self, *, create_tables: bool = False) -> dict[str, str]:

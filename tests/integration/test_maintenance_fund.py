@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from commonfund.settings import Settings
 from ledger.application import Ledger
 from ledger.entries import ExpenditureDetails, Party
 from ledger.errors import AlreadyExists, IdempotencyConflict, InvalidCommand, InvalidState, NotFound
@@ -451,3 +452,17 @@ def test_annual_statement_is_published_once_after_the_year(
             f.complex_id, 2026, through=2, content_hash="b" * 64, actor=TREASURER
         )
     assert ledger.fund.fund(f.complex_id).disclosures == {"2026": "a" * 64}
+
+
+def test_a_city_may_set_its_own_payout_ratio(settings: Settings, clock: MovableClock) -> None:
+    """COMMONFUND_MAINTENANCE_PAYOUT_RATIO_BP: 80.00% here; 80.00% passes, one fen more does not."""
+    city = settings.model_copy(update={"maintenance_payout_ratio_bp": 8_000})
+    ledger = Ledger(env=city.eventsourcing_env(), policy=city.policy(), clock=clock)
+    try:
+        f = funded(ledger)
+        project_id = voted_project(f, f.world.unit_ids[:8], budget=6_000_00)
+        pay(f, project_id, 4_800_00, key_="p1")  # 80.00% of 6,000.00
+        with pytest.raises(PayoutLimitExceeded, match=r"80\.00%"):
+            pay(f, project_id, 1, key_="p2")
+    finally:
+        ledger.close()
