@@ -13,12 +13,15 @@ from fastapi.responses import JSONResponse, Response
 
 from api import problems
 from api.deps import Services
+from api.maintenance_schemas import DepositCreate
 from api.routers import (
     accounts,
     admin,
     alerts,
     committees,
     complexes,
+    fund_pages,
+    maintenance,
     overview,
     pages,
     regulator,
@@ -32,6 +35,7 @@ ReadyCheck = Callable[[Services], dict[str, Any]]
 log = logging.getLogger("commonfund.api")
 MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
 BODY_METHODS = ("POST", "PUT", "PATCH")
+CSV_BODIES = ("/units", "/maintenance-fund/deposits")  # bodies that may come as CSV
 FORMS = {"/regulator/session": ("application/x-www-form-urlencoded",)}  # the page's login form
 DESCRIPTION = """
 commonfund records the money residential owners hold in common and supervises it.
@@ -111,7 +115,7 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
                 )
             allowed = FORMS.get(request.url.path) or (
                 ("application/json", "text/csv")
-                if request.url.path.endswith("/units")
+                if request.url.path.endswith(CSV_BODIES)
                 else ("application/json",)
             )
             if content_type and content_type not in allowed:
@@ -154,10 +158,12 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         accounts,
         admin,
         statements,
+        maintenance,
         alerts,
         webhooks,
         overview,
         pages,
+        fund_pages,
         regulator,
     ):
         app.include_router(module.router)
@@ -176,6 +182,9 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
             components = document.setdefault("components", {}).setdefault("schemas", {})
             components.update(schema.pop("$defs", {}))
             components["UnitsCreate"] = schema
+            deposits = DepositCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(deposits.pop("$defs", {}))
+            components["DepositCreate"] = deposits
             _require_keys_on_money_routes(document)
             app.openapi_schema = document
         return app.openapi_schema

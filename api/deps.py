@@ -20,6 +20,7 @@ from ledger.committee import Committee
 from ledger.errors import NotFound
 from ledger.money import format_fen
 from ledger.resolution import Resolution
+from projections.fund_queries import FundReads
 from projections.queries import Statements
 from projections.runner import Runner
 from projections.supervision.queries import Alerts
@@ -38,13 +39,15 @@ class Services:
     alerts: Alerts
     supervision: Runner  # the alerts runner
     webhooks: WebhookStore
+    maintenance: Runner  # the maintenance fund's runner (issue #6)
+    fund: FundReads  # the maintenance fund's read model
     follow: bool = True  # run the projections in this process (standby unless it holds the lock)
     workers: tuple[Worker, ...] = ()  # background work besides the projections (webhook delivery)
     rendered: RenderedCache = field(default_factory=RenderedCache)  # published statements' JSON
 
     @property
     def runners(self) -> tuple[Runner, ...]:
-        return (self.projection, self.supervision)
+        return (self.projection, self.supervision, self.maintenance)
 
 
 def get_services(request: Request) -> Services:

@@ -12,10 +12,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from ledger import errors as ledger_errors
+from ledger import maintenance as fund_errors
 from ledger.errors import LedgerError
 
 MEDIA_TYPE = "application/problem+json"
 STATUS_BY_KIND = {"invalid": 422, "not_found": 404, "conflict": 409, "refused": 422}
+# What a refusal may carry besides its message, as members of the problem (RFC 9457
+# extensions): H03 on the maintenance fund lists the units that fall short.
+EXTENSIONS = ("shortfalls",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +32,7 @@ class ProblemType:
 
 def _ledger_types() -> dict[str, ProblemType]:
     found: dict[str, ProblemType] = {}
-    for value in vars(ledger_errors).values():
+    for value in (*vars(ledger_errors).values(), *vars(fund_errors).values()):
         if isinstance(value, type) and issubclass(value, LedgerError):
             rule = f" ({value.rule})" if value.rule else ""
             found[value.problem] = ProblemType(
@@ -138,12 +142,18 @@ def problem(
 
 
 def from_ledger_error(error: LedgerError, instance: str) -> JSONResponse:
+    extra: dict[str, Any] = dict(getattr(error, "extra", None) or {})
+    for name in EXTENSIONS:
+        value = getattr(error, name, None)
+        if value is not None:
+            extra.setdefault(name, value)
     return problem(
         error.problem,
         error.detail,
         instance=instance,
         rule=error.rule,
         retryable=True if getattr(error, "retryable", False) else None,
+        **extra,
     )
 
 

@@ -16,6 +16,7 @@ from commonfund.stores import SqlStores, utcnow
 from commonfund.webhook_store import SqlWebhooks
 from commonfund.wiring import (
     build_ledger,
+    maintenance_runner,
     pending_migrations,
     postgres_conninfo,
     read_models,
@@ -23,6 +24,7 @@ from commonfund.wiring import (
     supervision_runner,
     webhook_deliverer,
 )
+from projections.fund_queries import FundReads
 from projections.queries import Statements
 from projections.supervision.queries import Alerts
 
@@ -38,6 +40,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
     ledger = build_ledger(settings, clock)
     runner = statements_runner(settings, ledger)
     supervision = supervision_runner(settings, ledger)
+    fund = maintenance_runner(settings, ledger)
+    ratio = settings.policy().maintenance_replenish_ratio_bp
     outbox = read_models(settings)  # webhook subscriptions and deliveries
     return Services(
         ledger=ledger,
@@ -49,6 +53,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         alerts=Alerts(supervision.database),
         supervision=supervision,
         webhooks=SqlWebhooks(outbox),
+        maintenance=fund,
+        fund=FundReads(fund.database, replenish_ratio_bp=ratio),
         follow=settings.run_projections,
         workers=(webhook_deliverer(settings, outbox),) if settings.deliver_webhooks else (),
     )

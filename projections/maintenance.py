@@ -257,6 +257,8 @@ class _Batch:
         fund = self.totals[complex_id]
         firsts = firsts or {}
         for unit_id, part in parts.items():
+            if not part:
+                continue  # a share that rounds to nothing moves nothing: no entry
             unit = self.units[(complex_id, unit_id)]
             was_below, had_entries = self.below(unit[BALANCE], unit[FIRST]), unit[ENTRIES] > 0
             unit[BALANCE] += sign * part

@@ -40,6 +40,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.builders import key
+from tests.e2e import fund_world
 from tests.e2e.alerting import round_payment
 from tests.e2e.conftest import Api
 from tests.e2e.world import (
@@ -311,6 +312,61 @@ def alerted(json: Any = None) -> Prepare:
     return lambda b, a: Call({"alert_id": round_payment(b, a)}, json)
 
 
+def fund_deposits(b: Builder, a: Side) -> Call:
+    return Call(json=fund_world.deposits_body(a.unit_ids))
+
+
+def fund_interest(b: Builder, a: Side) -> Call:
+    fund_world.funded_once(b, a)
+    body = {"amount": "12.00", "period_from": day(-30), "period_to": day(-1), "value_date": day()}
+    return Call(json=body)
+
+
+def fund_project(b: Builder, a: Side) -> Call:
+    """A funded A and a passed matter-5 resolution: the body of a plan."""
+    fund_world.funded_once(b, a)
+    vote = b.post(
+        f"/v1/complexes/{a.complex_id}/resolutions", b.regulators[a.district],
+        {"matter": 5, "purpose": "维修屋面", "amount_cap": "5000.00", "period_from": day(-25),
+         "period_to": day(100), "scope_units": a.unit_ids[:4], "participated": a.unit_ids[:4],
+         "consented": a.unit_ids[:4], "closed_on": day(-10)},
+    )  # fmt: skip
+    return Call(json=fund_world.project_body(a.unit_ids[:4], str(vote["id"])))
+
+
+def planned(json: Any = None) -> Prepare:
+    """A's voted repair project (planned by m1), and the body to send."""
+
+    def prepare(b: Builder, a: Side) -> Call:
+        made = b.post(f"/v1/complexes/{a.complex_id}/maintenance-fund/projects", a.tokens["m1"],
+                      fund_project(b, a).json)  # fmt: skip
+        fund_world.settle(b)
+        return Call({"project_id": str(made["id"])}, json)
+
+    return prepare
+
+
+def fund_read(b: Builder, a: Side) -> Call:
+    fund_world.funded_once(b, a)
+    return Call()
+
+
+def unit_read(b: Builder, a: Side) -> Call:
+    """The owner's own unit (1-001), written <complex_id>:<unit>."""
+    fund_world.funded_once(b, a)
+    return Call({"unit_id": f"{a.complex_id}:{a.unit_ids[0]}"})
+
+
+def annual_published(b: Builder, a: Side) -> Call:
+    fund_world.published_2025(b, a)
+    return Call({"year": "2025"})
+
+
+def annual_publishable(b: Builder, a: Side) -> Call:
+    fund_world.funded_once(b, a)
+    return Call({"year": "2025"})
+
+
 def snoozing(b: Builder, a: Side) -> Call:
     return Call(json={"subject_id": a.account_id, "until": day(30), "reason": "合同已备案"})
 
@@ -319,6 +375,8 @@ COMPLEX = "/v1/complexes/{complex_id}"
 COMMITTEE = "/v1/committees/{committee_id}"
 ACCOUNT = "/v1/accounts/{account_id}"
 EXPENDITURE = ACCOUNT + "/expenditures/{expenditure_id}"
+FUND = COMPLEX + "/maintenance-fund"
+PROJECT = "/v1/maintenance-projects/{project_id}"
 PUBLIC = "200 200 200 200 200 200 200 200 200 200 200 200"
 
 # fmt: off
@@ -417,6 +475,28 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/public/complexes/{complex_id}/statements"): Row(PUBLIC),
     ("GET", "/v1/public/complexes/{complex_id}/statements/{period}"): Row(PUBLIC, published),
     ("GET", "/v1/public/complexes/{complex_id}/open-data/{year}"): Row(PUBLIC, published_quarter),
+    # the maintenance fund (issue #6): the authority (a regulator), the committee or the
+    # operator deposits; a regulator or the operator records interest; the committee runs
+    # projects; a unit's own ledger is for its owner and regulators only
+    ("POST", FUND + "/deposits"): Row(
+                   "201 201 201 404 403 201 201 404 404 401 401 401", fund_deposits, lean=True),
+    ("POST", FUND + "/interest"): Row(
+                   "201 403 403 404 403 201 201 404 404 401 401 401", fund_interest, lean=True),
+    ("POST", FUND + "/projects"): Row(COMMITTEE_C, fund_project, lean=True),
+    ("POST", PROJECT + "/acceptance"): Row(
+        COMMITTEE_OK, planned({"accepted_on": day(), "reference": "竣工验收"}), lean=True),
+    ("POST", PROJECT + "/disclosure"): Row(
+        COMMITTEE_OK, planned({"disclosed_on": day(), "reference": "公告栏"}), lean=True),
+    ("POST", PROJECT + "/disbursements"): Row(
+        COMMITTEE_C, planned(fund_world.disbursement_body("100.00")), lean=True),
+    ("GET", FUND): Row(READ_ALL, fund_read, lean=True),
+    ("GET", PROJECT): Row(READ_ALL, planned(), lean=True),
+    ("GET", "/v1/units/{unit_id}/maintenance-ledger"): Row(
+                   "403 403 403 404 200 200 200 404 404 401 401 401", unit_read, lean=True),
+    ("POST", FUND + "/{year}/publication"): Row(COMMITTEE_C, annual_publishable, lean=True),
+    ("GET", "/v1/public/complexes/{complex_id}/maintenance-fund/{year}"): Row(
+        PUBLIC, annual_published),
+    ("GET", "/complexes/{complex_id}/maintenance-fund/{year}"): Row(PUBLIC, annual_published),
     # supervision: each lists the alerts of its own scope; regulators work them, the
     # complex's committee answers them
     ("GET", "/v1/alerts"): Row(

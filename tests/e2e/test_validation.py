@@ -488,6 +488,9 @@ def test_no_route_answers_a_bad_body_with_a_500(api: Api, side: Side) -> None:
         "alert_id": "00000000-0000-0000-0000-000000000000",
         "rule_id": "A04",
         "webhook_id": "00000000-0000-0000-0000-000000000000",
+        "project_id": "00000000-0000-0000-0000-000000000000",
+        "year": "2025",
+        "unit_id": "1-001",
     }
     regulator = Builder(api).regulators["370202"]
     bodies: list[bytes] = [
