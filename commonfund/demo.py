@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from commonfund.demo_fund import load_fund
 from commonfund.settings import Settings
 from commonfund.synthetic import BuiltComplex, BusinessClock, build_complex, plan_complex, seeded
 from commonfund.wiring import statements_runner
@@ -22,7 +23,8 @@ PUBLISH_AFTER_DAYS = 10  # inside the 15-day deadline (Disclosure, spec/domain.m
 def load_demo(settings: Settings) -> dict[str, Any]:
     """Register the demo complex with 300 units, a filed and sealed committee, an account, a year
     of income and payments, an election and a repair resolution, and publish the statements of
-    its ended quarters; return what was made."""
+    its ended quarters; give it a maintenance fund with a voted roof repair (commonfund/demo_fund.py);
+    return what was made."""
     probe = Ledger(env=settings.eventsourcing_env(), policy=settings.policy())
     today = probe.today()
     probe.close()
@@ -43,6 +45,7 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         )
         built = build_complex(ledger, spec, rng, today)
         published = publish_quarters(settings, ledger, built, clock, today)
+        fund = load_fund(settings, ledger, built, clock, today)
         account = ledger.account_summary(UUID(built.account_id))
     finally:
         ledger.close()
@@ -58,6 +61,7 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         "reversals": built.reversals,
         "balance": format_fen(account.balance),
         "statements": published,
+        "maintenance_fund": fund,
         "as_of": today.isoformat(),
     }
 

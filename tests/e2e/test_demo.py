@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -89,3 +90,28 @@ def test_the_demo_publishes_its_ended_quarters_and_the_public_lists_them(
     page = api.client.get(f"/complexes/{complex_id}/statements/{periods[-1]}")
     assert page.status_code == 200
     assert "海韵花园" in page.text
+
+
+def test_the_demo_has_a_maintenance_fund_with_a_voted_repair(
+    settings: Settings,
+    api: Api,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
+    assert cli.main(["demo"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    fund = summary["maintenance_fund"]
+    assert (fund["units"], fund["disbursed"]) == (300, "14040.00")
+    complex_id = summary["complex"]["id"]
+    regulator = api.token(role="regulator", jurisdiction="370202")
+    services: Any = api.client.app.state.services  # type: ignore[attr-defined]
+    assert services.maintenance.wait_for(services.ledger.recorder.max_notification_id(), 10.0)
+    shown = api.call("GET", f"/v1/complexes/{complex_id}/maintenance-fund", regulator, expect=200)
+    assert (shown["balance"], shown["units"]) == (fund["balance"], 300)
+    (project,) = shown["projects"]
+    assert (project["id"], project["disbursed"]) == (fund["project_id"], "14040.00")
+    for year in fund["annual_statements"]:
+        page = api.client.get(f"/complexes/{complex_id}/maintenance-fund/{year}")
+        assert page.status_code == 200
+        assert "海韵花园" in page.text
