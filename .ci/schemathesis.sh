@@ -68,6 +68,8 @@ complex_id=$(field '["complex"]["id"]')
 committee_id=$(field '["committee_id"]')
 account_id=$(field '["account_id"]')
 resolution_id=$(field '["resolutions"][0]')
+project_id=$(field '["maintenance_fund"]["project_id"]')
+unit_ledger=$(field '["maintenance_fund"]["unit_ledger"]')
 
 token() { "$BIN/commonfund" token issue --label schemathesis "$@" | tail -n 1; }
 operator=$(token --role operator)
@@ -101,18 +103,24 @@ cat >"$work/schemathesis.toml" <<EOF
 "path.committee_id" = "$committee_id"
 "path.account_id" = "$account_id"
 "path.resolution_id" = "$resolution_id"
+"path.project_id" = "$project_id"
 
 [[operations]]
 include-path-regex = '^/v1/admin/|^/v1/complexes(/\{complex_id\}(/units)?)?$'
 headers = { Authorization = "Bearer $operator" }
 
 [[operations]]
-include-path-regex = '/suspension$|/filing$|^/v1/complexes/\{complex_id\}/committees$'
+include-path-regex = '/suspension$|/filing$|^/v1/complexes/\{complex_id\}/committees$|/maintenance-fund/interest$'
 headers = { Authorization = "Bearer $regulator" }
 
 [[operations]]
+include-path-regex = '/maintenance-ledger$'
+headers = { Authorization = "Bearer $regulator" }
+parameters = { "path.unit_id" = "$unit_ledger" }
+
+[[operations]]
 include-path-regex = '^/v1/'
-exclude-path-regex = '^/v1/admin/|^/v1/complexes(/\{complex_id\}(/units)?)?$|/suspension$|/filing$|^/v1/complexes/\{complex_id\}/committees$'
+exclude-path-regex = '^/v1/admin/|^/v1/complexes(/\{complex_id\}(/units)?)?$|/suspension$|/filing$|^/v1/complexes/\{complex_id\}/committees$|/maintenance-ledger$|/maintenance-fund/interest$'
 headers = { Authorization = "Bearer $committee" }
 EOF
 

@@ -74,6 +74,7 @@ def load_fund(
         "units": len(deposits),
         "project_id": project.id,
         "affected_units": len(affected),
+        "unit_ledger": f"{complex_id}:{affected[0]}",  # one of them, as GET /v1/units/{…} takes it
         "disbursed": format_fen(14_040_00),
         "annual_statements": published,
     }
