@@ -30,6 +30,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0005_supervision_facts",
             "0006_webhooks",
             "0007_maintenance",
+            "0008_supervision_fund",
         ]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")

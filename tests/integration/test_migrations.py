@@ -367,6 +367,38 @@ EXPECTED_POSTGRES = {
         ("hash_matches", "integer"),
         ("content", "text"),
     ],
+    "sup_funds": [
+        ("generation", "integer"),
+        ("fund_id", "text"),
+        ("complex_id", "text"),
+        ("established_on", "text"),
+    ],
+    "sup_fund_disclosures": [
+        ("generation", "integer"),
+        ("fund_id", "text"),
+        ("year", "text"),
+        ("published_on", "text"),
+        ("position", "bigint"),
+    ],
+    "sup_fund_units": [
+        ("generation", "integer"),
+        ("fund_id", "text"),
+        ("unit_id", "text"),
+        ("balance", "bigint"),
+        ("first_deposit", "bigint"),
+    ],
+    "sup_projects": [
+        ("generation", "integer"),
+        ("project_id", "text"),
+        ("fund_id", "text"),
+        ("complex_id", "text"),
+        ("kind", "text"),
+        ("budget", "bigint"),
+        ("contract_sum", "bigint"),
+        ("planned_on", "text"),
+        ("accepted_on", "text"),
+        ("disclosed_on", "text"),
+    ],
 }
 EXPECTED_SQLITE = {
     "stored_events": ["originator_id", "originator_version", "topic", "state"],
@@ -659,6 +691,21 @@ EXPECTED_SQLITE = {
         "hash_matches",
         "content",
     ],
+    "sup_funds": ["generation", "fund_id", "complex_id", "established_on"],
+    "sup_fund_disclosures": ["generation", "fund_id", "year", "published_on", "position"],
+    "sup_fund_units": ["generation", "fund_id", "unit_id", "balance", "first_deposit"],
+    "sup_projects": [
+        "generation",
+        "project_id",
+        "fund_id",
+        "complex_id",
+        "kind",
+        "budget",
+        "contract_sum",
+        "planned_on",
+        "accepted_on",
+        "disclosed_on",
+    ],
 }
 
 
@@ -686,6 +733,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0005_supervision_facts",
         "0006_webhooks",
         "0007_maintenance",
+        "0008_supervision_fund",
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -695,6 +743,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0005_supervision_facts",
         "0006_webhooks",
         "0007_maintenance",
+        "0008_supervision_fund",
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -733,6 +782,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0005_supervision_facts",
         "0006_webhooks",
         "0007_maintenance",
+        "0008_supervision_fund",
     ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
