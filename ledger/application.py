@@ -23,7 +23,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    ProjectorFunction,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, OperationalError
 
@@ -210,8 +216,41 @@ class Ledger(Application[UUID]):
         self._settled: dict[tuple[str, UUID], object] = {}
         self._contended: dict[UUID, float] = {}  # aggregate -> until (monotonic seconds)
         self.fund = FundCommands(self)  # the maintenance fund (issue #6)
+        self._saving: dict[UUID, Any] = {}  # the aggregates of the save taking snapshots
 
     # --- plumbing ---------------------------------------------------------------
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        self._saving = processing_event.aggregates
+        try:
+            super()._take_snapshots(processing_event)
+        finally:
+            self._saving = {}
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = project_aggregate,
+    ) -> None:
+        """A fund's snapshot is taken from the fund just saved, not rebuilt from the store.
+
+        The library rebuilds an aggregate from its previous snapshot and events to
+        snapshot it: for a fund, ten events of up to 10,000 unit parts decoded and
+        folded again on every tenth command (~0.9 s under load instead of ~0.1 s,
+        bench/maintenance.py). The fund just saved at that version is that state.
+        """
+        saved = self._saving.get(aggregate_id)
+        snapshot_class = getattr(type(saved), "Snapshot", type(self).snapshot_class)
+        if (
+            isinstance(saved, MaintenanceFund)
+            and saved.version == version
+            and self.snapshots is not None
+            and snapshot_class is not None
+        ):
+            self.snapshots.put([snapshot_class.take(saved)])
+            return
+        super().take_snapshot(aggregate_id, version, projector_func)
 
     def today(self) -> date:
         return local_today(self.clock(), self.policy.timezone)

@@ -223,27 +223,44 @@ class MaintenanceFund(ChainedAggregate):
             state = self.units[unit_id] = [0, 0, 0, _ordinal(self.period_start)]
         return state
 
+    # The two folds below run once per unit of an event (10,000 in a large complex) on
+    # every write and every replay: locals and one lookup per unit, nothing per unit
+    # that could be done once per event (bench/maintenance.py).
+
     def _credit(self, parts: Mapping[str, int], value_date: str) -> None:
         day = _ordinal(value_date)
+        units = self.units
+        start = _ordinal(self.period_start)
+        total = 0
         for unit_id, amount in parts.items():
-            state = self._unit(unit_id)
-            if day >= state[SINCE]:
-                state[WEIGHT] += state[BALANCE] * (day - state[SINCE])
+            state = units.get(unit_id)
+            if state is None:
+                state = units[unit_id] = [0, 0, 0, start]
+            since = state[SINCE]
+            if day >= since:
+                state[WEIGHT] += state[BALANCE] * (day - since)
                 state[SINCE] = day
             else:  # dated back inside the period: the days it missed count too
-                state[WEIGHT] += amount * (state[SINCE] - day)
+                state[WEIGHT] += amount * (since - day)
             state[BALANCE] += amount
-            self.balance += amount
+            total += amount
+        self.balance += total
         self.latest = max(self.latest, value_date)
 
     def _debit(self, parts: Mapping[str, int], value_date: str) -> None:
         day = _ordinal(value_date)
+        units = self.units
+        start = _ordinal(self.period_start)
+        total = 0
         for unit_id, amount in parts.items():
-            state = self._unit(unit_id)  # a unit with no sub-ledger yet may have a zero share
+            state = units.get(unit_id)
+            if state is None:  # a unit with no sub-ledger yet may have a zero share
+                state = units[unit_id] = [0, 0, 0, start]
             state[WEIGHT] += state[BALANCE] * (day - state[SINCE])
             state[SINCE] = day
             state[BALANCE] -= amount
-            self.balance -= amount
+            total += amount
+        self.balance -= total
         self.latest = max(self.latest, value_date)
 
     def _close_period(self, next_start: str) -> None:
@@ -402,7 +419,12 @@ class MaintenanceFund(ChainedAggregate):
             )
         if on < period_to:
             raise InvalidCommand("value_date: interest is received after its period ends")
-        weights = {u: w for u, w in self.weights(period_to).items() if w > 0}
+        end = period_to.toordinal() + 1
+        weights = {
+            unit_id: weight
+            for unit_id, state in self.units.items()
+            if (weight := state[WEIGHT] + state[BALANCE] * (end - state[SINCE])) > 0
+        }  # self.weights(period_to) without its zeros, in one pass
         if not weights:
             raise InvalidState(
                 "no unit held a balance in the period: interest cannot be allocated pro rata"
@@ -423,8 +445,14 @@ class MaintenanceFund(ChainedAggregate):
     def apportion(self, amount: int, areas: Mapping[str, int]) -> dict[str, int]:
         """H03: split a debit by floor area; refuse, naming every unit that falls short."""
         parts = split_exact(amount, areas)
+        units = self.units
+        falling_short = [
+            u for u, part in parts.items() if part > (units[u][BALANCE] if u in units else 0)
+        ]
+        if not falling_short:
+            return parts
         short: list[Shortfall] = []
-        for unit_id in sorted(parts):
+        for unit_id in sorted(falling_short):
             have = self.unit_balance(unit_id)
             if parts[unit_id] > have:
                 short.append(

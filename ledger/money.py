@@ -100,18 +100,30 @@ def split_exact(total: int, weights: Mapping[str, int]) -> dict[str, int]:
         if total:
             raise ValueError("cannot split a non-zero total over no weights")
         return {}
-    if any(w < 0 for w in weights.values()):
+    if min(weights.values()) < 0:
         raise ValueError("weights must not be negative")
     weight_sum = sum(weights.values())
     if weight_sum == 0:
         raise ValueError("cannot split over weights that sum to zero")
+    # A split may run over the 10,000 units of a complex on a command's path, so the
+    # remainders are ranked as plain integers and only the keys tied at the last one
+    # that gets a fen are sorted: the same result as sorting (-remainder, key) pairs.
     parts: dict[str, int] = {}
-    remainders: list[tuple[int, str]] = []
+    remainders: list[int] = []
     for key, weight in weights.items():
         part, remainder = divmod(total * weight, weight_sum)
         parts[key] = part
-        remainders.append((-remainder, key))
+        remainders.append(remainder)
     leftover = total - sum(parts.values())
-    for _, key in sorted(remainders)[:leftover]:
-        parts[key] += 1
+    if leftover:
+        cut = sorted(remainders, reverse=True)[leftover - 1]  # the smallest remainder served
+        tied: list[str] = []
+        for key, remainder in zip(parts, remainders, strict=True):
+            if remainder > cut:
+                parts[key] += 1
+                leftover -= 1
+            elif remainder == cut:
+                tied.append(key)
+        for key in sorted(tied)[:leftover]:
+            parts[key] += 1
     return parts
