@@ -21,6 +21,7 @@ from api.routers.admin import check_scope
 from api.schemas import TokenCreate
 from commonfund.demo import load_demo
 from commonfund.dry_run import Outcome, dry_run
+from commonfund.fund_interest import allocate, read_advices
 from commonfund.server import build_stores
 from commonfund.serving import serve
 from commonfund.settings import Settings
@@ -39,6 +40,7 @@ from ledger.application import Actor
 from ledger.dates import parse_date
 from ledger.errors import LedgerError
 from ledger.integrity import verify
+from ledger.money import format_fen
 from projections.supervision import ticks
 
 
@@ -222,6 +224,28 @@ def _print_outcome(outcome: Outcome, start: str, end: str) -> None:
             print(f"= {a['raised_on']} {a['subject']} [{a['trigger']}] {a['explanation_en']}")
 
 
+def cmd_fund_interest(args: argparse.Namespace) -> int:
+    """A period's interest for every fund in the CSV, in one command (resumable)."""
+    settings = _settings()
+    advices = read_advices(Path(args.file))
+    ledger = build_ledger(settings)
+    try:
+        run = allocate(
+            ledger, advices, period_from=parse_date(args.period_from, "--from"),
+            period_to=parse_date(args.period_to, "--to"), on=parse_date(args.on, "--on"),
+            reference=args.reference, actor=Actor("operator", "cli"),
+            per_transaction=args.per_transaction,
+        )  # fmt: skip
+    finally:
+        ledger.close()
+    print(
+        f"interest {args.period_from}/{args.period_to}: {run.funds} funds allocated"
+        f" ({run.units} unit sub-ledgers, {format_fen(run.total)} yuan); {run.already} already"
+        " allocated for this period"
+    )
+    return 0
+
+
 def cmd_rules_dry_run(args: argparse.Namespace) -> int:
     """Replay history with one rule's parameters changed; print what it would raise, raise nothing."""
     settings = _settings()
@@ -335,6 +359,22 @@ def _supervision_commands(sub: Any) -> None:
     dry.set_defaults(run=cmd_rules_dry_run)
 
 
+def _fund_commands(sub: Any) -> None:
+    fund = sub.add_parser("fund", help="maintenance funds").add_subparsers(
+        dest="fund_command", required=True
+    )
+    interest = fund.add_parser(
+        "interest", help="allocate a period's interest to every fund in a CSV of complex_id,amount"
+    )
+    interest.add_argument("--file", required=True, help="CSV: complex_id,amount (yuan)")
+    interest.add_argument("--from", dest="period_from", required=True, help="YYYY-MM-DD")
+    interest.add_argument("--to", dest="period_to", required=True, help="YYYY-MM-DD")
+    interest.add_argument("--on", required=True, help="the day the bank paid it, YYYY-MM-DD")
+    interest.add_argument("--reference", required=True, help="the bank's advice or voucher")
+    interest.add_argument("--per-transaction", type=int, default=50, help="funds per write")
+    interest.set_defaults(run=cmd_fund_interest)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="commonfund",
@@ -373,6 +413,7 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--batch-size", type=int, default=1000)
     rebuild.set_defaults(run=cmd_rebuild)
     _supervision_commands(sub)
+    _fund_commands(sub)
     token = sub.add_parser("token", help="issue or revoke API tokens").add_subparsers(
         dest="token_command", required=True
     )
