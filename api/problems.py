@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from ledger import errors as ledger_errors
-from ledger import maintenance as fund_errors
 from ledger.errors import LedgerError
 
 MEDIA_TYPE = "application/problem+json"
@@ -32,7 +31,7 @@ class ProblemType:
 
 def _ledger_types() -> dict[str, ProblemType]:
     found: dict[str, ProblemType] = {}
-    for value in (*vars(ledger_errors).values(), *vars(fund_errors).values()):
+    for value in vars(ledger_errors).values():
         if isinstance(value, type) and issubclass(value, LedgerError):
             rule = f" ({value.rule})" if value.rule else ""
             found[value.problem] = ProblemType(

@@ -66,11 +66,17 @@ def maintenance_runner(settings: Settings, ledger: Ledger, **options: Any) -> Ru
 
 def supervision_catalog(settings: Settings) -> Catalog:
     """The rules in force in this city: the spec's defaults, this city's limits and parameters."""
-    return replace(
-        DEFAULT_CATALOG,
-        single_payment_limit=settings.committee_single_payment_limit_fen,
-        cash_single_payment_limit=settings.cash_single_payment_limit_fen,
-    ).with_overrides(settings.rule_params)
+    return (
+        replace(
+            DEFAULT_CATALOG,
+            single_payment_limit=settings.committee_single_payment_limit_fen,
+            cash_single_payment_limit=settings.cash_single_payment_limit_fen,
+        )
+        # A18 and A19 watch the city's own H09 ratio and replenishment line
+        .with_params("A18", ratio_bp=settings.maintenance_payout_ratio_bp)
+        .with_params("A19", share_bp=settings.maintenance_replenish_ratio_bp)
+        .with_overrides(settings.rule_params)
+    )
 
 
 def supervision_runner(settings: Settings, ledger: Ledger, **options: Any) -> Runner:

@@ -6,7 +6,7 @@ missing. ``api`` maps these to problem+json in one place.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 
 class LedgerError(Exception):
@@ -189,3 +189,46 @@ class FilingDeadlinePassed(CommitteeOutOfOrder):
     """The filing is later than the filing deadline after the election."""
 
     problem = "filing-deadline-passed"
+
+
+# --- the maintenance fund (H03, H07, H08, H09) --------------------------------------
+
+
+class MaintenanceUseRefused(LedgerError):
+    """Fund use needs a passed matter-5 resolution whose scope is the affected units, or a confirmed emergency."""
+
+    rule = "H08"
+    problem = "maintenance-use-refused"
+
+
+class MaintenancePayeeRefused(LedgerError):
+    """The maintenance fund pays only the project's contractor, by transfer: never cash, never an individual."""
+
+    rule = "H07"
+    problem = "maintenance-payee-refused"
+
+
+class PayoutLimitExceeded(LedgerError):
+    """A project disburses at most 70% of its contract before completion acceptance, and never above its budget."""
+
+    rule = "H09"
+    problem = "payout-limit-exceeded"
+
+
+class Shortfall(TypedDict):
+    """A unit that cannot bear its share of a payout (H03): what it holds, owes and lacks."""
+
+    unit_id: str
+    balance: str
+    share: str
+    shortfall: str
+
+
+class SubLedgerShortfall(InsufficientBalance):
+    """A unit's sub-ledger would go negative: its owner must top it up first."""
+
+    problem = "sub-ledger-shortfall"
+
+    def __init__(self, detail: str, shortfalls: list[Shortfall]) -> None:
+        super().__init__(detail)
+        self.shortfalls = shortfalls

@@ -25,7 +25,10 @@ from ledger.errors import (
     IdempotencyConflict,
     InvalidCommand,
     LedgerError,
+    MaintenancePayeeRefused,
     NotFound,
+    PayoutLimitExceeded,
+    SubLedgerShortfall,
 )
 from ledger.maintenance import (
     Contractor,
@@ -33,8 +36,6 @@ from ledger.maintenance import (
     FundBatch,
     Item,
     MaintenanceFund,
-    MaintenancePayeeRefused,
-    PayoutLimitExceeded,
     RepairProject,
 )
 from ledger.requests import StaleRead, fingerprint
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
     from ledger.application import Actor, Ledger
 
 # A refused payout that supervision must see (A17, A18) is recorded before it is raised.
-RECORDED_PAYOUT_REFUSALS = (PayoutLimitExceeded, MaintenancePayeeRefused)
+# A shortfall (H03) is kept too: it is when owners must top up, and supervision should see it.
+RECORDED_PAYOUT_REFUSALS = (PayoutLimitExceeded, MaintenancePayeeRefused, SubLedgerShortfall)
 # Funds read ahead at once by the city's interest run: the Ledger's pool has 5 connections.
 READ_AHEAD_THREADS = 3
 
@@ -535,13 +537,13 @@ class FundCommands:
                     amount, payee=payee, method=method,
                     payout_ratio_bp=ledger.policy.maintenance_payout_ratio_bp,
                 )  # fmt: skip
+                parts = fund.apportion(amount, the_project.affected)
             except RECORDED_PAYOUT_REFUSALS as refusal:
                 self._keep_refusal(
                     the_project, disbursement_id=disbursement_id, amount=amount,
-                    refusal=refusal, on=on, actor=actor,
+                    refusal=refusal, on=on, actor=actor, fund=fund,
                 )  # fmt: skip
                 raise
-            parts = fund.apportion(amount, the_project.affected)
             fund.disburse(project, disbursement_id, parts, on=on, principal=actor.principal)
             the_project.disburse(
                 disbursement_id, amount, payee=payee, reference=reference, fingerprint=request,
@@ -562,10 +564,15 @@ class FundCommands:
         refusal: LedgerError,
         on: date,
         actor: Actor,
+        fund: MaintenanceFund,
     ) -> None:
-        """Record the refused payout (A17/A18) in its own write; the refusal is still raised."""
+        """Record the refused payout (A17/A18, H03) in its own write; the refusal is still raised.
+
+        Only a refusal judged on current state is kept (the project's, and for a
+        shortfall the fund's): on a stale copy the command is retried instead.
+        """
         ledger = self._ledger
-        if ledger._any_newer({project.id: project.version}):
+        if ledger._any_newer({project.id: project.version, fund.id: fund.version}):
             raise StaleRead
         refusal.on_fresh_state = True
         ledger._evict([project.id])

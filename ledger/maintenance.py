@@ -39,11 +39,15 @@ from ledger.base import ChainedAggregate
 from ledger.dates import parse_date
 from ledger.errors import (
     AlreadyExists,
-    InsufficientBalance,
     InvalidCommand,
     InvalidState,
     LedgerError,
+    MaintenancePayeeRefused,
+    MaintenanceUseRefused,
     NotFound,
+    PayoutLimitExceeded,
+    Shortfall,
+    SubLedgerShortfall,
 )
 from ledger.money import check_fen, format_fen, split_exact
 from ledger.resolution import MATTER_MAINTENANCE_FUND, Resolution
@@ -53,44 +57,6 @@ BALANCE, FIRST, WEIGHT, SINCE = 0, 1, 2, 3
 
 DEPOSIT_KINDS = ("first", "additional", "initial_transfer")
 MAX_LINES = 20_000  # units in one batch: the largest complex, twice
-
-
-class MaintenanceUseRefused(LedgerError):
-    """Fund use needs a passed matter-5 resolution whose scope is the affected units, or a confirmed emergency."""
-
-    rule = "H08"
-    problem = "maintenance-use-refused"
-
-
-class MaintenancePayeeRefused(LedgerError):
-    """The maintenance fund pays only the project's contractor, by transfer: never cash, never an individual."""
-
-    rule = "H07"
-    problem = "maintenance-payee-refused"
-
-
-class PayoutLimitExceeded(LedgerError):
-    """A project disburses at most 70% of its contract before completion acceptance, and never above its budget."""
-
-    rule = "H09"
-    problem = "payout-limit-exceeded"
-
-
-class Shortfall(TypedDict):
-    unit_id: str
-    balance: str
-    share: str
-    shortfall: str
-
-
-class SubLedgerShortfall(InsufficientBalance):
-    """A unit's sub-ledger would go negative: its owner must top it up first."""
-
-    problem = "sub-ledger-shortfall"
-
-    def __init__(self, detail: str, shortfalls: list[Shortfall]) -> None:
-        super().__init__(detail)
-        self.shortfalls = shortfalls
 
 
 def _ordinal(day: str) -> int:
@@ -174,7 +140,8 @@ class MaintenanceFund(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             next_start = (parse_date(self.period_to) + timedelta(days=1)).isoformat()
             aggregate._close_period(next_start)
-            aggregate._credit(self.parts, self.value_date)
+            # received on or before the period's last day, it earns from the next period on
+            aggregate._credit(self.parts, max(self.value_date, next_start))
             aggregate.interest_periods[f"{self.period_from}/{self.period_to}"] = self.fingerprint
 
     class Disbursed(ChainedAggregate.Event):
@@ -407,7 +374,10 @@ class MaintenanceFund(ChainedAggregate):
         key = f"{period_from.isoformat()}/{period_to.isoformat()}"
         if key in self.interest_periods:
             raise AlreadyExists(f"the interest of {key} is already allocated")
-        if period_from.isoformat() != self.period_start:
+        first = not self.interest_periods
+        if period_from.isoformat() != self.period_start and not (
+            first and period_from.isoformat() < self.period_start
+        ):  # a fund opened during its first period earns from its first movement
             raise InvalidCommand(
                 f"period_from: the current interest period starts on {self.period_start};"
                 " interest periods follow each other without gaps"
@@ -834,6 +804,10 @@ class RepairProject(ChainedAggregate):
     def disclose(self, *, on: date, reference: str, principal: str) -> None:
         if self.disclosed_on is not None:
             raise AlreadyExists(f"the project was disclosed on {self.disclosed_on}")
+        if on.isoformat() < self.planned_on:
+            raise InvalidCommand(
+                f"disclosed_on: the disclosure comes after the plan ({self.planned_on})"
+            )
         self.trigger_event(
             self.Disclosed, reference=reference.strip(), principal=principal,
             value_date=on.isoformat(),

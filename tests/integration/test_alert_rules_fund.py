@@ -15,8 +15,9 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import read_models
 from ledger.application import Ledger
+from ledger.errors import MaintenancePayeeRefused, PayoutLimitExceeded
 from ledger.fund_service import fund_id
-from ledger.maintenance import MaintenanceFund, MaintenancePayeeRefused, PayoutLimitExceeded
+from ledger.maintenance import MaintenanceFund
 from projections.db import Tx
 from projections.runner import Runner
 from projections.supervision.view import SupervisionView
@@ -352,3 +353,15 @@ def test_a19_over_10000_units_takes_a_few_statements(settings: Settings) -> None
     chunks = 0 if settings.is_postgres else 5_000 // 500  # SQLite inserts alerts 500 at a time
     assert counting.calls <= 12 + chunks, counting.calls
     assert elapsed < 5, elapsed  # about 0.1 s on either store; generous on a shared machine
+
+
+def test_a18_and_a19_follow_the_citys_fund_parameters() -> None:
+    from commonfund.settings import Settings  # noqa: PLC0415
+    from commonfund.wiring import supervision_catalog  # noqa: PLC0415
+
+    city = Settings(maintenance_payout_ratio_bp=8_000, maintenance_replenish_ratio_bp=2_500)
+    catalog = supervision_catalog(city)
+    assert catalog.rules["A18"].params["ratio_bp"] == 8_000
+    assert catalog.rules["A19"].params["share_bp"] == 2_500
+    tuned = city.model_copy(update={"rule_params": {"A18": {"ratio_bp": 9_000}}})
+    assert supervision_catalog(tuned).rules["A18"].params["ratio_bp"] == 9_000  # explicit wins

@@ -10,16 +10,19 @@ import pytest
 from commonfund.settings import Settings
 from ledger.application import Ledger
 from ledger.entries import ExpenditureDetails, Party
-from ledger.errors import AlreadyExists, IdempotencyConflict, InvalidCommand, InvalidState, NotFound
-from ledger.fund_service import FundReceipt, fund_id
-from ledger.maintenance import (
-    MaintenanceFund,
+from ledger.errors import (
+    AlreadyExists,
+    IdempotencyConflict,
+    InvalidCommand,
+    InvalidState,
     MaintenancePayeeRefused,
     MaintenanceUseRefused,
+    NotFound,
     PayoutLimitExceeded,
-    RepairProject,
     SubLedgerShortfall,
 )
+from ledger.fund_service import FundReceipt, fund_id
+from ledger.maintenance import MaintenanceFund, RepairProject
 from tests.builders import OPERATOR, World, member_actor
 from tests.conftest import TODAY, MovableClock
 from tests.fund_builders import (
@@ -339,6 +342,9 @@ def test_a_shortfall_names_the_units_and_changes_nothing(ledger: Ledger) -> None
     assert refused.value.rule == "H03"
     assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00
     assert ledger.fund.project(project_id).disbursed == 0
+    kept = [e for e in ledger.events.get(project_id)
+            if isinstance(e, RepairProject.DisbursementRefused)]  # fmt: skip
+    assert [(e.rule, e.amount) for e in kept] == [("H03", 4_000_04)]  # owners must top up
 
 
 def test_disbursements_are_idempotent(ledger: Ledger) -> None:
@@ -466,3 +472,49 @@ def test_a_city_may_set_its_own_payout_ratio(settings: Settings, clock: MovableC
             pay(f, project_id, 1, key_="p2")
     finally:
         ledger.close()
+
+
+def test_interest_received_on_the_last_day_earns_from_the_next_period(ledger: Ledger) -> None:
+    f = funded(ledger, amount=1_000_00)
+    last = TODAY - timedelta(days=1)
+    ledger.fund.record_interest(
+        f.complex_id, 12_00, period_from=OPENED, period_to=last, on=last, reference="",
+        actor=AUTHORITY,
+    )  # fmt: skip
+    fund = ledger.fund.fund(f.complex_id)
+    assert fund.period_start == TODAY.isoformat()
+    # one day into the next period: each unit's weight is its new balance for that one day
+    assert fund.weights(TODAY)["1-001"] == fund.unit_balance("1-001") * 1
+
+
+def test_a_fund_opened_during_the_first_period_earns_from_its_first_movement(
+    ledger: Ledger,
+) -> None:
+    f = funded(ledger)  # the fund's first movement is OPENED
+    receipt = ledger.fund.record_interest(
+        f.complex_id, 12_00, period_from=OPENED - timedelta(days=300),
+        period_to=TODAY - timedelta(days=1), on=TODAY, reference="年度结息", actor=AUTHORITY,
+    )  # fmt: skip
+    assert not receipt.replayed
+    fund = ledger.fund.fund(f.complex_id)
+    assert fund.balance == 12 * 1_000_00 + 12_00
+    # the next period must follow on without a gap
+    with pytest.raises(InvalidCommand, match="starts on"):
+        ledger.fund.record_interest(
+            f.complex_id, 1, period_from=OPENED, period_to=TODAY, on=TODAY, reference="",
+            actor=AUTHORITY,
+        )  # fmt: skip
+
+
+def test_a_disclosure_is_not_dated_before_the_plan(ledger: Ledger) -> None:
+    f = funded(ledger)
+    receipt = ledger.fund.plan_project(
+        f.complex_id, plan(f.world.unit_ids[:4], emergency=emergency()),
+        idempotency_key="leak", actor=TREASURER,
+    )  # fmt: skip
+    with pytest.raises(InvalidCommand, match="after the plan"):
+        ledger.fund.disclose_project(
+            UUID(receipt.id), on=TODAY - timedelta(days=1), reference="", actor=TREASURER
+        )
+    ledger.fund.disclose_project(UUID(receipt.id), on=TODAY, reference="公告", actor=TREASURER)
+    assert ledger.fund.project(UUID(receipt.id)).disclosed_on == TODAY.isoformat()

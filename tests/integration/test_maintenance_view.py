@@ -13,7 +13,7 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import maintenance_runner
 from ledger.application import Ledger
-from ledger.maintenance import SubLedgerShortfall
+from ledger.errors import SubLedgerShortfall
 from projections.fund_content import canonical, hash_of
 from projections.fund_queries import FundReads
 from projections.runner import Runner
