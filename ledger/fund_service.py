@@ -26,6 +26,7 @@ from ledger.errors import (
     InvalidCommand,
     LedgerError,
     MaintenancePayeeRefused,
+    MaintenanceUseRefused,
     NotFound,
     PayoutLimitExceeded,
     SubLedgerShortfall,
@@ -445,25 +446,31 @@ class FundCommands:
                 resolution = ledger._fresh(plan.resolution_id, Resolution)
             if plan.plan_published_on is not None:
                 self._not_future(plan.plan_published_on, "plan_published_on")
-            project = RepairProject.plan(
-                the_project,
-                complex_id=complex_id,
-                fund_id=fund.id,
-                title=plan.title,
-                items=plan.items,
-                budget=plan.budget,
-                contract_sum=plan.contract_sum,
-                contractor=plan.contractor,
-                affected={u: complex_.units[u]["area"] for u in plan.affected_units},
-                plan_published_on=plan.plan_published_on,
-                resolution=resolution,
-                emergency=plan.emergency,
-                emergency_categories=ledger.policy.maintenance_emergency_categories,
-                min_publicity_days=ledger.policy.maintenance_plan_publicity_days,
-                on=today,
-                fingerprint=request,
-                principal=actor.principal,
-            )
+            try:
+                project = RepairProject.plan(
+                    the_project,
+                    complex_id=complex_id,
+                    fund_id=fund.id,
+                    title=plan.title,
+                    items=plan.items,
+                    budget=plan.budget,
+                    contract_sum=plan.contract_sum,
+                    contractor=plan.contractor,
+                    affected={u: complex_.units[u]["area"] for u in plan.affected_units},
+                    plan_published_on=plan.plan_published_on,
+                    resolution=resolution,
+                    emergency=plan.emergency,
+                    emergency_categories=ledger.policy.maintenance_emergency_categories,
+                    min_publicity_days=ledger.policy.maintenance_plan_publicity_days,
+                    on=today,
+                    fingerprint=request,
+                    principal=actor.principal,
+                )
+            except MaintenanceUseRefused as refusal:
+                self._keep_use_refusal(
+                    fund, the_project, refusal, complex_=complex_, plan=plan, on=today, actor=actor
+                )
+                raise
             fund.note_project(the_project, on=today, principal=actor.principal)
             ledger.save(project, fund)
             return FundReceipt(str(the_project), project.version, fund.balance,
@@ -554,6 +561,31 @@ class FundCommands:
                                parts=len(parts), status="paid")  # fmt: skip
 
         return ledger._command(body)
+
+    def _keep_use_refusal(
+        self,
+        fund: MaintenanceFund,
+        project_id: UUID,
+        refusal: MaintenanceUseRefused,
+        *,
+        complex_: Complex,
+        plan: ProjectPlan,
+        on: date,
+        actor: Actor,
+    ) -> None:
+        """Record a plan refused under H08 on the fund (A17), in its own write; still raised."""
+        ledger = self._ledger
+        if ledger._any_newer({fund.id: fund.version, complex_.id: complex_.version}):
+            raise StaleRead  # judged on a stale complex (its resolutions) or fund: retry
+        refusal.on_fresh_state = True
+        ledger._evict([fund.id])
+        fresh: MaintenanceFund = ledger._load(fund.id, MaintenanceFund)
+        fresh.record_use_refusal(
+            project_id, refusal,
+            emergency_category=plan.emergency["category"] if plan.emergency else None,
+            budget=plan.budget, on=on, principal=actor.principal,
+        )  # fmt: skip
+        ledger.save(fresh)
 
     def _keep_refusal(
         self,

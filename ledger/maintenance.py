@@ -172,6 +172,20 @@ class MaintenanceFund(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.project_ids.append(self.project_id)
 
+    class UseRefused(ChainedAggregate.Event):
+        """A repair plan refused under H08, kept as a signal (A17: an emergency without confirmation)."""
+
+        project_id: str  # the id the project would have had
+        kind: str  # normal | emergency
+        category: str  # the emergency's category, or ""
+        rule: str
+        problem: str
+        detail: str
+        budget: int
+
+        def apply(self, aggregate: Any) -> None:
+            pass
+
     class AnnualStatementPublished(ChainedAggregate.Event):
         """The fund's annual disclosure (domain.md, Disclosure; A09)."""
 
@@ -485,6 +499,29 @@ class MaintenanceFund(ChainedAggregate):
             self.ProjectNoted, project_id=str(project_id), principal=principal,
             value_date=on.isoformat(),
         )  # fmt: skip
+
+    def record_use_refusal(
+        self,
+        project_id: UUID,
+        refusal: LedgerError,
+        *,
+        emergency_category: str | None,
+        budget: int,
+        on: date,
+        principal: str,
+    ) -> None:
+        self.trigger_event(
+            self.UseRefused,
+            project_id=str(project_id),
+            kind="normal" if emergency_category is None else "emergency",
+            category=emergency_category or "",
+            rule=refusal.rule or "",
+            problem=refusal.problem,
+            detail=refusal.detail,
+            budget=budget,
+            principal=principal,
+            value_date=on.isoformat(),
+        )
 
     def publish_annual(
         self, year: int, *, through: int, content_hash: str, on: date, principal: str

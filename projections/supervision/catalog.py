@@ -160,7 +160,7 @@ RULES = {
         ),
         Rule(
             "A17",
-            1,
+            2,  # 2: also a refused emergency plan (no street-office confirmation)
             "event/clock",
             "high",
             "应急维修资金使用异常",

@@ -138,3 +138,10 @@ def refused(s: Step, position: int, e: Any) -> None:
         str(planned_on), str(accepted_on),
     )  # fmt: skip
     s.found(position, fund_rules.payout_refused(s.catalog, e, project))
+
+
+def use_refused(s: Step, position: int, e: Any) -> None:
+    fund_id = str(e.originator_id)
+    s.found(
+        position, fund_rules.emergency_refused(s.catalog, e, fund_id, _complex_of_fund(s, fund_id))
+    )

@@ -220,6 +220,32 @@ def _payee_refused(c: Catalog, e: Any, p: Project) -> list[Finding]:
     ]  # fmt: skip
 
 
+def emergency_refused(c: Catalog, e: Any, fund_id: str, complex_id: str) -> list[Finding]:
+    """A17: an emergency use attempted without the street office's confirmation, or of a
+    category not on the city's list, and refused under H08 (the attempt is the signal).
+
+    One alert per attempted project (its id comes from the committee's key), however
+    often the same plan is sent again."""
+    if e.kind != "emergency" or e.rule != "H08":
+        return []
+    evidence = {
+        "fund_id": fund_id, "project_id": e.project_id, "event": event_ref(e),
+        "category": e.category, "budget": yuan(e.budget), "refusal": e.detail,
+        "value_date": e.value_date,
+    }  # fmt: skip
+    return [
+        Finding(
+            c["A17"], "project", e.project_id, complex_id, f"refused/{e.project_id}",
+            e.value_date, evidence,
+            f"试图以应急方式动用维修资金（{e.category}，预算{yuan(e.budget)}元），"
+            f"但未满足应急使用条件，已被拒绝（H08）：{e.detail}",
+            f"An emergency use of the maintenance fund ({e.category}, budget"
+            f" {yuan(e.budget)}) was attempted without meeting the emergency conditions and"
+            f" refused (H08): {e.detail}",
+        )
+    ]  # fmt: skip
+
+
 # --- clock rules: A09 and A17's disclosure --------------------------------------------------
 
 

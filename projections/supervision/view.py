@@ -274,6 +274,7 @@ HANDLERS: dict[str, Handler] = {
         (Fund.InterestAllocated, fund_facts.interest_allocated),
         (Fund.Disbursed, fund_facts.disbursed),
         (Fund.AnnualStatementPublished, fund_facts.annual_published),
+        (Fund.UseRefused, fund_facts.use_refused),
         (Project.Planned, fund_facts.planned),
         (Project.Accepted, fund_facts.accepted),
         (Project.Disclosed, fund_facts.disclosed),

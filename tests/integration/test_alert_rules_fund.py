@@ -15,7 +15,7 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import read_models
 from ledger.application import Ledger
-from ledger.errors import MaintenancePayeeRefused, PayoutLimitExceeded
+from ledger.errors import MaintenancePayeeRefused, MaintenanceUseRefused, PayoutLimitExceeded
 from ledger.fund_service import fund_id
 from ledger.maintenance import MaintenanceFund
 from projections.db import Tx
@@ -142,6 +142,33 @@ def test_a17_fires_when_an_emergency_payout_over_its_budget_is_refused(
 
 
 # --- A18 ---------------------------------------------------------------------------------
+
+
+def test_a17_fires_once_when_an_emergency_without_confirmation_is_refused(
+    ledger: Ledger, runner: Runner
+) -> None:
+    f = funded(ledger)
+    unconfirmed = plan(f.world.unit_ids[:4], emergency=emergency(confirmed=False))
+    for _ in range(2):  # the same plan sent twice: one alert
+        with pytest.raises(MaintenanceUseRefused, match="confirmation"):
+            ledger.fund.plan_project(
+                f.complex_id, unconfirmed, idempotency_key="leak", actor=TREASURER
+            )
+    with pytest.raises(MaintenanceUseRefused):  # near miss: normal use refused (no vote)
+        ledger.fund.plan_project(
+            f.complex_id, plan(f.world.unit_ids[:4]), idempotency_key="roof", actor=TREASURER
+        )
+    events = list(ledger.events.get(fund_id(f.complex_id)))
+    kept = [e for e in events if isinstance(e, MaintenanceFund.UseRefused)]
+    assert [(e.kind, e.rule) for e in kept] == [
+        ("emergency", "H08"), ("emergency", "H08"), ("normal", "H08"),
+    ]  # fmt: skip
+    (found,) = alerts(runner, "A17")
+    assert (found.subject_kind, found.severity, found.rule_version) == ("project", "high", 2)
+    assert found.subject_id == kept[0].project_id
+    assert found.evidence["category"] == "roof_or_wall_leak"
+    assert found.evidence["budget"] == "6000.00"
+    assert "confirmation" in found.evidence["refusal"]
 
 
 def test_a18_fires_when_a_payout_past_70_percent_before_acceptance_is_refused(
