@@ -178,7 +178,7 @@ RULES = {
         ),
         Rule(
             "A19",
-            1,
+            2,  # 2: also a unit arriving below the line with the authority's initial transfer
             "event",
             "info",
             "分户账余额低于首次交存额的30%",

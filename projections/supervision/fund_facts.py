@@ -67,7 +67,10 @@ def established(s: Step, position: int, e: Any) -> None:
 
 
 def deposited(s: Step, position: int, e: Any) -> None:
-    _move(s, str(e.originator_id), e.parts, 1, e.first_deposits)
+    fund_id = str(e.originator_id)
+    _move(s, fund_id, e.parts, 1, e.first_deposits)
+    if e.kind == "initial_transfer":
+        s.found(position, fund_rules.arrived_below(s.catalog, e, _complex_of_fund(s, fund_id)))
 
 
 def transferred_in(s: Step, position: int, e: Any) -> None:

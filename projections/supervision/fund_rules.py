@@ -141,6 +141,38 @@ def replenishment(tx: Tx, g: int, c: Catalog, e: Any, complex_id: str) -> list[F
     return found
 
 
+def arrived_below(c: Catalog, e: Any, complex_id: str) -> list[Finding]:
+    """A19 at the authority's initial transfer: units that arrive already below 30% of the
+    first deposit the authority names (their money was spent while the authority held it)."""
+    if e.kind != "initial_transfer":
+        return []
+    share_bp = c["A19"].params["share_bp"]
+    fund_id = str(e.originator_id)
+    line = f"{share_bp / 100:g}%"
+    found = []
+    for unit_id in sorted(e.parts):
+        balance, first = int(e.parts[unit_id]), int(e.first_deposits.get(unit_id, 0))
+        if first <= 0 or balance * 10_000 >= first * share_bp:
+            continue
+        evidence = {
+            "fund_id": fund_id, "unit_id": unit_id, "event": event_ref(e),
+            "transferred": yuan(balance), "balance_after": yuan(balance),
+            "first_deposit": yuan(first), "threshold": yuan(first * share_bp // 10_000),
+            "value_date": e.value_date,
+        }  # fmt: skip
+        found.append(
+            Finding(
+                c["A19"], "unit", f"{fund_id}/{unit_id}", complex_id, event_ref(e), e.value_date,
+                evidence,
+                f"分户{unit_id}由主管部门划转时余额仅{yuan(balance)}元，低于首次交存额"
+                f"{yuan(first)}元的{line}，请业主及时续交。",
+                f"Unit {unit_id}'s sub-ledger arrived from the authority at {yuan(balance)}, below"
+                f" {line} of its {yuan(first)} first deposit: its owner should top it up.",
+            )
+        )  # fmt: skip
+    return found
+
+
 # --- A17 (budget) and A18: refused payouts --------------------------------------------------
 
 

@@ -171,6 +171,27 @@ def test_a17_fires_once_when_an_emergency_without_confirmation_is_refused(
     assert "confirmation" in found.evidence["refusal"]
 
 
+def test_a19_fires_for_units_that_arrive_below_the_line_with_the_initial_transfer(
+    ledger: Ledger, runner: Runner
+) -> None:
+    from tests.builders import world  # noqa: PLC0415
+
+    w = world(ledger)
+    ledger.fund.record_deposits(
+        w.complex_id,
+        {"1-001": 299_99, "1-002": 300_00, "1-003": 50_00},
+        kind="initial_transfer",
+        on=TODAY,
+        reference="区住建局划转",
+        idempotency_key="initial",
+        actor=AUTHORITY,
+        first_deposits={"1-001": 1_000_00, "1-002": 1_000_00},
+    )  # fmt: skip  1-002 exactly 30%: near miss; 1-003 its own first deposit: near miss
+    (found,) = alerts(runner, "A19")
+    assert found.subject_id.endswith("/1-001")
+    assert (found.evidence["balance_after"], found.evidence["threshold"]) == ("299.99", "300.00")
+
+
 def test_a18_fires_when_a_payout_past_70_percent_before_acceptance_is_refused(
     ledger: Ledger, runner: Runner
 ) -> None:
