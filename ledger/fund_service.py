@@ -481,29 +481,32 @@ class FundCommands:
     def accept_project(
         self, project: UUID, *, on: date, reference: str, actor: Actor
     ) -> FundReceipt:
+        """Completion acceptance: from now on the budget, not 70% of the contract, is the limit (H09)."""
         self._not_future(on, "accepted_on")
-
-        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
-            the_project: RepairProject = load(project, RepairProject)
-            the_project.accept(on=on, reference=reference, principal=actor.principal)
-            self._ledger.save(the_project)
-            fund: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
-            return FundReceipt(str(project), the_project.version, fund.balance, status="accepted")
-
-        return self._ledger._command(body)
+        return self._project_step(
+            project, "accepted",
+            lambda p: p.accept(on=on, reference=reference, principal=actor.principal),
+        )  # fmt: skip
 
     def disclose_project(
         self, project: UUID, *, on: date, reference: str, actor: Actor
     ) -> FundReceipt:
+        """The use made public (an emergency within 7 days, A17)."""
         self._not_future(on, "disclosed_on")
+        return self._project_step(
+            project, "disclosed",
+            lambda p: p.disclose(on=on, reference=reference, principal=actor.principal),
+        )  # fmt: skip
 
+    def _project_step(
+        self, project: UUID, status: str, step: Callable[[RepairProject], None]
+    ) -> FundReceipt:
         def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
             the_project: RepairProject = load(project, RepairProject)
-            the_project.disclose(on=on, reference=reference, principal=actor.principal)
+            step(the_project)
             self._ledger.save(the_project)
             fund: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
-            return FundReceipt(str(project), the_project.version, fund.balance,
-                               status="disclosed")  # fmt: skip
+            return FundReceipt(str(project), the_project.version, fund.balance, status=status)
 
         return self._ledger._command(body)
 

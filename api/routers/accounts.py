@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date
 from typing import Annotated
 from uuid import UUID
@@ -12,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.auth import Principal
+from api.cursors import cursor_of, position_of
 from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, place_of_part, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
@@ -486,20 +485,11 @@ def balance(
 
 
 def _cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"v1:{position}".encode()).decode()
+    return cursor_of("v1", position)
 
 
 def _position(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        position = int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        kind, position = "", -1
-    if kind != "v1" or position < 0:
-        raise InvalidCommand("cursor: not a cursor this service gave out")
-    return position
+    return position_of("v1", cursor)
 
 
 def _uuid(text: str) -> UUID:

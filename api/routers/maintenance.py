@@ -17,8 +17,6 @@ Writes answer from the ledger; reads come from the read model
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
 from collections.abc import Callable
@@ -33,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import fund_formats
 from api.auth import NOT_VISIBLE, Place, Principal
+from api.cursors import cursor_of, position_of
 from api.deps import IdempotencyKey, PrincipalDep, Services, ServicesDep, place_of, unseen, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
@@ -598,20 +597,11 @@ def services_below(services: Services, balance: int, first: int) -> bool:
 
 
 def _cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"u1:{position}".encode()).decode()
+    return cursor_of("u1", position)
 
 
 def _position(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        position = int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        kind, position = "", -1
-    if kind != "u1" or position < 0:
-        raise InvalidCommand("cursor: not a cursor this service gave out")
-    return position
+    return position_of("u1", cursor)
 
 
 # --- the annual statement (Disclosure) ----------------------------------------------------------
