@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -162,3 +162,38 @@ class Database:
             lite.execute("COMMIT")
         finally:
             lite.close()
+
+
+# --- many rows, many values: one statement each, whichever the store ------------------------
+
+SQLITE_IN_LIMIT = 500  # values per IN list, far below SQLite's parameter limit
+
+
+def insert_many(
+    tx: Tx, table: str, columns: str, types: Sequence[str], rows: Sequence[Sequence[Any]],
+    *, conflict: str = "",
+) -> None:  # fmt: skip
+    """Many rows in one statement: on PostgreSQL one ``unnest`` of a column array each (one
+    short statement text, prepared once; arrays sent in binary, ``%b``, as the text format
+    escapes every element in Python), on SQLite ``executemany``."""
+    if not rows:
+        return
+    if tx.dialect == "postgres":
+        arrays = ", ".join(f"%b::{t}[]" for t in types)
+        tx.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){conflict}",  # noqa: S608
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
+    marks = ", ".join("?" * len(types))
+    tx.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}", rows)  # noqa: S608
+
+
+def among(tx: Tx, column: str, values: Sequence[str]) -> Iterable[tuple[str, list[Any]]]:
+    """``column`` among ``values``: a condition and its parameters, in as many parts as needed."""
+    if tx.dialect == "postgres":
+        yield f"{column} = ANY(%b::text[])", [list(values)]
+        return
+    for start in range(0, len(values), SQLITE_IN_LIMIT):
+        part = list(values[start : start + SQLITE_IN_LIMIT])
+        yield f"{column} IN ({', '.join('?' * len(part))})", part

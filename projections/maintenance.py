@@ -20,7 +20,7 @@ changes, so the view remembers it (per generation).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,13 +28,12 @@ from ledger.complex import Complex
 from ledger.maintenance import MaintenanceFund as Fund
 from ledger.maintenance import RepairProject as Project
 from projections import fund_content
-from projections.db import Tx
+from projections.db import Tx, among, insert_many
 from projections.masking import mask_units
 from projections.runner import Batch
 
 NAME = "maintenance"
 TABLES = ("mf_funds", "mf_units", "mf_entries", "mf_projects", "mf_disbursements", "mf_statements")
-SQLITE_IN_LIMIT = 500
 REMEMBERED_FUNDS = 1_000_000
 ENTRY_COLUMNS = (
     "generation", "complex_id", "unit_id", "position", "value_date", "kind", "amount",
@@ -115,35 +114,6 @@ class MaintenanceView:
             if handler is not None:
                 handler(step, position, event)
         step.flush()
-
-
-def _bulk(
-    tx: Tx, table: str, columns: str, types: Sequence[str], rows: Sequence[Sequence[Any]],
-    *, conflict: str = "",
-) -> None:  # fmt: skip
-    """Many rows in one statement: an ``unnest`` of column arrays on PostgreSQL (sent in
-    binary), ``executemany`` on SQLite."""
-    if not rows:
-        return
-    if tx.dialect == "postgres":
-        arrays = ", ".join(f"%b::{t}[]" for t in types)
-        tx.execute(
-            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){conflict}",  # noqa: S608
-            [list(column) for column in zip(*rows, strict=True)],
-        )
-        return
-    marks = ", ".join("?" * len(types))
-    tx.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}", rows)  # noqa: S608
-
-
-def among(tx: Tx, column: str, values: Sequence[str]) -> Iterable[tuple[str, list[Any]]]:
-    """``column`` among ``values``: a condition and its parameters, in as many parts as needed."""
-    if tx.dialect == "postgres":
-        yield f"{column} = ANY(%b::text[])", [list(values)]
-        return
-    for start in range(0, len(values), SQLITE_IN_LIMIT):
-        part = list(values[start : start + SQLITE_IN_LIMIT])
-        yield f"{column} IN ({', '.join('?' * len(part))})", part
 
 
 def _excluded(columns: Iterable[str]) -> str:
@@ -291,7 +261,7 @@ class _Batch:
             for (c, u), state in self.units.items()
             if state[STATE] != CLEAN
         ]
-        _bulk(
+        insert_many(
             tx, "mf_units", UNIT_COLUMNS, UNIT_TYPES, units,
             conflict=" ON CONFLICT (generation, complex_id, unit_id) DO UPDATE SET "
             + _excluded(("balance", "first_deposit", "first_at", "entries")),
@@ -300,20 +270,20 @@ class _Batch:
             state[STATE] = CLEAN
         tx.append("mf_entries", ENTRY_COLUMNS, self.entries)
         self.entries = []
-        _bulk(
+        insert_many(
             tx, "mf_funds", FUND_COLUMNS, FUND_TYPES, list(self.totals.values()),
             conflict=" ON CONFLICT (generation, complex_id) DO UPDATE SET "
             + _excluded(c.strip() for c in FUND_COLUMNS.split(",")[3:]),
         )  # fmt: skip
         names = [c.strip() for c in PROJECT_COLUMNS.split(",")]
-        _bulk(
+        insert_many(
             tx, "mf_projects", PROJECT_COLUMNS, PROJECT_TYPES,
             [tuple(self.projects[p][n] for n in names) for p in sorted(self.changed_projects)],
             conflict=" ON CONFLICT (generation, project_id) DO UPDATE SET "
             + _excluded(PROJECT_MUTABLE),
         )  # fmt: skip
         self.changed_projects = set()
-        _bulk(
+        insert_many(
             tx, "mf_disbursements", DISBURSEMENT_COLUMNS, DISBURSEMENT_TYPES,
             list(self.disbursements.values()), conflict=DISBURSEMENT_MERGE,
         )  # fmt: skip

@@ -28,7 +28,7 @@ from ledger.complex import Complex
 from ledger.dates import local_today
 from ledger.periods import Period
 from projections import content as stmt
-from projections.db import Row, Tx
+from projections.db import SQLITE_IN_LIMIT, Row, Tx, among, insert_many
 from projections.masking import mask_units, public_party
 from projections.runner import Batch
 
@@ -56,7 +56,6 @@ STREAM_COLUMNS = "generation, stream_id, complex_id, version, head"
 STREAM_TYPES = ("integer", "text", "text", "integer", "text")
 TIMEZONE = "Asia/Shanghai"  # the platform's business time zone (spec: defaults)
 TABLES = ("stmt_lines", "stmt_streams", "stmt_proposals", "stmt_versions")
-SQLITE_IN_LIMIT = 500  # values per IN list, far below SQLite's parameter limit
 REMEMBERED_OWNERS = 1_000_000  # streams per generation before the view forgets and re-reads
 # Events that make a line on an account: the batch learns their complexes up front.
 LINE_EVENTS = frozenset(
@@ -150,36 +149,6 @@ class StatementsView:
         _Batch(tx, generation, owners, members).apply(batch)
 
 
-def _insert(
-    tx: Tx, table: str, columns: str, types: Sequence[str], rows: Sequence[Sequence[Any]],
-    *, conflict: str = "",
-) -> None:  # fmt: skip
-    """Many rows in one statement: on PostgreSQL one ``unnest`` of a column array each (one
-    short statement text, prepared once; arrays sent in binary, ``%b``, as the text format
-    escapes every element in Python), on SQLite ``executemany``."""
-    if not rows:
-        return
-    if tx.dialect == "postgres":
-        arrays = ", ".join(f"%b::{t}[]" for t in types)
-        tx.execute(
-            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){conflict}",  # noqa: S608
-            [list(column) for column in zip(*rows, strict=True)],
-        )
-        return
-    marks = ", ".join("?" * len(types))
-    tx.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}", rows)  # noqa: S608
-
-
-def _any(tx: Tx, column: str, values: Sequence[str]) -> Iterable[tuple[str, list[Any]]]:
-    """``column`` among ``values``: a condition and its parameters, in as many parts as needed."""
-    if tx.dialect == "postgres":
-        yield f"{column} = ANY(%b::text[])", [list(values)]
-        return
-    for start in range(0, len(values), SQLITE_IN_LIMIT):
-        part = list(values[start : start + SQLITE_IN_LIMIT])
-        yield f"{column} IN ({', '.join('?' * len(part))})", part
-
-
 def _pairs(
     tx: Tx, accounts: Sequence[str], expenditures: Sequence[str]
 ) -> Iterable[tuple[str, list[Any]]]:
@@ -231,7 +200,7 @@ class _Batch:
                 handler(self, position, event)
         self.flush()
         self.flush_proposals()
-        _insert(self.tx, "stmt_versions", VERSION_COLUMNS, VERSION_TYPES, self.versions)
+        insert_many(self.tx, "stmt_versions", VERSION_COLUMNS, VERSION_TYPES, self.versions)
         self.versions = []
 
     # --- reading what the batch needs, once ------------------------------------------
@@ -259,7 +228,7 @@ class _Batch:
         streams = sorted(
             {s for c in publishing for s in self.members.of(c) or () if s not in self.heads}
         )
-        for condition, values in _any(self.tx, "stream_id", streams) if streams else ():
+        for condition, values in among(self.tx, "stream_id", streams) if streams else ():
             rows = self.tx.execute(
                 "SELECT stream_id, version, head FROM stmt_streams WHERE generation = ?"  # noqa: S608
                 f" AND {condition}",
@@ -268,7 +237,7 @@ class _Batch:
             self.stored.update((str(s), (int(v), str(h))) for s, v, h in rows)
         # (not ``accounts - self.known.keys()``: that walks every stream the view remembers)
         unknown = sorted(a for a in accounts if a not in self.known)
-        for condition, values in _any(self.tx, "stream_id", unknown) if unknown else ():
+        for condition, values in among(self.tx, "stream_id", unknown) if unknown else ():
             rows = self.tx.execute(
                 "SELECT stream_id, complex_id FROM stmt_streams WHERE generation = ?"  # noqa: S608
                 f" AND complex_id IS NOT NULL AND {condition}",
@@ -277,7 +246,7 @@ class _Batch:
             self.known.update((str(s), str(c)) for s, c in rows)
         complexes = sorted({self.known[a] for a in accounts if a in self.known})
         found: dict[str, set[str]] = {c: set() for c in complexes}
-        for condition, values in _any(self.tx, "complex_id", complexes) if complexes else ():
+        for condition, values in among(self.tx, "complex_id", complexes) if complexes else ():
             rows = self.tx.execute(
                 "SELECT DISTINCT complex_id, period FROM stmt_versions"  # noqa: S608
                 f" WHERE generation = ? AND {condition}",
@@ -301,20 +270,20 @@ class _Batch:
 
     def flush_lines(self) -> None:
         """The lines so far, before a query over them (a statement, a change check)."""
-        _insert(self.tx, "stmt_lines", LINE_COLUMNS, LINE_TYPES, self.lines)
+        insert_many(self.tx, "stmt_lines", LINE_COLUMNS, LINE_TYPES, self.lines)
         self.lines, self.buffered = [], {}
 
     def flush(self) -> None:
         self.flush_lines()
         g = self.generation
-        _insert(
+        insert_many(
             self.tx, "stmt_streams", STREAM_COLUMNS, STREAM_TYPES,
             [(g, s, self.owners.get(s), v, h) for s, (v, h) in self.heads.items()],
             conflict=" ON CONFLICT (generation, stream_id) DO UPDATE SET version = excluded.version,"
             " head = excluded.head, complex_id = COALESCE(excluded.complex_id,"
             " stmt_streams.complex_id)",
         )  # fmt: skip
-        _insert(
+        insert_many(
             self.tx, "stmt_streams", STREAM_COLUMNS, STREAM_TYPES,
             [(g, s, c, 0, "") for s, c in self.owners.items() if s not in self.heads],
             conflict=" ON CONFLICT (generation, stream_id) DO UPDATE SET complex_id = excluded.complex_id",
@@ -324,7 +293,7 @@ class _Batch:
 
     def flush_proposals(self) -> None:
         """Proposals still open at the end of the batch (nothing in a batch reads the table)."""
-        _insert(
+        insert_many(
             self.tx, "stmt_proposals", "generation, account_id, expenditure_id, proposal",
             ("integer", "text", "text", "text"),
             [(self.generation, a, x, json.dumps(p)) for (a, x), p in self.proposals.items()],
@@ -445,7 +414,7 @@ class _Batch:
         if members is not None:
             heads = {s: self.stored[s] for s in members if s in self.stored}
             stored = sorted(s for s in members if s not in self.heads and s not in self.stored)
-            parts = list(_any(self.tx, "stream_id", stored)) if stored else []
+            parts = list(among(self.tx, "stream_id", stored)) if stored else []
             if len(parts) <= 1:
                 for condition, values in parts:
                     rows = self.tx.execute(  # members: a stored complex_id may not be flushed yet
