@@ -92,6 +92,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable for 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import api_write
+from bench.log_read import read_log
 from commonfund.settings import Settings
 from commonfund.synthetic import (
     BANKS,
@@ -878,19 +879,8 @@ def read_and_decode(url: str, batch_size: int) -> dict[str, Any]:
     ledger = build_ledger(settings)
     try:
         head = ledger.recorder.max_notification_id() or 0
-        select, decode = ledger.recorder.select_notifications, ledger.mapper.to_domain_event
-        events, start, reading = 0, 1, 0.0
         started = time.perf_counter()
-        while True:
-            t0 = time.perf_counter()
-            notifications = select(start=start, limit=batch_size, stop=head)
-            reading += time.perf_counter() - t0
-            if not notifications:
-                break
-            for notification in notifications:
-                decode(notification)
-            events += len(notifications)
-            start = notifications[-1].id + 1
+        events, reading = read_log(ledger, batch_size, head)
         seconds = time.perf_counter() - started
     finally:
         ledger.close()

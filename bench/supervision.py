@@ -81,6 +81,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import alert_quality, api_write
+from bench.log_read import read_log
 from commonfund.settings import Settings
 from commonfund.synthetic import BusinessClock
 from commonfund.wiring import build_ledger, migrate, supervision_runner
@@ -223,19 +224,8 @@ def read_and_decode(url: str, batch_size: int, stop: int | None = None) -> dict[
     try:
         head = ledger.recorder.max_notification_id() or 0  # connects the recorder's pool
         head = head if stop is None else stop
-        select, decode = ledger.recorder.select_notifications, ledger.mapper.to_domain_event
-        events, start, reading = 0, 1, 0.0
         meter.start()
-        while True:
-            t0 = time.perf_counter()
-            notifications = select(start=start, limit=batch_size, stop=head)
-            reading += time.perf_counter() - t0
-            if not notifications:
-                break
-            for notification in notifications:
-                decode(notification)
-            events += len(notifications)
-            start = notifications[-1].id + 1
+        events, reading = read_log(ledger, batch_size, head)
         meter.stop()
     finally:
         ledger.close()
