@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from api import problems
 from api.deps import Services
+from api.limits import Limits
 from api.maintenance_schemas import DepositCreate
 from api.routers import (
     accounts,
@@ -32,11 +32,6 @@ from api.routers import (
 from api.schemas import UnitsCreate
 
 ReadyCheck = Callable[[Services], dict[str, Any]]
-log = logging.getLogger("commonfund.api")
-MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
-BODY_METHODS = ("POST", "PUT", "PATCH")
-CSV_BODIES = ("/units", "/maintenance-fund/deposits")  # bodies that may come as CSV
-FORMS = {"/regulator/session": ("application/x-www-form-urlencoded",)}  # the page's login form
 DESCRIPTION = """
 commonfund records the money residential owners hold in common and supervises it.
 Every write that moves money takes an `Idempotency-Key`; amounts are decimal strings
@@ -96,49 +91,10 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
     )
     problems.install(app)
 
-    @app.middleware("http")
-    async def limits(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.method in BODY_METHODS:
-            length = request.headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-                return problems.problem(
-                    "body-too-large", "a request body is at most 1 MiB", instance=request.url.path
-                )
-            content_type = request.headers.get("content-type", "").split(";")[0].strip()
-            if not content_type and length not in (None, "0"):
-                return problems.problem(
-                    "unsupported-media-type",
-                    "a request body needs a Content-Type; send application/json",
-                    instance=request.url.path,
-                )
-            allowed = FORMS.get(request.url.path) or (
-                ("application/json", "text/csv")
-                if request.url.path.endswith(CSV_BODIES)
-                else ("application/json",)
-            )
-            if content_type and content_type not in allowed:
-                return problems.problem(
-                    "unsupported-media-type",
-                    f"{content_type} is not accepted here; send JSON",
-                    instance=request.url.path,
-                )
-            body = await request.body()
-            if len(body) > MAX_BODY:
-                return problems.problem(
-                    "body-too-large", "a request body is at most 1 MiB", instance=request.url.path
-                )
-        try:
-            return await call_next(request)
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
-            return problems.problem(
-                "internal-error", "the service failed; retry", instance=request.url.path
-            )
+    app.add_middleware(Limits)
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get(

@@ -16,7 +16,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from api.app import MAX_BODY
+from api.limits import MAX_BODY
 from tests.e2e.conftest import Api
 from tests.e2e.world import (
     Builder,
