@@ -10,17 +10,28 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from ledger.periods import Period
-from projections.db import Tx
+from projections.db import Row, Tx
 
 LINE_COLUMNS = (
     "entry_id, account_id, value_date, section, category, party, amount, gross, deduction,"
     " collector, method, authorisation, contract_ref, description, reverses, reversed_by,"
     " reversed_at, position"
 )
+_NAMES = [c.strip() for c in LINE_COLUMNS.split(",")]
+QUALIFIED_LINE_COLUMNS = ", ".join(f"l.{c}" for c in _NAMES)
+AMOUNT = _NAMES.index("amount")
+# the opening balance's row of ``statements``: the sum in the amount column, NULL elsewhere
+OPENING_COLUMNS = ", ".join(
+    "CAST(SUM(l.amount) AS BIGINT)" if c == "amount" else "NULL" for c in _NAMES
+)
+# lines in date, position, entry order (result column numbers: p.i and the kind come first)
+ORDER_COLUMNS = ", ".join(str(3 + _NAMES.index(c)) for c in ("value_date", "position", "entry_id"))
 FOREVER = 2**62
+WANTED_PER_QUERY = 100  # statements per query: 6 parameters each, far below SQLite's limit
 
 
 def yuan(fen: int) -> str:
@@ -41,35 +52,65 @@ def canonical(content: dict[str, Any]) -> bytes:
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def opening_balance(tx: Tx, generation: int, complex_id: str, period: Period, through: int) -> int:
-    rows = tx.execute(
-        "SELECT COALESCE(SUM(amount), 0) FROM stmt_lines WHERE generation = ? AND complex_id = ?"
-        " AND value_date < ? AND position <= ?",
-        (generation, complex_id, period.start.isoformat(), through),
-    )
-    return int(rows[0][0])
-
-
 def statement(
     tx: Tx, generation: int, complex_id: str, period: Period, *, through: int = FOREVER
 ) -> dict[str, Any]:
     """The statement of ``period`` as the ledger stood at position ``through``."""
-    start, end = period.start.isoformat(), period.end.isoformat()
-    # one round trip: the opening balance rides on every line (an uncorrelated subquery,
-    # computed once); asked apart only for a period without lines
-    found = tx.execute(
-        f"SELECT {LINE_COLUMNS}, (SELECT COALESCE(SUM(amount), 0) FROM stmt_lines"  # noqa: S608 (constant)
-        " WHERE generation = ? AND complex_id = ? AND value_date < ? AND position <= ?)"
-        " FROM stmt_lines WHERE generation = ? AND complex_id = ?"
-        " AND value_date >= ? AND value_date <= ? AND position <= ?"
-        " ORDER BY value_date, position, entry_id",
-        (generation, complex_id, start, through, generation, complex_id, start, end, through),
-    )
-    if found:
-        opening = int(found[0][-1])
-        rows = [row[:-1] for row in found]
-    else:
-        opening, rows = opening_balance(tx, generation, complex_id, period, through), []
+    return statements(tx, generation, [(complex_id, period, through)])[0]
+
+
+def statements(
+    tx: Tx, generation: int, wanted: Sequence[tuple[str, Period, int]]
+) -> list[dict[str, Any]]:
+    """The statements of ``(complex, period, through)`` triples, one query per hundred.
+
+    A rebuild freezes the content of a batch's publications at the end of the batch,
+    all at once (projections/statements.py): their lines and opening balances come in
+    one round trip, not one per statement.
+    """
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), WANTED_PER_QUERY):
+        part = wanted[start : start + WANTED_PER_QUERY]
+        # the generation is in the VALUES, not a constant: while a rebuild fills it PostgreSQL
+        # has no statistics of it and would scan all of it (see statements._pairs)
+        values = ", ".join(
+            ["(CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?, ?, CAST(? AS BIGINT))"] * len(part)
+        )
+        params: list[Any] = []
+        for i, (complex_id, period, through) in enumerate(part):
+            params += [
+                i, generation, complex_id, period.start.isoformat(), period.end.isoformat(), through,
+            ]  # fmt: skip
+        lines: list[list[Row]] = [[] for _ in part]
+        openings = [0] * len(part)
+        # one round trip: a line is (i, 0, its columns…); an opening balance (i, 1, …, the sum
+        # before the period in ``amount``, …), absent for a complex with no earlier line
+        for row in tx.execute(
+            f"WITH p (i, g, complex_id, first_day, last_day, through) AS (VALUES {values})"  # noqa: S608 (constants)
+            f" SELECT p.i, 0, {QUALIFIED_LINE_COLUMNS} FROM p JOIN stmt_lines l"
+            " ON l.generation = p.g AND l.complex_id = p.complex_id AND l.value_date >= p.first_day"
+            " AND l.value_date <= p.last_day AND l.position <= p.through"
+            f" UNION ALL SELECT p.i, 1, {OPENING_COLUMNS} FROM p JOIN stmt_lines l"
+            " ON l.generation = p.g AND l.complex_id = p.complex_id AND l.value_date < p.first_day"
+            " AND l.position <= p.through GROUP BY p.i"
+            f" ORDER BY 1, 2, {ORDER_COLUMNS}",
+            params,
+        ):
+            if row[1] == 0:
+                lines[int(row[0])].append(row[2:])
+            else:
+                openings[int(row[0])] = int(row[2 + AMOUNT])
+        found += [
+            compose(complex_id, period, through, openings[i], lines[i])
+            for i, (complex_id, period, through) in enumerate(part)
+        ]
+    return found
+
+
+def compose(
+    complex_id: str, period: Period, through: int, opening: int, rows: Sequence[Row]
+) -> dict[str, Any]:
+    """A statement from its opening balance and its lines (rows of ``LINE_COLUMNS``, in order)."""
     sections: dict[str, dict[str, list[dict[str, Any]]]] = {
         "income": defaultdict(list),
         "expenditure": defaultdict(list),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ledger.account import CommonFundAccount as Account
@@ -37,11 +38,7 @@ LINE_COLUMNS = (
     " party, amount, gross, deduction, collector, method, authorisation, contract_ref,"
     " description, reverses, reversed_by, reversed_at"
 )
-LINE_TYPES = (
-    "integer", "text", "text", "text", "bigint", "text", "text", "text",
-    "text", "bigint", "bigint", "bigint", "text", "text", "text", "text",
-    "text", "text", "text", "bigint",
-)  # fmt: skip
+LINE_NAMES = tuple(c.strip() for c in LINE_COLUMNS.split(","))
 REVERSED_BY = 18  # where a buffered line keeps its reversal
 VERSION_COLUMNS = (
     "generation, complex_id, period, version, position, published_on, published_by,"
@@ -73,6 +70,7 @@ SETTLING_EVENTS = frozenset(
     for e in (Account.ExpenditureBooked, Account.ExpenditureRejected, Account.ExpenditureWithdrawn)
 )
 PROPOSED = Account.ExpenditureProposed.__qualname__
+REVERSED = Account.EntryReversed.__qualname__
 
 
 class Members:
@@ -89,6 +87,7 @@ class Members:
         self.since = since  # None: nothing is known (a view used without a runner's resync)
         self.streams: dict[str, set[str]] = {}
         self.changed: dict[str, int] = {}  # complex -> last position a line of it changed
+        self.published: dict[str, set[str]] = {}  # complex -> its published periods
 
     @property
     def complete(self) -> bool:
@@ -106,6 +105,13 @@ class Members:
             found.add(stream_id)
         elif self.complete:
             self.streams[complex_id] = {stream_id}
+
+    def published_of(self, complex_id: str) -> set[str] | None:
+        """The complex's published periods (None: not known; read them from the table)."""
+        found = self.published.get(complex_id)
+        if found is None and self.complete:
+            found = self.published[complex_id] = set()
+        return found
 
     def change(self, complex_id: str, position: int) -> None:
         if self.since is not None:
@@ -144,25 +150,57 @@ class StatementsView:
         if len(owners) > REMEMBERED_OWNERS:
             owners.clear()
         members = self._members.setdefault(generation, Members(since=None))
-        if len(members.changed) + len(members.streams) > REMEMBERED_OWNERS:
+        if len(members.changed) + len(members.streams) + len(members.published) > REMEMBERED_OWNERS:
             members = self._members[generation] = Members(since=None)
         _Batch(tx, generation, owners, members).apply(batch)
 
 
 def _pairs(
-    tx: Tx, accounts: Sequence[str], expenditures: Sequence[str]
+    tx: Tx, generation: int, columns: str, pairs: Sequence[tuple[str, str]]
 ) -> Iterable[tuple[str, list[Any]]]:
-    """``(account_id, expenditure_id)`` among the given pairs, like :func:`_any`."""
+    """``generation`` and ``(a, b)`` among the given pairs (``columns``: "a, b"), like
+    :func:`among`.
+
+    On PostgreSQL the generation rides in the ``unnest`` with the pairs rather than as a
+    constant: during a rebuild the statistics know nothing of the generation being filled
+    (PostgreSQL estimates it at a row or so) and would scan all of it for each statement;
+    joined on the whole primary key, the few pairs are looked up by the index.
+    """
     if tx.dialect == "postgres":
-        condition = "(account_id, expenditure_id) IN (SELECT * FROM unnest(%b::text[], %b::text[]))"
-        yield condition, [list(accounts), list(expenditures)]
+        condition = (
+            f"(generation, {columns}) IN"  # noqa: S608 (columns: constants)
+            " (SELECT * FROM unnest(%b::integer[], %b::text[], %b::text[]))"
+        )
+        yield condition, [[generation] * len(pairs), [a for a, _ in pairs], [b for _, b in pairs]]
         return
-    pairs = list(zip(accounts, expenditures, strict=True))
     step = SQLITE_IN_LIMIT // 2
     for start in range(0, len(pairs), step):
         part = pairs[start : start + step]
         values = ", ".join(["(?, ?)"] * len(part))
-        yield f"(account_id, expenditure_id) IN (VALUES {values})", [v for p in part for v in p]
+        yield (
+            f"generation = ? AND ({columns}) IN (VALUES {values})",
+            [generation, *(v for p in part for v in p)],
+        )
+
+
+def _mark_reversed(tx: Tx, generation: int, marks: Sequence[tuple[str, str, str, int]]) -> None:
+    """Mark lines reversed: ``(complex, entry, reversal, position)``, one statement on PostgreSQL
+    (the generation in the ``unnest``, as :func:`_pairs` explains)."""
+    if not marks:
+        return
+    if tx.dialect == "postgres":
+        tx.execute(
+            "UPDATE stmt_lines l SET reversed_by = m.by, reversed_at = m.at FROM unnest(%b::integer[],"
+            " %b::text[], %b::text[], %b::text[], %b::bigint[]) AS m (g, c, e, by, at)"
+            " WHERE l.generation = m.g AND l.complex_id = m.c AND l.entry_id = m.e",
+            [[generation] * len(marks), *(list(column) for column in zip(*marks, strict=True))],
+        )
+        return
+    tx.executemany(
+        "UPDATE stmt_lines SET reversed_by = ?, reversed_at = ? WHERE generation = ?"
+        " AND complex_id = ? AND entry_id = ?",
+        [(by, at, generation, c, e) for c, e, by, at in marks],
+    )
 
 
 def _period_names(day: str) -> set[str]:
@@ -185,10 +223,13 @@ class _Batch:
         self.buffered: dict[tuple[str, str], int] = {}  # (complex, entry) -> index in lines
         self.proposals: dict[tuple[str, str], dict[str, Any]] = {}  # proposed in this batch
         self.taken: dict[tuple[str, str], dict[str, Any]] = {}  # settled here, proposed before
-        self.published: dict[str, set[str]] = {}
         self.latest: dict[tuple[str, str], tuple[int, bytes]] = {}  # versions made here (JSON)
         self.versions: list[tuple[Any, ...]] = []  # written at the end of the batch
         self.stored: dict[str, tuple[int, str]] = {}  # stored heads read for this batch's digests
+        # (complex, entry) -> (value date, category, party) of stored lines the batch reverses
+        self.originals: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self.marks: list[tuple[str, str, str, int]] = []  # reversals of stored lines, unflushed
+        self.pending: list[_Publication] = []  # publications whose content is not frozen yet
 
     def apply(self, batch: Batch) -> None:
         self.prepare(batch)
@@ -199,6 +240,7 @@ class _Batch:
             if handler is not None:
                 handler(self, position, event)
         self.flush()
+        self.freeze()
         self.flush_proposals()
         insert_many(self.tx, "stmt_versions", VERSION_COLUMNS, VERSION_TYPES, self.versions)
         self.versions = []
@@ -212,10 +254,13 @@ class _Batch:
         proposed: set[tuple[str, str]] = set()
         settling: list[tuple[str, str]] = []
         publishing: set[str] = set()
+        reversing: list[tuple[str, str]] = []  # (account, the entry it reverses)
         for _, event in batch:
             kind = type(event).__qualname__
             if kind in LINE_EVENTS:
                 accounts.add(str(event.originator_id))
+                if kind == REVERSED:
+                    reversing.append((str(event.originator_id), event.reverses))
             elif kind == PROPOSED:
                 proposed.add((str(event.originator_id), event.expenditure_id))
             elif kind == PUBLISHED:
@@ -244,7 +289,12 @@ class _Batch:
                 [g, *values],
             )
             self.known.update((str(s), str(c)) for s, c in rows)
-        complexes = sorted({self.known[a] for a in accounts if a in self.known})
+        # the published periods of the batch's complexes, unless the view already knows them
+        complexes = sorted(
+            c
+            for c in {self.known.get(a) for a in accounts}
+            if c is not None and self.members.published_of(c) is None
+        )
         found: dict[str, set[str]] = {c: set() for c in complexes}
         for condition, values in among(self.tx, "complex_id", complexes) if complexes else ():
             rows = self.tx.execute(
@@ -254,24 +304,36 @@ class _Batch:
             )
             for complex_id, period in rows:
                 found[str(complex_id)].add(str(period))
-        self.published.update(found)
+        self.members.published.update(found)
         settled = sorted(set(settling))
         if settled:
-            accounts_, expenditures = [a for a, _ in settled], [x for _, x in settled]
-            for condition, values in _pairs(self.tx, accounts_, expenditures):
+            for condition, values in _pairs(self.tx, g, "account_id, expenditure_id", settled):
                 rows = self.tx.execute(
-                    "DELETE FROM stmt_proposals WHERE generation = ?"  # noqa: S608
-                    f" AND {condition} RETURNING account_id, expenditure_id, proposal",
-                    [g, *values],
+                    f"DELETE FROM stmt_proposals WHERE {condition}"  # noqa: S608
+                    " RETURNING account_id, expenditure_id, proposal",
+                    values,
                 )
                 self.taken.update(((str(a), str(x)), json.loads(p)) for a, x, p in rows)
+        # the lines the batch reverses that earlier batches wrote: read once, marked at a flush
+        reversed_lines = sorted({(self.known[a], x) for a, x in reversing if a in self.known})
+        for condition, values in _pairs(self.tx, g, "complex_id, entry_id", reversed_lines):
+            rows = self.tx.execute(
+                "SELECT complex_id, entry_id, value_date, category, party FROM stmt_lines"  # noqa: S608
+                f" WHERE {condition}",
+                values,
+            )
+            self.originals.update(
+                ((str(c), str(x)), (str(d), str(k), str(p))) for c, x, d, k, p in rows
+            )
 
     # --- writing ----------------------------------------------------------------------
 
     def flush_lines(self) -> None:
         """The lines so far, before a query over them (a statement, a change check)."""
-        insert_many(self.tx, "stmt_lines", LINE_COLUMNS, LINE_TYPES, self.lines)
+        self.tx.append("stmt_lines", LINE_NAMES, self.lines)
         self.lines, self.buffered = [], {}
+        _mark_reversed(self.tx, self.generation, self.marks)
+        self.marks = []
 
     def flush(self) -> None:
         self.flush_lines()
@@ -339,6 +401,10 @@ class _Batch:
             row = self.lines[index]
             self.lines[index] = (*row[:REVERSED_BY], by, position)
             return row[5], row[7], row[8]
+        original = self.originals.get((complex_id, entry_id))
+        if original is not None:
+            self.marks.append((complex_id, entry_id, by, position))
+            return original
         rows = self.tx.execute(
             "UPDATE stmt_lines SET reversed_by = ?, reversed_at = ? WHERE generation = ?"
             " AND complex_id = ? AND entry_id = ? RETURNING value_date, category, party",
@@ -437,18 +503,50 @@ class _Batch:
         return [r for r in rows if r[2] != ""]
 
     def published_periods(self, complex_id: str) -> set[str]:
-        if complex_id not in self.published:
+        found = self.members.published_of(complex_id)
+        if found is None:
             rows = self.tx.execute(
                 "SELECT DISTINCT period FROM stmt_versions WHERE generation = ? AND complex_id = ?",
                 (self.generation, complex_id),
             )
-            self.published[complex_id] = {str(r[0]) for r in rows}
-        return self.published[complex_id]
+            found = self.members.published[complex_id] = {str(r[0]) for r in rows}
+        return found
+
+    def publish(self, complex_id: str, period: Period, position: int, e: Any) -> None:
+        """Version 1 of a published period: its digest now (the heads at this event), its
+        content with the batch's other publications at the end of the batch (``freeze``).
+
+        The content is the period as it stood at the event's ``through`` (H11): lines at
+        later positions, and reversals recorded later, are left out whenever it is read.
+        """
+        self.pending.append(
+            _Publication(complex_id, period, position, e.through, e.content_hash, e.value_date,
+                         e.principal, self.digest(complex_id))
+        )  # fmt: skip
+        self.published_periods(complex_id).add(period.name)
+
+    def freeze(self) -> None:
+        """The content of the pending publications, in one query (per hundred)."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        self.flush_lines()
+        contents = stmt.statements(
+            self.tx, self.generation, [(p.complex_id, p.period, p.through) for p in pending]
+        )
+        for p, content in zip(pending, contents, strict=True):
+            self.insert_version(
+                p.complex_id, p.period, version=1, position=p.position, content=content,
+                expected=p.expected, published_on=p.published_on, published_by=p.published_by,
+                diff=None, digest=p.digest,
+            )  # fmt: skip
 
     def new_version(
         self, complex_id: str, period: Period, position: int, cause: dict[str, Any]
     ) -> None:
         g = self.generation
+        if any(p.complex_id == complex_id and p.period == period for p in self.pending):
+            self.freeze()
         made = self.latest.get((complex_id, period.name))
         if made is None:
             rows = self.tx.execute(
@@ -471,27 +569,50 @@ class _Batch:
     def insert_version(
         self, complex_id: str, period: Period, *, version: int, position: int,
         content: dict[str, Any], expected: str | None, published_on: str, published_by: str,
-        diff: dict[str, Any] | None,
+        diff: dict[str, Any] | None, digest: str | None = None,
     ) -> None:  # fmt: skip
-        """Insert a version; ``expected`` is the hash the publication named (None: its own)."""
+        """Insert a version; ``expected`` is the hash the publication named (None: its own);
+        ``digest`` the complex's as the version's event found it (None: as it stands now)."""
         g = self.generation
-        heads = self.heads_of(complex_id)
-        digest = {
-            "complex_id": complex_id,
-            "heads": [{"stream_id": s, "version": v, "head": h} for s, v, h in heads],
-            "root": root_of((str(s), int(v), str(h)) for s, v, h in heads),
-        }
         canonical = stmt.canonical(content)
         actual = stmt.hash_of(canonical)
         self.versions.append(  # nothing in a batch reads stmt_versions back: see ``latest``
             (
                 g, complex_id, period.name, version, position, published_on, published_by,
                 actual, int(expected is None or actual == expected), canonical.decode(),
-                json.dumps(digest, sort_keys=True), json.dumps(diff, ensure_ascii=False) if diff else None,
+                digest or self.digest(complex_id),
+                json.dumps(diff, ensure_ascii=False) if diff else None,
             )
         )  # fmt: skip
         self.published_periods(complex_id).add(period.name)
         self.latest[(complex_id, period.name)] = (version, canonical)
+
+    def digest(self, complex_id: str) -> str:
+        """The complex's digest (H12) as the batch stands: every headed stream's head, and the
+        root over them."""
+        heads = self.heads_of(complex_id)
+        return json.dumps(
+            {
+                "complex_id": complex_id,
+                "heads": [{"stream_id": s, "version": v, "head": h} for s, v, h in heads],
+                "root": root_of((str(s), int(v), str(h)) for s, v, h in heads),
+            },
+            sort_keys=True,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Publication:
+    """A publication seen in the batch, waiting for its content (``_Batch.freeze``)."""
+
+    complex_id: str
+    period: Period
+    position: int
+    through: int
+    expected: str  # the content hash the committee saw
+    published_on: str
+    published_by: str
+    digest: str  # JSON, as the event found the complex
 
 
 def recorded_on(event: Any) -> str:
@@ -609,12 +730,7 @@ def _reversed(b: _Batch, position: int, e: Any) -> None:
 def _published(b: _Batch, position: int, e: Any) -> None:
     complex_id = str(e.originator_id)
     period = Period.parse(e.period)
-    b.flush_lines()
-    frozen = stmt.statement(b.tx, b.generation, complex_id, period, through=e.through)
-    b.insert_version(
-        complex_id, period, version=1, position=position, content=frozen, expected=e.content_hash,
-        published_on=e.value_date, published_by=e.principal, diff=None,
-    )  # fmt: skip
+    b.publish(complex_id, period, position, e)
     # Entries of the period recorded between the draft the committee saw (``through``) and
     # this event were applied before the period counted as published: version 2 shows them.
     if b.changed_since(complex_id, e.through, position):

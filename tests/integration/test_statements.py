@@ -209,3 +209,34 @@ def test_an_entry_recorded_while_publishing_makes_version_two_at_once(
     assert second.diff["cause"]["section"] == "recorded_while_publishing"
     assert [line["entry_id"] for line in second.diff["added"]] == [late]
     assert second.content == statements.draft(str(w.complex_id), OCTOBER)[1]
+
+
+def test_a_rebuild_is_the_same_whatever_the_batch_size(
+    settings: Settings, ledger: Ledger, runner: Runner
+) -> None:
+    """A batch freezes its publications' content at its end and marks the lines it reverses in
+    one statement (projections/statements.py): one event per batch, a few, and the whole log
+    in one batch give the same copy, corrections in the batch of their publication included."""
+    w, ids = october_world(ledger)
+    statements = Statements(runner.database)
+    runner.catch_up()
+    through, digest = publication_basis(statements, str(w.complex_id), OCTOBER)
+    late = w.income(5_00, on=date(2026, 10, 31))  # recorded while publishing: version 2
+    ledger.publish_statement(
+        w.complex_id, period="2026-10", through=through, content_hash=digest,
+        actor=member_actor("m1"),
+    )  # fmt: skip
+    reverse(w, ids["ads"], on=date(2026, 10, 30))  # version 3, right after the publication
+    reverse(w, late, on=TODAY)  # version 4: a line of the same batch, marked in memory
+    reverse(w, ids["november"], on=TODAY)  # not published: no version
+    runner.catch_up()
+    live = dump(runner)
+    assert [v[2] for v in live["stmt_versions"]] == [1, 2, 3, 4]
+    assert sum(1 for line in live["stmt_lines"] if line[17]) == 3  # reversed_by: marked
+    for size in (1, 3, 10_000):
+        rebuilt = statements_runner(settings, ledger, batch_size=size)
+        try:
+            assert rebuilt.rebuild() == rebuilt.head()
+            assert dump(rebuilt) == live, f"batch size {size}"
+        finally:
+            rebuilt.database.close()
