@@ -41,6 +41,7 @@ from ledger.dates import parse_date
 from ledger.errors import LedgerError
 from ledger.integrity import verify
 from ledger.money import format_fen
+from projections.runner import REBUILD_BATCH
 from projections.supervision import ticks
 
 
@@ -410,7 +411,7 @@ def parser() -> argparse.ArgumentParser:
     project.set_defaults(run=cmd_project)
     rebuild = sub.add_parser("rebuild", help="rebuild a read model from the whole history")
     rebuild.add_argument("name", choices=list(READ_MODELS))
-    rebuild.add_argument("--batch-size", type=int, default=1000)
+    rebuild.add_argument("--batch-size", type=int, default=REBUILD_BATCH)
     rebuild.set_defaults(run=cmd_rebuild)
     _supervision_commands(sub)
     _fund_commands(sub)

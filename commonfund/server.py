@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.deps import Services
+from api.ports import Worker
 from commonfund.scheduler import with_daily_supervision
 from commonfund.settings import Settings
 from commonfund.stores import SqlStores, utcnow
@@ -25,6 +26,7 @@ from commonfund.wiring import (
     webhook_deliverer,
 )
 from projections.fund_queries import FundReads
+from projections.notices import Notices
 from projections.queries import Statements
 from projections.supervision.queries import Alerts
 
@@ -43,12 +45,19 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
     fund = maintenance_runner(settings, ledger)
     ratio = settings.policy().maintenance_replenish_ratio_bp
     outbox = read_models(settings)  # webhook subscriptions and deliveries
+    statements = Statements(runner.database)
+    runner.observe(statements)  # this process's runner: exact around its own commits
+    workers: list[Worker] = []
+    if settings.is_postgres:  # other processes' runners: their notices
+        workers.append(Notices(postgres_conninfo(settings), runner.view.name, statements))
+    if settings.deliver_webhooks:
+        workers.append(webhook_deliverer(settings, outbox))
     return Services(
         ledger=ledger,
         tokens=stores,
         idempotency=stores,
         now=clock,
-        statements=Statements(runner.database),
+        statements=statements,
         projection=runner,
         alerts=Alerts(supervision.database),
         supervision=supervision,
@@ -56,7 +65,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         maintenance=fund,
         fund=FundReads(fund.database, replenish_ratio_bp=ratio),
         follow=settings.run_projections,
-        workers=(webhook_deliverer(settings, outbox),) if settings.deliver_webhooks else (),
+        workers=tuple(workers),
     )
 
 

@@ -5,6 +5,15 @@ are kept in memory, by generation (bounded by the size of their JSON): a read as
 the database only for the versions' small columns (which is the latest, which
 superseded which) and decodes the content of a version once. The dictionaries a
 ``Version`` holds are shared between readers and must not be changed.
+
+On PostgreSQL even the small columns are kept, per complex and period, while this
+process hears the statements runner's notices (projections/notices.py): the runner
+sends the complexes whose versions a batch changed with the batch's commit
+(``NOTIFY``), and a runner in this process also calls ``changing`` and ``settled``
+around its commit, so here a read never sees a version older than the read model's
+own. Another process forgets on hearing the notice, a few milliseconds after the
+commit (docs/architecture.md). Without a listener (SQLite, or the connection lost)
+every read asks the database.
 """
 
 from __future__ import annotations
@@ -17,10 +26,12 @@ from typing import Any
 
 from ledger.periods import Period
 from projections import content as stmt
-from projections.db import Database, Tx
+from projections.db import Database, Row, Tx
+from projections.runner import EVERYTHING
 
 NAME = "statements"
 CACHED_JSON_BYTES = 16 * 2**20  # decoded versions kept, counted by the length of their JSON
+CACHED_PERIODS = 65_536  # (complex, period) whose versions' small columns are kept
 META_COLUMNS = "period, version, position, published_on, published_by, content_hash, hash_matches"
 META_COLUMNS_V = ", ".join(f"v.{c.strip()}" for c in META_COLUMNS.split(","))
 LATEST = -1
@@ -56,6 +67,72 @@ class Statements:
         self._decoded: OrderedDict[tuple[int, str, str, int], tuple[Decoded, int]] = OrderedDict()
         self._cached_bytes = 0
         self._lock = threading.Lock()
+        # versions' small columns by (complex, period), kept only while notices are heard
+        self._meta: OrderedDict[tuple[str, str], list[Row]] = OrderedDict()
+        self._listening = False
+        self._epoch = 0  # moves on every change heard: a read that spans one keeps nothing
+        self._changing = 0  # batches of this process's runner between ``changing`` and commit
+
+    # --- keeping the versions' small columns exact ----------------------------------
+
+    def listening(self, *, on: bool) -> None:
+        """The notices are (no longer) heard: forget everything either way."""
+        with self._lock:
+            self._listening = on
+            self._forget(frozenset({EVERYTHING}))
+
+    @property
+    def remembering(self) -> bool:
+        """Whether versions' small columns are kept (notices are heard)."""
+        return self._listening
+
+    def heard(self, complexes: frozenset[str]) -> None:
+        """A batch that changed these complexes' versions has committed (a notice)."""
+        with self._lock:
+            self._forget(complexes)
+
+    def changing(self, complexes: frozenset[str]) -> None:
+        """This process's runner is about to commit a batch that changes these complexes'
+        versions: until it has (``settled``), reads keep nothing."""
+        with self._lock:
+            self._changing += 1
+            self._forget(complexes)
+
+    def settled(self, complexes: frozenset[str]) -> None:
+        """The batch announced by ``changing`` has committed or rolled back."""
+        with self._lock:
+            self._changing -= 1
+            self._forget(complexes)
+
+    def _forget(self, complexes: frozenset[str]) -> None:
+        # a walk of the kept keys: notices come only with new versions (publications, corrections)
+        self._epoch += 1
+        if EVERYTHING in complexes:
+            self._meta.clear()
+            return
+        for key in [k for k in self._meta if k[0] in complexes]:
+            del self._meta[key]
+
+    def _metadata(self, complex_id: str, period: Period) -> list[Row]:
+        key = (complex_id, period.name)
+        with self._lock:
+            found = self._meta.get(key) if self._listening else None
+            if found is not None:
+                self._meta.move_to_end(key)
+                return found
+            epoch = self._epoch
+        rows = self.database.read_once(
+            f"SELECT v.generation, {META_COLUMNS_V} FROM stmt_versions v"  # noqa: S608 (constants)
+            " JOIN projection_state s ON s.name = ? AND v.generation = s.generation"
+            " WHERE v.complex_id = ? AND v.period = ? ORDER BY v.version",
+            (NAME, complex_id, period.name),
+        )
+        with self._lock:  # kept only if nothing changed while it was read
+            if self._listening and self._epoch == epoch and not self._changing:
+                self._meta[key] = rows
+                if len(self._meta) > CACHED_PERIODS:
+                    self._meta.popitem(last=False)
+        return rows
 
     @staticmethod
     def _serving(tx: Tx) -> tuple[int, int]:
@@ -82,17 +159,12 @@ class Statements:
         """One published version (the latest by default).
 
         The hot path of the public statement: the versions' metadata in the
-        serving copy in one statement, and the content from memory once it has
-        been read. A version's content never changes within a copy; only when
+        serving copy in one statement (or from memory while notices are heard),
+        and the content from memory once it has been read. A version's content never changes within a copy; only when
         the copy was swapped away in between is the whole read done again in
         one snapshot.
         """
-        meta = self.database.read_once(
-            f"SELECT v.generation, {META_COLUMNS_V} FROM stmt_versions v"  # noqa: S608 (constants)
-            " JOIN projection_state s ON s.name = ? AND v.generation = s.generation"
-            " WHERE v.complex_id = ? AND v.period = ? ORDER BY v.version",
-            (NAME, complex_id, period.name),
-        )
+        meta = self._metadata(complex_id, period)
         if not meta:
             return None
         latest = max(int(row[2]) for row in meta)

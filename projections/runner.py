@@ -8,6 +8,13 @@ trust than two). On PostgreSQL the events table is locked on insert, so
 commit order equals notification-id order and a poll never skips a late
 commit; ids left by rolled-back inserts are gaps, which the runner passes.
 
+Notices: a view may say which keys of its readers' memory a batch changed
+(``changes()``, e.g. the complexes whose published versions moved). The runner
+then sends them with the batch (``NOTIFY commonfund_<view>``, delivered at
+commit, on PostgreSQL) for other processes (projections/notices.py), and tells
+this process's observers before and after the commit (``changing``,
+``settled``), so a reader here never keeps what the batch is changing.
+
 Generations: the rows of a read model carry the generation of the copy they
 belong to. ``rebuild`` fills a new generation from the start of the log while
 the serving one goes on, and flips ``projection_state`` in the transaction of
@@ -34,6 +41,23 @@ from projections.locks import AdvisoryLock, FileLock, RunnerLock
 log = logging.getLogger(__name__)
 
 Batch = Sequence[tuple[int, Any]]  # (notification id, domain event)
+EVERYTHING = "*"  # a notice that may have changed every key (a rebuild's swap)
+# ``commonfund rebuild``'s batches: a copy nobody reads yet is filled in fewer, larger
+# transactions (a round trip costs the same for 500 events as for 2,000; docs/benchmarks.md)
+REBUILD_BATCH = 2_000
+NOTICE_BYTES = 7_000  # PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more
+
+
+class Observer(Protocol):
+    """A reader in this process that keeps what a view's batches may change."""
+
+    def changing(self, keys: frozenset[str]) -> None: ...
+
+    def settled(self, keys: frozenset[str]) -> None: ...
+
+
+def channel(view_name: str) -> str:
+    return f"commonfund_{view_name}"
 
 
 class View(Protocol):
@@ -75,6 +99,11 @@ class Runner:
             else FileLock(database.path, view.name)
         )
         self._written: dict[int, int] = {}  # generation -> the position this runner committed
+        self.observers: list[Observer] = []
+        self._announced: list[frozenset[str]] = []  # in the batch's transaction, not yet settled
+
+    def observe(self, observer: Observer) -> None:
+        self.observers.append(observer)
 
     # --- where things stand ----------------------------------------------------------
 
@@ -143,9 +172,14 @@ class Runner:
     def _read_ahead(self, after: int) -> tuple[Batch, int]:
         return self._read(after, self.head())
 
-    def _write(self, tx: Tx, generation: int, batch: Batch, reached: int) -> None:
+    def _write(
+        self, tx: Tx, generation: int, batch: Batch, reached: int, *, serving: bool = True
+    ) -> None:
         if batch:
             self.view.apply(tx, generation, batch)
+            changes = getattr(self.view, "changes", None)
+            if serving and changes is not None:
+                self._announce(tx, changes())
         tx.execute(
             "INSERT INTO projection_tracking (name, generation, position, updated_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (name, generation)"
@@ -163,6 +197,21 @@ class Runner:
             if resync is not None:
                 resync(generation, position)
 
+    def _announce(self, tx: Tx, keys: frozenset[str]) -> None:
+        """Say what the batch changes: a notice delivered at commit, and this process's
+        observers now (they keep nothing until ``settled``)."""
+        if not keys:
+            return
+        if tx.dialect == "postgres":
+            payload = ",".join(sorted(keys))
+            tx.execute(
+                "SELECT pg_notify(?, ?)",
+                (channel(self.view.name), payload if len(payload) <= NOTICE_BYTES else EVERYTHING),
+            )
+        for observer in self.observers:
+            observer.changing(keys)
+        self._announced.append(keys)
+
     @contextmanager
     def _batch(self) -> Iterator[Tx]:
         """A batch's transaction; if it fails, every view memory is suspect."""
@@ -172,6 +221,11 @@ class Runner:
         except BaseException:
             self._written.clear()
             raise
+        finally:  # committed or rolled back: the observers may keep things again
+            announced, self._announced = self._announced, []
+            for keys in announced:
+                for observer in self.observers:
+                    observer.settled(keys)
 
     def step(self) -> int:
         """Apply one batch to the serving copy; the number of events applied (0: caught up)."""
@@ -246,13 +300,14 @@ class Runner:
                         # The copy serves no one yet: a crash may lose its last batches (each
                         # with its tracking position, so they are applied again), not break it.
                         tx.execute("SET LOCAL synchronous_commit TO OFF")
-                    self._write(tx, fresh, batch, reached)
+                    self._write(tx, fresh, batch, reached, serving=False)
                     events += len(batch)
                     if last:
                         tx.execute(
                             "UPDATE projection_state SET generation = ? WHERE name = ?",
                             (fresh, self.view.name),
                         )
+                        self._announce(tx, frozenset({EVERYTHING}))
                 self._written[fresh] = reached
                 if last:
                     break

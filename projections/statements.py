@@ -134,6 +134,11 @@ class StatementsView:
         # complex -> its streams: only while this view applies every batch of the generation
         # (the runner says when it does not: ``resync``).
         self._members: dict[int, Members] = {}
+        self._changed: frozenset[str] = frozenset()
+
+    def changes(self) -> frozenset[str]:
+        """The complexes whose published versions the last batch changed (Runner notices)."""
+        return self._changed
 
     def resync(self, generation: int, position: int) -> None:
         """The next batch does not follow the last one this view applied (Runner._follows)."""
@@ -152,7 +157,8 @@ class StatementsView:
         members = self._members.setdefault(generation, Members(since=None))
         if len(members.changed) + len(members.streams) + len(members.published) > REMEMBERED_OWNERS:
             members = self._members[generation] = Members(since=None)
-        _Batch(tx, generation, owners, members).apply(batch)
+        self._changed = frozenset()
+        self._changed = _Batch(tx, generation, owners, members).apply(batch)
 
 
 def _pairs(
@@ -231,7 +237,8 @@ class _Batch:
         self.marks: list[tuple[str, str, str, int]] = []  # reversals of stored lines, unflushed
         self.pending: list[_Publication] = []  # publications whose content is not frozen yet
 
-    def apply(self, batch: Batch) -> None:
+    def apply(self, batch: Batch) -> frozenset[str]:
+        """Apply the batch; the complexes it made versions of."""
         self.prepare(batch)
         for position, event in batch:
             if isinstance(event, ChainedAggregate.Event):
@@ -243,7 +250,9 @@ class _Batch:
         self.freeze()
         self.flush_proposals()
         insert_many(self.tx, "stmt_versions", VERSION_COLUMNS, VERSION_TYPES, self.versions)
+        versioned = frozenset(str(row[1]) for row in self.versions)
         self.versions = []
+        return versioned
 
     # --- reading what the batch needs, once ------------------------------------------
 
