@@ -28,9 +28,11 @@
    more complex (``RB-STATEMENT``) has exactly ``--statement-lines`` lines in
    the last complete quarter.
 2. **Raw:** every notification read with ``recorder.select_notifications`` in
-   batches of ``--batch-size`` and decoded with ``mapper.to_domain_event``,
-   nothing else. **Rebuild:** ``Runner.rebuild()`` of the statements view with
-   the same batch size: a fresh copy from the start of the log, the swap, and
+   batches and decoded with ``mapper.to_domain_event``, nothing else; read
+   with batches of ``--batch-size`` and of ``--rebuild-batch-size``, and the
+   faster read is the baseline. **Rebuild:** ``Runner.rebuild()`` of the
+   statements view in batches of ``--rebuild-batch-size`` (``commonfund
+   rebuild``'s default): a fresh copy from the start of the log, the swap, and
    the deletion of the old copy. Both report events/s; ``ratio`` is rebuild /
    raw (target ≥ 0.25). Time inside the view's ``apply`` and ``clear`` is
    reported apart, and the reads the runner does ahead in its thread. Both run
@@ -43,7 +45,10 @@
    p95 ≤ 30 ms). Every GET fetches the whole body (no ``If-None-Match``) with
    ``Accept-Encoding: --accept-encoding`` (a browser's ``gzip, deflate, br`` by
    default; ``identity`` for the uncompressed JSON); ``wire_bytes`` is what
-   crossed the socket, ``response_bytes`` the decoded JSON.
+   crossed the socket, ``response_bytes`` the decoded JSON. Each round also
+   runs readers that keep the gzipped bytes (``undecoded``): on this machine
+   the readers share the server's cores, and gunzipping 800 KB per response
+   takes a good part of one.
 4. **Live lag:** on the same server, ``--accounts`` complexes are set up
    through the API and income is written as bench/api_write.py does
    (``--connections`` connections, one request at a time each) for
@@ -60,6 +65,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import math
 import multiprocessing
@@ -120,7 +126,7 @@ from ledger.requests import fingerprint
 from ledger.resolution import MATTER_ELECT_COMMITTEE
 from projections.db import Tx
 from projections.queries import Statements, publication_basis
-from projections.runner import Batch, Runner
+from projections.runner import REBUILD_BATCH, Batch, Runner
 from projections.statements import StatementsView
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/commonfund_bench_rebuild"
@@ -963,16 +969,19 @@ def rebuild(url: str, batch_size: int) -> dict[str, Any]:
 
 async def drive_get(
     base: str, path: str, *, connections: int, seconds: float, server_pids: list[int],
-    encoding: str = "gzip, deflate, br",
+    encoding: str = "gzip, deflate, br", decode: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
-    """``connections`` keep-alive loops, each one GET at a time, for ``seconds``."""
+    """``connections`` keep-alive loops, each one GET at a time, for ``seconds``; ``decode``:
+    the readers gunzip each body (as a browser does), else they keep the bytes received."""
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     size = wire = 0
     headers = {"Accept-Encoding": encoding}
     connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        base, connector=connector, timeout=timeout, auto_decompress=decode
+    ) as session:
         before = api_write.cpu_snapshot(server_pids)
         started = time.perf_counter()
         deadline = started + seconds
@@ -984,7 +993,7 @@ async def drive_get(
                 length = 0
                 try:
                     async with session.get(path, headers=headers) as response:
-                        body = await response.read()  # decoded, if it came gzipped
+                        body = await response.read()  # decoded if it came gzipped and ``decode``
                         status, ok = str(response.status), response.status == 200
                         length = response.content_length or len(body)
                 except (aiohttp.ClientError, TimeoutError) as error:
@@ -1022,15 +1031,21 @@ async def reads(
             base, path, connections=connections, seconds=seconds, server_pids=pids,
             encoding=encoding,
         )  # fmt: skip
+        kept = await drive_get(
+            base, path, connections=connections, seconds=seconds, server_pids=pids,
+            encoding=encoding, decode=False,
+        )  # fmt: skip
         trivial = await drive_get(
             base, api_write.TRIVIAL, connections=connections, seconds=seconds, server_pids=pids,
             encoding=encoding,
         )  # fmt: skip
-        found.append({"statement": statement, "trivial": trivial})
+        found.append({"statement": statement, "undecoded": kept, "trivial": trivial})
         print(
             f"reads round {r + 1}: statement {statement['req_per_s']:.0f} req/s"
             f" (p50 {statement['p50_ms']:.1f} ms, p95 {statement['p95_ms']:.1f} ms,"
-            f" {statement['errors']} errors), {api_write.TRIVIAL} {trivial['req_per_s']:.0f}"
+            f" {statement['errors']} errors); readers not gunzipping {kept['req_per_s']:.0f}"
+            f" req/s (p50 {kept['p50_ms']:.1f} ms, p95 {kept['p95_ms']:.1f} ms,"
+            f" {kept['errors']} errors); {api_write.TRIVIAL} {trivial['req_per_s']:.0f}"
             f" req/s (p95 {trivial['p95_ms']:.1f} ms); cores {statement['cores_used']}",
             file=sys.stderr,
             flush=True,
@@ -1209,7 +1224,14 @@ def parse_args() -> argparse.Namespace:
         "--corrections", type=float, default=0.05, help="share of complexes that correct a"
         " published quarter",
     )  # fmt: skip
-    parser.add_argument("--batch-size", type=int, default=500, help="of raw reads and rebuild")
+    parser.add_argument(
+        "--batch-size", type=int, default=500,
+        help="of the raw read (it is read at the rebuild's batch size too; the faster counts)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rebuild-batch-size", type=int, default=REBUILD_BATCH,
+        help="of the rebuild (commonfund rebuild's default)",
+    )  # fmt: skip
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
     parser.add_argument("--readers", type=int, default=16)
     parser.add_argument("--read-seconds", type=float, default=10)
@@ -1274,10 +1296,22 @@ def summary(
             "trivial_req_per_s": trivial_rate,
             "ratio": round(statement_rate / trivial_rate, 3),
             "p95_rounds": [r["statement"]["p95_ms"] for r in reads_],
-            "errors": sum(r[p]["errors"] for r in reads_ for p in ("statement", "trivial")),
+            "errors": sum(
+                r[p]["errors"] for r in reads_ for p in ("statement", "undecoded", "trivial")
+            ),
             "cores_used": reads_[len(reads_) // 2]["statement"]["cores_used"],
+            # the same GETs by readers that keep the gzipped bytes: what the server takes to
+            # answer, without the readers' gunzip on the server's two cores
+            "undecoded": {
+                "p50_ms": median_of(reads_, "undecoded", "p50_ms"),
+                "p95_ms": median_of(reads_, "undecoded", "p95_ms"),
+                "req_per_s": median_of(reads_, "undecoded", "req_per_s"),
+                "p95_rounds": [r["undecoded"]["p95_ms"] for r in reads_],
+                "cores_used": reads_[len(reads_) // 2]["undecoded"]["cores_used"],
+            },
         }
         targets["statement_p95"] = p95 <= 30
+        targets["statement_p95_undecoded"] = median_of(reads_, "undecoded", "p95_ms") <= 30
     lag = served.get("lag")
     if lag:
         report["live_lag"] = lag
@@ -1288,6 +1322,7 @@ def summary(
     report["history"] = history
     report["settings"] = {
         "batch_size": args.batch_size,
+        "rebuild_batch_size": args.rebuild_batch_size,
         "workers": args.workers,
         "readers": args.readers,
         "read_seconds": args.read_seconds,
@@ -1321,15 +1356,20 @@ def main() -> int:
     vacuumed = [vacuum(args.database_url)]
     warm_cache(args.database_url)
     loads = {"before_raw": load_average()}
-    raw = measured(lambda: read_and_decode(args.database_url, args.batch_size))
+    # the raw read at both batch sizes; the faster is the baseline
+    raws: dict[int, dict[str, Any]] = {}
+    for size in sorted({args.batch_size, args.rebuild_batch_size}):
+        raws[size] = measured(functools.partial(read_and_decode, args.database_url, size))
+        print(
+            f"raw read and decode (batches of {size}): {raws[size]['events']:,} events in"
+            f" {raws[size]['seconds']} s ({raws[size]['events_per_s']:,.0f}/s)",
+            file=sys.stderr,
+            flush=True,
+        )
+    raw = dict(max(raws.values(), key=lambda r: r["events_per_s"]))
+    raw["by_batch_size"] = {str(k): v["events_per_s"] for k, v in raws.items()}
     loads["before_rebuild"] = load_average()
-    print(
-        f"raw read and decode: {raw['events']:,} events in {raw['seconds']} s"
-        f" ({raw['events_per_s']:,.0f}/s)",
-        file=sys.stderr,
-        flush=True,
-    )
-    rebuilt = measured(lambda: rebuild(args.database_url, args.batch_size))
+    rebuilt = measured(lambda: rebuild(args.database_url, args.rebuild_batch_size))
     print(
         f"rebuild: {rebuilt['events']:,} events in {rebuilt['seconds']} s"
         f" ({rebuilt['events_per_s']:,.0f}/s, ratio {rebuilt['events_per_s'] / raw['events_per_s']:.3f})",
