@@ -278,6 +278,29 @@ class Runner:
             fresh = max(serving, int(rows[0][0] or 0)) + 1
             self.view.clear(tx, fresh)
             self._write(tx, fresh, [], 0)
+        hold, release = getattr(self.view, "hold", None), getattr(self.view, "release", None)
+        if hold is not None and release is not None:
+            hold(fresh)  # what only the fresh copy's own batches read: in memory until the swap
+        try:
+            events = self._fill(fresh, release)
+        except BaseException:
+            if release is not None:
+                release(None, fresh)
+            raise
+        with self.database.transaction() as tx:
+            for old in tx.execute(
+                "SELECT generation FROM projection_tracking WHERE name = ? AND generation <> ?",
+                (self.view.name, fresh),
+            ):
+                self.view.clear(tx, int(old[0]))
+            tx.execute(
+                "DELETE FROM projection_tracking WHERE name = ? AND generation <> ?",
+                (self.view.name, fresh),
+            )
+        return events
+
+    def _fill(self, fresh: int, release: Any) -> int:
+        """Apply the whole log to the fresh copy; in its last batch, swap it in."""
         events = 0
         # The next batch is read and decoded by a thread while this one is applied (its wait
         # for the database leaves the interpreter to the other); it is used only if the copy
@@ -303,6 +326,8 @@ class Runner:
                     self._write(tx, fresh, batch, reached, serving=False)
                     events += len(batch)
                     if last:
+                        if release is not None:
+                            release(tx, fresh)
                         tx.execute(
                             "UPDATE projection_state SET generation = ? WHERE name = ?",
                             (fresh, self.view.name),
@@ -311,14 +336,4 @@ class Runner:
                 self._written[fresh] = reached
                 if last:
                     break
-        with self.database.transaction() as tx:
-            for old in tx.execute(
-                "SELECT generation FROM projection_tracking WHERE name = ? AND generation <> ?",
-                (self.view.name, fresh),
-            ):
-                self.view.clear(tx, int(old[0]))
-            tx.execute(
-                "DELETE FROM projection_tracking WHERE name = ? AND generation <> ?",
-                (self.view.name, fresh),
-            )
         return events

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.account import CommonFundAccount as Account
@@ -51,6 +51,8 @@ VERSION_TYPES = (
 PUBLISHED = Complex.StatementPublished.__qualname__
 STREAM_COLUMNS = "generation, stream_id, complex_id, version, head"
 STREAM_TYPES = ("integer", "text", "text", "integer", "text")
+STREAM_NAMES = tuple(c.strip() for c in STREAM_COLUMNS.split(","))
+PROPOSAL_NAMES = ("generation", "account_id", "expenditure_id", "proposal")
 TIMEZONE = "Asia/Shanghai"  # the platform's business time zone (spec: defaults)
 TABLES = ("stmt_lines", "stmt_streams", "stmt_proposals", "stmt_versions")
 REMEMBERED_OWNERS = 1_000_000  # streams per generation before the view forgets and re-reads
@@ -135,6 +137,7 @@ class StatementsView:
         # (the runner says when it does not: ``resync``).
         self._members: dict[int, Members] = {}
         self._changed: frozenset[str] = frozenset()
+        self._held: dict[int, _Held] = {}  # generations a rebuild is filling (``hold``)
 
     def changes(self) -> frozenset[str]:
         """The complexes whose published versions the last batch changed (Runner notices)."""
@@ -144,9 +147,30 @@ class StatementsView:
         """The next batch does not follow the last one this view applied (Runner._follows)."""
         self._members[generation] = Members(since=position)
 
+    def hold(self, generation: int) -> None:
+        """A rebuild fills ``generation``, which nobody reads until its swap: keep its streams'
+        heads and its open proposals in memory instead of writing them batch by batch."""
+        self._held[generation] = _Held()
+
+    def release(self, tx: Tx | None, generation: int) -> None:
+        """Write what was held (in the rebuild's last batch, before the swap), or with no
+        transaction drop it (the rebuild failed)."""
+        held = self._held.pop(generation, None)
+        if held is None or tx is None:
+            return
+        tx.append(
+            "stmt_streams", STREAM_NAMES,
+            [(generation, s, c, v, h) for s, (c, v, h) in held.streams.items()],
+        )  # fmt: skip
+        tx.append(
+            "stmt_proposals", PROPOSAL_NAMES,
+            [(generation, a, x, json.dumps(p)) for (a, x), p in held.proposals.items()],
+        )  # fmt: skip
+
     def clear(self, tx: Tx, generation: int) -> None:
         self._owners.pop(generation, None)
         self._members.pop(generation, None)
+        self._held.pop(generation, None)
         for table in TABLES:
             tx.execute(f"DELETE FROM {table} WHERE generation = ?", (generation,))  # noqa: S608
 
@@ -158,7 +182,8 @@ class StatementsView:
         if len(members.changed) + len(members.streams) + len(members.published) > REMEMBERED_OWNERS:
             members = self._members[generation] = Members(since=None)
         self._changed = frozenset()
-        self._changed = _Batch(tx, generation, owners, members).apply(batch)
+        held = self._held.get(generation)
+        self._changed = _Batch(tx, generation, owners, members, held).apply(batch)
 
 
 def _pairs(
@@ -215,11 +240,27 @@ def _period_names(day: str) -> set[str]:
     return {f"{year}-{month:02d}", f"{year}-Q{(month - 1) // 3 + 1}", year}
 
 
-class _Batch:
-    """One batch: writes are buffered and flushed before anything reads them back."""
+@dataclass(slots=True)
+class _Held:
+    """The stmt_streams and stmt_proposals rows of a copy being rebuilt (StatementsView.hold)."""
 
-    def __init__(self, tx: Tx, generation: int, known: dict[str, str], members: Members) -> None:
+    streams: dict[str, list[Any]] = field(default_factory=dict)  # id -> [complex, version, head]
+    proposals: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+
+class _Batch:
+    """One batch: writes are buffered and flushed before anything reads them back.
+
+    With ``held`` (a rebuild's copy), streams and open proposals live in memory instead of
+    their tables: every read of them below looks there first.
+    """
+
+    def __init__(
+        self, tx: Tx, generation: int, known: dict[str, str], members: Members,
+        held: _Held | None = None,
+    ) -> None:  # fmt: skip
         self.tx = tx
+        self.held = held
         self.generation = generation
         self.known = known  # stream -> complex, remembered by the view
         self.members = members
@@ -282,6 +323,8 @@ class _Batch:
         streams = sorted(
             {s for c in publishing for s in self.members.of(c) or () if s not in self.heads}
         )
+        if self.held is not None:  # heads_of reads them from memory
+            streams = []
         for condition, values in among(self.tx, "stream_id", streams) if streams else ():
             rows = self.tx.execute(
                 "SELECT stream_id, version, head FROM stmt_streams WHERE generation = ?"  # noqa: S608
@@ -291,6 +334,10 @@ class _Batch:
             self.stored.update((str(s), (int(v), str(h))) for s, v, h in rows)
         # (not ``accounts - self.known.keys()``: that walks every stream the view remembers)
         unknown = sorted(a for a in accounts if a not in self.known)
+        if self.held is not None:
+            rows_ = ((a, self.held.streams.get(a)) for a in unknown)
+            self.known.update((a, r[0]) for a, r in rows_ if r is not None and r[0] is not None)
+            unknown = []
         for condition, values in among(self.tx, "stream_id", unknown) if unknown else ():
             rows = self.tx.execute(
                 "SELECT stream_id, complex_id FROM stmt_streams WHERE generation = ?"  # noqa: S608
@@ -315,7 +362,10 @@ class _Batch:
                 found[str(complex_id)].add(str(period))
         self.members.published.update(found)
         settled = sorted(set(settling))
-        if settled:
+        if settled and self.held is not None:
+            proposals = self.held.proposals
+            self.taken.update((k, proposals.pop(k)) for k in settled if k in proposals)
+        elif settled:
             for condition, values in _pairs(self.tx, g, "account_id, expenditure_id", settled):
                 rows = self.tx.execute(
                     f"DELETE FROM stmt_proposals WHERE {condition}"  # noqa: S608
@@ -347,6 +397,16 @@ class _Batch:
     def flush(self) -> None:
         self.flush_lines()
         g = self.generation
+        if self.held is not None:
+            streams = self.held.streams
+            for s, (v, h) in self.heads.items():
+                row = streams.setdefault(s, [None, 0, ""])
+                row[1], row[2] = v, h
+            for s, c in self.owners.items():  # an owner, once known, is kept (COALESCE below)
+                streams.setdefault(s, [None, 0, ""])[0] = c
+            self.stored.update((s, vh) for s, vh in self.heads.items() if s in self.stored)
+            self.heads = {}
+            return
         insert_many(
             self.tx, "stmt_streams", STREAM_COLUMNS, STREAM_TYPES,
             [(g, s, self.owners.get(s), v, h) for s, (v, h) in self.heads.items()],
@@ -364,6 +424,10 @@ class _Batch:
 
     def flush_proposals(self) -> None:
         """Proposals still open at the end of the batch (nothing in a batch reads the table)."""
+        if self.held is not None:
+            self.held.proposals.update(self.proposals)
+            self.proposals = {}
+            return
         insert_many(
             self.tx, "stmt_proposals", "generation, account_id, expenditure_id, proposal",
             ("integer", "text", "text", "text"),
@@ -383,6 +447,12 @@ class _Batch:
         if stream_id in self.owners:
             return self.owners[stream_id]
         if stream_id in self.known:
+            return self.known[stream_id]
+        if self.held is not None:
+            row = self.held.streams.get(stream_id)
+            if row is None or row[0] is None:
+                raise LookupError(f"stream {stream_id} belongs to no known complex")
+            self.known[stream_id] = str(row[0])
             return self.known[stream_id]
         rows = self.tx.execute(
             "SELECT complex_id FROM stmt_streams WHERE generation = ? AND stream_id = ?",
@@ -486,6 +556,18 @@ class _Batch:
         streams scanned once (no index by complex), which teaches the view that complex's.
         """
         members = self.members.of(complex_id)
+        if self.held is not None:
+            if members is None:  # the view forgot (too many to remember): walk every stream
+                self.flush()
+                members = {s for s, row in self.held.streams.items() if row[0] == complex_id}
+            found: dict[str, tuple[int, str]] = {}
+            for s in members:
+                row = self.held.streams.get(s)
+                if s in self.heads:
+                    found[s] = self.heads[s]
+                elif row is not None:
+                    found[s] = (row[1], row[2])
+            return [(s, v, h) for s, (v, h) in sorted(found.items()) if h != ""]
         if members is not None:
             heads = {s: self.stored[s] for s in members if s in self.stored}
             stored = sorted(s for s in members if s not in self.heads and s not in self.stored)
@@ -684,6 +766,8 @@ def _proposal(b: _Batch, e: Any) -> dict[str, Any]:
         return b.proposals[key]
     if key in b.taken:
         return b.taken[key]
+    if b.held is not None:
+        return b.held.proposals[key]
     rows = b.tx.execute(
         "SELECT proposal FROM stmt_proposals WHERE generation = ? AND account_id = ?"
         " AND expenditure_id = ?",
@@ -696,6 +780,9 @@ def _settled(b: _Batch, e: Any) -> None:
     """The proposal is no longer open: never written if proposed in this batch, else taken."""
     key = (str(e.originator_id), e.expenditure_id)
     if b.proposals.pop(key, None) is None and b.taken.pop(key, None) is None:
+        if b.held is not None:
+            b.held.proposals.pop(key, None)
+            return
         b.tx.execute(
             "DELETE FROM stmt_proposals WHERE generation = ? AND account_id = ?"
             " AND expenditure_id = ?",

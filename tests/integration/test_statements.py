@@ -215,8 +215,9 @@ def test_a_rebuild_is_the_same_whatever_the_batch_size(
     settings: Settings, ledger: Ledger, runner: Runner
 ) -> None:
     """A batch freezes its publications' content at its end and marks the lines it reverses in
-    one statement (projections/statements.py): one event per batch, a few, and the whole log
-    in one batch give the same copy, corrections in the batch of their publication included."""
+    one statement, and a rebuild holds streams and open proposals in memory until its swap
+    (projections/statements.py): one event per batch, a few, and the whole log in one batch
+    give the same copy, corrections in the batch of their publication included."""
     w, ids = october_world(ledger)
     statements = Statements(runner.database)
     runner.catch_up()
@@ -229,9 +230,12 @@ def test_a_rebuild_is_the_same_whatever_the_batch_size(
     reverse(w, ids["ads"], on=date(2026, 10, 30))  # version 3, right after the publication
     reverse(w, late, on=TODAY)  # version 4: a line of the same batch, marked in memory
     reverse(w, ids["november"], on=TODAY)  # not published: no version
+    cleaning = w.decision("保洁", 20_000, on=TODAY - timedelta(days=3))
+    w.propose(w.expenditure(5_000, authorisation=cleaning, on=TODAY - timedelta(days=2)))  # open
     runner.catch_up()
     live = dump(runner)
     assert [v[2] for v in live["stmt_versions"]] == [1, 2, 3, 4]
+    assert len(live["stmt_proposals"]) == 1  # a rebuild holds it in memory, writes it at the swap
     assert sum(1 for line in live["stmt_lines"] if line[17]) == 3  # reversed_by: marked
     for size in (1, 3, 10_000):
         rebuilt = statements_runner(settings, ledger, batch_size=size)
