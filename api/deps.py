@@ -50,7 +50,7 @@ class Services:
         return (self.projection, self.supervision, self.maintenance)
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 

@@ -74,6 +74,11 @@ class RenderedCache:
                 self._making.pop(key, None)
         return found
 
+    def peek(self, key: Hashable) -> Rendered | None:
+        """The rendering if made already; never renders (the caller may be on the event loop)."""
+        with self._lock:
+            return self._hit(key)
+
     def _hit(self, key: Hashable) -> Rendered | None:
         found = self._items.get(key)
         if found is not None:

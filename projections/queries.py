@@ -165,15 +165,10 @@ class Statements:
         one snapshot.
         """
         meta = self._metadata(complex_id, period)
-        if not meta:
-            return None
-        latest = max(int(row[2]) for row in meta)
-        wanted = latest if number is None else number
-        row = next((r for r in meta if int(r[2]) == wanted), None)
+        row, latest = _wanted(meta, number)
         if row is None:
             return None
-        generation, p, v, pos, on, by, h, ok = row
-        key = (int(generation), complex_id, str(p), int(v))
+        key = (int(row[0]), complex_id, str(row[1]), int(row[2]))
         with self._lock:
             hit = self._decoded.get(key)
             if hit is not None:
@@ -186,10 +181,21 @@ class Statements:
                     content = self._decode(tx, key[0], complex_id, [(key[2], key[3])])[key[2:]]
             except _Gone:
                 return self._version_in_one_snapshot(complex_id, period, number)
-        return Version(
-            complex_id, str(p), int(v), int(pos), str(on), str(by), str(h), bool(ok),
-            *content, int(v) + 1 if int(v) < latest else None, int(generation),
-        )  # fmt: skip
+        return _version(complex_id, row, content, latest)
+
+    def held_version(
+        self, complex_id: str, period: Period, number: int | None = None
+    ) -> Version | None:
+        """``version`` if this process holds all of it (metadata kept while notices are heard,
+        content decoded): never a round trip, so the caller may be on an event loop. None:
+        not held (ask ``version``, which may wait for the database)."""
+        with self._lock:
+            meta = self._meta.get((complex_id, period.name)) if self._listening else None
+            row, latest = _wanted(meta or [], number)
+            if row is None:
+                return None
+            hit = self._decoded.get((int(row[0]), complex_id, str(row[1]), int(row[2])))
+        return None if hit is None else _version(complex_id, row, hit[0], latest)
 
     def _version_in_one_snapshot(
         self, complex_id: str, period: Period, number: int | None
@@ -276,6 +282,23 @@ class Statements:
             while self._cached_bytes > CACHED_JSON_BYTES and len(self._decoded) > 1:
                 _, (_, dropped) = self._decoded.popitem(last=False)
                 self._cached_bytes -= dropped
+
+
+def _wanted(meta: list[Row], number: int | None) -> tuple[Row | None, int]:
+    """The row of version ``number`` (the latest: None) among a period's, and the latest."""
+    if not meta:
+        return None, 0
+    latest = max(int(row[2]) for row in meta)
+    wanted = latest if number is None else number
+    return next((r for r in meta if int(r[2]) == wanted), None), latest
+
+
+def _version(complex_id: str, row: Row, content: Decoded, latest: int) -> Version:
+    generation, p, v, pos, on, by, h, ok = row
+    return Version(
+        complex_id, str(p), int(v), int(pos), str(on), str(by), str(h), bool(ok),
+        *content, int(v) + 1 if int(v) < latest else None, int(generation),
+    )  # fmt: skip
 
 
 def publication_basis(statements: Statements, complex_id: str, period: Period) -> tuple[int, str]:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from api import formats
 from api.deps import (
@@ -35,7 +36,7 @@ from api.statement_schemas import (
     VersionsPage,
     VersionSummary,
 )
-from ledger.errors import ConcurrencyConflict, NotFound
+from ledger.errors import ConcurrencyConflict, InvalidPeriod, NotFound
 from ledger.periods import Period
 from projections.content import content_hash
 from projections.queries import Version, publication_basis
@@ -82,12 +83,16 @@ def render(statement: StatementPublic, request: Request, fmt: str | None) -> Res
     return Response(statement.model_dump_json(by_alias=True), media_type="application/json")
 
 
+def rendered_key(version: Version) -> tuple[object, ...]:
+    return (version.generation, version.complex_id, version.period, version.version,
+            version.superseded_by, version.content_hash)  # fmt: skip
+
+
 def rendered_json(services: Services, version: Version) -> Rendered:
     """The version's JSON as ``render`` makes it, made once per version and ``superseded_by``."""
-    key = (version.generation, version.complex_id, version.period, version.version,
-           version.superseded_by, version.content_hash)  # fmt: skip
     return services.rendered.get(
-        key, lambda: Rendered.of(published(version).model_dump_json(by_alias=True).encode())
+        rendered_key(version),
+        lambda: Rendered.of(published(version).model_dump_json(by_alias=True).encode()),
     )
 
 
@@ -177,7 +182,7 @@ def public_versions(complex_id: UUID, services: ServicesDep) -> VersionsPage:
         304: {"description": "Not modified: If-None-Match names the JSON this URL gives now"},
     },
 )
-def public_statement(
+async def public_statement(
     complex_id: UUID,
     period: str,
     request: Request,
@@ -187,6 +192,42 @@ def public_statement(
     if_none_match: Annotated[
         str | None, Header(alias="If-None-Match", description="An ETag of this JSON seen before")
     ] = None,
+) -> Response:
+    """Owners' hot path: JSON this process already holds (the version's metadata, kept while
+    the runner's notices are heard, and its rendering) is answered on the event loop; anything
+    that may wait for the database, render or fail goes to the thread pool."""
+    held = held_statement(services, str(complex_id), period, version, request, format)
+    if held is not None:
+        frozen = version is not None and held.superseded_by is not None
+        rendered = services.rendered.peek(rendered_key(held))
+        if rendered is not None:
+            return respond(rendered, request, FROZEN if frozen else LATEST, if_none_match)
+    return await run_in_threadpool(
+        statement_response, complex_id, period, request, services, version, format, if_none_match
+    )
+
+
+def held_statement(
+    services: Services, complex_id: str, period: str, version: int | None, request: Request,
+    fmt: str | None,
+) -> Version | None:  # fmt: skip
+    if wanted_format(request, fmt) != "json":
+        return None
+    try:
+        wanted = period_of(period)
+    except InvalidPeriod:
+        return None  # the thread pool's path answers the 422
+    return services.statements.held_version(complex_id, wanted, version)
+
+
+def statement_response(
+    complex_id: UUID,
+    period: str,
+    request: Request,
+    services: Services,
+    version: int | None,
+    format: str | None,  # noqa: A002 - the query parameter's name
+    if_none_match: str | None,
 ) -> Response:
     cid = known_complex(services, complex_id)
     found = services.statements.version(cid, period_of(period), version)

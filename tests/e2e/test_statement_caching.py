@@ -10,6 +10,7 @@ import httpx2 as httpx
 from api.rendered import FROZEN, LATEST
 from api.routers.statements import published
 from ledger.periods import Period
+from projections.notices import Notices
 from tests.e2e.conftest import Api
 from tests.e2e.test_statements_http import OCTOBER, october
 from tests.e2e.world import day
@@ -99,3 +100,39 @@ def test_a_correction_is_served_at_once_and_version_one_revalidates(api: Api) ->
     assert old.headers["cache-control"] == FROZEN
     again = get(api, public + "?version=1", **{"If-None-Match": old.headers["etag"]})
     assert (again.status_code, again.headers["cache-control"]) == (304, FROZEN)
+
+
+def test_what_the_process_holds_is_answered_without_the_database(api: Api) -> None:
+    """On PostgreSQL a worker that hears the runner's notices answers a published version it
+    holds on the event loop (api/routers/statements.py); SQLite holds nothing and always asks."""
+    services: Any = api.client.app.state.services  # type: ignore[attr-defined]
+    notices = [w for w in services.workers if isinstance(w, Notices)]
+    assert len(notices) == (1 if api.settings.is_postgres else 0)
+    for worker in notices:
+        assert worker.listening.wait(10)
+    b, a, _ = october(api)
+    b.post(f"/v1/complexes/{a.complex_id}/statements/{OCTOBER}/publication", a.tokens["m1"], None)
+    public = f"/v1/public/complexes/{a.complex_id}/statements/{OCTOBER}"
+    first = get(api, public, **PLAIN)
+    held = services.statements.held_version(a.complex_id, Period.parse(OCTOBER))
+    if not api.settings.is_postgres:
+        assert held is None
+        return
+    assert held is not None
+    assert held.version == 1
+
+    def no_database(*_: object, **__: object) -> None:
+        raise AssertionError("the held version should not be read again")
+
+    services.statements.version = no_database
+    try:
+        again = get(api, public, **PLAIN)
+        zipped = get(api, public, **{"Accept-Encoding": "gzip"})
+        revalidated = get(api, public, **{"If-None-Match": first.headers["etag"]})
+    finally:
+        del services.statements.version
+    assert (again.status_code, again.content, again.headers) == (
+        first.status_code, first.content, first.headers,
+    )  # fmt: skip
+    assert (zipped.status_code, zipped.content) == (200, first.content)
+    assert revalidated.status_code == 304
