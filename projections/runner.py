@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 Batch = Sequence[tuple[int, Any]]  # (notification id, domain event)
 EVERYTHING = "*"  # a notice that may have changed every key (a rebuild's swap)
 # ``commonfund rebuild``'s batches: a copy nobody reads yet is filled in fewer, larger
-# transactions (a round trip costs the same for 500 events as for 2,000; docs/benchmarks.md)
+# transactions (at a million events no slower than 500 a batch; docs/benchmarks.md)
 REBUILD_BATCH = 2_000
+Release = Callable[[Tx | None, int], None]  # a view's ``release`` (StatementsView.release)
 NOTICE_BYTES = 7_000  # PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more
 
 
@@ -299,7 +300,7 @@ class Runner:
             )
         return events
 
-    def _fill(self, fresh: int, release: Any) -> int:
+    def _fill(self, fresh: int, release: Release | None) -> int:
         """Apply the whole log to the fresh copy; in its last batch, swap it in."""
         events = 0
         # The next batch is read and decoded by a thread while this one is applied (its wait
