@@ -375,7 +375,8 @@ class _Batch:
                 self.taken.update(((str(a), str(x)), json.loads(p)) for a, x, p in rows)
         # the lines the batch reverses that earlier batches wrote: read once, marked at a flush
         reversed_lines = sorted({(self.known[a], x) for a, x in reversing if a in self.known})
-        for condition, values in _pairs(self.tx, g, "complex_id, entry_id", reversed_lines):
+        pairs = _pairs(self.tx, g, "complex_id, entry_id", reversed_lines) if reversed_lines else ()
+        for condition, values in pairs:
             rows = self.tx.execute(
                 "SELECT complex_id, entry_id, value_date, category, party FROM stmt_lines"  # noqa: S608
                 f" WHERE {condition}",
