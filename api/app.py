@@ -44,8 +44,13 @@ propose an expenditure (member A) → approve it (member B): booked.
 """
 
 
-def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAPI:
-    """The app; the composition root passes how to build its services and check readiness."""
+def create_app(
+    build: Callable[[], Services],
+    ready_check: ReadyCheck,
+    outages: tuple[type[Exception], ...] = (),
+) -> FastAPI:
+    """The app; the composition root passes how to build its services and check readiness,
+    and which errors mean the database is unreachable (answered 503, api/problems.py)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,7 +94,7 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         summary="Supervision of residential owners' common funds",
         lifespan=lifespan,
     )
-    problems.install(app)
+    problems.install(app, outages)
 
     app.add_middleware(Limits)
 

@@ -68,7 +68,12 @@ class Claim:
 class IdempotencyStore(Protocol):
     def claim(self, scope: str, key: str, request_hash: str, now: datetime) -> Claim: ...
 
-    def complete(self, scope: str, key: str, response: StoredResponse, now: datetime) -> None: ...
+    def complete(
+        self, scope: str, key: str, response: StoredResponse, now: datetime
+    ) -> StoredResponse | None:
+        """Store the key's response unless one is stored already: None when this one was
+        stored, else the one that was (a rerun of the same request got there first)."""
+        ...
 
     def release(self, scope: str, key: str) -> None: ...
 

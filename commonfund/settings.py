@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # serve follows the ledger for the read models itself (one active runner per database,
     # the other workers stand by); set false when `commonfund project` runs on its own
     run_projections: bool = True
+    # /readyz answers 503 when a read model is further behind the ledger than this
+    projection_lag_limit_seconds: float = Field(default=30.0, gt=0)
     timezone: str = "Asia/Shanghai"
     cash_single_payment_limit_fen: int = Field(default=1_000_00, gt=0)
     committee_single_payment_limit_fen: int = Field(default=5_000_00, gt=0)

@@ -152,7 +152,9 @@ async def record_deposits(
                 version=receipt.version,
             )  # fmt: skip
 
-        return idempotent(request, services, principal, key, body=body, run=run, required=True)
+        return idempotent(
+            request, services, principal, key, body=body, run=run, required=True, rerun=True
+        )
 
     return await run_in_threadpool(guarded)
 
@@ -286,7 +288,9 @@ def record_interest(
             replayed=receipt.replayed,
         )  # fmt: skip
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=True)
+    return idempotent(
+        request, services, principal, key, body=body, run=run, required=True, rerun=True
+    )
 
 
 # --- projects -----------------------------------------------------------------------------------
@@ -453,7 +457,9 @@ def disburse(
             units=receipt.parts, by_building=None, fund_balance=yuan(receipt.fund_balance),
         )  # fmt: skip
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=True)
+    return idempotent(
+        request, services, principal, key, body=body, run=run, required=True, rerun=True
+    )
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from commonfund.server import build_services, build_stores
 from commonfund.settings import Settings
+from commonfund.wiring import DATABASE_OUTAGES
 from tests.conftest import MovableClock
 
 
@@ -66,6 +67,8 @@ class Api:
 
 @pytest.fixture
 def api(settings: Settings, clock: MovableClock) -> Iterator[Api]:
-    app = create_app(lambda: build_services(settings, clock), lambda _: {"ready": True})
+    app = create_app(
+        lambda: build_services(settings, clock), lambda _: {"ready": True}, DATABASE_OUTAGES
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, settings, clock)
