@@ -69,7 +69,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    serve(host=args.host, port=args.port, workers=args.workers)
+    serve(
+        host=args.host, port=args.port, workers=args.workers,
+        healthcheck_seconds=settings.worker_healthcheck_seconds,
+    )  # fmt: skip
     return 0
 
 

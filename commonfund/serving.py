@@ -25,10 +25,14 @@ class NoDelayConfig(uvicorn.Config):
         return sock
 
 
-def serve(*, host: str, port: int, workers: int) -> None:
+def serve(*, host: str, port: int, workers: int, healthcheck_seconds: int) -> None:
+    """``healthcheck_seconds``: how long a worker may take to answer the supervisor's ping
+    (and, once restarted, to start); uvicorn's 5 s killed workers still starting under load
+    (COMMONFUND_WORKER_HEALTHCHECK_SECONDS, docs/operations.md)."""
     config = NoDelayConfig(
-        APP, factory=True, host=host, port=port, workers=workers, log_level="info"
-    )
+        APP, factory=True, host=host, port=port, workers=workers, log_level="info",
+        timeout_worker_healthcheck=healthcheck_seconds,
+    )  # fmt: skip
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
