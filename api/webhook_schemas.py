@@ -59,7 +59,7 @@ class WebhookCreate(Strict):
 
 class DeliveryPublic(BaseModel):
     id: str = Field(
-        description="Delivery id: the Webhook-Id header of every attempt (stable)",
+        description="Delivery id: the webhook-id header of every attempt (stable)",
         examples=[DELIVERY],
     )
     alert_id: str = Field(description="The alert delivered", examples=[ALERT])
@@ -115,8 +115,9 @@ class WebhookPublic(BaseModel):
 
 class WebhookCreated(WebhookPublic):
     secret: str = Field(
-        description="The signing key, 32 random bytes as 64 hex digits; shown only now",
-        examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+        description="The Standard Webhooks signing secret (whsec_ and base64 of 32 random"
+        " bytes), for Webhook(secret).verify(body, headers); shown only now",
+        examples=["whsec_n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="],
     )
 
 

@@ -10,6 +10,7 @@ from uuid import uuid4
 
 from api.ports import DeliveryRecord, WebhookRecord
 from commonfund.outbox import parse_time, stamp
+from commonfund.webhooks import whsec
 from projections.db import Database, Tx
 
 _SUBSCRIPTION = (
@@ -103,7 +104,7 @@ class SqlWebhooks:
                 ),
             )  # fmt: skip
             record = self._record(tx, tx.execute(f"{_SUBSCRIPTION} WHERE id = ?", (sid,))[0])
-        return secret, record
+        return whsec(secret), record  # shown once, in the form receivers verify with
 
     def subscriptions(self, community_prefix: str | None) -> list[WebhookRecord]:
         where, params = ("", ()) if community_prefix is None else (

@@ -1,17 +1,18 @@
 """Webhook delivery: sign each outbox row, POST it, retry with back-off for a day (at least once).
 
-Every attempt carries the same ``Webhook-Id`` (the delivery id) and body, a
-fresh ``Webhook-Timestamp`` (unix seconds) and ``Webhook-Signature: v1=<hex>``,
-the HMAC-SHA256 of ``"<timestamp>.<body>"`` keyed with the subscription's
-secret (its 32 bytes, given as 64 hex digits). A receiver recomputes it,
+Signed exactly as Standard Webhooks (standardwebhooks.com) defines it, with its
+reference library, so a receiver verifies with standard code: every attempt
+carries the same ``webhook-id`` (the delivery id) and body, a fresh
+``webhook-timestamp`` (unix seconds) and ``webhook-signature: v1,<base64>``,
+the HMAC-SHA256 of ``"<id>.<timestamp>.<body>"`` keyed with the subscription's
+32 secret bytes, shown to the regulator as ``whsec_<base64>``. A receiver
 rejects old timestamps (a replayed request) and de-duplicates on the id
 (docs/operations.md, "Webhooks").
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import logging
 import random
 import threading
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from standardwebhooks import Webhook
+
 from commonfund.outbox import Clock, Due, claim, settle
 from projections.db import Database
 
@@ -29,9 +32,23 @@ log = logging.getLogger("commonfund.webhooks")
 USER_AGENT = "commonfund-webhooks/1"
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(bytes.fromhex(secret), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"v1={mac.hexdigest()}"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
+
+
+def whsec(secret: str) -> str:
+    """A subscription's secret in Standard Webhooks' form: ``whsec_`` and base64 of its bytes.
+
+    Secrets are stored as 64 hex digits (subscriptions made before the Standard
+    Webhooks signature hold those); the same 32 bytes sign in either spelling.
+    """
+    if secret.startswith(SECRET_PREFIX):
+        return secret
+    return SECRET_PREFIX + base64.b64encode(bytes.fromhex(secret)).decode()
+
+
+def sign(secret: str, delivery_id: str, timestamp: int, body: str) -> str:
+    """The ``webhook-signature`` header: ``v1,`` and the base64 HMAC of "<id>.<timestamp>.<body>"."""
+    return Webhook(whsec(secret)).sign(delivery_id, datetime.fromtimestamp(timestamp, UTC), body)
 
 
 def backoff(attempts: int, base: float, cap: float, jitter: Callable[[], float]) -> float:
@@ -105,16 +122,15 @@ class Deliverer:
 
     def attempt(self, due: Due) -> bool:
         """One attempt at one delivery; True if the receiver took it."""
-        body = due.body.encode()
         timestamp = int(self.clock().timestamp())
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            "Webhook-Id": due.delivery_id,
-            "Webhook-Timestamp": str(timestamp),
-            "Webhook-Signature": sign(due.secret, timestamp, body),
+            "webhook-id": due.delivery_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(due.secret, due.delivery_id, timestamp, due.body),
         }
-        status, error = post(due.url, body, headers, self.retry.timeout_seconds)
+        status, error = post(due.url, due.body.encode(), headers, self.retry.timeout_seconds)
         now = self.clock()
         delivered = status is not None and 200 <= status < 300
         retry_at: datetime | None = None

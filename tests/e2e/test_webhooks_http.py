@@ -8,6 +8,7 @@ another district's.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -71,7 +72,8 @@ def test_a_district_regulator_gets_its_alerts_signed_and_never_another_districts
         hook = b.post(HOOKS, r_a, {"url": mine.url, "rules": ["A04"]})
         their_hook = b.post(HOOKS, r_b, {"url": theirs.url})
         assert (hook["jurisdiction"], their_hook["jurisdiction"]) == ("370202", "370203")
-        assert len(hook["secret"]) == 64
+        assert hook["secret"].startswith("whsec_")
+        assert len(base64.b64decode(hook["secret"].removeprefix("whsec_"))) == 32
         assert hook["secret"] != their_hook["secret"]
         round_payment(b, a)
         round_payment(b, other)
@@ -80,7 +82,7 @@ def test_a_district_regulator_gets_its_alerts_signed_and_never_another_districts
         item = settled(api, r_a, hook["id"])
     got = mine.requests()
     assert [r.answered for r in got] == [500, 500, 200]
-    assert len({r.headers["Webhook-Id"] for r in got}) == 1  # every attempt: the same delivery
+    assert len({r.headers["webhook-id"] for r in got}) == 1  # every attempt: the same delivery
     assert all(verify(hook["secret"], r.headers, r.body) for r in got)
     alert = json.loads(got[-1].body)["alert"]
     assert (alert["complex_id"], alert["district"], alert["rule"]) == (
@@ -97,7 +99,7 @@ def test_a_district_regulator_gets_its_alerts_signed_and_never_another_districts
     assert item["deliveries"] == {"pending": 0, "delivered": 1, "failed": 0, "attempts": 3}
     last = item["last_delivery"]
     assert (last["id"], last["status"], last["attempts"]) == (
-        got[0].headers["Webhook-Id"],
+        got[0].headers["webhook-id"],
         "delivered",
         3,
     )

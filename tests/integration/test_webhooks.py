@@ -9,8 +9,7 @@ sends alerts raised before the subscription.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import json
 import os
 import signal
@@ -27,7 +26,7 @@ from api.ports import WebhookRecord
 from commonfund.outbox import delivery_id
 from commonfund.settings import Settings
 from commonfund.webhook_store import SqlWebhooks
-from commonfund.webhooks import Deliverer, backoff, sign
+from commonfund.webhooks import Deliverer, backoff, sign, whsec
 from commonfund.wiring import read_models, supervision_runner, webhook_deliverer
 from ledger.application import Ledger
 from projections.runner import Runner
@@ -119,10 +118,10 @@ def test_a_delivery_survives_a_failing_receiver_signed_and_with_one_id(
     got = receiver.requests()
     assert [r.answered for r in got] == [500, 500, 200]
     alert = alert_id("A04", str(w.account_id), paid)
-    assert {r.headers["Webhook-Id"] for r in got} == {delivery_id(sid, alert)}  # one id: a replay
+    assert {r.headers["webhook-id"] for r in got} == {delivery_id(sid, alert)}  # one id: a replay
     assert len({r.body for r in got}) == 1
     assert all(verify(secret, r.headers, r.body) for r in got)
-    assert not verify("00" * 32, got[-1].headers, got[-1].body)  # another secret does not verify
+    assert not verify(whsec("00" * 32), got[-1].headers, got[-1].body)  # nor under another
     body = json.loads(got[-1].body)
     assert (body["type"], body["alert"]["alert_id"], body["alert"]["rule"]) == (
         "alert.raised",
@@ -245,7 +244,7 @@ def test_two_workers_never_send_one_delivery_at_once(
             thread.join()
         for worker in workers:
             worker.close()
-    ids = [r.headers["Webhook-Id"] for r in receiver.requests()]
+    ids = [r.headers["webhook-id"] for r in receiver.requests()]
     assert len(ids) == 6
     assert len(set(ids)) == 6
 
@@ -275,14 +274,23 @@ def test_commonfund_project_delivers_beside_the_read_models(
             process.wait(timeout=15)
     (got,) = receiver.requests()
     assert verify(secret, got.headers, got.body)
-    assert got.headers["Webhook-Id"] == store.deliveries(sid, 1)[0].id
+    assert got.headers["webhook-id"] == store.deliveries(sid, 1)[0].id
 
 
-def test_the_signature_and_the_back_off() -> None:
-    secret = "0f" * 32
-    body = b'{"type":"alert.raised"}'
-    mac = hmac.new(bytes.fromhex(secret), b"1790000000." + body, hashlib.sha256)
-    assert sign(secret, 1_790_000_000, body) == f"v1={mac.hexdigest()}"
+def test_the_signature_is_standard_webhooks_and_the_back_off_doubles() -> None:
+    # the Standard Webhooks specification's own example: a value we did not compute
+    assert (
+        sign(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1_614_265_330,
+            '{"test": 2432232314}',
+        )
+        == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
+    # a secret stored as 64 hex digits (before Standard Webhooks) signs with the same 32 bytes
+    assert whsec("0f" * 32) == "whsec_" + base64.b64encode(b"\x0f" * 32).decode()
+    assert whsec(whsec("0f" * 32)) == whsec("0f" * 32)
     delays = [backoff(n, 10.0, 3600.0, lambda: 1.0) for n in range(1, 12)]
     assert delays[:4] == [10.0, 20.0, 40.0, 80.0]
     assert max(delays) == 3600.0
