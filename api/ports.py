@@ -141,6 +141,14 @@ class WebhookStore(Protocol):
         ...
 
 
+class WebhookTargets(Protocol):
+    """Where webhooks may be sent (the operator's policy: public addresses, https)."""
+
+    def refusal(self, url: str) -> str | None:
+        """Why webhooks are never sent to ``url`` (a sentence), or None if it may be subscribed."""
+        ...
+
+
 class Worker(Protocol):
     """Background work a serving process runs until stopped (webhook delivery)."""
 

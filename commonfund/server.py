@@ -25,6 +25,7 @@ from commonfund.wiring import (
     statements_runner,
     supervision_runner,
     webhook_deliverer,
+    webhook_targets,
 )
 from projections.fund_queries import FundReads
 from projections.notices import Notices
@@ -63,6 +64,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         alerts=Alerts(supervision.database),
         supervision=supervision,
         webhooks=SqlWebhooks(outbox),
+        webhook_targets=webhook_targets(settings),
         maintenance=fund,
         fund=FundReads(fund.database, replenish_ratio_bp=ratio),
         follow=settings.run_projections,

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     webhook_retry_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # where webhooks may go (docs/operations.md, "Where webhooks may go"): public addresses
+    # over https only, checked at registration and at every delivery; the hosts (names or
+    # addresses, comma-separated) the operator allows even inside, e.g. a government intranet
+    # receiver or a test's loopback one; plain http only where https is not required
+    webhook_allowed_hosts: str = ""
+    webhook_require_https: bool = True
 
     @field_validator("database_url")
     @classmethod
@@ -77,6 +83,22 @@ class Settings(BaseSettings):
     def _known_rules(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
         DEFAULT_CATALOG.with_overrides(value)  # refuses an unknown rule or parameter
         return value
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _bare_hosts(cls, value: str) -> str:
+        for host in (h.strip() for h in value.split(",")):
+            if any(c in host for c in "/@ ") or host.count(":") == 1:
+                raise ValueError(
+                    "COMMONFUND_WEBHOOK_ALLOWED_HOSTS lists host names or addresses"
+                    " (comma-separated), without scheme, port or path"
+                )
+        return value
+
+    @property
+    def webhook_hosts(self) -> tuple[str, ...]:
+        """The hosts webhooks may go to even inside (loopback, private …)."""
+        return tuple(h.strip() for h in self.webhook_allowed_hosts.split(",") if h.strip())
 
     @property
     def is_postgres(self) -> bool:

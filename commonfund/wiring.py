@@ -14,6 +14,7 @@ from eventsourcing.postgres import ConnectionPool as EventStorePool
 
 from commonfund.outbox import Enqueue
 from commonfund.settings import Settings
+from commonfund.webhook_targets import Targets
 from commonfund.webhooks import Deliverer, Retry, utcnow
 from ledger.application import Ledger
 from migrations.runner import (
@@ -119,6 +120,11 @@ def supervision_runner(settings: Settings, ledger: Ledger, **options: Any) -> Ru
     # the webhook outbox is written in the transaction that raises each alert
     view = SupervisionView(catalog, [Enqueue(utcnow)])
     return Runner(ledger, read_models(settings), view, **options)
+
+
+def webhook_targets(settings: Settings) -> Targets:
+    """Where webhooks may go: checked at registration (the API) and at every delivery."""
+    return Targets(settings.webhook_hosts, require_https=settings.webhook_require_https)
 
 
 def webhook_deliverer(settings: Settings, database: Database | None = None) -> Deliverer:

@@ -17,6 +17,13 @@ from typing import Any
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
+# The operator's setting that lets webhooks reach the tests' receivers on 127.0.0.1 over
+# plain http: without it such a URL is refused, at registration and at delivery
+LOOPBACK_ALLOWED: dict[str, Any] = {
+    "webhook_allowed_hosts": "127.0.0.1",
+    "webhook_require_https": False,
+}
+
 
 @dataclass(frozen=True)
 class Received:

@@ -3,7 +3,9 @@
 A regulator subscribes for a jurisdiction inside its own and sees (and removes)
 the subscriptions inside its jurisdiction; the operator sees them all; other
 roles get 403. A subscription outside the caller's jurisdiction answers like an
-id that names nothing (H15). Delivery itself is commonfund/webhooks.py.
+id that names nothing (H15). A URL webhooks may not go to (inside addresses,
+plain http where https is required: the ``WebhookTargets`` port) is a 422
+naming why. Delivery itself is commonfund/webhooks.py.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.exceptions import RequestValidationError
 
 from api.auth import NOT_VISIBLE, Principal, jurisdiction_prefix
 from api.deps import PrincipalDep, Services, ServicesDep
@@ -102,6 +105,11 @@ def subscribe(
     prefix = jurisdiction_prefix(jurisdiction)
     if not prefix.startswith(own):
         raise HTTPException(403, f"{jurisdiction} is outside this regulator's jurisdiction (H15)")
+    refusal = services.webhook_targets.refusal(body.url)
+    if refusal is not None:  # a port scanner otherwise (issue #12): a field error, like the rest
+        raise RequestValidationError(
+            [{"loc": ("body", "url"), "msg": refusal, "type": "value_error.url_refused"}]
+        )
     secret, record = services.webhooks.subscribe(
         url=body.url,
         jurisdiction=jurisdiction,

@@ -15,6 +15,7 @@ from commonfund.server import build_services, build_stores
 from commonfund.settings import Settings
 from commonfund.wiring import DATABASE_OUTAGES
 from tests.conftest import MovableClock
+from tests.webhook_receiver import LOOPBACK_ALLOWED
 
 
 class Api:
@@ -67,6 +68,7 @@ class Api:
 
 @pytest.fixture
 def api(settings: Settings, clock: MovableClock) -> Iterator[Api]:
+    settings = settings.model_copy(update=LOOPBACK_ALLOWED)  # webhooks to tests' receivers
     app = create_app(
         lambda: build_services(settings, clock), lambda _: {"ready": True}, DATABASE_OUTAGES
     )

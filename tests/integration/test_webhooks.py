@@ -33,13 +33,17 @@ from projections.runner import Runner
 from projections.supervision.alerts import alert_id
 from tests.builders import World, world
 from tests.conftest import TODAY
-from tests.webhook_receiver import Receiver, receiving, verify
+from tests.webhook_receiver import LOOPBACK_ALLOWED, Receiver, receiving, verify
 
 
 @pytest.fixture
 def fast(settings: Settings) -> Settings:
     return settings.model_copy(
-        update={"webhook_retry_base_seconds": 0.05, "webhook_timeout_seconds": 2.0}
+        update={
+            "webhook_retry_base_seconds": 0.05,
+            "webhook_timeout_seconds": 2.0,
+            **LOOPBACK_ALLOWED,
+        }
     )
 
 
