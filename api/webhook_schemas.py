@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.ports import Failure
 from api.schemas import Strict
 
 ID = "0b7d5c3e-9f21-4a86-b3d4-5e6f7a8b9c0d"
@@ -78,7 +79,12 @@ class DeliveryPublic(BaseModel):
     last_status_code: int | None = Field(
         description="The receiver's last HTTP status (none: no answer)", examples=[200]
     )
-    last_error: str | None = Field(description="What went wrong last time", examples=["HTTP 500"])
+    last_error: Failure | None = Field(
+        description="What went wrong last time, as a class: timeout, connection_refused,"
+        " connection_error, tls_error, dns_failure, address_refused (the host is not public),"
+        " https_required, http_status (last_status_code holds the answer)",
+        examples=["http_status"],
+    )
     delivered_at: str | None = Field(
         description="When a 2xx answer came", examples=["2026-11-26T04:00:30+00:00"]
     )

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from api.ports import Failure
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolve = Callable[[str, int], list[str]]
 
@@ -89,8 +91,8 @@ def _kind(address: Address) -> str | None:
 class TargetRefused(Exception):
     """Webhooks are not sent to this URL."""
 
-    def __init__(self, failure: str, reason: str) -> None:
-        self.failure = failure  # the delivery failure class: address_refused, https_required …
+    def __init__(self, failure: Failure, reason: str) -> None:
+        self.failure = failure  # what the delivery records: address_refused, https_required …
         self.reason = reason  # a sentence for the regulator (registration) or the log
         super().__init__(reason)
 

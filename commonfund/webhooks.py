@@ -15,17 +15,17 @@ from __future__ import annotations
 import base64
 import logging
 import random
+import ssl
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from standardwebhooks import Webhook
 
 from commonfund.outbox import Clock, Due, claim, settle
+from commonfund.webhook_http import Outcome, post
+from commonfund.webhook_targets import TargetRefused, Targets
 from projections.db import Database
 
 log = logging.getLogger("commonfund.webhooks")
@@ -57,31 +57,6 @@ def backoff(attempts: int, base: float, cap: float, jitter: Callable[[], float])
     return delay / 2 + jitter() * delay / 2
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A 3xx is an answer, not a place to send the alert (and the signature) on to."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int | None, str]:
-    """POST once; the status code (None if no answer came) and a short note of what went wrong."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        return None, "only http and https URLs are delivered to"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            return int(response.status), ""
-    except urllib.error.HTTPError as error:
-        error.close()
-        return int(error.code), f"HTTP {error.code}"
-    except (OSError, ValueError) as error:  # refused, reset, timeout, DNS, a malformed URL
-        return None, f"{type(error).__name__}: {error}"[:300]
-
-
 @dataclass(frozen=True, slots=True)
 class Retry:
     """How hard to try: back-off base and cap, for how long, per-request timeout, lease."""
@@ -111,11 +86,15 @@ class Deliverer:
         retry: Retry,
         *,
         poll_seconds: float = 1.0,
+        targets: Targets | None = None,
         clock: Clock = utcnow,
         jitter: Callable[[], float] = random.random,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.database = database
         self.retry = retry
+        self.targets = targets or Targets()  # checked again at every attempt
+        self.tls = tls or ssl.create_default_context()
         self.poll_seconds = poll_seconds
         self.clock = clock
         self.jitter = jitter
@@ -130,22 +109,40 @@ class Deliverer:
             "webhook-timestamp": str(timestamp),
             "webhook-signature": sign(due.secret, due.delivery_id, timestamp, due.body),
         }
-        status, error = post(due.url, due.body.encode(), headers, self.retry.timeout_seconds)
+        outcome = self.send(due.url, due.body.encode(), headers)
         now = self.clock()
-        delivered = status is not None and 200 <= status < 300
         retry_at: datetime | None = None
         deadline = due.created_at + self.retry.window
-        if not delivered and now < deadline:
+        if not outcome.delivered and now < deadline:
             pause = backoff(
                 due.attempts + 1, self.retry.base_seconds, self.retry.cap_seconds, self.jitter
             )
             retry_at = min(now + timedelta(seconds=pause), deadline)
         settle(
-            self.database, due, now=now, status_code=status, error=error or None, retry_at=retry_at
+            self.database,
+            due,
+            now=now,
+            status_code=outcome.status,
+            error=outcome.failure,
+            retry_at=retry_at,
         )
-        if not delivered:
-            log.info("webhook %s: attempt %d failed (%s)", due.delivery_id, due.attempts + 1, error)
-        return delivered
+        if not outcome.delivered:
+            log.info(
+                "webhook %s: attempt %d failed: %s (%s)",
+                due.delivery_id,
+                due.attempts + 1,
+                outcome.failure,
+                outcome.detail,
+            )
+        return outcome.delivered
+
+    def send(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+        """Check the URL again (its host may resolve elsewhere now), then POST to that address."""
+        try:
+            target = self.targets.target(url)
+        except TargetRefused as refused:
+            return Outcome(None, refused.failure, refused.reason)
+        return post(target, body, headers, self.retry.timeout_seconds, self.tls)
 
     def deliver_due(self, limit: int = 100) -> int:
         """Attempt the deliveries due now (at most ``limit``); how many were attempted."""

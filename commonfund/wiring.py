@@ -135,5 +135,8 @@ def webhook_deliverer(settings: Settings, database: Database | None = None) -> D
         timeout_seconds=settings.webhook_timeout_seconds,
     )
     return Deliverer(
-        database or read_models(settings), retry, poll_seconds=settings.webhook_poll_seconds
+        database or read_models(settings),
+        retry,
+        poll_seconds=settings.webhook_poll_seconds,
+        targets=webhook_targets(settings),
     )

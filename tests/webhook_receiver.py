@@ -7,12 +7,15 @@ accepts our deliveries (and refuses them under another secret).
 
 from __future__ import annotations
 
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -41,20 +44,42 @@ def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
     return True
 
 
-class Receiver:
-    """Answers ``status`` to the first ``failures`` requests, then 200."""
+HANG_SECONDS = 30.0  # a hanging receiver's longest silence: every test ends well before
 
-    def __init__(self, failures: int = 0, status: int = 500) -> None:
+
+class Receiver:
+    """Answers ``status`` to the first ``failures`` requests, then 200; or, hanging, never
+    answers (until it is closed). Speaks TLS with ``tls=(certfile, keyfile)``."""
+
+    def __init__(
+        self,
+        failures: int = 0,
+        status: int = 500,
+        *,
+        hang: bool = False,
+        tls: tuple[str, str] | None = None,
+    ) -> None:
         self.failures = failures
         self.status = status
+        self.hang = hang
+        self.closing = threading.Event()
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        return f"http://127.0.0.1:{self.port}/hook"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
@@ -64,9 +89,12 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
                     failing = len(receiver.received) < receiver.failures
-                    status = receiver.status if failing else 200
+                    status = 0 if receiver.hang else receiver.status if failing else 200
                     headers = {k.lower(): v for k, v in self.headers.items()}
                     receiver.received.append(Received(headers, body, status))
+                if receiver.hang:
+                    receiver.closing.wait(HANG_SECONDS)
+                    return
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -90,13 +118,26 @@ class Receiver:
             time.sleep(0.02)
 
 
+def certificate(folder: Path, name: str) -> tuple[str, str]:
+    """A self-signed certificate for ``name`` (and its key), for a TLS receiver."""
+    cert, key = folder / f"{name}.crt", folder / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
 @contextmanager
-def receiving(failures: int = 0, status: int = 500) -> Iterator[Receiver]:
-    receiver = Receiver(failures, status)
+def receiving(failures: int = 0, status: int = 500, **options: Any) -> Iterator[Receiver]:
+    receiver = Receiver(failures, status, **options)
     receiver.thread.start()
     try:
         yield receiver
     finally:
+        receiver.closing.set()
         receiver.server.shutdown()
         receiver.server.server_close()
         receiver.thread.join(timeout=5)

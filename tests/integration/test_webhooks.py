@@ -13,11 +13,14 @@ import base64
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +29,7 @@ from api.ports import WebhookRecord
 from commonfund.outbox import delivery_id
 from commonfund.settings import Settings
 from commonfund.webhook_store import SqlWebhooks
+from commonfund.webhook_targets import Targets
 from commonfund.webhooks import Deliverer, backoff, sign, whsec
 from commonfund.wiring import read_models, supervision_runner, webhook_deliverer
 from ledger.application import Ledger
@@ -33,7 +37,7 @@ from projections.runner import Runner
 from projections.supervision.alerts import alert_id
 from tests.builders import World, world
 from tests.conftest import TODAY
-from tests.webhook_receiver import LOOPBACK_ALLOWED, Receiver, receiving, verify
+from tests.webhook_receiver import LOOPBACK_ALLOWED, Receiver, certificate, receiving, verify
 
 
 @pytest.fixture
@@ -198,7 +202,7 @@ def test_a_delivery_fails_for_good_after_the_retry_window(
             assert (pending.status, pending.attempts, pending.last_error) == (
                 "pending",
                 1,
-                "HTTP 503",
+                "http_status",
             )
             assert pending.next_attempt_at is not None
             assert pending.next_attempt_at > now
@@ -228,8 +232,130 @@ def test_an_unreachable_receiver_is_retried_with_the_error_recorded(
         deliverer.close()
     (pending,) = store.deliveries(sid, 10)
     assert (pending.status, pending.last_status_code) == ("pending", None)
-    assert pending.last_error is not None
-    assert "Error" in pending.last_error
+    assert pending.last_error == "connection_refused"  # a class: no exception text, no address
+
+
+def test_an_inside_address_is_not_sent_to_without_the_allow_setting(
+    w: World, runner: Runner, store: SqlWebhooks, fast: Settings
+) -> None:
+    """Subscriptions stored before the checks (or whose name now resolves inside) are checked
+    again at delivery: nothing reaches the receiver, and the failure is recorded as a class."""
+    with receiving() as receiver:
+        literal, _ = subscribe(store, w.ledger, receiver.url)
+        named, _ = subscribe(store, w.ledger, f"http://localhost:{receiver.port}/hook")
+        round_payment(w)
+        runner.catch_up()
+        strict = webhook_deliverer(
+            fast.model_copy(
+                update={"webhook_allowed_hosts": "", "webhook_retry_base_seconds": 60.0}
+            )
+        )
+        try:
+            assert strict.deliver_due() == 2
+        finally:
+            strict.close()
+    assert receiver.requests() == []
+    for sid in (literal, named):
+        (refused,) = store.deliveries(sid, 10)
+        assert (refused.status, refused.last_status_code, refused.last_error) == (
+            "pending",
+            None,
+            "address_refused",
+        )
+
+
+class Table:
+    """A resolver that answers from a table, counting questions (no DNS server is asked)."""
+
+    def __init__(self, *answers: list[str]) -> None:
+        self.answers = list(answers)
+        self.asked = 0
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        assert host.endswith(".test"), host
+        self.asked += 1
+        return self.answers[min(self.asked, len(self.answers)) - 1]
+
+
+def test_a_delivery_connects_to_the_address_checked_under_its_name(
+    w: World, runner: Runner, store: SqlWebhooks, deliverer: Deliverer
+) -> None:
+    # the name resolves to the receiver, then (rebinding) inside elsewhere: the attempt asks
+    # once and connects to what it checked
+    table = Table(["127.0.0.1"], ["10.0.0.1"])
+    deliverer.targets = Targets(["receiver.test"], require_https=False, resolve=table)
+    with receiving() as receiver:
+        sid, secret = subscribe(store, w.ledger, f"http://receiver.test:{receiver.port}/hook")
+        round_payment(w)
+        runner.catch_up()
+        assert deliverer.deliver_due() == 1
+    (got,) = receiver.accepted()
+    assert got.headers["host"] == f"receiver.test:{receiver.port}"
+    assert verify(secret, got.headers, got.body)
+    assert table.asked == 1
+    assert record(store, sid).counts["delivered"] == 1
+
+
+def test_https_is_pinned_with_the_name_in_sni_and_the_certificate_check(
+    w: World, runner: Runner, store: SqlWebhooks, deliverer: Deliverer, tmp_path: Path
+) -> None:
+    cert, key = certificate(tmp_path, "receiver.test")
+    deliverer.tls = ssl.create_default_context(cafile=cert)
+    deliverer.targets = Targets(["receiver.test", "other.test"], resolve=Table(["127.0.0.1"]))
+    with receiving(tls=(cert, key)) as receiver:
+        good, _ = subscribe(store, w.ledger, f"https://receiver.test:{receiver.port}/hook")
+        bad, _ = subscribe(store, w.ledger, f"https://other.test:{receiver.port}/hook")
+        round_payment(w)
+        runner.catch_up()
+        assert deliverer.deliver_due() == 2
+    assert len(receiver.accepted()) == 1
+    assert [d.status for d in store.deliveries(good, 10)] == ["delivered"]
+    (refused,) = store.deliveries(bad, 10)  # the certificate is not valid for other.test
+    assert (refused.status, refused.last_error) == ("pending", "tls_error")
+
+
+def test_a_receiver_that_never_answers_times_out(
+    w: World, runner: Runner, store: SqlWebhooks, fast: Settings
+) -> None:
+    deliverer = webhook_deliverer(fast.model_copy(update={"webhook_timeout_seconds": 0.5}))
+    try:
+        with receiving(hang=True) as receiver:
+            sid, _ = subscribe(store, w.ledger, receiver.url)
+            round_payment(w)
+            runner.catch_up()
+            started = time.monotonic()
+            assert deliverer.deliver_due() == 1
+            took = time.monotonic() - started
+    finally:
+        deliverer.close()
+    assert 0.5 <= took < 3.0
+    assert len(receiver.requests()) == 1
+    (pending,) = store.deliveries(sid, 10)
+    assert (pending.status, pending.last_status_code, pending.last_error) == (
+        "pending",
+        None,
+        "timeout",
+    )
+
+
+def test_a_raw_error_stored_before_the_classes_is_shown_as_its_class(
+    w: World, runner: Runner, store: SqlWebhooks
+) -> None:
+    sid, _ = subscribe(store, w.ledger, "http://127.0.0.1:9/hook")
+    round_payment(w)
+    runner.catch_up()
+    for raw, shown in [
+        ("ConnectionRefusedError: [Errno 111] Connection refused", "connection_refused"),
+        ("URLError: <urlopen error timed out>", "timeout"),
+        ("URLError: <urlopen error [Errno -2] Name or service not known>", "dns_failure"),
+        ("URLError: <urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] ...>", "tls_error"),
+        ("HTTP 502", "http_status"),
+        ("RemoteDisconnected: Remote end closed connection without response", "connection_error"),
+    ]:
+        with store.database.transaction() as tx:
+            tx.execute("UPDATE webhook_deliveries SET last_error = ?", (raw,))
+        (delivery,) = store.deliveries(sid, 10)
+        assert delivery.last_error == shown, raw
 
 
 def test_two_workers_never_send_one_delivery_at_once(
@@ -261,6 +387,8 @@ def test_commonfund_project_delivers_beside_the_read_models(
         **os.environ,
         "COMMONFUND_DATABASE_URL": fast.database_url,
         "COMMONFUND_WEBHOOK_POLL_SECONDS": "0.05",
+        "COMMONFUND_WEBHOOK_ALLOWED_HOSTS": fast.webhook_allowed_hosts,
+        "COMMONFUND_WEBHOOK_REQUIRE_HTTPS": str(fast.webhook_require_https).lower(),
     }
     with receiving() as receiver:
         sid, secret = subscribe(store, w.ledger, receiver.url)
