@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     webhook_retry_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # attempts at once per process, to different subscriptions (one in flight per subscription):
+    # a receiver that hangs holds one sender, never the others' deliveries
+    webhook_senders: int = Field(default=4, ge=1, le=32)
     # where webhooks may go (docs/operations.md, "Where webhooks may go"): public addresses
     # over https only, checked at registration and at every delivery; the hosts (names or
     # addresses, comma-separated) the operator allows even inside, e.g. a government intranet

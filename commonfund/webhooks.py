@@ -18,6 +18,7 @@ import random
 import ssl
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -76,7 +77,7 @@ def utcnow() -> datetime:
 
 
 class Deliverer:
-    """The background worker: takes due deliveries one at a time and sends them."""
+    """The background worker: a few senders, each attempting one due delivery at a time."""
 
     name = "webhooks"
 
@@ -90,6 +91,7 @@ class Deliverer:
         clock: Clock = utcnow,
         jitter: Callable[[], float] = random.random,
         tls: ssl.SSLContext | None = None,
+        senders: int = 4,
     ) -> None:
         self.database = database
         self.retry = retry
@@ -98,6 +100,7 @@ class Deliverer:
         self.poll_seconds = poll_seconds
         self.clock = clock
         self.jitter = jitter
+        self.senders = senders
 
     def attempt(self, due: Due) -> bool:
         """One attempt at one delivery; True if the receiver took it."""
@@ -145,7 +148,7 @@ class Deliverer:
         return post(target, body, headers, self.retry.timeout_seconds, self.tls)
 
     def deliver_due(self, limit: int = 100) -> int:
-        """Attempt the deliveries due now (at most ``limit``); how many were attempted."""
+        """Attempt the deliveries due now one after another (at most ``limit``); how many."""
         done = 0
         while done < limit:
             due = claim(self.database, self.clock(), self.retry.lease)
@@ -156,14 +159,38 @@ class Deliverer:
         return done
 
     def run(self, stop: threading.Event) -> None:
-        """Deliver until ``stop``; safe beside other workers (each delivery is leased)."""
-        while not stop.is_set():
-            try:
-                if self.deliver_due() == 0:
+        """Deliver until ``stop``, ``senders`` attempts at once; safe beside other workers.
+
+        A sender that waits on a slow receiver holds only its own attempt: the
+        others take the next due deliveries, and the subscription's lease keeps
+        that receiver from getting a second attempt meanwhile (outbox.claim).
+        """
+        free = threading.BoundedSemaphore(self.senders)
+        with ThreadPoolExecutor(self.senders, thread_name_prefix="webhooks-send") as pool:
+            while not stop.is_set():
+                if not free.acquire(timeout=self.poll_seconds):
+                    continue  # every sender is busy
+                try:
+                    due = claim(self.database, self.clock(), self.retry.lease)
+                except Exception:
+                    free.release()
+                    log.exception("webhooks: claiming a delivery failed; retrying")
+                    stop.wait(1.0)
+                    continue
+                if due is None:
+                    free.release()
                     stop.wait(self.poll_seconds)
-            except Exception:
-                log.exception("webhooks: delivery round failed; retrying")
-                stop.wait(1.0)
+                    continue
+                pool.submit(self._send_and_free, due, free)
+        # leaving the pool waits for the attempts in flight, each bounded by the timeout
+
+    def _send_and_free(self, due: Due, free: threading.BoundedSemaphore) -> None:
+        try:
+            self.attempt(due)
+        except Exception:  # the lease expires and the delivery is tried again
+            log.exception("webhook %s: attempt failed unrecorded; retried", due.delivery_id)
+        finally:
+            free.release()
 
     def close(self) -> None:
         self.database.close()

@@ -139,4 +139,5 @@ def webhook_deliverer(settings: Settings, database: Database | None = None) -> D
         retry,
         poll_seconds=settings.webhook_poll_seconds,
         targets=webhook_targets(settings),
+        senders=settings.webhook_senders,
     )

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from api.ports import WebhookRecord
-from commonfund.outbox import delivery_id
+from commonfund.outbox import claim, delivery_id, settle, stamp
 from commonfund.settings import Settings
 from commonfund.webhook_store import SqlWebhooks
 from commonfund.webhook_targets import Targets
@@ -336,6 +336,71 @@ def test_a_receiver_that_never_answers_times_out(
         None,
         "timeout",
     )
+
+
+def test_a_hanging_receiver_does_not_hold_up_another_subscribers_deliveries(
+    w: World, runner: Runner, store: SqlWebhooks, fast: Settings
+) -> None:
+    timeout = 4.0  # how long the hanging receiver holds each attempt
+    deliverer = webhook_deliverer(
+        fast.model_copy(update={"webhook_timeout_seconds": timeout, "webhook_poll_seconds": 0.05})
+    )
+    stop = threading.Event()
+    worker = threading.Thread(target=deliverer.run, args=(stop,))
+    try:
+        with receiving(hang=True) as hanging, receiving() as answering:
+            stuck, _ = subscribe(store, w.ledger, hanging.url)
+            other, _ = subscribe(store, w.ledger, answering.url)
+            round_payment(w)
+            decision = w.decision("绿化", 5_000_00, on=TODAY - timedelta(days=25))
+            w.pay(w.expenditure(5_000_00, authorisation=decision, purpose="绿化"))
+            runner.catch_up()
+            expected = len(store.deliveries(other, 10))
+            assert expected >= 2
+            assert len(store.deliveries(stuck, 10)) == expected
+            with store.database.transaction() as tx:  # the hanging one's deliveries come first
+                earlier = stamp(tx.dialect, datetime.now(UTC) - timedelta(minutes=1))
+                tx.execute(
+                    "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE subscription_id = ?",
+                    (earlier, stuck),
+                )
+            started = time.monotonic()
+            worker.start()
+            answering.wait(lambda r: len(r.accepted()) >= expected, timeout=10)
+            took = time.monotonic() - started
+            assert len(hanging.requests()) == 1  # one attempt at a time per subscription
+    finally:
+        stop.set()
+        if worker.is_alive():
+            worker.join(timeout=3 * timeout)
+        deliverer.close()
+    assert took < timeout / 2, took  # not held up behind the hanging receiver's attempts
+    assert not worker.is_alive()
+    assert record(store, other).counts["delivered"] == expected
+
+
+def test_a_lease_left_by_a_dead_worker_expires_and_the_delivery_is_sent_again(
+    w: World, runner: Runner, store: SqlWebhooks, fast: Settings
+) -> None:
+    sid, _ = subscribe(store, w.ledger, "http://127.0.0.1:9/hook")
+    round_payment(w)
+    decision = w.decision("绿化", 5_000_00, on=TODAY - timedelta(days=25))
+    w.pay(w.expenditure(5_000_00, authorisation=decision, purpose="绿化"))
+    runner.catch_up()
+    assert len(store.deliveries(sid, 10)) >= 2
+    now, lease = datetime.now(UTC), timedelta(seconds=40)
+    first = claim(store.database, now, lease)  # and the worker dies: never settled
+    assert first is not None
+    assert claim(store.database, now, lease) is None  # the subscription is leased meanwhile
+    assert claim(store.database, now + lease / 2, lease) is None
+    later = now + lease + timedelta(seconds=1)  # the lease has expired
+    other = claim(store.database, later, lease)
+    assert other is not None
+    assert other.delivery_id != first.delivery_id  # due earlier than the re-leased one
+    settle(store.database, other, now=later, status_code=200, error=None, retry_at=None)
+    again = claim(store.database, later, lease)  # settling released the subscription
+    assert again is not None
+    assert again.delivery_id == first.delivery_id  # at least once: the same delivery again
 
 
 def test_a_raw_error_stored_before_the_classes_is_shown_as_its_class(
