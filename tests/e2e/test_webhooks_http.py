@@ -216,3 +216,26 @@ def test_an_inside_url_is_refused_at_registration_without_the_allow_setting(
                     assert "non-public address" in message, (host, message)
         assert listed(api, regulator) == {}
     assert receiver.requests() == []
+
+
+def test_a_subscription_is_made_once_per_idempotency_key(api: Api) -> None:
+    b = Builder(api)
+    regulator = b.regulators["370202"]
+    body = {"url": "http://127.0.0.1:9/hook", "rules": ["A04"]}
+
+    def post(key: str, json: dict[str, Any]) -> Any:
+        headers = {"Authorization": f"Bearer {regulator}", "Idempotency-Key": key}
+        return api.client.post(HOOKS, json=json, headers=headers)
+
+    first, again = post("hook-1", body), post("hook-1", body)
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content  # byte for byte: the secret shown once, once more
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert list(listed(api, regulator)) == [first.json()["id"]]
+    reused = post("hook-1", {**body, "rules": ["A05"]})
+    assert reused.status_code == 409
+    assert reused.json()["type"] == "/problems/idempotency-key-reused"
+    # a refused URL is not stored under its key: the corrected request may use the same one
+    assert post("hook-2", {"url": "http://10.0.0.8/hook"}).status_code == 422
+    assert post("hook-2", body).status_code == 201
+    assert len(listed(api, regulator)) == 2
