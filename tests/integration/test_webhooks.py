@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -302,6 +303,7 @@ def test_https_is_pinned_with_the_name_in_sni_and_the_certificate_check(
     cert, key = certificate(tmp_path, "receiver.test")
     deliverer.tls = ssl.create_default_context(cafile=cert)
     deliverer.targets = Targets(["receiver.test", "other.test"], resolve=Table(["127.0.0.1"]))
+    deliverer.retry = replace(deliverer.retry, base_seconds=60.0)  # the refused one waits
     with receiving(tls=(cert, key)) as receiver:
         good, _ = subscribe(store, w.ledger, f"https://receiver.test:{receiver.port}/hook")
         bad, _ = subscribe(store, w.ledger, f"https://other.test:{receiver.port}/hook")
@@ -317,7 +319,8 @@ def test_https_is_pinned_with_the_name_in_sni_and_the_certificate_check(
 def test_a_receiver_that_never_answers_times_out(
     w: World, runner: Runner, store: SqlWebhooks, fast: Settings
 ) -> None:
-    deliverer = webhook_deliverer(fast.model_copy(update={"webhook_timeout_seconds": 0.5}))
+    slow_retry = {"webhook_timeout_seconds": 0.5, "webhook_retry_base_seconds": 60.0}
+    deliverer = webhook_deliverer(fast.model_copy(update=slow_retry))  # one attempt, then a wait
     try:
         with receiving(hang=True) as receiver:
             sid, _ = subscribe(store, w.ledger, receiver.url)
