@@ -309,7 +309,19 @@ class UnitLedgerPublic(BaseModel):
 class AnnualPublic(BaseModel):
     status: str = Field(description="published", examples=["published"])
     year: str = Field(description="Calendar year", examples=["2026"])
-    published_on: str = Field(description="Published on", examples=["2027-03-15"])
+    version: int = Field(
+        description="1 as published; a movement dated into the year later makes the next (H11)",
+        examples=[1],
+    )
+    superseded_by: int | None = Field(description="A later version, if any", examples=[None])
+    published_on: str = Field(
+        description="Published on (a correction: the day the movement was recorded)",
+        examples=["2027-03-15"],
+    )
+    published_by: str = Field(
+        description="Who published: a committee member, or `correction`",
+        examples=["committee:tok_1/m1"],
+    )
     position: int = Field(description="Ledger position of the publication", examples=[9000])
     through: int = Field(description="The ledger position it was made from", examples=[8990])
     content_hash: str = Field(
@@ -322,4 +334,9 @@ class AnnualPublic(BaseModel):
         description="totals, buildings (unit balances aggregated), projects with their cost and"
         " apportionment per building",
         examples=[{"year": "2026", "totals": {"closing": "1480000.00"}}],
+    )
+    diff: dict[str, Any] | None = Field(
+        description="What changed since the previous version (totals, buildings, projects) and"
+        " the event that caused it",
+        examples=[None],
     )

@@ -57,6 +57,7 @@ from api.maintenance_schemas import (
     UnitEntry,
     UnitLedgerPublic,
 )
+from api.routers.statements import VersionQuery
 from api.schemas import RejectionCreate
 from ledger.complex import Complex
 from ledger.errors import ConcurrencyConflict, InvalidCommand, NotFound
@@ -729,15 +730,18 @@ def year_of(text: str) -> int:
 
 def annual_public(found: Published) -> AnnualPublic:
     return AnnualPublic(
-        status="published", year=found.year, published_on=found.published_on,
-        position=found.position, through=found.through, content_hash=found.content_hash,
-        hash_matches=found.hash_matches, content=found.content,
+        status="published", year=found.year, version=found.version,
+        superseded_by=found.superseded_by, published_on=found.published_on,
+        published_by=found.published_by, position=found.position, through=found.through,
+        content_hash=found.content_hash, hash_matches=found.hash_matches, content=found.content,
+        diff=found.diff,
     )  # fmt: skip
 
 
 @router.get(
     "/v1/public/complexes/{complex_id}/maintenance-fund/{year}",
-    summary="The fund's published annual statement (public): JSON, or CSV with Accept: text/csv",
+    summary="The fund's published annual statement (public): the latest version, or"
+    " ?version=N; JSON, or CSV with Accept: text/csv",
     response_model=AnnualPublic,
     responses={**problems(), 200: {"description": "The statement", "content": {"text/csv": {}}}},
 )
@@ -747,12 +751,14 @@ def public_annual(
     request: Request,
     services: ServicesDep,
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
+    version: VersionQuery = None,
 ) -> Response:
     with unseen():
         services.ledger.place_of(complex_id)
-    found = services.fund.published(str(complex_id), year)
+    found = services.fund.published(str(complex_id), year, version=version)
     if found is None:
-        raise NotFound(f"the maintenance-fund statement of {year} is not published")
+        which = f" version {version}" if version else ""
+        raise NotFound(f"the maintenance-fund statement of {year}{which} is not published")
     public = annual_public(found)
     wanted = format or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
     if wanted == "csv":
@@ -788,7 +794,7 @@ def publish_annual(
             complex_id, stated, through=through, content_hash=digest, actor=principal.actor
         )
         catch_up(services)
-        found = services.fund.published(str(complex_id), stated)
+        found = services.fund.published(str(complex_id), stated, version=1)
         if found is None:  # pragma: no cover - catch_up has applied the publication
             raise ConcurrencyConflict("the publication is recorded; read it again shortly")
         return 201, annual_public(found)

@@ -282,3 +282,40 @@ def test_the_annual_statement_is_published_as_json_csv_and_a_chinese_page(api: A
     again = api.call("POST", f"/v1/complexes/{a.complex_id}/maintenance-fund/2026/publication",
                      m1, expect=409)  # fmt: skip
     assert again["type"] == "/problems/already-exists"
+
+
+def test_interest_dated_into_a_published_year_makes_version_2_and_version_1_stays(
+    api: Api,
+) -> None:
+    b = Builder(api)
+    a = b.side("370202", spend=False)
+    fund(b, a)
+    api.clock.set_today(date(2027, 1, 15))
+    m1 = api.token(role="committee", complex_id=a.complex_id, member_id="m1")
+    made = api.call("POST", f"/v1/complexes/{a.complex_id}/maintenance-fund/2026/publication",
+                    m1, expect=201)  # fmt: skip
+    assert (made["version"], made["superseded_by"], made["diff"]) == (1, None, None)
+    b.post(f"/v1/complexes/{a.complex_id}/maintenance-fund/interest", b.regulators["370202"],
+           {"amount": "12.00", "period_from": day(-30), "period_to": "2026-12-31",
+            "value_date": "2026-12-31", "reference": "2026年度结息"})  # fmt: skip
+    settle(api)
+    public = f"/v1/public/complexes/{a.complex_id}/maintenance-fund/2026"
+    latest = api.call("GET", public, None, expect=200)
+    assert (latest["version"], latest["published_by"], latest["superseded_by"]) == (
+        2,
+        "correction",
+        None,
+    )
+    assert latest["content"]["totals"]["interest"] == "12.00"
+    assert latest["diff"]["cause"]["movement"] == "interest"
+    assert latest["diff"]["totals"]["closing"] == {"before": "12000.00", "after": "12012.00"}
+    first = api.call("GET", public, None, expect=200, params={"version": "1"})
+    assert {**first, "superseded_by": None} == made
+    assert first["superseded_by"] == 2
+    api.call("GET", public, None, expect=404, params={"version": "3"})
+    page = api.client.get(f"/complexes/{a.complex_id}/maintenance-fund/2026")
+    assert "第2版" in page.text
+    assert "更正说明" in page.text
+    assert "利息：0.00 元 → 12.00 元" in page.text
+    old = api.client.get(f"/complexes/{a.complex_id}/maintenance-fund/2026?version=1")
+    assert "此版本已被第2版更正" in old.text
