@@ -101,8 +101,9 @@ def correction(number: int, diff: dict[str, Any] | None) -> list[str]:
         told = [
             f"第{number}版因{recorded}补记的一笔日期为{when}的{what}{amount}而更正，与上一版相比："
         ]
-    for key, change in diff.get("totals", {}).items():
-        label = TOTALS.get(key)
+    changed = diff.get("totals", {})
+    for key in [*(k for k in TOTALS if k in changed), *(k for k in changed if k not in TOTALS)]:
+        change, label = changed[key], TOTALS.get(key)
         if label is not None:
             told.append(f"{label}：{money(change['before'])} 元 → {money(change['after'])} 元")
         elif key == "units_below_replenishment":
