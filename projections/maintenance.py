@@ -12,7 +12,7 @@ A later event that changes a published year (H11: a movement, an acceptance or a
 disclosure dated inside it, recorded after the publication) makes that year's
 next version at the event's position, with a diff naming what changed and the
 event that caused it; earlier versions never change. The view remembers which
-years of each complex are published (``Published``), so an event dated after
+years of each complex are published (``PublishedYears``), so an event dated after
 them costs nothing.
 
 A batch costs a few statements however many units it moves: one query per
@@ -105,7 +105,7 @@ STATEMENT_COLUMNS = (
 )
 
 
-class Published:
+class PublishedYears:
     """Which years of each complex have a published statement, in one generation, as far as
     this view knows: everything once it applied the copy from its start (``complete``),
     otherwise the complexes it read from the table or saw publish since it resumed."""
@@ -128,12 +128,12 @@ class MaintenanceView:
     def __init__(self, replenish_ratio_bp: int = 3_000) -> None:
         self.ratio_bp = replenish_ratio_bp
         self._funds: dict[int, dict[str, str]] = {}  # generation -> fund id -> complex id
-        self._published: dict[int, Published] = {}  # generation -> published years
+        self._published: dict[int, PublishedYears] = {}  # generation -> published years
 
     def resync(self, generation: int, position: int) -> None:
         """The next batch does not follow the last one this view applied (Runner._follows):
         forget the published years, unless the copy starts empty (position 0)."""
-        self._published[generation] = Published(complete=position == 0)
+        self._published[generation] = PublishedYears(complete=position == 0)
 
     def clear(self, tx: Tx, generation: int) -> None:
         self._funds.pop(generation, None)
@@ -145,9 +145,9 @@ class MaintenanceView:
         funds = self._funds.setdefault(generation, {})
         if len(funds) > REMEMBERED_FUNDS:
             funds.clear()
-        published = self._published.setdefault(generation, Published(complete=False))
+        published = self._published.setdefault(generation, PublishedYears(complete=False))
         if len(published.years) > REMEMBERED_FUNDS:
-            published = self._published[generation] = Published(complete=False)
+            published = self._published[generation] = PublishedYears(complete=False)
         step = _Batch(tx, generation, funds, self.ratio_bp, published)
         step.prepare(batch)
         for position, event in batch:
@@ -167,7 +167,7 @@ class _Batch:
     g: int
     funds: dict[str, str]  # fund id -> complex id (remembered by the view)
     ratio_bp: int
-    published_years: Published  # remembered by the view
+    published_years: PublishedYears  # remembered by the view
     units: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     totals: dict[str, list[Any]] = field(default_factory=dict)  # complex -> fund row
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
