@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Amount, Day, OptionalText, Strict, Text
+from api.schemas import Amount, Day, IdentityKey, OptionalText, Strict, Text
 
 ID = "6f1c2b8e-3d4a-5b6c-8d7e-9f0a1b2c3d4e"
 UNIT_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_\-]{0,63}$"
@@ -63,6 +63,11 @@ class ContractorCreate(Strict):
         examples=["青岛某建筑工程有限公司"], description="The contracting organisation"
     )
     bank_account: Text = Field(examples=["3802020109000012345"], description="Its bank account")
+    identity_key: IdentityKey | None = Field(
+        default=None,
+        description="Its proprietor's or legal representative's identity key, if known: a"
+        " committee member with it never proposes or approves its payouts (H06)",
+    )
 
 
 class EmergencyCreate(Strict):
@@ -124,6 +129,8 @@ class DisclosureCreate(Strict):
 
 
 class DisbursementCreate(Strict):
+    """A payout to propose: booked once a second signatory approves it (H06)."""
+
     amount: Amount
     payee: Text = Field(examples=["青岛某建筑工程有限公司"], description="The project's contractor")
     method: Literal["transfer", "cash"] = Field(
@@ -208,11 +215,25 @@ class DisbursementPublic(BaseModel):
     payee: str = Field(description="The contractor", examples=["青岛某建筑工程有限公司"])
     value_date: str = Field(description="Value date", examples=["2026-10-15"])
     reference: str = Field(description="Invoice or payment order", examples=["发票 No.00231"])
-    units: int = Field(description="Sub-ledgers charged (by floor area)", examples=[24])
+    units: int = Field(
+        description="Sub-ledgers charged (by floor area); 0 until booked", examples=[24]
+    )
     by_building: dict[str, str] | None = Field(
         description="Its apportionment summed per building, yuan", examples=[{"3": "4060.00"}]
     )
     fund_balance: str | None = _money("The fund's balance after it (on the write's answer)")
+
+
+class PayoutPublic(DisbursementPublic):
+    status: str = Field(
+        description="proposed, booked (the money moved), rejected or withdrawn",
+        examples=["proposed"],
+    )
+    proposer: str = Field(description="The member who proposed it", examples=["m1"])
+    approvals: list[str] = Field(
+        description="Signatories of the committee who approved so far", examples=[["m1"]]
+    )
+    approvals_required: int = Field(description="Distinct signatories needed (H06)", examples=[2])
 
 
 class ProjectDetail(ProjectPublic):
@@ -288,7 +309,19 @@ class UnitLedgerPublic(BaseModel):
 class AnnualPublic(BaseModel):
     status: str = Field(description="published", examples=["published"])
     year: str = Field(description="Calendar year", examples=["2026"])
-    published_on: str = Field(description="Published on", examples=["2027-03-15"])
+    version: int = Field(
+        description="1 as published; a movement dated into the year later makes the next (H11)",
+        examples=[1],
+    )
+    superseded_by: int | None = Field(description="A later version, if any", examples=[None])
+    published_on: str = Field(
+        description="Published on (a correction: the day the movement was recorded)",
+        examples=["2027-03-15"],
+    )
+    published_by: str = Field(
+        description="Who published: a committee member, or `correction`",
+        examples=["committee:tok_1/m1"],
+    )
     position: int = Field(description="Ledger position of the publication", examples=[9000])
     through: int = Field(description="The ledger position it was made from", examples=[8990])
     content_hash: str = Field(
@@ -301,4 +334,9 @@ class AnnualPublic(BaseModel):
         description="totals, buildings (unit balances aggregated), projects with their cost and"
         " apportionment per building",
         examples=[{"year": "2026", "totals": {"closing": "1480000.00"}}],
+    )
+    diff: dict[str, Any] | None = Field(
+        description="What changed since the previous version (totals, buildings, projects) and"
+        " the event that caused it",
+        examples=[None],
     )

@@ -14,9 +14,10 @@
    ``today`` and applied, and every alert of the serving copy is read.
 3. **The comparison.** Each alert is put in one class:
 
-   - ``planted``: its rule is one of an anomaly's ``expected_rules``, on the
-     anomaly's account, and its evidence names one of the anomaly's
-     expenditures (the booked payments or the refused attempt);
+   - ``planted``: its rule is one of an anomaly's ``expected_rules``, on one of
+     the anomaly's subjects (its account; for the maintenance fund's, the
+     project and the units), and its evidence names one of the anomaly's
+     expenditures (the booked payments or the refused attempt, or payout);
    - ``related``: its rule is one of an anomaly's ``related_rules``, on the
      anomaly's complex (the generator says the setting may trip it);
    - ``predicted``: a clock rule the generator's description names for normal
@@ -242,8 +243,9 @@ class Quality:
 def _named(alert: Alert) -> set[str]:
     """The expenditure ids an alert's evidence names."""
     named = {str(x) for x in alert.evidence.get("entries", [])}
-    if alert.evidence.get("expenditure_id"):
-        named.add(str(alert.evidence["expenditure_id"]))
+    for field_ in ("expenditure_id", "disbursement_id"):
+        if alert.evidence.get(field_):
+            named.add(str(alert.evidence[field_]))
     return named
 
 
@@ -262,7 +264,7 @@ def compare(
         for n, a in enumerate(anomalies):
             if (
                 alert.rule in a["expected_rules"]
-                and alert.subject_id == a["account_id"]
+                and alert.subject_id in a["subject_ids"]
                 and _named(alert) & set(a["expenditure_ids"])
             ):
                 kind = "planted"

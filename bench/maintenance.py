@@ -21,16 +21,21 @@
      fund (1.5% of its balance) goes to a table beside the events.
    - **the 10,000-unit complex** (``--units``), through the ``Ledger``'s
      commands one at a time: registered with its units, first deposits for all
-     of them, a matter-5 resolution whose scope is every unit, and a repair
+     of them, a sealed committee of five owners (m1–m3 signatories, who pay:
+     H06), a matter-5 resolution whose scope is every unit, and a repair
      project whose affected units are all of them (budget 2,000,000 yuan).
 
 2. **Each run** measures a copy (``CREATE DATABASE <name> TEMPLATE
    <name>_city``), so every run starts from the same log:
 
    - **disbursement**: a new ``Ledger`` (nothing cached), then ``--payouts``
-     (5) ``ledger.fund.disburse`` commands of 10,000 yuan each to the project's
-     contractor, each apportioned over every affected unit; each timed on its
-     own. The first loads the fund and the project from the store (cold); the
+     (5) payouts of 10,000 yuan each to the project's contractor, each
+     apportioned over every affected unit: since issue #12 two commands each,
+     ``ledger.fund.propose_disbursement`` by one signatory and
+     ``approve_disbursement`` by another (H06), which books it. Each payout is
+     timed on its own, the two commands together (``ms``, ``median_ms``, the
+     target) and apart (``propose_ms``, ``approve_ms``: the booking alone is
+     what one ``disburse`` command measured before). The first loads the fund and the project from the store (cold); the
      others find them in the ``Ledger``'s cache, as a serving process would.
    - **a unit's ledger**: what reading one unit's ledger costs through the
      ``Ledger`` (a cold load of the whole fund) and, when the read model is
@@ -85,7 +90,8 @@ from commonfund.synthetic import BusinessClock, make_units, plan_city, plan_comp
 from commonfund.wiring import build_ledger, migrate
 from ledger import ids
 from ledger.application import Actor, Ledger
-from ledger.complex import Complex
+from ledger.committee import Member
+from ledger.complex import Complex, Unit
 from ledger.fund_service import ProjectPlan, batch_id, fund_id
 from ledger.maintenance import Contractor, FundBatch, Item, MaintenanceFund
 from ledger.requests import fingerprint
@@ -103,8 +109,11 @@ PAYOUT = 1_000_000  # 10,000 yuan per disbursement
 OPERATOR = Actor("operator", "bench")
 AUTHORITY = Actor("regulator", "reg-370202")
 TREASURER = Actor("committee", "bench", member_id="m1")
+CHECKER = Actor("committee", "bench-2", member_id="m2")  # the second signatory (H06)
 CONTRACTOR = Contractor(name="青岛某建筑工程有限公司", bank_account="3802020109000012345")
 TARGET_DISBURSEMENT_MS = 200.0
+# 2: the 10,000-unit complex has a sealed committee, whose signatories pay (H06, issue #12)
+DATA_VERSION = 2
 TARGET_RATIO = 10.0
 
 
@@ -267,6 +276,7 @@ def set_up_big_complex(url: str, *, units: int, today: str, payouts: int = 0) ->
             actor=AUTHORITY,
         )  # fmt: skip
         everyone = sorted(made)
+        seat_committee(ledger, complex_id, made, day)
         closed = day - timedelta(days=10)
         vote = ledger.record_resolution(
             complex_id, idempotency_key="vote-roofs", matter=5, purpose="使用专项维修资金维修全部屋面",
@@ -290,10 +300,11 @@ def set_up_big_complex(url: str, *, units: int, today: str, payouts: int = 0) ->
             idempotency_key="roofs", actor=TREASURER,
         )  # fmt: skip
         for n in range(1, payouts + 1):
-            ledger.fund.disburse(
+            proposed = ledger.fund.propose_disbursement(
                 UUID(project.id), PAYOUT, payee=CONTRACTOR["name"], method="transfer", on=day,
                 reference=f"发票 No.{n}", idempotency_key=f"pay-{n}", actor=TREASURER,
             )  # fmt: skip
+            ledger.fund.approve_disbursement(UUID(project.id), proposed.id, actor=CHECKER)
     finally:
         ledger.close()
     made_ids = everyone if payouts else []
@@ -301,6 +312,37 @@ def set_up_big_complex(url: str, *, units: int, today: str, payouts: int = 0) ->
         "complex_id": str(complex_id), "project_id": project.id, "units": len(made),
         "unit_ids": made_ids,
     }  # fmt: skip
+
+
+def seat_committee(ledger: Ledger, complex_id: UUID, units: dict[str, Unit], day: date) -> None:
+    """An elected, filed and sealed committee of five owners, m1–m3 signatories: who pays."""
+    owners = sorted({u["owner_key"] for u in units.values()})[:5]
+    elected = day - timedelta(days=90)
+    election = ledger.record_resolution(
+        complex_id, idempotency_key="election", matter=3, purpose="选举业主委员会",
+        amount_cap=None, period_from=elected - timedelta(days=20), period_to=elected,
+        scope_units=None, participated=sorted(units), consented=sorted(units), closed_on=elected,
+        actor=OPERATOR,
+    )  # fmt: skip
+    members = [
+        Member(member_id=f"m{i}", name=f"委员{i}", identity_key=owner,
+               role="chair" if i == 1 else "member", signatory=i <= 3)
+        for i, owner in enumerate(owners, start=1)
+    ]  # fmt: skip
+    committee = UUID(
+        ledger.elect_committee(
+            complex_id, election_resolution_id=UUID(election.id), elected_on=elected,
+            term_end=elected + timedelta(days=3 * 365), members=members, actor=OPERATOR,
+        ).id
+    )  # fmt: skip
+    ledger.file_committee(
+        committee, number="崂山备〔2026〕1号", authority="崂山区住房和城乡建设局",
+        filed_on=elected + timedelta(days=10), actor=OPERATOR,
+    )  # fmt: skip
+    ledger.seal_committee(
+        committee, seal_number="3702120010001", sealed_on=elected + timedelta(days=15),
+        actor=OPERATOR,
+    )  # fmt: skip
 
 
 def generate(city_url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -338,6 +380,7 @@ def generate(city_url: str, args: argparse.Namespace) -> dict[str, Any]:
         generated = {
             "scale": args.scale,
             "seed": args.seed,
+            "data_version": DATA_VERSION,
             "complexes": len(advices),
             "units": sum(a[2] for a in advices),
             "big_complex": big,
@@ -364,9 +407,10 @@ def existing(city_url: str, args: argparse.Namespace) -> dict[str, Any] | None:
     if row is None:
         return None
     generated: dict[str, Any] = row[0]
-    same = (generated["scale"], generated["seed"], generated["big_complex"]["units"]) == (
-        args.scale, args.seed, args.units,
-    )  # fmt: skip
+    same = (
+        generated["scale"], generated["seed"], generated["big_complex"]["units"],
+        generated.get("data_version", 1),
+    ) == (args.scale, args.seed, args.units, DATA_VERSION)  # fmt: skip
     return generated if same else None
 
 
@@ -374,9 +418,11 @@ def existing(city_url: str, args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def disbursements(url: str, project_id: UUID, payouts: int) -> dict[str, Any]:
-    """``payouts`` disbursements over every affected unit, each a separate command, in a new Ledger."""
+    """``payouts`` payouts over every affected unit in a new Ledger, each proposed by one
+    signatory and approved by another (H06): two commands, timed together and apart."""
     ledger = build_ledger(Settings(database_url=url))
     timings: list[float] = []
+    steps: list[tuple[float, float]] = []  # (propose, approve) ms
     parts = []
     snapshot: dict[str, Any] = {}
     try:
@@ -384,16 +430,21 @@ def disbursements(url: str, project_id: UUID, payouts: int) -> dict[str, Any]:
 
         def pay(n: int) -> tuple[float, int]:
             started = time.perf_counter()
-            receipt = ledger.fund.disburse(
+            proposed = ledger.fund.propose_disbursement(
                 project_id, PAYOUT, payee=CONTRACTOR["name"], method="transfer", on=today,
                 reference=f"发票 No.{n}", idempotency_key=f"pay-{n}", actor=TREASURER,
             )  # fmt: skip
-            return (time.perf_counter() - started) * 1000, receipt.parts
+            between = time.perf_counter()
+            receipt = ledger.fund.approve_disbursement(project_id, proposed.id, actor=CHECKER)
+            ended = time.perf_counter()
+            steps.append(((between - started) * 1000, (ended - between) * 1000))
+            return (ended - started) * 1000, receipt.parts
 
         for n in range(1, payouts + 1):
             ms, moved = pay(n)
             timings.append(ms)
             parts.append(moved)
+        proposing, approving = [a for a, _ in steps], [b for _, b in steps]
         # Then on until a payout's save also takes the fund's snapshot (every 10th event):
         # not in the median, reported apart, since one payout in ten pays for it.
         the_fund = fund_id(UUID(ledger.fund.project(project_id).complex_id))
@@ -412,6 +463,11 @@ def disbursements(url: str, project_id: UUID, payouts: int) -> dict[str, Any]:
         "median_ms": round(statistics.median(timings), 1),
         "cold_ms": round(timings[0], 1),
         "warm_median_ms": round(statistics.median(timings[1:]), 1) if payouts > 1 else None,
+        # the booking (the approval that moves the money) is what one ``disburse`` did alone
+        # before issue #12; the proposal adds the checks of H03, H07 and H09 and one write
+        "propose_ms": [round(t, 1) for t in proposing],
+        "approve_ms": [round(t, 1) for t in approving],
+        "approve_median_ms": round(statistics.median(approving), 1),
         "units_each": parts,
         "snapshot_payout": snapshot,
     }

@@ -3,7 +3,8 @@
 Every unit pays 50 yuan per m² when the account opens (the authority records it);
 the owners of building 1 vote a roof repair (matter 5) whose plan was public 20
 days before the vote closed; the committee plans it and pays the contractor's
-30% advance, which the affected units bear by floor area. If the fund's first
+30% advance (proposed by m1, approved by m2: two signatories, H06), which the
+affected units bear by floor area. If the fund's first
 year has ended, the committee publishes its annual statement, so the owners'
 page has one to show.
 """
@@ -65,10 +66,13 @@ def load_fund(
     project = ledger.fund.plan_project(
         complex_id, plan, idempotency_key="demo-roof", actor=built.actor("m1")
     )
-    paid = ledger.fund.disburse(
+    advance = ledger.fund.propose_disbursement(
         UUID(project.id), 14_040_00, payee=CONTRACTOR["name"], method="transfer", on=today,
         reference="预付款 30%", idempotency_key="demo-roof-advance", actor=built.actor("m1"),
     )  # fmt: skip
+    paid = ledger.fund.approve_disbursement(
+        UUID(project.id), advance.id, actor=built.actor("m2")
+    )  # the second signatory books it (H06)
     return {
         "balance": format_fen(paid.fund_balance),
         "units": len(deposits),

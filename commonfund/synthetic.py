@@ -60,7 +60,9 @@ end, A07 are expected there.
 Planted anomalies (functions below) each return a :class:`Planted` record for
 the manifest: split payments (A02), a payment refused after the term ended
 (H02, A24), a cash payment over the limit refused (H07, A24), a round-number
-payment without a contract (A04) and a payment to a committee member (A05).
+payment without a contract (A04), a payment to a committee member (A05), and on
+the maintenance fund a payout refused because four units' sub-ledgers fall
+short of their share (H03, A26: the project and the four units are the subjects).
 They are written after the normal year, with value dates in its last three
 months, so in stream order they follow entries with later value dates (as a
 late recording would). ``related_rules`` names what their setting may also
@@ -86,11 +88,14 @@ from ledger.application import Actor, Ledger, Receipt
 from ledger.committee import Member
 from ledger.complex import Unit
 from ledger.entries import ExpenditureDetails, IncomeDetails, Party
-from ledger.errors import CashLimitExceeded, DebitBlocked, LedgerError
+from ledger.errors import CashLimitExceeded, DebitBlocked, LedgerError, SubLedgerShortfall
+from ledger.fund_service import ProjectPlan, fund_id
 from ledger.identity import identity_key
+from ledger.maintenance import Contractor, Item, RepairProject
 from ledger.money import split_exact
 
 OPERATOR = Actor("operator", "synthetic")
+AUTHORITY = Actor("regulator", "synthetic-authority")  # the district housing bureau (the fund)
 UNITS_PER_CALL = 2_000
 INTEREST_BP_PER_YEAR = 35  # demand-deposit rate, basis points
 MAX_FALL_PERCENT = 20  # normal activity keeps 80% of its 30-day peak balance
@@ -1009,8 +1014,13 @@ class Planted(TypedDict):
     expected_rules: list[str]  # the alert rules that must fire for it
     related_rules: list[str]  # rules its setting may also trip
     refused_rule: str | None  # the H rule of a refused attempt
-    expenditure_ids: list[str]  # booked payments or refused attempts
-    event_versions: list[int]  # ExpenditureBooked / PaymentRefused versions in the account stream
+    expenditure_ids: list[str]  # booked payments or refused attempts (a fund's: payouts)
+    # ExpenditureBooked / PaymentRefused versions in the account stream (a fund's: the
+    # DisbursementRefused versions in the project's)
+    event_versions: list[int]
+    subject_ids: list[
+        str
+    ]  # what the expected alerts are about: the account, or a project and units
     authorisation_id: str
     payee: str
     amounts: list[int]
@@ -1034,6 +1044,7 @@ def _record(
     payee: Party,
     amounts: list[int],
     dates: list[date],
+    subjects: list[str] | None = None,
 ) -> Planted:
     return Planted(
         kind=kind,
@@ -1045,6 +1056,7 @@ def _record(
         refused_rule=refused,
         expenditure_ids=ids,
         event_versions=versions,
+        subject_ids=subjects or [built.account_id],
         authorisation_id=authorisation,
         payee=payee["name"],
         amounts=amounts,
@@ -1430,6 +1442,82 @@ def payment_to_member(
     )
 
 
+def fund_shortfall(ledger: Ledger, built: BuiltComplex, rng: random.Random, today: date) -> Planted:
+    """H03 → A26: a maintenance-fund payout the affected units' sub-ledgers cannot bear is refused.
+
+    Four units of the first building get their first deposit (50 yuan per m²); their owners vote
+    a repair (matter 5, the plan public 20 days before the vote closed) whose contract costs each
+    unit exactly its balance, so the plan raises nothing; the committee accepts the work, and a
+    signatory proposes a payout 4.00 above the contract: every unit falls short of its share.
+    """
+    _require_operating(built, "fund_shortfall")
+    complex_id = UUID(built.complex_id)
+    units = ledger.complex(complex_id).units
+    building = min((u["building"] for u in units.values()), key=lambda b: (len(b), b))
+    affected = sorted(u for u, unit in units.items() if unit["building"] == building)[:4]
+    day = today - timedelta(days=rng.randint(20, 40))
+    clock = business_clock(ledger)
+    deposits = {u: units[u]["area"] * 50 for u in affected}
+    clock.set(day - timedelta(days=30))
+    ledger.fund.record_deposits(
+        complex_id, deposits, kind="first", on=day - timedelta(days=30), reference="首期缴存",
+        idempotency_key=f"{built.code}-plant-fund-first", actor=AUTHORITY,
+    )  # fmt: skip
+    contract = sum(deposits.values())
+    clock.set(day - timedelta(days=10))
+    vote = ledger.record_resolution(
+        complex_id, idempotency_key=f"{built.code}-plant-fund-vote", matter=5,
+        purpose="使用专项维修资金维修屋面", amount_cap=contract + 1_000_00,
+        period_from=day - timedelta(days=30), period_to=day + timedelta(days=300),
+        scope_units=affected, participated=affected, consented=affected,
+        closed_on=day - timedelta(days=10), actor=OPERATOR,
+    )  # fmt: skip
+    contractor = Contractor(name=firm(rng, "建筑工程有限公司"), bank_account=digits(rng, 19))
+    clock.set(day)
+    project = ledger.fund.plan_project(
+        complex_id,
+        ProjectPlan(
+            title=f"{building}号楼屋面防水维修",
+            items=[Item(description="防水卷材及人工", amount=contract + 1_000_00)],
+            budget=contract + 1_000_00, contract_sum=contract, contractor=contractor,
+            affected_units=affected, plan_published_on=day - timedelta(days=20),
+            resolution_id=UUID(vote.id),
+        ),
+        idempotency_key=f"{built.code}-plant-fund-roof", actor=built.actor("m1"),
+    )  # fmt: skip
+    project_id = UUID(project.id)
+    ledger.fund.accept_project(project_id, on=day, reference="竣工验收", actor=built.actor("m1"))
+    amount = contract + 4_00
+    try:
+        ledger.fund.propose_disbursement(
+            project_id, amount, payee=contractor["name"], method="transfer", on=day,
+            reference="工程款", idempotency_key=f"{built.code}-plant-fund-pay",
+            actor=built.actor(rng.choice(built.signatories)),
+        )  # fmt: skip
+    except SubLedgerShortfall:
+        pass
+    else:
+        raise PlantingError(f"{built.code}: the payout was proposed; expected H03")
+    last = next(iter(ledger.events.get(project_id, desc=True, limit=1)))
+    if not isinstance(last, RepairProject.DisbursementRefused) or last.rule != "H03":
+        raise PlantingError(f"{built.code}: the refused payout is not kept on the project")
+    fund = str(fund_id(complex_id))
+    return _record(
+        "fund_shortfall",
+        built,
+        expected=["A26"],
+        refused="H03",
+        ids=[last.disbursement_id],
+        versions=[last.originator_version],
+        authorisation=vote.id,
+        payee=Party(name=contractor["name"], kind="organisation", identity_key="",
+                    bank_account=contractor["bank_account"]),
+        amounts=[amount],
+        dates=[day],
+        subjects=[project.id, *(f"{fund}/{u}" for u in affected)],
+    )  # fmt: skip
+
+
 Plant = Callable[[Ledger, BuiltComplex, random.Random, date], Planted]
 
 # In value-date order, so a complex hosting several gets them in the order they happened.
@@ -1439,6 +1527,7 @@ PLANTS: dict[str, Plant] = {
     "round_number_payment": round_number_payment,
     "cash_over_limit": cash_over_limit,
     "split_payments": split_payments,
+    "fund_shortfall": fund_shortfall,  # the maintenance fund: apart from the account's dates
 }
 NEEDS_EXPIRED_TERM = frozenset({"payment_after_term_expiry"})
 

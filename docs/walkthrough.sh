@@ -101,8 +101,9 @@ echo "owners' page: $BASE/complexes/$CID/statements/$LAST"
 # 12. The maintenance fund (issue #6): the authority (the district regulator) records every
 #     unit's first deposit from a CSV; the owners of 1-001…1-004 vote a roof repair (matter 5,
 #     the plan public 10 days before the vote closed); the committee plans it and pays the
-#     contractor an advance, borne by the four units by floor area (H03, H07, H09); the owner
-#     of 1-001 reads their own sub-ledger (no one else's), and the fund's totals.
+#     contractor an advance, proposed by m1 and approved by m2 (two signatories, H06), borne
+#     by the four units by floor area (H03, H07, H09); the owner of 1-001 reads their own
+#     sub-ledger (no one else's), and the fund's totals.
 CSV=$(printf 'unit_id,amount\n'; for i in $(seq 1 12); do printf '1-%03d,4475.00\n' "$i"; done)
 curl -sS -X POST "$BASE/v1/complexes/$CID/maintenance-fund/deposits?kind=first&value_date=$(day -30)" \
     -H "Authorization: Bearer $REG" -H 'Content-Type: text/csv' -H "Idempotency-Key: mf-$run-1" \
@@ -117,10 +118,12 @@ PRJ=$(post "$M1" "/v1/complexes/$CID/maintenance-fund/projects" "{\"title\":\"1�
   \"contract_sum\":\"11800.00\",\"contractor\":{\"name\":\"青岛某建筑工程有限公司\",
   \"bank_account\":\"3802020109000012345\"},\"affected_units\":[$FOUR],
   \"plan_published_on\":\"$(day -20)\",\"resolution_id\":\"$VOTE\"}" | jq -r .id)
-curl -sS -X POST "$BASE/v1/maintenance-projects/$PRJ/disbursements" -H "Authorization: Bearer $M1" \
-    -H 'Content-Type: application/json' -H "Idempotency-Key: mf-$run-2" -H 'Prefer: read-your-writes' \
-    -d "{\"amount\":\"3540.00\",\"payee\":\"青岛某建筑工程有限公司\",\"method\":\"transfer\",
-  \"value_date\":\"$(day 0)\",\"reference\":\"预付款 30%\"}" | jq -c '{amount, units, fund_balance}'
+PAY=$(post "$M1" "/v1/maintenance-projects/$PRJ/disbursements" "{\"amount\":\"3540.00\",
+  \"payee\":\"青岛某建筑工程有限公司\",\"method\":\"transfer\",\"value_date\":\"$(day 0)\",
+  \"reference\":\"预付款 30%\"}" "mf-$run-2" | jq -r .id)          # proposed by m1: nothing moves yet
+curl -sS -X POST "$BASE/v1/maintenance-projects/$PRJ/disbursements/$PAY/approvals" \
+    -H "Authorization: Bearer $M2" -H "Idempotency-Key: mf-$run-3" -H 'Prefer: read-your-writes' \
+    | jq -c '{status, approvals, amount, units, fund_balance}'     # m2, a second signatory: booked (H06)
 OWNER=$(token "{\"role\":\"owner\",\"complex_id\":\"$CID\",\"owner_key\":\"$(printf '%064x' $((run + 1)))\"}")
 get "$OWNER" "/v1/units/1-001/maintenance-ledger" \
     | jq -c '{balance, items: [.items[] | {kind, amount, balance_after}]}'

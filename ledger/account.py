@@ -444,7 +444,7 @@ class CommonFundAccount(ChainedAggregate):
             status="proposed",
         )
         self._check_payment(proposal, committee, authority, policy, today, with_balance=False)
-        check_payee_not_approver(proposal, committee, proposer)
+        check_payee_not_approver(proposal["payee"], committee, proposer)
         self.trigger_event(
             self.ExpenditureProposed,
             expenditure_id=expenditure_id,
@@ -487,7 +487,7 @@ class CommonFundAccount(ChainedAggregate):
         will_book = len(approvals) >= policy.required_approvers
         for approver in approvals:
             check_approver(approver, committee, self.signatories)
-            check_payee_not_approver(proposal, committee, approver)
+            check_payee_not_approver(proposal["payee"], committee, approver)
         if will_book:
             self._check_payment(proposal, committee, authority, policy, today, with_balance=True)
         self.trigger_event(

@@ -999,26 +999,47 @@ class Ledger(Application[UUID]):
         value_date: date,
         actor: Actor,
     ) -> None:
-        """Record the refused attempt (A24) in its own write; the refusal is still raised.
+        """Record the refused attempt (A24) on the account; the refusal is still raised."""
+        self.keep_refusal(
+            refusal,
+            judged_on={account.id: account.version},
+            stream=account.id,
+            kind=CommonFundAccount,
+            record=lambda fresh: fresh.record_refusal(
+                expenditure_id,
+                refusal,
+                member_id=member_id,
+                amount=amount,
+                payee=payee,
+                method=method,
+                value_date=value_date,
+                principal=actor.principal,
+            ),
+        )
 
-        Only a refusal made on up-to-date state is kept: on a stale copy the
-        command is retried instead (StaleRead), and may well succeed.
+    def keep_refusal(
+        self,
+        refusal: LedgerError,
+        *,
+        judged_on: Mapping[UUID, int],
+        stream: UUID,
+        kind: type[A],
+        record: Callable[[A], object],
+    ) -> None:
+        """Keep a refused attempt in ``stream`` in its own write; the caller still raises it.
+
+        A blocked attempt is a supervision signal and the log its only record (the account's
+        ``PaymentRefused``, the fund's ``UseRefused``, a project's ``DisbursementRefused``).
+        Only a refusal made on up-to-date state is kept: when an aggregate it was judged on
+        (``judged_on``: id -> version loaded) has newer events, the command is retried instead
+        (StaleRead), and may well succeed.
         """
-        if self._any_newer({account.id: account.version}):
+        if self._any_newer(judged_on):
             raise StaleRead
         refusal.on_fresh_state = True
-        self._evict([account.id])
-        fresh: CommonFundAccount = self._load(account.id, CommonFundAccount)
-        fresh.record_refusal(
-            expenditure_id,
-            refusal,
-            member_id=member_id,
-            amount=amount,
-            payee=payee,
-            method=method,
-            value_date=value_date,
-            principal=actor.principal,
-        )
+        self._evict([stream])
+        fresh = self._load(stream, kind)
+        record(fresh)
         self.save(fresh)
 
     def reject_expenditure(
@@ -1199,11 +1220,7 @@ class Ledger(Application[UUID]):
 
         def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
             complex_: Complex = load(complex_id, Complex)
-            if complex_.current_committee_id is None:
-                raise InvalidState(f"complex {complex_.code} has no committee to publish")
-            committee: Committee = self._fresh(UUID(complex_.current_committee_id), Committee)
-            committee.member(member_id)
-            committee.require_operating(self.today(), "publish a statement for")
+            self.committee_in_office(complex_, "publish a statement for", member_id)
             complex_.publish_statement(
                 stated.name,
                 through=through,
@@ -1216,6 +1233,23 @@ class Ledger(Application[UUID]):
             return Receipt(stated.name, complex_.version, status="published")
 
         return self._command(body)
+
+    def committee_in_office(
+        self, complex_: Complex, action: str, member_id: str | None = None
+    ) -> Committee:
+        """The complex's committee, refusing unless it is in office today (filed, in its term,
+        neither succeeded nor dissolved) and, when given, ``member_id`` is one of its members.
+
+        Read fresh from the store: a stale copy would not collide. Every command a committee
+        member takes for the complex can ask it (the maintenance fund's payouts do).
+        """
+        if complex_.current_committee_id is None:
+            raise InvalidState(f"complex {complex_.code} has no committee to {action}")
+        committee: Committee = self._fresh(UUID(complex_.current_committee_id), Committee)
+        if member_id is not None:
+            committee.member(member_id)
+        committee.require_operating(self.today(), action)
+        return committee
 
     # --- supervision: the alert lifecycle and snoozes (spec/alerts.md) -----------------
 

@@ -424,6 +424,10 @@ class Committee(ChainedAggregate):
         if reason is not None:
             raise InvalidState(f"cannot {action} the committee: {reason}")
 
+    def signatories(self) -> list[str]:
+        """The members who may sign payments (H06): the fund's approvers (an account names its own)."""
+        return sorted(m for m, member in self.members.items() if member["signatory"])
+
     def member(self, member_id: str) -> Member:
         try:
             return self.members[member_id]

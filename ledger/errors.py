@@ -229,6 +229,12 @@ class SubLedgerShortfall(InsufficientBalance):
 
     problem = "sub-ledger-shortfall"
 
-    def __init__(self, detail: str, shortfalls: list[Shortfall]) -> None:
+    def __init__(
+        self,
+        detail: str,
+        shortfalls: list[Shortfall],
+        fen: list[tuple[str, int, int]] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.shortfalls = shortfalls
+        self.fen = fen or []  # (unit, balance, share) in fen: what the refusal keeps (A26)

@@ -1,5 +1,8 @@
 """The maintenance-fund commands of the ledger (issue #6): deposits, interest, projects, payouts.
 
+A payout is proposed by one member and booked by the approval of a second distinct signatory
+of the committee in office (H06, issue #12), like an account's expenditure.
+
 ``Ledger.fund`` is a :class:`FundCommands` bound to its ledger: the same
 process lock, retry and cache discipline as every other command
 (ledger/application.py), and the same idempotency: a client's key names the
@@ -8,6 +11,7 @@ stream or the entry it makes, so a replay finds it.
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,9 +41,11 @@ from ledger.maintenance import (
     FundBatch,
     Item,
     MaintenanceFund,
+    Payout,
     RepairProject,
 )
-from ledger.requests import StaleRead, fingerprint
+from ledger.payment_rules import check_approver, check_payee_not_approver
+from ledger.requests import fingerprint
 from ledger.resolution import Resolution
 
 if TYPE_CHECKING:
@@ -513,7 +519,7 @@ class FundCommands:
 
         return self._ledger._command(body)
 
-    def disburse(
+    def propose_disbursement(
         self,
         project: UUID,
         amount: int,
@@ -525,48 +531,178 @@ class FundCommands:
         idempotency_key: str,
         actor: Actor,
     ) -> FundReceipt:
-        """Pay the contractor and charge the affected units by floor area, exactly (H03, H07, H09)."""
+        """A member proposes a payout to the contractor (H06: the maker); nothing moves yet.
+
+        Refused now if it could not be booked now (H03, H07, H09, recorded for supervision),
+        and checked again when a signatory's approval would book it. The proposer's approval
+        counts as the first when they are a signatory.
+        """
         disbursement_id = ids.child_id(project, idempotency_key)
         request = fingerprint(
             {"amount": amount, "payee": payee, "method": method, "on": on, "reference": reference}
         )
+        member_id = actor.require_member()
         self._not_future(on, "value_date")
         ledger = self._ledger
 
         def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
             the_project: RepairProject = load(project, RepairProject)
-            seen = the_project.disbursements.get(disbursement_id)
-            if seen is not None:
-                if seen[1] != request:
-                    raise IdempotencyConflict(
-                        f"disbursement key {idempotency_key!r} was used for a different payment"
-                    )
-                fund_now: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
-                return FundReceipt(disbursement_id, the_project.version, fund_now.balance,
-                                   replayed=True, parts=len(the_project.affected))  # fmt: skip
+            if the_project.replayed(disbursement_id, request):
+                return self._payout_receipt(load, the_project, disbursement_id, replayed=True)
+            complex_: Complex = ledger._fresh(UUID(the_project.complex_id), Complex)
+            committee = ledger.committee_in_office(complex_, "propose a payout for", member_id)
+            check_payee_not_approver(the_project.contractor_party(), committee, member_id)
             fund: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
-            try:
-                the_project.check_disbursement(
-                    amount, payee=payee, method=method,
-                    payout_ratio_bp=ledger.policy.maintenance_payout_ratio_bp,
-                )  # fmt: skip
-                parts = fund.apportion(amount, the_project.affected)
-            except RECORDED_PAYOUT_REFUSALS as refusal:
-                self._keep_refusal(
-                    the_project, disbursement_id=disbursement_id, amount=amount,
-                    refusal=refusal, on=on, actor=actor, fund=fund,
-                )  # fmt: skip
-                raise
-            fund.disburse(project, disbursement_id, parts, on=on, principal=actor.principal)
-            the_project.disburse(
-                disbursement_id, amount, payee=payee, reference=reference, fingerprint=request,
-                on=on, principal=actor.principal,
+            self._check_booking(
+                the_project, fund, disbursement_id, amount=amount, payee=payee, method=method,
+                on=on, actor=actor,
             )  # fmt: skip
-            ledger.save(the_project, fund)
+            the_project.propose_disbursement(
+                disbursement_id, amount, payee=payee, method=method, reference=reference,
+                fingerprint=request, proposer=member_id,
+                signatory=member_id in committee.signatories(), on=on, principal=actor.principal,
+            )  # fmt: skip
+            ledger.save(the_project)
             return FundReceipt(disbursement_id, the_project.version, fund.balance,
-                               parts=len(parts), status="paid")  # fmt: skip
+                               status="proposed")  # fmt: skip
 
         return ledger._command(body)
+
+    def approve_disbursement(
+        self, project: UUID, disbursement_id: str, *, actor: Actor
+    ) -> FundReceipt:
+        """A further signatory of the committee in office approves (the checker); the approval
+        that reaches two distinct signatories books the payout in the same write: the money
+        leaves the affected units by floor area (H03, H07, H09 checked again)."""
+        member_id = actor.require_member()
+        ledger = self._ledger
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
+            the_project: RepairProject = load(project, RepairProject)
+            approvals = the_project.approvals_after(disbursement_id, member_id)
+            if approvals is None:  # this member's approval counted already
+                return self._payout_receipt(load, the_project, disbursement_id, replayed=True)
+            complex_: Complex = ledger._fresh(UUID(the_project.complex_id), Complex)
+            committee = ledger.committee_in_office(complex_, "approve a payout for")
+            signatories = committee.signatories()
+            contractor = the_project.contractor_party()
+            for approver in approvals:
+                check_approver(approver, committee, signatories, of="the committee")
+                check_payee_not_approver(contractor, committee, approver)
+            fund: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
+            payout = the_project.payouts[disbursement_id]
+            books = len(approvals) >= ledger.policy.required_approvers
+            parts: dict[str, int] = {}
+            if books:
+                parts = self._check_booking(
+                    the_project, fund, disbursement_id, amount=payout["amount"],
+                    payee=payout["payee"], method=payout["method"],
+                    on=date.fromisoformat(payout["value_date"]), actor=actor,
+                )  # fmt: skip
+            the_project.approve_disbursement(
+                disbursement_id, member_id=member_id, principal=actor.principal
+            )
+            if not books:
+                ledger.save(the_project)
+                return self._payout_receipt(load, the_project, disbursement_id)
+            fund.disburse(
+                project, disbursement_id, parts, on=date.fromisoformat(payout["value_date"]),
+                principal=actor.principal,
+            )  # fmt: skip
+            the_project.book_disbursement(disbursement_id, principal=actor.principal)
+            ledger.save(the_project, fund)
+            return FundReceipt(disbursement_id, the_project.version, fund.balance,
+                               parts=len(parts), status="booked")  # fmt: skip
+
+        return ledger._command(body)
+
+    def reject_disbursement(
+        self, project: UUID, disbursement_id: str, *, reason: str, actor: Actor
+    ) -> FundReceipt:
+        """A member of the committee in office rejects a proposed payout."""
+        return self._payout_step(
+            project, disbursement_id, actor, "reject a payout for",
+            lambda p, member: p.reject_disbursement(
+                disbursement_id, member_id=member, reason=reason, principal=actor.principal
+            ),
+        )  # fmt: skip
+
+    def withdraw_disbursement(
+        self, project: UUID, disbursement_id: str, *, actor: Actor
+    ) -> FundReceipt:
+        """Its proposer withdraws a payout that is not booked."""
+        return self._payout_step(
+            project, disbursement_id, actor, "withdraw a payout for",
+            lambda p, member: p.withdraw_disbursement(
+                disbursement_id, member_id=member, principal=actor.principal
+            ),
+        )  # fmt: skip
+
+    def _payout_step(
+        self,
+        project: UUID,
+        disbursement_id: str,
+        actor: Actor,
+        action: str,
+        step: Callable[[RepairProject, str], None],
+    ) -> FundReceipt:
+        member_id = actor.require_member()
+        ledger = self._ledger
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
+            the_project: RepairProject = load(project, RepairProject)
+            the_project.payout(disbursement_id)
+            complex_: Complex = ledger._fresh(UUID(the_project.complex_id), Complex)
+            ledger.committee_in_office(complex_, action, member_id)
+            step(the_project, member_id)
+            ledger.save(the_project)
+            return self._payout_receipt(load, the_project, disbursement_id)
+
+        return ledger._command(body)
+
+    def _check_booking(
+        self,
+        project: RepairProject,
+        fund: MaintenanceFund,
+        disbursement_id: str,
+        *,
+        amount: int,
+        payee: str,
+        method: str,
+        on: date,
+        actor: Actor,
+    ) -> dict[str, int]:
+        """H07, H09, then H03 and the fund's date, as booking the payout now would meet them:
+        each unit's part. A refusal supervision must see is recorded, then raised."""
+        try:
+            project.check_disbursement(
+                amount, payee=payee, method=method,
+                payout_ratio_bp=self._ledger.policy.maintenance_payout_ratio_bp,
+            )  # fmt: skip
+            parts = fund.apportion(amount, project.affected)
+        except RECORDED_PAYOUT_REFUSALS as refusal:
+            self._keep_refusal(
+                project, disbursement_id=disbursement_id, amount=amount, refusal=refusal, on=on,
+                actor=actor, fund=fund,
+            )  # fmt: skip
+            raise
+        fund.check_debit_date(on)
+        return parts
+
+    def _payout_receipt(
+        self,
+        load: Callable[[UUID, type[Any]], Any],
+        project: RepairProject,
+        disbursement_id: str,
+        *,
+        replayed: bool = False,
+    ) -> FundReceipt:
+        fund: MaintenanceFund = load(UUID(project.fund_id), MaintenanceFund)
+        payout = project.payouts.get(disbursement_id)
+        status = payout["status"] if payout is not None else "booked"  # a one-step payout
+        parts = len(project.affected) if status == "booked" else 0
+        return FundReceipt(disbursement_id, project.version, fund.balance, replayed=replayed,
+                           parts=parts, status=status)  # fmt: skip
 
     def _keep_use_refusal(
         self,
@@ -579,19 +715,21 @@ class FundCommands:
         on: date,
         actor: Actor,
     ) -> None:
-        """Record a plan refused under H08 on the fund (A17), in its own write; still raised."""
-        ledger = self._ledger
-        if ledger._any_newer({fund.id: fund.version, complex_.id: complex_.version}):
-            raise StaleRead  # judged on a stale complex (its resolutions) or fund: retry
-        refusal.on_fresh_state = True
-        ledger._evict([fund.id])
-        fresh: MaintenanceFund = ledger._load(fund.id, MaintenanceFund)
-        fresh.record_use_refusal(
-            project_id, refusal,
-            emergency_category=plan.emergency["category"] if plan.emergency else None,
-            budget=plan.budget, on=on, principal=actor.principal,
+        """Record a plan refused under H08 on the fund (A17); the refusal is still raised.
+
+        Judged on the complex (its resolutions) and the fund (``Ledger.keep_refusal``).
+        """
+        self._ledger.keep_refusal(
+            refusal,
+            judged_on={fund.id: fund.version, complex_.id: complex_.version},
+            stream=fund.id,
+            kind=MaintenanceFund,
+            record=lambda fresh: fresh.record_use_refusal(
+                project_id, refusal,
+                emergency_category=plan.emergency["category"] if plan.emergency else None,
+                budget=plan.budget, on=on, principal=actor.principal,
+            ),
         )  # fmt: skip
-        ledger.save(fresh)
 
     def _keep_refusal(
         self,
@@ -604,19 +742,19 @@ class FundCommands:
         actor: Actor,
         fund: MaintenanceFund,
     ) -> None:
-        """Record the refused payout (A17/A18, H03) in its own write; the refusal is still raised.
+        """Record the refused payout (A17/A18/A24, H03 for A26) on the project; still raised.
 
-        Only a refusal judged on current state is kept (the project's, and for a
-        shortfall the fund's): on a stale copy the command is retried instead.
+        Judged on the project and, for a shortfall, the fund (``Ledger.keep_refusal``).
         """
-        ledger = self._ledger
-        if ledger._any_newer({project.id: project.version, fund.id: fund.version}):
-            raise StaleRead
-        refusal.on_fresh_state = True
-        ledger._evict([project.id])
-        fresh: RepairProject = ledger._load(project.id, RepairProject)
-        fresh.record_refusal(disbursement_id, amount, refusal, on=on, principal=actor.principal)
-        ledger.save(fresh)
+        self._ledger.keep_refusal(
+            refusal,
+            judged_on={project.id: project.version, fund.id: fund.version},
+            stream=project.id,
+            kind=RepairProject,
+            record=lambda fresh: fresh.record_refusal(
+                disbursement_id, amount, refusal, on=on, principal=actor.principal
+            ),
+        )
 
     # --- disclosure -----------------------------------------------------------------------------
 
@@ -645,6 +783,13 @@ class FundCommands:
 
     def project(self, project: UUID) -> RepairProject:
         return self._ledger.read(project, RepairProject)
+
+    def payout(self, project: UUID, disbursement_id: str) -> tuple[Payout, int]:
+        """A proposed payout and its approvals so far (a copy), and the units it charges."""
+        return self._ledger.peek(
+            project, RepairProject,
+            lambda p: (copy.deepcopy(p.payout(disbursement_id)), len(p.affected)),
+        )  # fmt: skip
 
     def streams(self, complex_id: UUID) -> list[str]:
         """The fund's stream and its projects', for the complex's digest (H12)."""

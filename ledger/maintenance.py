@@ -32,13 +32,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 from uuid import UUID
 
 from ledger.base import ChainedAggregate
 from ledger.dates import parse_date
+from ledger.entries import Party
 from ledger.errors import (
     AlreadyExists,
+    IdempotencyConflict,
     InvalidCommand,
     InvalidState,
     LedgerError,
@@ -453,8 +455,19 @@ class MaintenanceFund(ChainedAggregate):
                 f" owners must top up first, e.g. unit {short[0]['unit_id']} is short of"
                 f" {short[0]['shortfall']}",
                 short,
+                [(u, self.unit_balance(u), parts[u]) for u in (s["unit_id"] for s in short)],
             )
         return parts
+
+    def check_debit_date(self, on: date) -> str:
+        """A debit is dated on or after the fund's latest movement (no past balance goes negative)."""
+        day = on.isoformat()
+        if day < self.latest:
+            raise InvalidCommand(
+                f"value_date: a disbursement is dated on or after the fund's latest movement"
+                f" ({self.latest})"
+            )
+        return day
 
     def disburse(
         self,
@@ -465,12 +478,7 @@ class MaintenanceFund(ChainedAggregate):
         on: date,
         principal: str,
     ) -> None:
-        day = on.isoformat()
-        if day < self.latest:
-            raise InvalidCommand(
-                f"value_date: a disbursement is dated on or after the fund's latest movement"
-                f" ({self.latest})"
-            )
+        day = self.check_debit_date(on)
         self.trigger_event(
             self.Disbursed,
             project_id=str(project_id),
@@ -560,6 +568,23 @@ def check_lines(parts: Mapping[str, int], known_units: Iterable[str]) -> None:
 class Contractor(TypedDict):
     name: str
     bank_account: str
+    # the keyed identity of its proprietor or legal representative, where the plan names one:
+    # a committee member with it never approves its payouts (H06)
+    identity_key: NotRequired[str]
+
+
+class Payout(TypedDict):
+    """A payout to the contractor, proposed by one member and approved by signatories (H06)."""
+
+    amount: int
+    payee: str
+    method: str
+    reference: str
+    value_date: str
+    fingerprint: str
+    proposer: str
+    approvals: list[str]
+    status: str  # proposed | booked | rejected | withdrawn
 
 
 class Emergency(TypedDict):
@@ -601,17 +626,25 @@ class RepairProject(ChainedAggregate):
     emergency: Emergency | None
     accepted_on: str | None
     disbursed: int
-    disbursements: dict[str, list[Any]]  # id -> [amount, fingerprint]
+    disbursements: dict[str, list[Any]]  # booked: id -> [amount, fingerprint]
+    payouts: dict[str, Payout]  # proposed through the maker-checker (issue #12), by id
     disclosed_on: str | None
     fingerprint: str
     planned_on: str
+
+    class_version = 2  # 2: payouts (a snapshot taken before them has none)
 
     def __init__(self) -> None:
         super().__init__()
         self.accepted_on = None
         self.disbursed = 0
         self.disbursements = {}
+        self.payouts = {}
         self.disclosed_on = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["payouts"] = {}
 
     class Planned(ChainedAggregate.Created):
         complex_id: str
@@ -643,7 +676,54 @@ class RepairProject(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.accepted_on = self.value_date
 
+    class DisbursementProposed(ChainedAggregate.Event):
+        """A member proposes a payout (the maker); it moves no money until approved (H06)."""
+
+        disbursement_id: str
+        amount: int
+        payee: str
+        method: str
+        reference: str
+        fingerprint: str
+        proposer: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.payouts[self.disbursement_id] = Payout(
+                amount=self.amount, payee=self.payee, method=self.method,
+                reference=self.reference, value_date=self.value_date,
+                fingerprint=self.fingerprint, proposer=self.proposer, approvals=[],
+                status="proposed",
+            )  # fmt: skip
+
+    class DisbursementApproved(ChainedAggregate.Event):
+        disbursement_id: str
+        member_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.payouts[self.disbursement_id]["approvals"].append(self.member_id)
+
+    class DisbursementRejected(ChainedAggregate.Event):
+        disbursement_id: str
+        member_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.payouts[self.disbursement_id]["status"] = "rejected"
+
+    class DisbursementWithdrawn(ChainedAggregate.Event):
+        disbursement_id: str
+        member_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.payouts[self.disbursement_id]["status"] = "withdrawn"
+
     class Disbursed(ChainedAggregate.Event):
+        """The payout is booked: the money moves (with the fund's ``Disbursed``, one write).
+
+        Since issue #12 it follows the approval that reached two signatories; one stored
+        before then stands alone (a single member's command) and replays the same.
+        """
+
         disbursement_id: str
         amount: int
         payee: str
@@ -653,9 +733,12 @@ class RepairProject(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.disbursed += self.amount
             aggregate.disbursements[self.disbursement_id] = [self.amount, self.fingerprint]
+            payout = aggregate.payouts.get(self.disbursement_id)
+            if payout is not None:
+                payout["status"] = "booked"
 
     class DisbursementRefused(ChainedAggregate.Event):
-        """A refused payout, kept as a signal for supervision (A17, A18)."""
+        """A refused payout, kept as a signal for supervision (A17, A18, A24, A26)."""
 
         disbursement_id: str
         amount: int
@@ -663,6 +746,9 @@ class RepairProject(ChainedAggregate):
         problem: str
         detail: str
         disbursed_before: int
+        # an H03 refusal's short units, [unit, balance, share] in fen (A26); a refusal stored
+        # before issue #12 has none
+        shortfalls: tuple[Any, ...] = ()
 
         def apply(self, aggregate: Any) -> None:
             pass
@@ -749,9 +835,7 @@ class RepairProject(ChainedAggregate):
             items=items,
             budget=budget,
             contract_sum=contract_sum,
-            contractor=Contractor(
-                name=contractor["name"].strip(), bank_account=contractor["bank_account"].strip()
-            ),
+            contractor=_contractor(contractor),
             affected=dict(sorted(affected.items())),
             plan_published_on=plan_published_on.isoformat() if plan_published_on else None,
             resolution_id=resolution_id,
@@ -801,6 +885,119 @@ class RepairProject(ChainedAggregate):
                 f" paid {format_fen(self.disbursed)} and this would make {format_fen(after)} (H09)"
             )
 
+    def contractor_party(self) -> Party:
+        """The contractor as a payee, for H06's payee check (an organisation, maybe with the
+        identity key of its proprietor)."""
+        c = self.contractor
+        return Party(name=c["name"], kind="organisation", identity_key=c.get("identity_key", ""),
+                     bank_account=c["bank_account"])  # fmt: skip
+
+    def replayed(self, disbursement_id: str, fingerprint: str) -> bool:
+        """True when this payout id was made by the same request before; refuse another one."""
+        payout = self.payouts.get(disbursement_id)
+        seen = payout["fingerprint"] if payout is not None else None
+        if seen is None and disbursement_id in self.disbursements:
+            seen = self.disbursements[disbursement_id][1]  # a one-step payout (issue #6)
+        if seen is None:
+            return False
+        if seen != fingerprint:
+            raise IdempotencyConflict(
+                f"the idempotency key of payout {disbursement_id} was used for a different payment"
+            )
+        return True
+
+    def payout(self, disbursement_id: str) -> Payout:
+        try:
+            return self.payouts[disbursement_id]
+        except KeyError:
+            raise NotFound(
+                f"payout {disbursement_id} is not proposed on project {self.id}"
+            ) from None
+
+    def propose_disbursement(
+        self,
+        disbursement_id: str,
+        amount: int,
+        *,
+        payee: str,
+        method: str,
+        reference: str,
+        fingerprint: str,
+        proposer: str,
+        signatory: bool,
+        on: date,
+        principal: str,
+    ) -> None:
+        """The maker: the proposal, and the proposer's approval when they are a signatory.
+
+        The caller has checked it as a booking now would be (H03, H07, H09); it is checked
+        again when the approval that books it comes (``approvals_after``).
+        """
+        day = on.isoformat()
+        self.trigger_event(
+            self.DisbursementProposed, disbursement_id=disbursement_id, amount=amount,
+            payee=payee.strip(), method=method, reference=reference.strip(),
+            fingerprint=fingerprint, proposer=proposer, principal=principal, value_date=day,
+        )  # fmt: skip
+        if signatory:
+            self.trigger_event(
+                self.DisbursementApproved, disbursement_id=disbursement_id, member_id=proposer,
+                principal=principal, value_date=day,
+            )  # fmt: skip
+
+    def approvals_after(self, disbursement_id: str, member_id: str) -> list[str] | None:
+        """The approvals once ``member_id`` approves, or None when that changes nothing (it
+        counted already). Refuses a payout that is no longer proposed."""
+        payout = self.payout(disbursement_id)
+        if member_id in payout["approvals"] and payout["status"] in ("proposed", "booked"):
+            return None
+        if payout["status"] != "proposed":
+            raise InvalidState(f"payout {disbursement_id} is {payout['status']}")
+        return [*payout["approvals"], member_id]
+
+    def approve_disbursement(self, disbursement_id: str, *, member_id: str, principal: str) -> None:
+        """A checker's approval; the caller books the payout when it is the one H06 waits for."""
+        self.trigger_event(
+            self.DisbursementApproved, disbursement_id=disbursement_id, member_id=member_id,
+            principal=principal, value_date=self.payouts[disbursement_id]["value_date"],
+        )  # fmt: skip
+
+    def book_disbursement(self, disbursement_id: str, *, principal: str) -> None:
+        payout = self.payouts[disbursement_id]
+        self.disburse(
+            disbursement_id, payout["amount"], payee=payout["payee"],
+            reference=payout["reference"], fingerprint=payout["fingerprint"],
+            on=date.fromisoformat(payout["value_date"]), principal=principal,
+        )  # fmt: skip
+
+    def reject_disbursement(
+        self, disbursement_id: str, *, member_id: str, reason: str, principal: str
+    ) -> None:
+        payout = self.payout(disbursement_id)
+        if payout["status"] != "proposed":
+            raise InvalidState(f"payout {disbursement_id} is {payout['status']}")
+        if not reason.strip():
+            raise InvalidCommand("reason: say why the payout is rejected")
+        self.trigger_event(
+            self.DisbursementRejected, disbursement_id=disbursement_id, member_id=member_id,
+            reason=reason.strip(), principal=principal, value_date=payout["value_date"],
+        )  # fmt: skip
+
+    def withdraw_disbursement(
+        self, disbursement_id: str, *, member_id: str, principal: str
+    ) -> None:
+        payout = self.payout(disbursement_id)
+        if payout["status"] != "proposed":
+            raise InvalidState(f"payout {disbursement_id} is {payout['status']}")
+        if member_id != payout["proposer"]:
+            raise InvalidState(
+                "only the member who proposed a payout can withdraw it, while proposed"
+            )
+        self.trigger_event(
+            self.DisbursementWithdrawn, disbursement_id=disbursement_id, member_id=member_id,
+            principal=principal, value_date=payout["value_date"],
+        )  # fmt: skip
+
     def disburse(
         self,
         disbursement_id: str,
@@ -812,6 +1009,7 @@ class RepairProject(ChainedAggregate):
         on: date,
         principal: str,
     ) -> None:
+        """Book a payout (``Disbursed``): since issue #12 only through ``book_disbursement``."""
         self.trigger_event(
             self.Disbursed,
             disbursement_id=disbursement_id,
@@ -826,6 +1024,7 @@ class RepairProject(ChainedAggregate):
     def record_refusal(
         self, disbursement_id: str, amount: int, refusal: LedgerError, *, on: date, principal: str
     ) -> None:
+        short = refusal.fen if isinstance(refusal, SubLedgerShortfall) else []
         self.trigger_event(
             self.DisbursementRefused,
             disbursement_id=disbursement_id,
@@ -834,6 +1033,7 @@ class RepairProject(ChainedAggregate):
             problem=refusal.problem,
             detail=refusal.detail,
             disbursed_before=self.disbursed,
+            shortfalls=[list(s) for s in short],
             principal=principal,
             value_date=on.isoformat(),
         )
@@ -849,6 +1049,15 @@ class RepairProject(ChainedAggregate):
             self.Disclosed, reference=reference.strip(), principal=principal,
             value_date=on.isoformat(),
         )  # fmt: skip
+
+
+def _contractor(given: Contractor) -> Contractor:
+    """The contractor as planned: trimmed; an identity key only when one is named."""
+    contractor = Contractor(name=given["name"].strip(), bank_account=given["bank_account"].strip())
+    identity_key = given.get("identity_key", "").strip()
+    if identity_key:
+        contractor["identity_key"] = identity_key
+    return contractor
 
 
 def _check_emergency(emergency: Emergency, categories: Iterable[str], on: date) -> None:

@@ -1,7 +1,8 @@
 """The rules a payment must pass before it is booked: H05 (authority), H06 (maker–checker), H07 (cash).
 
 Pure functions over the facts they need; the account (which owns the balance
-and the spending counters) calls them, and H02/H03 stay with it.
+and the spending counters) calls them, and H02/H03 stay with it. The maintenance
+fund's payouts use the same H06 checks (ledger/fund_service.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.committee import Committee
-from ledger.entries import Authority, Proposal
+from ledger.entries import Authority, Party, Proposal
 from ledger.errors import AuthorisationMissing, CashLimitExceeded, MakerCheckerViolation
 from ledger.policy import Policy
 
@@ -70,22 +71,28 @@ def check_authority(
         )
 
 
-def check_approver(member_id: str, committee: Committee, signatories: list[str]) -> None:
-    """H06: an approver is a current member of the committee and a signatory of the account."""
+def check_approver(
+    member_id: str, committee: Committee, signatories: list[str], *, of: str = "the account"
+) -> None:
+    """H06: an approver is a current member of the committee and a signatory (of the account,
+    or for the maintenance fund of the committee)."""
     if member_id not in committee.members:
         raise MakerCheckerViolation(
             f"{member_id} is not a member in office of committee {committee.id}"
         )
     if member_id not in signatories:
-        raise MakerCheckerViolation(f"{member_id} is not a signatory of the account")
+        raise MakerCheckerViolation(f"{member_id} is not a signatory of {of}")
 
 
-def check_payee_not_approver(proposal: Proposal, committee: Committee, member_id: str) -> None:
-    """H06: the payee is never one of the approvers (same identity key, or same individual's name)."""
+def check_payee_not_approver(payee: Party, committee: Committee, member_id: str) -> None:
+    """H06: the payee is never one of the approvers (same identity key, or same individual's name).
+
+    A maintenance-fund contractor is an organisation: it matches a member by the identity key of
+    its proprietor or legal representative, when the project names one.
+    """
     member = committee.members.get(member_id)
     if member is None:
         return
-    payee = proposal["payee"]
     same_key = bool(payee["identity_key"]) and payee["identity_key"] == member["identity_key"]
     same_name = payee["kind"] == "individual" and payee["name"].strip() == member["name"].strip()
     if same_key or same_name:

@@ -17,7 +17,7 @@ from projections.content import canonical, hash_of, yuan
 from projections.db import Tx
 from projections.masking import mask_units
 
-__all__ = ["annual", "building_order", "canonical", "hash_of"]
+__all__ = ["annual", "building_order", "canonical", "diff", "hash_of"]
 
 DEPOSIT_KINDS = ("first", "additional", "initial_transfer")
 FIGURES = ("opening", "deposits", "interest", "transfers_in", "disbursements", "closing")
@@ -168,3 +168,37 @@ def _projects(
             }
         )
     return found
+
+
+def diff(old: dict[str, Any], new: dict[str, Any], cause: dict[str, Any]) -> dict[str, Any]:
+    """What changed between two versions of a year's statement, and the event that caused it:
+    the totals that differ, each building whose figures differ, the projects added, removed
+    or changed (H11)."""
+    totals = {
+        key: {"before": old["totals"].get(key), "after": value}
+        for key, value in new["totals"].items()
+        if old["totals"].get(key) != value
+    }
+    before = {b["building"]: b for b in old["buildings"]}
+    after = {b["building"]: b for b in new["buildings"]}
+    buildings = [
+        {"building": name, "before": before.get(name), "after": after.get(name)}
+        for name in sorted(before.keys() | after.keys(), key=building_order)
+        if before.get(name) != after.get(name)
+    ]
+    was = {p["project_id"]: p for p in old["projects"]}
+    now = {p["project_id"]: p for p in new["projects"]}
+    return {
+        "cause": cause,
+        "totals": totals,
+        "buildings": buildings,
+        "projects": {
+            "added": [now[i] for i in sorted(now.keys() - was.keys())],
+            "removed": [was[i] for i in sorted(was.keys() - now.keys())],
+            "changed": [
+                {"project_id": i, "before": was[i], "after": now[i]}
+                for i in sorted(was.keys() & now.keys())
+                if was[i] != now[i]
+            ],
+        },
+    }

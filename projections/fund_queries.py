@@ -50,6 +50,8 @@ class UnitLedger:
 
 @dataclass(frozen=True, slots=True)
 class Published:
+    """A version of a year's statement: 1 as published, later ones made by corrections (H11)."""
+
     complex_id: str
     year: str
     position: int
@@ -59,6 +61,15 @@ class Published:
     content_hash: str
     hash_matches: bool
     content: dict[str, Any]
+    version: int = 1
+    superseded_by: int | None = None
+    diff: dict[str, Any] | None = None
+
+
+PUBLISHED_FIELDS = (
+    "complex_id, year, position, through, published_on, published_by, content_hash,"
+    " hash_matches, content, version, diff"
+)
 
 
 def serving(tx: Tx) -> tuple[int, int]:
@@ -173,22 +184,36 @@ class FundReads:
         position, content = self.draft(complex_id, year)
         return position, fund_content.hash_of(fund_content.canonical(content))
 
-    def published(self, complex_id: str, year: int) -> Published | None:
+    def published(
+        self, complex_id: str, year: int, *, version: int | None = None
+    ) -> Published | None:
+        """The latest version of the year's statement, or the one asked for."""
+        found = self.versions(complex_id, year)
+        if version is None:
+            return found[-1] if found else None
+        return next((v for v in found if v.version == version), None)
+
+    def versions(self, complex_id: str, year: int) -> list[Published]:
+        """Every version of the year's statement, oldest first (a year has a handful)."""
         with self.database.reading() as tx:
             g, _ = serving(tx)
             rows = tx.execute(
-                "SELECT complex_id, year, position, through, published_on, published_by,"
-                " content_hash, hash_matches, content FROM mf_statements"
-                " WHERE generation = ? AND complex_id = ? AND year = ?",
+                f"SELECT {PUBLISHED_FIELDS} FROM mf_statements"  # noqa: S608 (constants)
+                " WHERE generation = ? AND complex_id = ? AND year = ? ORDER BY version",
                 (g, complex_id, str(year)),
             )
-        if not rows:
-            return None
-        (cid, year_, position, through, on, by, digest, matches, content) = rows[0]
-        return Published(
-            str(cid), str(year_), int(position), int(through), str(on), str(by), str(digest),
-            bool(matches), json.loads(content),
-        )  # fmt: skip
+        found = []
+        for n, row in enumerate(rows):
+            (cid, year_, position, through, on, by, digest, matches, content, number, diff) = row
+            found.append(
+                Published(
+                    str(cid), str(year_), int(position), int(through), str(on), str(by),
+                    str(digest), bool(matches), json.loads(content), int(number),
+                    int(rows[n + 1][9]) if n + 1 < len(rows) else None,
+                    json.loads(diff) if diff else None,
+                )
+            )  # fmt: skip
+        return found
 
     def published_years(self, complex_id: str) -> list[str]:
         with self.database.reading() as tx:

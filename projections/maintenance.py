@@ -7,7 +7,13 @@ one entry per unit it moves, with the unit's balance after it, and updates the
 unit and the fund's totals; project events keep the project and its
 disbursements (with their apportionment summed per building); the committee's
 ``AnnualStatementPublished`` freezes the year as the ledger stood at its
-``through`` position (projections/fund_content.py), checking its hash.
+``through`` position (projections/fund_content.py), checking its hash, as version 1.
+A later event that changes a published year (H11: a movement, an acceptance or a
+disclosure dated inside it, recorded after the publication) makes that year's
+next version at the event's position, with a diff naming what changed and the
+event that caused it; earlier versions never change. The view remembers which
+years of each complex are published (``PublishedYears``), so an event dated after
+them costs nothing.
 
 A batch costs a few statements however many units it moves: one query per
 complex reads the units the batch touches, and at its end the units, entries,
@@ -28,9 +34,11 @@ from ledger.complex import Complex
 from ledger.maintenance import MaintenanceFund as Fund
 from ledger.maintenance import RepairProject as Project
 from projections import fund_content
+from projections.content import yuan
 from projections.db import Tx, among, insert_many
 from projections.masking import mask_units
 from projections.runner import Batch
+from projections.statements import recorded_on
 
 NAME = "maintenance"
 TABLES = ("mf_funds", "mf_units", "mf_entries", "mf_projects", "mf_disbursements", "mf_statements")
@@ -89,6 +97,29 @@ MONEY_EVENTS = frozenset(
     e.__qualname__
     for e in (Fund.Deposited, Fund.TransferredIn, Fund.InterestAllocated, Fund.Disbursed)
 )
+# What can change a published year's statement when dated inside it (H11).
+REVISING = MONEY_EVENTS | {e.__qualname__ for e in (Project.Accepted, Project.Disclosed)}
+STATEMENT_COLUMNS = (
+    "generation, complex_id, year, version, position, through, published_on, published_by,"
+    " content_hash, hash_matches, content, diff"
+)
+
+
+class PublishedYears:
+    """Which years of each complex have a published statement, in one generation, as far as
+    this view knows: everything once it applied the copy from its start (``complete``),
+    otherwise the complexes it read from the table or saw publish since it resumed."""
+
+    def __init__(self, *, complete: bool) -> None:
+        self.complete = complete
+        self.years: dict[str, set[str]] = {}
+
+    def of(self, complex_id: str) -> set[str] | None:
+        """The complex's published years (None: not known; read them from the table)."""
+        found = self.years.get(complex_id)
+        if found is None and self.complete:
+            found = self.years[complex_id] = set()
+        return found
 
 
 class MaintenanceView:
@@ -97,9 +128,16 @@ class MaintenanceView:
     def __init__(self, replenish_ratio_bp: int = 3_000) -> None:
         self.ratio_bp = replenish_ratio_bp
         self._funds: dict[int, dict[str, str]] = {}  # generation -> fund id -> complex id
+        self._published: dict[int, PublishedYears] = {}  # generation -> published years
+
+    def resync(self, generation: int, position: int) -> None:
+        """The next batch does not follow the last one this view applied (Runner._follows):
+        forget the published years, unless the copy starts empty (position 0)."""
+        self._published[generation] = PublishedYears(complete=position == 0)
 
     def clear(self, tx: Tx, generation: int) -> None:
         self._funds.pop(generation, None)
+        self._published.pop(generation, None)
         for table in TABLES:
             tx.execute(f"DELETE FROM {table} WHERE generation = ?", (generation,))  # noqa: S608
 
@@ -107,7 +145,10 @@ class MaintenanceView:
         funds = self._funds.setdefault(generation, {})
         if len(funds) > REMEMBERED_FUNDS:
             funds.clear()
-        step = _Batch(tx, generation, funds, self.ratio_bp)
+        published = self._published.setdefault(generation, PublishedYears(complete=False))
+        if len(published.years) > REMEMBERED_FUNDS:
+            published = self._published[generation] = PublishedYears(complete=False)
+        step = _Batch(tx, generation, funds, self.ratio_bp, published)
         step.prepare(batch)
         for position, event in batch:
             handler = HANDLERS.get(type(event).__qualname__)
@@ -126,6 +167,7 @@ class _Batch:
     g: int
     funds: dict[str, str]  # fund id -> complex id (remembered by the view)
     ratio_bp: int
+    published_years: PublishedYears  # remembered by the view
     units: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     totals: dict[str, list[Any]] = field(default_factory=dict)  # complex -> fund row
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -161,6 +203,31 @@ class _Batch:
         self._load_units(wanted)
         self._load_funds(sorted(self._touched(batch)))
         self._load_projects(sorted(project_ids - planned))
+        revising = {self._known_complex(e) for _, e in batch if type(e).__qualname__ in REVISING}
+        self._load_published(sorted(c for c in revising if c is not None))
+
+    def _known_complex(self, e: Any) -> str | None:
+        """The complex of a fund or project event (None: a project planned in this batch,
+        not applied yet)."""
+        if type(e).__qualname__.startswith("MaintenanceFund."):
+            return self.funds[str(e.originator_id)]
+        project = self.projects.get(str(e.originator_id))
+        return None if project is None else str(project["complex_id"])
+
+    def _load_published(self, complex_ids: list[str]) -> None:
+        """The published years of the complexes the view does not know yet, in one query."""
+        known = self.published_years
+        wanted = [c for c in complex_ids if known.of(c) is None]
+        for complex_id in wanted:
+            known.years[complex_id] = set()
+        for condition, values in among(self.tx, "complex_id", wanted) if wanted else ():
+            rows = self.tx.execute(
+                "SELECT DISTINCT complex_id, year FROM mf_statements"  # noqa: S608
+                f" WHERE generation = ? AND {condition}",
+                [self.g, *values],
+            )
+            for complex_id, year in rows:
+                known.years[str(complex_id)].add(str(year))
 
     def _touched(self, batch: Batch) -> set[str]:
         return {
@@ -289,6 +356,62 @@ class _Batch:
         )  # fmt: skip
         self.disbursements = {}
 
+    # --- published statements (H11) ---------------------------------------------------
+
+    def published(self, complex_id: str) -> set[str]:
+        """The complex's published years."""
+        found = self.published_years.of(complex_id)
+        if found is None:
+            self._load_published([complex_id])
+            found = self.published_years.years[complex_id]
+        return found
+
+    def insert_statement(
+        self, complex_id: str, year: str, *, version: int, position: int, through: int,
+        published_on: str, published_by: str, content: dict[str, Any], expected: str | None,
+        diff: dict[str, Any] | None,
+    ) -> None:  # fmt: skip
+        """A version of a year's statement; ``expected`` the hash its publication named (None:
+        its own). Written at once: a later event of the batch may read it back."""
+        canonical = fund_content.canonical(content)
+        actual = fund_content.hash_of(canonical)
+        self.tx.execute(
+            f"INSERT INTO mf_statements ({STATEMENT_COLUMNS})"  # noqa: S608 (constants)
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (generation, complex_id, year, version) DO NOTHING",
+            (self.g, complex_id, year, version, position, through, published_on, published_by,
+             actual, int(expected is None or actual == expected), canonical.decode(),
+             json.dumps(diff, ensure_ascii=False, sort_keys=True) if diff else None),
+        )  # fmt: skip
+        self.published(complex_id).add(year)
+
+    def revise(
+        self, complex_id: str, years: list[str], position: int, cause: dict[str, Any]
+    ) -> None:
+        """The next version of each of these published years whose statement the ledger at
+        ``position`` no longer matches, with what changed and why (H11)."""
+        if not years:
+            return
+        self.flush()
+        for year in sorted(years):
+            latest = self.tx.execute(
+                "SELECT version, content FROM mf_statements WHERE generation = ?"
+                " AND complex_id = ? AND year = ? ORDER BY version DESC LIMIT 1",
+                (self.g, complex_id, year),
+            )
+            version, before = int(latest[0][0]), json.loads(latest[0][1])
+            content = fund_content.annual(
+                self.tx, self.g, complex_id, int(year), through=position, ratio_bp=self.ratio_bp
+            )
+            new = json.loads(fund_content.canonical(content))  # key order as read back
+            if new == before:
+                continue
+            self.insert_statement(
+                complex_id, year, version=version + 1, position=position, through=position,
+                published_on=cause["recorded_on"], published_by="correction", content=new,
+                expected=None, diff=fund_content.diff(before, new, cause),
+            )  # fmt: skip
+
     def disbursement(self, e: Any, position: int, complex_id: str) -> list[Any]:
         key = (e.project_id if hasattr(e, "project_id") else str(e.originator_id),
                e.disbursement_id)  # fmt: skip
@@ -321,18 +444,21 @@ def _deposited(b: _Batch, position: int, e: Any) -> None:
     b.move(position, e, parts=e.parts, kind=e.kind, sign=1, reference=f"batch:{e.batch_id}",
            note=e.reference, firsts=e.first_deposits)  # fmt: skip
     b.totals[b.funds[str(e.originator_id)]][5] += e.total
+    _revise(b, position, e, "deposit", amount=yuan(e.total), reference=e.reference)
 
 
 def _transferred_in(b: _Batch, position: int, e: Any) -> None:
     b.move(position, e, parts=e.parts, kind="transfer_in", sign=1,
            reference=f"transfer:{e.account_id}/{e.expenditure_id}")  # fmt: skip
     b.totals[b.funds[str(e.originator_id)]][7] += e.total
+    _revise(b, position, e, "transfer_in", amount=yuan(e.total))
 
 
 def _interest(b: _Batch, position: int, e: Any) -> None:
     b.move(position, e, parts=e.parts, kind="interest", sign=1,
            reference=f"interest:{e.period_from}/{e.period_to}", note=e.reference)  # fmt: skip
     b.totals[b.funds[str(e.originator_id)]][6] += e.total
+    _revise(b, position, e, "interest", amount=yuan(e.total), reference=e.reference)
 
 
 def _fund_disbursed(b: _Batch, position: int, e: Any) -> None:
@@ -347,6 +473,7 @@ def _fund_disbursed(b: _Batch, position: int, e: Any) -> None:
     row = b.disbursement(e, position, complex_id)
     row[4], row[9] = position, len(e.parts)
     row[10] = json.dumps(dict(sorted(by_building.items())), ensure_ascii=False)
+    _revise(b, position, e, "disbursement", amount=yuan(e.total), project_id=e.project_id)
 
 
 def _sale(b: _Batch, position: int, e: Any) -> None:
@@ -361,21 +488,55 @@ def _sale(b: _Batch, position: int, e: Any) -> None:
     )
 
 
+def _revise(b: _Batch, position: int, e: Any, movement: str, **more: Any) -> None:
+    """After an event dated inside a published year (or before it: its opening moves): the
+    next version of each year it changes (H11)."""
+    complex_id = b._known_complex(e) or ""
+    years = [y for y in b.published(complex_id) if y >= e.value_date[:4]]
+    if not years:
+        return
+    cause = {
+        "event": f"{e.originator_id}/{e.originator_version}", "movement": movement,
+        "value_date": e.value_date, "recorded_on": recorded_on(e), **more,
+    }  # fmt: skip
+    b.revise(complex_id, years, position, cause)
+
+
 def _annual_published(b: _Batch, position: int, e: Any) -> None:
+    """Version 1, as the ledger stood at ``through``; then version 2 if the year changed
+    between the draft the committee saw and this event (it was applied before the year
+    counted as published)."""
     complex_id = b.funds[str(e.originator_id)]
     b.flush()
     content = fund_content.annual(
         b.tx, b.g, complex_id, int(e.year), through=e.through, ratio_bp=b.ratio_bp
     )
-    canonical = fund_content.canonical(content)
-    actual = fund_content.hash_of(canonical)
-    b.tx.execute(
-        "INSERT INTO mf_statements (generation, complex_id, year, position, through, published_on,"
-        " published_by, content_hash, hash_matches, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (generation, complex_id, year) DO NOTHING",
-        (b.g, complex_id, e.year, position, e.through, e.value_date, e.principal, actual,
-         int(actual == e.content_hash), canonical.decode()),
+    b.insert_statement(
+        complex_id, e.year, version=1, position=position, through=e.through,
+        published_on=e.value_date, published_by=e.principal, content=content,
+        expected=e.content_hash, diff=None,
     )  # fmt: skip
+    if _changed_after(b, complex_id, e.through):
+        cause = {
+            "event": f"{e.originator_id}/{e.originator_version}",
+            "movement": "recorded_while_publishing", "value_date": e.value_date,
+            "recorded_on": recorded_on(e),
+        }  # fmt: skip
+        b.revise(complex_id, [e.year], position, cause)
+
+
+def _changed_after(b: _Batch, complex_id: str, after: int) -> bool:
+    """Whether the complex's fund moved, or a project of it was accepted or disclosed, at a
+    position after ``after`` (flushed: the projects are read back)."""
+    if int(b.totals[complex_id][12]) > after:  # the fund's latest movement
+        return True
+    return bool(
+        b.tx.execute(
+            "SELECT 1 FROM mf_projects WHERE generation = ? AND complex_id = ?"
+            " AND (accepted_at > ? OR disclosed_at > ?) LIMIT 1",
+            (b.g, complex_id, after, after),
+        )
+    )
 
 
 def _planned(b: _Batch, position: int, e: Any) -> None:
@@ -407,11 +568,13 @@ def _planned(b: _Batch, position: int, e: Any) -> None:
 def _accepted(b: _Batch, position: int, e: Any) -> None:
     project = b.project(str(e.originator_id))
     project["accepted_on"], project["accepted_at"] = e.value_date, position
+    _revise(b, position, e, "acceptance", project_id=str(e.originator_id))
 
 
 def _disclosed(b: _Batch, position: int, e: Any) -> None:
     project = b.project(str(e.originator_id))
     project["disclosed_on"], project["disclosed_at"] = e.value_date, position
+    _revise(b, position, e, "disclosure", project_id=str(e.originator_id))
 
 
 def _project_disbursed(b: _Batch, position: int, e: Any) -> None:

@@ -7,13 +7,14 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from ledger.application import Actor, Ledger
-from ledger.fund_service import ProjectPlan
+from ledger.fund_service import FundReceipt, ProjectPlan
 from ledger.maintenance import Contractor, Emergency, Item
 from tests.builders import OPERATOR, World, member_actor, world
 from tests.conftest import TODAY
 
 AUTHORITY = Actor("regulator", "reg-370202")
 TREASURER = member_actor("m1")
+CHECKER = member_actor("m2")  # the second signatory (H06)
 CONTRACTOR = Contractor(name="青岛某建筑工程有限公司", bank_account="3802020109000012345")
 OPENED = TODAY - timedelta(days=40)  # the fund's first movement in these tests
 
@@ -78,6 +79,7 @@ def plan(
     resolution_id: UUID | None = None,
     published_on: date | None = TODAY - timedelta(days=17),
     emergency: Emergency | None = None,
+    contractor: Contractor = CONTRACTOR,
 ) -> ProjectPlan:
     return ProjectPlan(
         title="3号楼屋面防水维修",
@@ -87,7 +89,7 @@ def plan(
         ],
         budget=budget,
         contract_sum=budget if contract_sum is None else contract_sum,
-        contractor=CONTRACTOR,
+        contractor=contractor,
         affected_units=affected,
         plan_published_on=published_on,
         resolution_id=resolution_id,
@@ -115,6 +117,29 @@ def voted_project(f: Funded, affected: list[str], *, key_: str = "roof", **kwarg
     return UUID(receipt.id)
 
 
+def propose(
+    f: Funded,
+    project_id: UUID,
+    amount: int,
+    *,
+    key_: str,
+    on: date = TODAY,
+    method: str = "transfer",
+    by: Actor = TREASURER,
+) -> FundReceipt:
+    """A payout to the project's contractor proposed by ``by`` (m1: the first approval)."""
+    return f.ledger.fund.propose_disbursement(
+        project_id, amount, payee=CONTRACTOR["name"], method=method, on=on,
+        reference="发票 No.1", idempotency_key=key_, actor=by,
+    )  # fmt: skip
+
+
+def approve(
+    f: Funded, project_id: UUID, disbursement_id: str, *, by: Actor = CHECKER
+) -> FundReceipt:
+    return f.ledger.fund.approve_disbursement(project_id, disbursement_id, actor=by)
+
+
 def pay(
     f: Funded,
     project_id: UUID,
@@ -123,8 +148,9 @@ def pay(
     key_: str,
     on: date = TODAY,
     method: str = "transfer",
-) -> object:
-    return f.ledger.fund.disburse(
-        project_id, amount, payee=CONTRACTOR["name"], method=method, on=on,
-        reference="发票 No.1", idempotency_key=key_, actor=TREASURER,
-    )  # fmt: skip
+) -> FundReceipt:
+    """A payout proposed by m1 and approved by m2: booked (H06), or the refusal raised."""
+    proposed = propose(f, project_id, amount, key_=key_, on=on, method=method)
+    if proposed.status == "booked":
+        return proposed  # a replay of a payout booked before
+    return approve(f, project_id, proposed.id)

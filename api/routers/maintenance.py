@@ -5,8 +5,9 @@ Who may do what (spec/api.md roles; H15):
 - deposits: the complex's committee, a regulator in its jurisdiction (the housing
   authority that hands over and collects the fund) and the operator;
 - interest: a regulator or the operator (a bank feed is a later issue);
-- projects, acceptance, disclosure, disbursements, the annual publication: the
-  committee (as one member);
+- projects, acceptance, disclosure, the annual publication: the committee (as one
+  member); a payout is proposed by one member and booked when a second signatory
+  approves it (H06), or rejected, or withdrawn by its proposer;
 - the fund and its projects: the complex's roles, its regulators, the operator;
 - a unit's own ledger: the unit's current owner and regulators only (the committee
   and other owners of the complex get 403).
@@ -39,6 +40,7 @@ from api.maintenance_schemas import (
     AcceptanceCreate,
     AnnualPublic,
     BuildingShare,
+    ContractorCreate,
     DepositCreate,
     DepositPublic,
     DisbursementCreate,
@@ -47,6 +49,7 @@ from api.maintenance_schemas import (
     FundPublic,
     InterestCreate,
     InterestPublic,
+    PayoutPublic,
     ProjectCreate,
     ProjectDetail,
     ProjectPublic,
@@ -54,9 +57,11 @@ from api.maintenance_schemas import (
     UnitEntry,
     UnitLedgerPublic,
 )
+from api.routers.statements import VersionQuery
+from api.schemas import RejectionCreate
 from ledger.complex import Complex
 from ledger.errors import ConcurrencyConflict, InvalidCommand, NotFound
-from ledger.fund_service import ProjectPlan
+from ledger.fund_service import FundReceipt, ProjectPlan
 from ledger.maintenance import Contractor, Emergency, Item, RepairProject
 from ledger.money import format_area
 from projections.fund_queries import Published
@@ -338,6 +343,13 @@ def from_ledger(services: Services, project_id: UUID) -> ProjectPublic:
     return project_public(services, found, version)
 
 
+def contractor(given: ContractorCreate) -> Contractor:
+    found = Contractor(name=given.name, bank_account=given.bank_account)
+    if given.identity_key:  # named only when given: an earlier plan's replay keeps its fingerprint
+        found["identity_key"] = given.identity_key
+    return found
+
+
 @router.post(
     FUND + "/projects",
     status_code=201,
@@ -360,7 +372,7 @@ def plan_project(
         items=[Item(description=i.description, amount=i.amount) for i in body.items],
         budget=body.budget,
         contract_sum=body.contract_sum,
-        contractor=Contractor(name=body.contractor.name, bank_account=body.contractor.bank_account),
+        contractor=contractor(body.contractor),
         affected_units=list(body.affected_units),
         plan_published_on=body.plan_published_on,
         resolution_id=UUID(body.resolution_id) if body.resolution_id else None,
@@ -429,14 +441,34 @@ def disclose_project(
     return idempotent(request, services, principal, key, body=body, run=run, required=False)
 
 
+PAYOUT = PROJECT + "/disbursements/{disbursement_id}"
+DisbursementId = Annotated[str, Path(max_length=64, description="From the proposal's answer")]
+
+
+def payout_public(
+    services: Services, project_id: UUID, disbursement_id: str, receipt: FundReceipt | None = None
+) -> PayoutPublic:
+    """A payout as the ledger holds it, with the fund's balance a write left."""
+    payout, affected = services.ledger.fund.payout(project_id, disbursement_id)
+    booked = payout["status"] == "booked"
+    return PayoutPublic(
+        id=disbursement_id, project_id=str(project_id), amount=yuan(payout["amount"]),
+        payee=payout["payee"], value_date=payout["value_date"], reference=payout["reference"],
+        units=affected if booked else 0, by_building=None,
+        fund_balance=yuan(receipt.fund_balance) if receipt is not None else None,
+        status=payout["status"], proposer=payout["proposer"], approvals=list(payout["approvals"]),
+        approvals_required=services.ledger.policy.required_approvers,
+    )  # fmt: skip
+
+
 @router.post(
     PROJECT + "/disbursements",
     status_code=201,
-    summary="Pay the contractor, apportioned to the affected units by floor area (H03, H07, H09)",
-    response_model=DisbursementPublic,
+    summary="Propose a payout to the contractor (the proposer's approval counts as the first, H06)",
+    response_model=PayoutPublic,
     responses=problems(409, 428),
 )
-def disburse(
+def propose_disbursement(
     project_id: UUID,
     body: DisbursementCreate,
     request: Request,
@@ -446,20 +478,103 @@ def disburse(
 ) -> Response:
     principal.require(project_place(services, project_id), KEEPERS)
 
-    def run(ledger_key: str) -> tuple[int, DisbursementPublic]:
-        receipt = services.ledger.fund.disburse(
+    def run(ledger_key: str) -> tuple[int, PayoutPublic]:
+        receipt = services.ledger.fund.propose_disbursement(
             project_id, body.amount, payee=body.payee, method=body.method, on=body.value_date,
             reference=body.reference, idempotency_key=ledger_key, actor=principal.actor,
         )  # fmt: skip
-        return 201, DisbursementPublic(
-            id=receipt.id, project_id=str(project_id), amount=yuan(body.amount),
-            payee=body.payee, value_date=body.value_date.isoformat(), reference=body.reference,
-            units=receipt.parts, by_building=None, fund_balance=yuan(receipt.fund_balance),
-        )  # fmt: skip
+        return 201, payout_public(services, project_id, receipt.id, receipt)
 
     return idempotent(
         request, services, principal, key, body=body, run=run, required=True, rerun=True
     )
+
+
+@router.post(
+    PAYOUT + "/approvals",
+    summary="Approve as a further signatory; booked once two distinct signatories approve, the"
+    " money apportioned to the affected units by floor area (H03, H06, H07, H09)",
+    response_model=PayoutPublic,
+    responses=problems(409, 428),
+)
+def approve_disbursement(
+    project_id: UUID,
+    disbursement_id: DisbursementId,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    principal.require(project_place(services, project_id), KEEPERS)
+
+    def run(_: str) -> tuple[int, PayoutPublic]:
+        receipt = services.ledger.fund.approve_disbursement(
+            project_id, disbursement_id, actor=principal.actor
+        )
+        return 200, payout_public(services, project_id, disbursement_id, receipt)
+
+    return idempotent(request, services, principal, key, body=None, run=run, required=True)
+
+
+@router.post(
+    PAYOUT + "/rejection",
+    summary="Reject a proposed payout (a member of the committee in office)",
+    response_model=PayoutPublic,
+    responses=problems(409),
+)
+def reject_disbursement(
+    project_id: UUID,
+    disbursement_id: DisbursementId,
+    body: RejectionCreate,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    principal.require(project_place(services, project_id), KEEPERS)
+
+    def run(_: str) -> tuple[int, PayoutPublic]:
+        receipt = services.ledger.fund.reject_disbursement(
+            project_id, disbursement_id, reason=body.reason, actor=principal.actor
+        )
+        return 200, payout_public(services, project_id, disbursement_id, receipt)
+
+    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+
+
+@router.delete(
+    PAYOUT,
+    summary="Withdraw a payout that is not booked (its proposer)",
+    response_model=PayoutPublic,
+    responses=problems(409),
+)
+def withdraw_disbursement(
+    project_id: UUID,
+    disbursement_id: DisbursementId,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> PayoutPublic:
+    principal.require(project_place(services, project_id), KEEPERS)
+    receipt = services.ledger.fund.withdraw_disbursement(
+        project_id, disbursement_id, actor=principal.actor
+    )
+    return payout_public(services, project_id, disbursement_id, receipt)
+
+
+@router.get(
+    PAYOUT,
+    summary="A payout and its approvals so far",
+    response_model=PayoutPublic,
+    responses=problems(),
+)
+def get_disbursement(
+    project_id: UUID,
+    disbursement_id: DisbursementId,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> PayoutPublic:
+    principal.require(project_place(services, project_id), READERS)
+    return payout_public(services, project_id, disbursement_id)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -621,15 +736,18 @@ def year_of(text: str) -> int:
 
 def annual_public(found: Published) -> AnnualPublic:
     return AnnualPublic(
-        status="published", year=found.year, published_on=found.published_on,
-        position=found.position, through=found.through, content_hash=found.content_hash,
-        hash_matches=found.hash_matches, content=found.content,
+        status="published", year=found.year, version=found.version,
+        superseded_by=found.superseded_by, published_on=found.published_on,
+        published_by=found.published_by, position=found.position, through=found.through,
+        content_hash=found.content_hash, hash_matches=found.hash_matches, content=found.content,
+        diff=found.diff,
     )  # fmt: skip
 
 
 @router.get(
     "/v1/public/complexes/{complex_id}/maintenance-fund/{year}",
-    summary="The fund's published annual statement (public): JSON, or CSV with Accept: text/csv",
+    summary="The fund's published annual statement (public): the latest version, or"
+    " ?version=N; JSON, or CSV with Accept: text/csv",
     response_model=AnnualPublic,
     responses={**problems(), 200: {"description": "The statement", "content": {"text/csv": {}}}},
 )
@@ -639,12 +757,14 @@ def public_annual(
     request: Request,
     services: ServicesDep,
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
+    version: VersionQuery = None,
 ) -> Response:
     with unseen():
         services.ledger.place_of(complex_id)
-    found = services.fund.published(str(complex_id), year)
+    found = services.fund.published(str(complex_id), year, version=version)
     if found is None:
-        raise NotFound(f"the maintenance-fund statement of {year} is not published")
+        which = f" version {version}" if version else ""
+        raise NotFound(f"the maintenance-fund statement of {year}{which} is not published")
     public = annual_public(found)
     wanted = format or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
     if wanted == "csv":
@@ -680,7 +800,7 @@ def publish_annual(
             complex_id, stated, through=through, content_hash=digest, actor=principal.actor
         )
         catch_up(services)
-        found = services.fund.published(str(complex_id), stated)
+        found = services.fund.published(str(complex_id), stated, version=1)
         if found is None:  # pragma: no cover - catch_up has applied the publication
             raise ConcurrencyConflict("the publication is recorded; read it again shortly")
         return 201, annual_public(found)

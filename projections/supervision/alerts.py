@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from projections.db import Tx
-from projections.supervision.catalog import Rule
+from projections.supervision.catalog import Rule, Severity
 
 NAMESPACE = UUID("0f6c1d2e-58a4-4b7e-a1c3-6d9e2b7f4a18")
 _NAMESPACE_BYTES = NAMESPACE.bytes
@@ -46,6 +46,9 @@ class Finding:
     evidence: dict[str, Any]
     zh: str
     en: str
+    # one rule may speak to two audiences at two levels (A26: the committee, the owner);
+    # None: the rule's own severity
+    severity: Severity | None = None
 
 
 def place_of(tx: Tx, generation: int, complex_id: str) -> tuple[str, str, str]:
@@ -85,7 +88,7 @@ def _alert_row(
         "alert_id": identity,
         "rule": rule.id,
         "rule_version": rule.version,
-        "severity": rule.severity,
+        "severity": finding.severity or rule.severity,
         "subject_kind": finding.subject_kind,
         "subject_id": finding.subject_id,
         "complex_id": finding.complex_id,

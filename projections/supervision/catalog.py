@@ -222,6 +222,15 @@ RULES = {
         ),
         Rule("A24", 1, "event", "warning", "付款被规则拒绝", "a payment refused by a rule"),
         Rule(
+            "A26",
+            1,
+            "event",
+            "warning",  # to the committee; each short unit's owner gets an info notice
+            "分户账余额不足以分摊维修费用",
+            "unit sub-ledgers short of their share of a repair",
+            {"min_fen": 1},
+        ),
+        Rule(
             "A25",
             1,
             "event",

@@ -1,7 +1,7 @@
 """The supervision view's facts about the maintenance fund (issue #6), and the rules they feed.
 
 Funds and their annual statements (A09), each unit's balance and first
-deposit (A19), repair projects (A17, A18). A movement's per-unit parts reach
+deposit (A19, A26), repair projects (A17, A18, A26). A movement's per-unit parts reach
 ``sup_fund_units`` in one statement on PostgreSQL (``unnest`` of arrays sent in
 binary) and one ``executemany`` on SQLite, so a 10,000-unit event costs a few
 round trips, not 10,000. Handlers are called by ``view.py`` in log order inside
@@ -110,6 +110,9 @@ def planned(s: Step, position: int, e: Any) -> None:
         str(e.originator_id), e.fund_id, e.complex_id, e.kind, e.budget, e.contract_sum,
         e.value_date,
     )  # fmt: skip
+    findings = fund_rules.shortfall_planned(s.tx, s.g, s.catalog, e)
+    if findings:  # a unit notice per short unit: written together
+        raise_alerts(s.tx, s.g, findings, position, s.hooks)
 
 
 def _project(s: Step, e: Any, column: str) -> None:
@@ -141,6 +144,9 @@ def refused(s: Step, position: int, e: Any) -> None:
         str(planned_on), str(accepted_on),
     )  # fmt: skip
     s.found(position, fund_rules.payout_refused(s.catalog, e, project))
+    findings = fund_rules.shortfall_refused(s.catalog, e, project)
+    if findings:
+        raise_alerts(s.tx, s.g, findings, position, s.hooks)
 
 
 def use_refused(s: Step, position: int, e: Any) -> None:

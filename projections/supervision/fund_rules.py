@@ -1,4 +1,4 @@
-"""The maintenance fund's rules (spec/alerts.md, issue #6): A09, A17, A18, A19, A22 (and A24).
+"""The maintenance fund's rules (spec/alerts.md, issue #6): A09, A17, A18, A19, A22, A26 (and A24).
 
 Event rules read the new event and the facts ``fund_facts.py`` keeps; the clock
 rules (A09, A17's disclosure) run in the sweep of ``clock_rules.py``, over the
@@ -16,6 +16,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from ledger.money import split_exact
 from projections.content import yuan
 from projections.db import Tx
 from projections.supervision.alerts import Finding
@@ -276,6 +277,105 @@ def emergency_refused(c: Catalog, e: Any, fund_id: str, complex_id: str) -> list
             f" refused (H08): {e.detail}",
         )
     ]  # fmt: skip
+
+
+# --- A26: unit sub-ledgers short of their share (H03) ---------------------------------------
+
+
+def shortfall_refused(c: Catalog, e: Any, p: Project) -> list[Finding]:
+    """A26 on a payout refused under H03: the units short of their share, as the refusal
+    recorded them (``DisbursementRefused.shortfalls``; one stored before issue #12 has none)."""
+    if e.rule != "H03":
+        return []
+    least = max(1, c["A26"].params["min_fen"])
+    short = [(str(u), int(b), int(s)) for u, b, s in e.shortfalls if int(s) - int(b) >= least]
+    if not short:
+        return []
+    return _shortfalls(
+        c, p, short, trigger=f"shortfall/{e.disbursement_id}", on=e.value_date,
+        evidence={"event": event_ref(e), "disbursement_id": e.disbursement_id,
+                  "amount": yuan(e.amount), "refusal": e.detail},
+        zh=f"一笔{yuan(e.amount)}元的维修资金支付因分户账余额不足被拒绝（H03）",
+        en=f"A maintenance payout of {yuan(e.amount)} was refused: sub-ledgers fall short (H03)",
+    )  # fmt: skip
+
+
+def shortfall_planned(tx: Tx, g: int, c: Catalog, e: Any) -> list[Finding]:
+    """A26 when a project is planned: the affected units whose balances cannot bear their share
+    of its contract sum by floor area (H03 would refuse the payouts), read set-wide from
+    ``sup_fund_units`` as the fund stands at the plan (a unit with no sub-ledger holds 0)."""
+    least = max(1, c["A26"].params["min_fen"])
+    parts = split_exact(e.contract_sum, e.affected)
+    relation, params = _parts_relation(tx, parts)
+    rows = tx.execute(
+        f"SELECT d.unit_id, COALESCE(u.balance, 0), d.amount FROM ({relation}) d"  # noqa: S608
+        " LEFT JOIN sup_fund_units u ON u.generation = ? AND u.fund_id = ?"
+        " AND u.unit_id = d.unit_id WHERE d.amount - COALESCE(u.balance, 0) >= ?"
+        " ORDER BY d.unit_id",
+        (*params, g, e.fund_id, least),
+    )
+    if not rows:
+        return []
+    project = Project(
+        str(e.originator_id), e.fund_id, e.complex_id, e.kind, e.budget, e.contract_sum,
+        e.value_date, "",
+    )  # fmt: skip
+    return _shortfalls(
+        c, project, [(str(u), int(b), int(s)) for u, b, s in rows], trigger="plan",
+        on=e.value_date, evidence={"event": event_ref(e), "contract_sum": yuan(e.contract_sum)},
+        zh=f"维修项目按合同价{yuan(e.contract_sum)}元分摊时，分户账余额不足",
+        en=f"A repair planned at a contract sum of {yuan(e.contract_sum)} exceeds sub-ledgers",
+    )  # fmt: skip
+
+
+def _shortfalls(
+    c: Catalog,
+    p: Project,
+    short: list[tuple[str, int, int]],
+    *,
+    trigger: str,
+    on: str,
+    evidence: dict[str, Any],
+    zh: str,
+    en: str,
+) -> list[Finding]:
+    """One warning to the committee (subject the project) and an info notice per short unit
+    (subject the unit, its owner's): two audiences, two severities, one rule."""
+    rule = c["A26"]
+    total = sum(share - balance for _, balance, share in short)
+    first, first_balance, first_share = short[0]
+    shown = [
+        {"unit_id": u, "balance": yuan(b), "share": yuan(s), "shortfall": yuan(s - b)}
+        for u, b, s in short[:MISSED_SHOWN]
+    ]
+    base = {"project_id": p.project_id, "fund_id": p.fund_id, "value_date": on, **evidence}
+    found = [
+        Finding(
+            rule, "project", p.project_id, p.complex_id, trigger, on,
+            {**base, "units_short": shown, "units_short_count": len(short),
+             "total_shortfall": yuan(total)},
+            f"{zh}：{len(short)}户共差{yuan(total)}元（如分户{first}差"
+            f"{yuan(first_share - first_balance)}元），请通知业主续交后再支付。",
+            f"{en}: {len(short)} unit(s) short by {yuan(total)} in all (e.g. unit {first} by"
+            f" {yuan(first_share - first_balance)}); their owners must top up first.",
+        )
+    ]  # fmt: skip
+    for unit_id, balance, share in short:
+        found.append(
+            Finding(
+                rule, "unit", f"{p.fund_id}/{unit_id}", p.complex_id, f"{p.project_id}/{trigger}",
+                on,
+                {**base, "unit_id": unit_id, "balance": yuan(balance), "share": yuan(share),
+                 "shortfall": yuan(share - balance)},
+                f"分户{unit_id}余额{yuan(balance)}元，不足以分摊维修费用{yuan(share)}元（差"
+                f"{yuan(share - balance)}元），请业主及时续交。",
+                f"Unit {unit_id}'s sub-ledger holds {yuan(balance)}, short of its"
+                f" {yuan(share)} share of a repair by {yuan(share - balance)}: its owner should"
+                " top it up.",
+                severity="info",
+            )
+        )  # fmt: skip
+    return found
 
 
 # --- clock rules: A09 and A17's disclosure --------------------------------------------------

@@ -78,6 +78,20 @@ def disbursement_body(amount: str) -> dict[str, Any]:
     }
 
 
+def checker(b: Builder, a: Side) -> str:
+    """m2's token, the second signatory who approves m1's payouts (H06); issued once."""
+    if "m2" not in a.tokens:
+        a.tokens["m2"] = b.issue(role="committee", complex_id=a.complex_id, member_id="m2")
+    return a.tokens["m2"]
+
+
+def pay(b: Builder, a: Side, project: str, amount: str) -> dict[str, Any]:
+    """A payout proposed by m1 and approved by m2: the booked payout."""
+    path = f"/v1/maintenance-projects/{project}/disbursements"
+    proposed = b.post(path, a.tokens["m1"], disbursement_body(amount))
+    return b.post(f"{path}/{proposed['id']}/approvals", checker(b, a), None, expect=200)
+
+
 def settle(b: Builder) -> None:
     """Wait until the fund's read model has applied every write so far."""
     services: Any = b.api.client.app.state.services  # type: ignore[attr-defined]

@@ -346,6 +346,18 @@ def planned(json: Any = None) -> Prepare:
     return prepare
 
 
+def proposed_payout(by: str, json: Any = None) -> Prepare:
+    """A payout on A's voted project, proposed by ``by`` (m4 is no signatory: no approval yet)."""
+
+    def prepare(b: Builder, a: Side) -> Call:
+        project = planned()(b, a).ids["project_id"]
+        made = b.post(f"/v1/maintenance-projects/{project}/disbursements", a.tokens[by],
+                      fund_world.disbursement_body("100.00"))  # fmt: skip
+        return Call({"project_id": project, "disbursement_id": str(made["id"])}, json)
+
+    return prepare
+
+
 def fund_read(b: Builder, a: Side) -> Call:
     fund_world.funded_once(b, a)
     return Call()
@@ -377,6 +389,7 @@ ACCOUNT = "/v1/accounts/{account_id}"
 EXPENDITURE = ACCOUNT + "/expenditures/{expenditure_id}"
 FUND = COMPLEX + "/maintenance-fund"
 PROJECT = "/v1/maintenance-projects/{project_id}"
+PAYOUT = PROJECT + "/disbursements/{disbursement_id}"
 PUBLIC = "200 200 200 200 200 200 200 200 200 200 200 200"
 
 # fmt: off
@@ -489,6 +502,17 @@ MATRIX: dict[tuple[str, str], Row] = {
         COMMITTEE_OK, planned({"disclosed_on": day(), "reference": "公告栏"}), lean=True),
     ("POST", PROJECT + "/disbursements"): Row(
         COMMITTEE_C, planned(fund_world.disbursement_body("100.00")), lean=True),
+    # a payout proposed by m4: m1 approves it (the first signatory); m4, no signatory, may not
+    ("POST", PAYOUT + "/approvals"): Row(
+                   "403 200 422 404 403 403 403 404 404 401 401 401", proposed_payout("m4"),
+        lean=True, refusals={"m4": "maker-checker"}),
+    ("POST", PAYOUT + "/rejection"): Row(
+        COMMITTEE_OK, proposed_payout("m4", {"reason": "报价高于市场价"}), lean=True),
+    # only its proposer (m1) withdraws a payout: m4 gets invalid-state (422)
+    ("DELETE", PAYOUT): Row(
+                   "403 200 422 404 403 403 403 404 404 401 401 401", proposed_payout("m1"),
+        lean=True, refusals={"m4": "invalid-state"}),
+    ("GET", PAYOUT): Row(READ_ALL, proposed_payout("m1"), lean=True),
     ("GET", FUND): Row(READ_ALL, fund_read, lean=True),
     ("GET", PROJECT): Row(READ_ALL, planned(), lean=True),
     ("GET", "/v1/units/{unit_id}/maintenance-ledger"): Row(

@@ -11,7 +11,14 @@ from uuid import UUID
 
 from tests.builders import key
 from tests.e2e.conftest import Api
-from tests.e2e.fund_world import deposits_body, disbursement_body, fund, voted_project
+from tests.e2e.fund_world import (
+    checker,
+    deposits_body,
+    disbursement_body,
+    fund,
+    pay,
+    voted_project,
+)
 from tests.e2e.world import Builder, Side, day
 
 PROBLEM = "application/problem+json"
@@ -109,8 +116,13 @@ def test_payouts_follow_the_contract_and_the_project_shows_them(api: Api) -> Non
     refused = api.call("POST", path + "/disbursements", m1, expect=422,
                        json=disbursement_body("840.01"), key="p-0")  # fmt: skip
     assert (refused["type"], refused["rule"]) == ("/problems/payout-limit-exceeded", "H09")
-    paid = api.call("POST", path + "/disbursements", m1, expect=201,
-                    json=disbursement_body("840.00"), key="p-1")  # fmt: skip
+    proposed = api.call("POST", path + "/disbursements", m1, expect=201,
+                        json=disbursement_body("840.00"), key="p-1")  # fmt: skip
+    assert (proposed["status"], proposed["approvals"], proposed["units"]) == ("proposed", ["m1"], 0)
+    assert proposed["fund_balance"] == "12000.00"  # nothing moves on one member's word (H06)
+    paid = api.call("POST", f"{path}/disbursements/{proposed['id']}/approvals", checker(b, a),
+                    expect=200, key="p-1-m2")  # fmt: skip
+    assert (paid["status"], paid["approvals"]) == ("booked", ["m1", "m2"])
     assert (paid["units"], paid["fund_balance"]) == (4, "11160.00")
     cash = {**disbursement_body("10.00"), "method": "cash"}
     refused = api.call("POST", path + "/disbursements", m1, expect=422, json=cash, key="p-2")
@@ -124,6 +136,52 @@ def test_payouts_follow_the_contract_and_the_project_shows_them(api: Api) -> Non
         ("840.00", {"1": "840.00"})
     ]
     assert shown["buildings"] == [{"building": "1", "units": 4, "area": "358.00"}]
+
+
+def test_a_payout_needs_a_second_signatory_and_may_be_rejected_or_withdrawn(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202", spend=False)
+    fund(b, a)
+    project = voted_project(b, a, ["1-001", "1-002", "1-003", "1-004"], budget="1200.00")
+    path = f"/v1/maintenance-projects/{project}/disbursements"
+    by_m4 = api.call("POST", path, a.tokens["m4"], expect=201, json=disbursement_body("100.00"),
+                     key="m4-1")  # fmt: skip
+    assert (by_m4["proposer"], by_m4["approvals"]) == ("m4", [])  # not a signatory: no approval
+    refused = api.call("POST", f"{path}/{by_m4['id']}/approvals", a.tokens["m4"], expect=422,
+                       key="m4-1-a")  # fmt: skip
+    assert (refused["type"], refused["rule"]) == ("/problems/maker-checker", "H06")
+    one = api.call("POST", f"{path}/{by_m4['id']}/approvals", a.tokens["m1"], expect=200,
+                   key="m4-1-m1")  # fmt: skip
+    assert (one["status"], one["approvals"], one["fund_balance"]) == (
+        "proposed",
+        ["m1"],
+        "12000.00",
+    )
+    again = api.call("POST", f"{path}/{by_m4['id']}/approvals", a.tokens["m1"], expect=200,
+                     key="m4-1-m1")  # fmt: skip
+    assert again == one  # the same key: the first answer
+    rejected = api.call("POST", f"{path}/{by_m4['id']}/rejection", a.tokens["m1"], expect=200,
+                        json={"reason": "报价高于市场价"})  # fmt: skip
+    assert rejected["status"] == "rejected"
+    late = api.call("POST", f"{path}/{by_m4['id']}/approvals", checker(b, a), expect=422,
+                    key="m4-1-m2")  # fmt: skip
+    assert late["type"] == "/problems/invalid-state"
+    mine = api.call("POST", path, a.tokens["m1"], expect=201, json=disbursement_body("200.00"),
+                    key="m1-1")  # fmt: skip
+    api.call("DELETE", f"{path}/{mine['id']}", a.tokens["m4"], expect=422)  # not its proposer
+    withdrawn = api.call("DELETE", f"{path}/{mine['id']}", a.tokens["m1"], expect=200)
+    assert withdrawn["status"] == "withdrawn"
+    shown = api.call("GET", f"{path}/{mine['id']}", a.tokens["owner"], expect=200)
+    assert (shown["status"], shown["amount"], shown["approvals_required"]) == (
+        "withdrawn",
+        "200.00",
+        2,
+    )
+    api.call("GET", f"{path}/no-such-payout", a.tokens["m1"], expect=404)
+    settle(api)
+    totals = api.call("GET", f"/v1/complexes/{a.complex_id}/maintenance-fund", a.tokens["m1"],
+                      expect=200)  # fmt: skip
+    assert (totals["balance"], totals["disbursed"]) == ("12000.00", "0.00")
 
 
 def test_an_owner_reads_their_own_unit_and_no_neighbours(api: Api) -> None:
@@ -184,8 +242,7 @@ def test_the_annual_statement_is_published_as_json_csv_and_a_chinese_page(api: A
     a = b.side("370202", spend=False)
     fund(b, a)
     project = voted_project(b, a, ["1-001", "1-002"], budget="1000.00")
-    b.post(f"/v1/maintenance-projects/{project}/disbursements", a.tokens["m1"],
-           disbursement_body("700.00"))  # fmt: skip
+    pay(b, a, project, "700.00")
     public = f"/v1/public/complexes/{a.complex_id}/maintenance-fund/2026"
     api.call("GET", public, None, expect=404)
     api.clock.set_today(date(2027, 1, 15))
@@ -225,3 +282,40 @@ def test_the_annual_statement_is_published_as_json_csv_and_a_chinese_page(api: A
     again = api.call("POST", f"/v1/complexes/{a.complex_id}/maintenance-fund/2026/publication",
                      m1, expect=409)  # fmt: skip
     assert again["type"] == "/problems/already-exists"
+
+
+def test_interest_dated_into_a_published_year_makes_version_2_and_version_1_stays(
+    api: Api,
+) -> None:
+    b = Builder(api)
+    a = b.side("370202", spend=False)
+    fund(b, a)
+    api.clock.set_today(date(2027, 1, 15))
+    m1 = api.token(role="committee", complex_id=a.complex_id, member_id="m1")
+    made = api.call("POST", f"/v1/complexes/{a.complex_id}/maintenance-fund/2026/publication",
+                    m1, expect=201)  # fmt: skip
+    assert (made["version"], made["superseded_by"], made["diff"]) == (1, None, None)
+    b.post(f"/v1/complexes/{a.complex_id}/maintenance-fund/interest", b.regulators["370202"],
+           {"amount": "12.00", "period_from": day(-30), "period_to": "2026-12-31",
+            "value_date": "2026-12-31", "reference": "2026年度结息"})  # fmt: skip
+    settle(api)
+    public = f"/v1/public/complexes/{a.complex_id}/maintenance-fund/2026"
+    latest = api.call("GET", public, None, expect=200)
+    assert (latest["version"], latest["published_by"], latest["superseded_by"]) == (
+        2,
+        "correction",
+        None,
+    )
+    assert latest["content"]["totals"]["interest"] == "12.00"
+    assert latest["diff"]["cause"]["movement"] == "interest"
+    assert latest["diff"]["totals"]["closing"] == {"before": "12000.00", "after": "12012.00"}
+    first = api.call("GET", public, None, expect=200, params={"version": "1"})
+    assert {**first, "superseded_by": None} == made
+    assert first["superseded_by"] == 2
+    api.call("GET", public, None, expect=404, params={"version": "3"})
+    page = api.client.get(f"/complexes/{a.complex_id}/maintenance-fund/2026")
+    assert "第2版" in page.text
+    assert "更正说明" in page.text
+    assert "利息：0.00 元 → 12.00 元" in page.text
+    old = api.client.get(f"/complexes/{a.complex_id}/maintenance-fund/2026?version=1")
+    assert "此版本已被第2版更正" in old.text

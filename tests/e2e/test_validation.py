@@ -489,6 +489,7 @@ def test_no_route_answers_a_bad_body_with_a_500(api: Api, side: Side) -> None:
         "rule_id": "A04",
         "webhook_id": "00000000-0000-0000-0000-000000000000",
         "project_id": "00000000-0000-0000-0000-000000000000",
+        "disbursement_id": "00000000-0000-0000-0000-000000000000",
         "year": "2025",
         "unit_id": "1-001",
     }

@@ -1,4 +1,4 @@
-"""Maintenance-fund rules A09, A17, A18, A19, A22 (and A24 on the fund): each fires, a near miss
+"""Maintenance-fund rules A09, A17, A18, A19, A22, A26 (and A24 on the fund): each fires, a near miss
 does not, evidence holds, and a rebuild raises the same alerts once (issue #6, with the
 supervision issue's acceptance)."""
 
@@ -15,11 +15,17 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import read_models
 from ledger.application import Ledger
-from ledger.errors import MaintenancePayeeRefused, MaintenanceUseRefused, PayoutLimitExceeded
+from ledger.errors import (
+    MaintenancePayeeRefused,
+    MaintenanceUseRefused,
+    PayoutLimitExceeded,
+    SubLedgerShortfall,
+)
 from ledger.fund_service import fund_id
 from ledger.maintenance import MaintenanceFund
 from projections.db import Tx
 from projections.runner import Runner
+from projections.supervision.catalog import DEFAULT_CATALOG
 from projections.supervision.view import SupervisionView
 from tests.conftest import TODAY, MovableClock
 from tests.fund_builders import (
@@ -320,6 +326,73 @@ def test_a22_fires_when_interest_is_not_fully_allocated(ledger: Ledger, runner: 
     assert missed.trigger == missed.evidence["event"]
 
 
+# --- A26 ---------------------------------------------------------------------------------
+
+
+def test_a26_fires_when_a_payout_is_refused_for_units_short_of_their_share(
+    ledger: Ledger, runner: Runner
+) -> None:
+    f = funded(ledger)  # 1,000.00 on each unit
+    affected = f.world.unit_ids[:4]
+    # near miss at planning: the contract costs each unit 1,000.00, exactly its balance
+    roof = voted_project(f, affected, budget=8_000_00, contract_sum=4_000_00)
+    accept(f, roof)
+    pay(f, roof, 2_000_00, key_="p1")  # 500.00 each: 500.00 left
+    for _ in range(2):  # the same payout sent again: the same alerts
+        with pytest.raises(SubLedgerShortfall):
+            pay(f, roof, 2_000_04, key_="p2")  # 500.01 each: one fen short
+    pay(f, roof, 2_000_00, key_="p3")  # near miss: exactly what is left, booked
+    found = alerts(runner, "A26")
+    fund = str(fund_id(f.complex_id))
+    committee = [a for a in found if a.subject_kind == "project"]
+    owners = [a for a in found if a.subject_kind == "unit"]
+    (warning,) = committee
+    assert (warning.subject_id, warning.severity, warning.rule_version) == (str(roof), "warning", 1)
+    assert warning.trigger.startswith("shortfall/")
+    assert warning.evidence["disbursement_id"] == warning.trigger.removeprefix("shortfall/")
+    assert (warning.evidence["amount"], warning.evidence["units_short_count"]) == ("2000.04", 4)
+    assert warning.evidence["total_shortfall"] == "0.04"
+    assert [u["unit_id"] for u in warning.evidence["units_short"]] == affected
+    assert sorted(a.subject_id for a in owners) == [f"{fund}/{u}" for u in affected]
+    one = next(a for a in owners if a.subject_id.endswith("/1-001"))
+    assert (one.severity, one.evidence["unit_id"], one.evidence["shortfall"]) == (
+        "info",
+        "1-001",
+        "0.01",
+    )
+    assert (one.evidence["balance"], one.evidence["share"]) == ("500.00", "500.01")
+    assert "续交" in one.explanation_zh
+    assert "H03" in warning.explanation_zh
+
+
+def test_a26_fires_when_a_project_is_planned_that_units_cannot_bear(
+    ledger: Ledger, runner: Runner
+) -> None:
+    f = funded(ledger)
+    # 1-001 tops up to 1,500.00: exactly its share of the lift below, a near miss
+    ledger.fund.record_deposits(
+        f.complex_id, {"1-001": 500_00}, kind="additional", on=TODAY, reference="续筹",
+        idempotency_key="top-up", actor=AUTHORITY,
+    )  # fmt: skip
+    lift = voted_project(f, f.world.unit_ids[:4], budget=6_000_00)  # 1,500.00 each
+    voted_project(f, f.world.unit_ids[4:8], key_="wall", budget=4_000_00)  # near miss: 1,000.00
+    found = alerts(runner, "A26")
+    (warning,) = [a for a in found if a.subject_kind == "project"]
+    assert (warning.subject_id, warning.trigger, warning.severity) == (str(lift), "plan", "warning")
+    assert (warning.evidence["contract_sum"], warning.evidence["units_short_count"]) == (
+        "6000.00",
+        3,
+    )
+    assert warning.evidence["total_shortfall"] == "1500.00"
+    fund = str(fund_id(f.complex_id))
+    assert sorted(a.subject_id for a in found if a.subject_kind == "unit") == [
+        f"{fund}/{u}" for u in f.world.unit_ids[1:4]
+    ]
+    everything = alerts(runner)
+    runner.rebuild()
+    assert alerts(runner) == everything
+
+
 # --- exactly once ---------------------------------------------------------------------------
 
 
@@ -413,3 +486,21 @@ def test_a18_and_a19_follow_the_citys_fund_parameters() -> None:
     assert catalog.rules["A19"].params["share_bp"] == 2_500
     tuned = city.model_copy(update={"rule_params": {"A18": {"ratio_bp": 9_000}}})
     assert supervision_catalog(tuned).rules["A18"].params["ratio_bp"] == 9_000  # explicit wins
+
+
+def test_a26_follows_its_min_fen_parameter(settings: Settings, ledger: Ledger) -> None:
+    """With min_fen 2 a unit one fen short raises no alert; two fen short still does."""
+    tuned = SupervisionView(DEFAULT_CATALOG.with_params("A26", min_fen=2))
+    runner = Runner(ledger, read_models(settings), tuned)
+    try:
+        f = funded(ledger)
+        roof = voted_project(f, f.world.unit_ids[:2], budget=4_000_00, contract_sum=2_000_00)
+        accept(f, roof)
+        with pytest.raises(SubLedgerShortfall):
+            pay(f, roof, 2_000_02, key_="one-fen")  # 1,000.01 each
+        assert alerts(runner, "A26") == []
+        with pytest.raises(SubLedgerShortfall):
+            pay(f, roof, 2_000_04, key_="two-fen")  # 1,000.02 each
+        assert len(alerts(runner, "A26")) == 3  # the committee's warning, two owners' notices
+    finally:
+        runner.database.close()

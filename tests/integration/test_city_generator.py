@@ -18,6 +18,7 @@ from commonfund.settings import Settings
 from commonfund.synthetic import BusinessClock, balance_path, worst_fall_bp
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
+from ledger.maintenance import RepairProject
 
 CITY_SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "city.py"
 SCALE = 0.0025  # 10 complexes: one with an expired term, and some that host nothing
@@ -29,6 +30,7 @@ EXPECTED = {
     "cash_over_limit": (["A24"], "H07"),
     "round_number_payment": (["A04"], None),
     "payment_to_member": (["A05"], None),
+    "fund_shortfall": (["A26"], "H03"),
 }
 
 
@@ -96,8 +98,8 @@ def test_manifest_names_each_planted_kind_with_its_rules(
 def test_refused_attempts_are_kept_as_payment_refused_events(
     city: tuple[Any, str, dict[str, Any]], ledger: Ledger
 ) -> None:
-    refused = [a for a in city[2]["anomalies"] if a["refused_rule"]]
-    assert {a["refused_rule"] for a in refused} == {"H02", "H07"}
+    refused = [a for a in city[2]["anomalies"] if a["refused_rule"] in ("H02", "H07")]
+    assert len(refused) == 2
     for anomaly in refused:
         events = account_events(ledger, anomaly["account_id"])
         kept = [
@@ -111,10 +113,28 @@ def test_refused_attempts_are_kept_as_payment_refused_events(
         assert kept[0].amount == anomaly["amounts"][0]
 
 
+def test_the_fund_shortfall_is_a_refused_payout_on_its_project(
+    city: tuple[Any, str, dict[str, Any]], ledger: Ledger
+) -> None:
+    anomaly = next(a for a in city[2]["anomalies"] if a["kind"] == "fund_shortfall")
+    project_id, *units = anomaly["subject_ids"]
+    kept = [
+        e
+        for e in ledger.events.get(UUID(project_id))
+        if isinstance(e, RepairProject.DisbursementRefused)
+    ]
+    assert [(e.rule, e.disbursement_id, e.amount) for e in kept] == [
+        ("H03", anomaly["expenditure_ids"][0], anomaly["amounts"][0])
+    ]
+    assert [e.originator_version for e in kept] == anomaly["event_versions"]
+    assert len(units) == len(kept[0].shortfalls) == 4  # every affected unit falls short
+    assert ledger.fund.project(UUID(project_id)).disbursed == 0
+
+
 def test_booked_anomalies_are_booked_at_the_versions_named(
     city: tuple[Any, str, dict[str, Any]], ledger: Ledger
 ) -> None:
-    for anomaly in (a for a in city[2]["anomalies"] if not a["refused_rule"]):
+    for anomaly in (a for a in city[2]["anomalies"] if not a["refused_rule"]):  # on accounts
         events = account_events(ledger, anomaly["account_id"])
         booked = {
             e.expenditure_id: e

@@ -313,7 +313,7 @@ def test_the_fund_pays_only_the_contractor_by_transfer(ledger: Ledger) -> None:
     with pytest.raises(MaintenancePayeeRefused, match="cash"):
         pay(f, project_id, 100_00, key_="cash", method="cash")
     with pytest.raises(MaintenancePayeeRefused, match="contractor"):
-        ledger.fund.disburse(
+        ledger.fund.propose_disbursement(
             project_id, 100_00, payee="王某", method="transfer", on=TODAY, reference="",
             idempotency_key="person", actor=TREASURER,
         )  # fmt: skip

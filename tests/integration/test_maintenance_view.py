@@ -14,9 +14,12 @@ from commonfund.settings import Settings
 from commonfund.wiring import maintenance_runner
 from ledger.application import Ledger
 from ledger.errors import SubLedgerShortfall
+from ledger.fund_service import fund_id
+from ledger.maintenance import MaintenanceFund
 from projections.fund_content import canonical, hash_of
 from projections.fund_queries import FundReads
 from projections.runner import Runner
+from projections.statements import recorded_on
 from tests.builders import OPERATOR, units
 from tests.conftest import TODAY, MovableClock
 from tests.fund_builders import AUTHORITY, OPENED, TREASURER, Funded, funded, pay, voted_project
@@ -27,7 +30,7 @@ TABLES = {
     "mf_entries": "complex_id, unit_id, position",
     "mf_projects": "project_id",
     "mf_disbursements": "project_id, disbursement_id",
-    "mf_statements": "complex_id, year",
+    "mf_statements": "complex_id, year, version",
 }
 
 
@@ -197,3 +200,134 @@ def test_the_annual_statement_is_frozen_with_its_hash_and_adds_up(
     again = FundReads(runner.database).published(str(f.complex_id), 2026)
     assert again is not None
     assert hash_of(canonical(again.content)) == digest
+
+
+def late_interest(f: Funded, amount: int = 12_34) -> None:
+    """The bank's interest of 26 November to 31 December 2026, dated the 31st: recorded late."""
+    f.ledger.fund.record_interest(
+        f.complex_id, amount, period_from=TODAY, period_to=date(2026, 12, 31),
+        on=date(2026, 12, 31), reference="2026年末结息", actor=AUTHORITY,
+    )  # fmt: skip
+
+
+def test_a_movement_dated_into_a_published_year_makes_its_next_version_with_a_diff(
+    ledger: Ledger, runner: Runner, clock: MovableClock
+) -> None:
+    f, _ = busy_fund(ledger)
+    through, digest = publish_2026(f, runner, clock)
+    reads = FundReads(runner.database)
+    first = reads.published(str(f.complex_id), 2026)
+    assert first is not None
+    assert first.version == 1
+    late_interest(f)  # recorded on 1 March 2027, dated 31 December 2026
+    ledger.fund.record_deposits(  # dated 2027: not the 2026 statement's
+        f.complex_id, {"1-003": 10_00}, kind="additional", on=date(2027, 3, 1), reference="",
+        idempotency_key="later", actor=AUTHORITY,
+    )  # fmt: skip
+    runner.catch_up()
+    latest = reads.published(str(f.complex_id), 2026)
+    assert latest is not None
+    assert (latest.version, latest.superseded_by, latest.published_by) == (2, None, "correction")
+    late = [
+        e
+        for e in ledger.events.get(fund_id(f.complex_id))
+        if isinstance(e, MaintenanceFund.InterestAllocated) and e.value_date == "2026-12-31"
+    ]
+    assert latest.published_on == recorded_on(late[0])  # the day the late entry was recorded
+    assert (latest.content["totals"]["interest"], first.content["totals"]["interest"]) == (
+        "49.47",
+        "37.13",
+    )
+    assert latest.hash_matches
+    assert latest.content_hash == hash_of(canonical(latest.content))
+    diff = latest.diff
+    assert diff is not None
+    assert diff["cause"]["movement"] == "interest"
+    assert (diff["cause"]["value_date"], diff["cause"]["amount"]) == ("2026-12-31", "12.34")
+    assert diff["cause"]["recorded_on"] == latest.published_on
+    assert diff["cause"]["event"] == f"{late[0].originator_id}/{late[0].originator_version}"
+    assert diff["totals"]["interest"] == {"before": "37.13", "after": "49.47"}
+    assert diff["totals"]["closing"]["after"] == latest.content["totals"]["closing"]
+    assert {b["building"] for b in diff["buildings"]} == {"1", "2"}  # every unit earned some
+    # version 1 stays as it was published, and says what superseded it
+    again = reads.published(str(f.complex_id), 2026, version=1)
+    assert again is not None
+    assert (again.content, again.content_hash, again.superseded_by) == (first.content, digest, 2)
+    assert (again.through, again.diff) == (through, None)
+    assert [v.version for v in reads.versions(str(f.complex_id), 2026)] == [1, 2]
+    # a rebuild makes the same versions from the log
+    live = dump(runner)
+    assert runner.rebuild() == runner.head()
+    assert dump(runner) == live
+
+
+def test_a_backdated_acceptance_makes_the_next_version_of_the_year(
+    ledger: Ledger, runner: Runner, clock: MovableClock
+) -> None:
+    f, project = busy_fund(ledger)
+    publish_2026(f, runner, clock)
+    ledger.fund.accept_project(
+        project, on=date(2026, 12, 20), reference="竣工验收单", actor=TREASURER
+    )
+    runner.catch_up()
+    latest = FundReads(runner.database).published(str(f.complex_id), 2026)
+    assert latest is not None
+    assert latest.version == 2
+    (shown,) = latest.content["projects"]
+    assert shown["accepted_on"] == "2026-12-20"
+    assert latest.diff is not None
+    assert latest.diff["cause"]["movement"] == "acceptance"
+    assert [c["project_id"] for c in latest.diff["projects"]["changed"]] == [str(project)]
+
+
+def test_an_entry_recorded_while_publishing_makes_version_2(
+    ledger: Ledger, runner: Runner, clock: MovableClock
+) -> None:
+    f, _ = busy_fund(ledger)
+    runner.catch_up()
+    through, digest = FundReads(runner.database).publication_basis(str(f.complex_id), 2026)
+    clock.set_today(date(2027, 3, 1))
+    late_interest(f)  # after the draft the committee saw, before its publication
+    ledger.fund.publish_annual_statement(
+        f.complex_id, 2026, through=through, content_hash=digest, actor=TREASURER
+    )
+    runner.catch_up()
+    reads = FundReads(runner.database)
+    first = reads.published(str(f.complex_id), 2026, version=1)
+    latest = reads.published(str(f.complex_id), 2026)
+    assert first is not None
+    assert latest is not None
+    assert (first.content_hash, first.hash_matches, first.superseded_by) == (digest, True, 2)
+    assert first.content["totals"]["interest"] == "37.13"
+    assert (latest.version, latest.content["totals"]["interest"]) == (2, "49.47")
+    assert latest.diff is not None
+    assert latest.diff["cause"]["movement"] == "recorded_while_publishing"
+
+
+def test_a_year_published_without_later_changes_keeps_one_version(
+    ledger: Ledger, runner: Runner, clock: MovableClock
+) -> None:
+    f, _ = busy_fund(ledger)
+    publish_2026(f, runner, clock)
+    ledger.fund.record_deposits(  # dated after the year
+        f.complex_id, {"1-003": 10_00}, kind="additional", on=date(2027, 3, 1), reference="",
+        idempotency_key="later", actor=AUTHORITY,
+    )  # fmt: skip
+    runner.catch_up()
+    assert [v.version for v in FundReads(runner.database).versions(str(f.complex_id), 2026)] == [1]
+
+
+def test_a_runner_that_resumes_reads_which_years_are_published(
+    settings: Settings, ledger: Ledger, runner: Runner, clock: MovableClock
+) -> None:
+    f, _ = busy_fund(ledger)
+    publish_2026(f, runner, clock)
+    late_interest(f)
+    resumed = maintenance_runner(settings, ledger)  # another process: its view knows nothing
+    try:
+        resumed.catch_up()
+        found = FundReads(resumed.database).published(str(f.complex_id), 2026)
+    finally:
+        resumed.database.close()
+    assert found is not None
+    assert (found.version, found.content["totals"]["interest"]) == (2, "49.47")

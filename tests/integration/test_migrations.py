@@ -367,6 +367,8 @@ EXPECTED_POSTGRES = {
         ("content_hash", "text"),
         ("hash_matches", "integer"),
         ("content", "text"),
+        ("version", "integer"),
+        ("diff", "text"),
     ],
     "sup_funds": [
         ("generation", "integer"),
@@ -692,6 +694,8 @@ EXPECTED_SQLITE = {
         "content_hash",
         "hash_matches",
         "content",
+        "version",
+        "diff",
     ],
     "sup_funds": ["generation", "fund_id", "complex_id", "established_on"],
     "sup_fund_disclosures": ["generation", "fund_id", "year", "published_on", "position"],
@@ -737,6 +741,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0007_maintenance",
         "0008_supervision_fund",
         "0009_webhook_leases",
+        "0011_fund_statement_versions",
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -748,6 +753,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0007_maintenance",
         "0008_supervision_fund",
         "0009_webhook_leases",
+        "0011_fund_statement_versions",
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -788,6 +794,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0007_maintenance",
         "0008_supervision_fund",
         "0009_webhook_leases",
+        "0011_fund_statement_versions",
     ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
