@@ -221,7 +221,10 @@ class DisbursementPublic(BaseModel):
     by_building: dict[str, str] | None = Field(
         description="Its apportionment summed per building, yuan", examples=[{"3": "4060.00"}]
     )
-    fund_balance: str | None = _money("The fund's balance after it (on the write's answer)")
+    fund_balance: str | None = _money(
+        "The fund's balance the booking left (on the answer of the write that booked it; null"
+        " while the payout is only proposed: nothing has moved)"
+    )
 
 
 class PayoutPublic(DisbursementPublic):

@@ -56,6 +56,7 @@ from ledger.errors import (
 )
 from ledger.fund_service import FundCommands
 from ledger.maintenance import MaintenanceFund, RepairProject
+from ledger.payment_rules import approvals_as_proposed
 from ledger.periods import Period
 from ledger.policy import DEFAULT_POLICY, Policy
 from ledger.requests import StaleRead, fingerprint
@@ -1450,8 +1451,9 @@ class Ledger(Application[UUID]):
             account_id, CommonFundAccount, lambda a: copy.deepcopy(a.proposal(expenditure_id))
         )
         if as_proposed:
-            first = proposal["approvals"][:1]
-            proposal["approvals"] = first if first == [proposal["proposer"]] else []
+            proposal["approvals"] = approvals_as_proposed(
+                proposal["proposer"], proposal["approvals"]
+            )
             proposal["status"] = "proposed"
         return proposal
 

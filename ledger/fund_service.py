@@ -44,7 +44,11 @@ from ledger.maintenance import (
     Payout,
     RepairProject,
 )
-from ledger.payment_rules import check_approver, check_payee_not_approver
+from ledger.payment_rules import (
+    approvals_as_proposed,
+    check_approver,
+    check_payee_not_approver,
+)
 from ledger.requests import fingerprint
 from ledger.resolution import Resolution
 
@@ -701,7 +705,18 @@ class FundCommands:
         payout = project.payouts.get(disbursement_id)
         status = payout["status"] if payout is not None else "booked"  # a one-step payout
         parts = len(project.affected) if status == "booked" else 0
-        return FundReceipt(disbursement_id, project.version, fund.balance, replayed=replayed,
+        balance = fund.balance
+        if replayed and status == "booked":  # the balance the booking left (issue #12)
+            booking = self._ledger._recorded(
+                fund.id,
+                lambda e: isinstance(e, MaintenanceFund.Disbursed)
+                and e.disbursement_id == disbursement_id,
+            )
+            then: MaintenanceFund = self._ledger.repository.get(
+                fund.id, version=booking.originator_version
+            )
+            balance = then.balance
+        return FundReceipt(disbursement_id, project.version, balance, replayed=replayed,
                            parts=parts, status=status)  # fmt: skip
 
     def _keep_use_refusal(
@@ -784,12 +799,19 @@ class FundCommands:
     def project(self, project: UUID) -> RepairProject:
         return self._ledger.read(project, RepairProject)
 
-    def payout(self, project: UUID, disbursement_id: str) -> tuple[Payout, int]:
-        """A proposed payout and its approvals so far (a copy), and the units it charges."""
-        return self._ledger.peek(
+    def payout(
+        self, project: UUID, disbursement_id: str, *, as_proposed: bool = False
+    ) -> tuple[Payout, int]:
+        """A proposed payout and its approvals so far (a copy), and the units it charges;
+        ``as_proposed``: as its proposing command left it (a replay's answer, issue #12)."""
+        payout, affected = self._ledger.peek(
             project, RepairProject,
             lambda p: (copy.deepcopy(p.payout(disbursement_id)), len(p.affected)),
         )  # fmt: skip
+        if as_proposed:
+            payout["approvals"] = approvals_as_proposed(payout["proposer"], payout["approvals"])
+            payout["status"] = "proposed"
+        return payout, affected
 
     def streams(self, complex_id: UUID) -> list[str]:
         """The fund's stream and its projects', for the complex's digest (H12)."""

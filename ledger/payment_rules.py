@@ -99,3 +99,9 @@ def check_payee_not_approver(payee: Party, committee: Committee, member_id: str)
         raise MakerCheckerViolation(
             f"the payee is {member_id}, who cannot propose or approve a payment to themselves"
         )
+
+
+def approvals_as_proposed(proposer: str, approvals: list[str]) -> list[str]:
+    """The approvals a proposing command itself made (H06: the proposer's, when a signatory,
+    which is then the first), for a replay that answers as the request left it (issue #12)."""
+    return approvals[:1] if approvals[:1] == [proposer] else []

@@ -446,16 +446,24 @@ DisbursementId = Annotated[str, Path(max_length=64, description="From the propos
 
 
 def payout_public(
-    services: Services, project_id: UUID, disbursement_id: str, receipt: FundReceipt | None = None
+    services: Services,
+    project_id: UUID,
+    disbursement_id: str,
+    receipt: FundReceipt | None = None,
+    *,
+    as_proposed: bool = False,
 ) -> PayoutPublic:
-    """A payout as the ledger holds it, with the fund's balance a write left."""
-    payout, affected = services.ledger.fund.payout(project_id, disbursement_id)
+    """A payout as the ledger holds it (as proposed, for a proposal's answer), with the
+    fund's balance a write left."""
+    payout, affected = services.ledger.fund.payout(
+        project_id, disbursement_id, as_proposed=as_proposed
+    )
     booked = payout["status"] == "booked"
     return PayoutPublic(
         id=disbursement_id, project_id=str(project_id), amount=yuan(payout["amount"]),
         payee=payout["payee"], value_date=payout["value_date"], reference=payout["reference"],
         units=affected if booked else 0, by_building=None,
-        fund_balance=yuan(receipt.fund_balance) if receipt is not None else None,
+        fund_balance=yuan(receipt.fund_balance) if receipt is not None and booked else None,
         status=payout["status"], proposer=payout["proposer"], approvals=list(payout["approvals"]),
         approvals_required=services.ledger.policy.required_approvers,
     )  # fmt: skip
@@ -483,7 +491,7 @@ def propose_disbursement(
             project_id, body.amount, payee=body.payee, method=body.method, on=body.value_date,
             reference=body.reference, idempotency_key=ledger_key, actor=principal.actor,
         )  # fmt: skip
-        return 201, payout_public(services, project_id, receipt.id, receipt)
+        return 201, payout_public(services, project_id, receipt.id, receipt, as_proposed=True)
 
     return idempotent(
         request, services, principal, key, body=body, run=run, required=True, rerun=True
@@ -513,7 +521,9 @@ def approve_disbursement(
         )
         return 200, payout_public(services, project_id, disbursement_id, receipt)
 
-    return idempotent(request, services, principal, key, body=None, run=run, required=True)
+    return idempotent(
+        request, services, principal, key, body=None, run=run, required=True, rerun=True
+    )
 
 
 @router.post(

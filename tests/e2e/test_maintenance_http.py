@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from typing import Any
 from uuid import UUID
+
+import psycopg
+import pytest
 
 from tests.builders import key
 from tests.e2e.conftest import Api
@@ -119,7 +123,10 @@ def test_payouts_follow_the_contract_and_the_project_shows_them(api: Api) -> Non
     proposed = api.call("POST", path + "/disbursements", m1, expect=201,
                         json=disbursement_body("840.00"), key="p-1")  # fmt: skip
     assert (proposed["status"], proposed["approvals"], proposed["units"]) == ("proposed", ["m1"], 0)
-    assert proposed["fund_balance"] == "12000.00"  # nothing moves on one member's word (H06)
+    assert proposed["fund_balance"] is None  # nothing moves on one member's word (H06)
+    settle(api)
+    fund_now = api.call("GET", f"/v1/complexes/{a.complex_id}/maintenance-fund", m1, expect=200)
+    assert fund_now["balance"] == "12000.00"
     paid = api.call("POST", f"{path}/disbursements/{proposed['id']}/approvals", checker(b, a),
                     expect=200, key="p-1-m2")  # fmt: skip
     assert (paid["status"], paid["approvals"]) == ("booked", ["m1", "m2"])
@@ -152,11 +159,7 @@ def test_a_payout_needs_a_second_signatory_and_may_be_rejected_or_withdrawn(api:
     assert (refused["type"], refused["rule"]) == ("/problems/maker-checker", "H06")
     one = api.call("POST", f"{path}/{by_m4['id']}/approvals", a.tokens["m1"], expect=200,
                    key="m4-1-m1")  # fmt: skip
-    assert (one["status"], one["approvals"], one["fund_balance"]) == (
-        "proposed",
-        ["m1"],
-        "12000.00",
-    )
+    assert (one["status"], one["approvals"], one["fund_balance"]) == ("proposed", ["m1"], None)
     again = api.call("POST", f"{path}/{by_m4['id']}/approvals", a.tokens["m1"], expect=200,
                      key="m4-1-m1")  # fmt: skip
     assert again == one  # the same key: the first answer
@@ -319,3 +322,38 @@ def test_interest_dated_into_a_published_year_makes_version_2_and_version_1_stay
     assert "利息：0.00 元 → 12.00 元" in page.text
     old = api.client.get(f"/complexes/{a.complex_id}/maintenance-fund/2026?version=1")
     assert "此版本已被第2版更正" in old.text
+
+
+def test_a_payout_proposal_replayed_after_its_booking_answers_as_it_was_proposed(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #12: the proposal's answer was lost (the database went away after its events
+    committed); the second signatory books it meanwhile; the retry answers the proposal as
+    its request left it, and the approval's retry is run again, not a 409."""
+    b = Builder(api)
+    a = b.side("370202", spend=False)
+    fund(b, a)
+    project = voted_project(b, a, ["1-001", "1-002", "1-003", "1-004"], budget="1200.00")
+    path = f"/v1/maintenance-projects/{project}/disbursements"
+    store = api.client.app.state.services.idempotency  # type: ignore[attr-defined]
+    lost: list[Any] = []
+
+    def failing_complete(*args: Any) -> None:
+        lost.append(args[2])
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    headers = {"Authorization": f"Bearer {a.tokens['m1']}", "Idempotency-Key": "pay-lost"}
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "complete", failing_complete)
+        first = api.client.post(path, json=disbursement_body("840.00"), headers=headers)
+        assert first.status_code == 503
+        approval = {"Authorization": f"Bearer {checker(b, a)}", "Idempotency-Key": "ok-lost"}
+        payout = json.loads(lost[0].body)["id"]
+        booked = api.client.post(f"{path}/{payout}/approvals", headers=approval)
+        assert booked.status_code == 503
+    retry = api.client.post(path, json=disbursement_body("840.00"), headers=headers)
+    assert (retry.status_code, retry.content) == (201, lost[0].body)
+    assert (retry.json()["status"], retry.json()["approvals"]) == ("proposed", ["m1"])
+    again = api.client.post(f"{path}/{payout}/approvals", headers=approval)
+    assert again.status_code == 200, again.text
+    assert (again.json()["status"], again.json()["approvals"]) == ("booked", ["m1", "m2"])
