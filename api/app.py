@@ -14,6 +14,7 @@ from api import problems
 from api.deps import Services
 from api.limits import Limits
 from api.maintenance_schemas import DepositCreate
+from api.privacy import Privacy
 from api.routers import (
     accounts,
     admin,
@@ -92,6 +93,7 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
     problems.install(app)
 
     app.add_middleware(Limits)
+    app.add_middleware(Privacy)  # outside Limits: its last-resort problem is marked too
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -13,6 +13,7 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from api.auth import NOT_VISIBLE, Place, Principal, authenticate
 from api.ports import IdempotencyStore, TokenStore, WebhookStore, Worker
+from api.privacy import depends_on_credentials
 from api.rendered import RenderedCache
 from ledger.account import CommonFundAccount
 from ledger.application import ComplexSummary, Ledger
@@ -59,9 +60,11 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def get_principal(
+    request: Request,
     services: ServicesDep,
     authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
 ) -> Principal:
+    depends_on_credentials(request)  # whatever the answer, it is this caller's: no-store
     return authenticate(services.tokens, authorization, services.now())
 
 

@@ -13,11 +13,12 @@ from datetime import date
 from urllib.parse import parse_qs
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Principal, authenticate, jurisdiction_prefix
 from api.deps import ServicesDep, place_of_part
+from api.privacy import PRIVATE, depends_on_credentials
 from api.routers.overview import overview_public
 from api.routers.pages import html
 from api.statement_page import district
@@ -26,7 +27,8 @@ from ledger.money import format_fen
 from projections.supervision.catalog import SEVERITY_ORDER
 from projections.supervision.queries import AlertFilter
 
-router = APIRouter(include_in_schema=False)
+# every page here depends on the session (even the login form: it is what no session sees)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(depends_on_credentials)])
 COOKIE = "commonfund_session"
 SEVERITY_ZH = {"critical": "严重", "high": "高", "warning": "警告", "info": "提示"}
 STATUS_ZH = {"open": "待处理", "acknowledged": "已受理", "closed": "已关闭", "snoozed": "暂缓"}
@@ -57,7 +59,7 @@ def prefix_of(principal: Principal) -> str:
 def dashboard(request: Request, services: ServicesDep) -> Response:
     principal = caller(request, services)
     if principal is None:
-        return html("regulator_login.html", 200, failed=False)
+        return html("regulator_login.html", 200, cache=PRIVATE, failed=False)
     prefix = prefix_of(principal)
     today: date = services.ledger.today()
     found = [
@@ -73,6 +75,7 @@ def dashboard(request: Request, services: ServicesDep) -> Response:
     counted = overview_public(services.alerts.database, prefix, today)
     return html(
         "regulator.html",
+        cache=PRIVATE,
         alerts=found[:SHOWN],
         overview=counted,
         jurisdiction=prefix or "全市",
@@ -133,6 +136,7 @@ def account_entries(
     summary = services.ledger.account_summary(wanted)
     return html(
         "regulator_account.html",
+        cache=PRIVATE,
         account=summary,
         entries=entries,
         marked=marked,
