@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place, place_of, summary_of, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
+from api.limits import media_type
 from api.schemas import ComplexCreate, ComplexPublic, UnitCreate, UnitSale, UnitsCreate
 from ledger.application import ComplexSummary
 from ledger.complex import Unit
@@ -115,7 +116,7 @@ async def add_units(
     key: IdempotencyKey = None,
 ) -> Response:
     raw = await request.body()
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    content_type = media_type(request.headers.get("content-type", ""))
     body = parse_units(raw, content_type)
 
     def run(_: str) -> tuple[int, ComplexPublic]:

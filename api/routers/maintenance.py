@@ -35,6 +35,7 @@ from api.cursors import cursor_of, position_of
 from api.deps import IdempotencyKey, PrincipalDep, Services, ServicesDep, place_of, unseen, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
+from api.limits import media_type
 from api.maintenance_schemas import (
     AcceptanceCreate,
     AnnualPublic,
@@ -126,7 +127,7 @@ async def record_deposits(
         lambda: principal.require(place_of(services.ledger, complex_id), DEPOSITORS)
     )
     raw = await request.body()
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    content_type = media_type(request.headers.get("content-type", ""))
     body, numbers = parse_deposits(raw, content_type, kind, value_date, reference)
 
     if body.first_deposits is not None and body.kind != "initial_transfer":

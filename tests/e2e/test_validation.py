@@ -299,6 +299,51 @@ def test_a_body_without_a_content_type_is_415(api: Api, side: Side) -> None:
     refused(response, 415, None, sent="no content type")
     assert "Content-Type" in response.json()["detail"]
 
+    def chunked() -> Iterator[bytes]:  # no Content-Length either: the service reads it first
+        yield json.dumps(income_body()).encode()
+
+    response = poster.post(
+        f"/v1/accounts/{side.account_id}/income", content=chunked(), headers={"Content-Type": ""}
+    )
+    refused(response, 415, None, sent="chunked, no content type")
+    assert "Content-Type" in response.json()["detail"]
+    # a POST with no body at all needs no Content-Type (an approval carries none)
+    approval = poster.post(
+        f"/v1/accounts/{side.account_id}/expenditures/{side.theirs}/approvals",
+        headers={"Content-Type": ""},
+    )
+    assert approval.status_code == 200, approval.text
+
+
+def test_media_types_are_case_insensitive(api: Api, side: Side) -> None:
+    """RFC 9110 8.3.1: type, subtype and parameter names are case-insensitive."""
+    poster = Poster(api, side)
+    path = f"/v1/accounts/{side.account_id}/income"
+    for content_type in (
+        "Application/JSON",
+        "APPLICATION/JSON; charset=UTF-8",
+        "application/json;charset=utf-8",
+        'application/json ; Charset="UTF-8"',
+    ):
+        body = json.dumps(income_body("1.00")).encode()
+        response = poster.post(path, content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 201, (content_type, response.text)
+    operator = {"Authorization": f"Bearer {api.operator}"}
+    csv = "unit_id,building,floor_area,owner_key\n9-001,9,89.50," + "b" * 64 + "\n"
+    added = api.client.post(
+        f"/v1/complexes/{side.complex_id}/units",
+        content=csv.encode(),
+        headers={**operator, "Content-Type": "Text/CSV; Charset=UTF-8"},
+    )
+    assert (added.status_code, added.json().get("unit_count")) == (201, 13), added.text
+    login = api.client.post(
+        "/regulator/session",
+        content=f"token={Builder(api).regulators['370202']}",
+        headers={"Content-Type": "Application/X-WWW-Form-URLEncoded"},
+        follow_redirects=False,
+    )
+    assert login.status_code == 303, login.text
+
 
 def test_media_types_other_than_json_are_415(api: Api, side: Side) -> None:
     poster = Poster(api, side)
