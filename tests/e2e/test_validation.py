@@ -596,3 +596,54 @@ def test_units_csv_that_cannot_be_parsed_is_a_422_not_a_500(api: Api) -> None:
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def scalar_fields(schema: dict[str, Any], components: dict[str, Any], at: str = "") -> list[str]:
+    """The paths (``units.0.developer_held``) of every integer, number or boolean in a schema."""
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    found = [f for s in schema.get("anyOf", []) for f in scalar_fields(s, components, at)]
+    if schema.get("type") in ("integer", "number", "boolean"):
+        found.append(at)
+    for name, spec in schema.get("properties", {}).items():
+        found += scalar_fields(spec, components, f"{at}.{name}" if at else name)
+    if "items" in schema:
+        found += scalar_fields(schema["items"], components, f"{at}.0")
+    return found
+
+
+def nested(field: str, value: Any) -> Any:
+    """``{"units": [{"developer_held": value}]}`` for ``units.0.developer_held``."""
+    for part in reversed(field.split(".")):
+        value = [value] if part == "0" else {part: value}
+    return value
+
+
+def test_no_number_or_flag_in_a_body_is_coerced_from_text(api: Api, side: Side) -> None:
+    """Every integer, number and boolean of every JSON body, sent as text, is a 422 naming it."""
+    document = api.client.get("/openapi.json").json()
+    components = document["components"]["schemas"]
+    ids = {"complex_id": side.complex_id, "committee_id": side.committee_id,
+           "account_id": side.account_id, "alert_id": "00000000-0000-0000-0000-000000000000"}  # fmt: skip
+    tried: list[str] = []
+    for template, item in document["paths"].items():
+        for method, operation in item.items():
+            schema = (
+                operation.get("requestBody", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema")
+            )
+            for field in scalar_fields(schema or {}, components):
+                kind = "9" if "matter" in field or "days" in field else "true"
+                response = api.client.request(
+                    method,
+                    template.format(**ids),
+                    json=nested(field, kind),
+                    headers={"Authorization": f"Bearer {api.operator}", "Idempotency-Key": "t"},
+                )
+                refused(response, 422, f"body.{field}", sent=(template, field))
+                named = {e["field"]: e["message"] for e in response.json()["errors"]}
+                assert "valid" in named[f"body.{field}"], (template, field, named)  # not "missing"
+                tried.append(f"{method} {template} {field}")
+    assert len(tried) >= 7, tried
