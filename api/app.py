@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 
 from api import problems
-from api.deps import Services
+from api.deps import Services, money_key
+from api.errors_doc import DESCRIBED
 from api.limits import Limits
 from api.maintenance_schemas import DepositCreate
 from api.privacy import Privacy
@@ -143,23 +147,31 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
             deposits = DepositCreate.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(deposits.pop("$defs", {}))
             components["DepositCreate"] = deposits
-            _require_keys_on_money_routes(document)
+            _require_keys_on_money_routes(app, document)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _require_keys_on_money_routes(document: dict[str, Any]) -> None:
-    """Show ``Idempotency-Key`` as required where the route answers 428 without it.
-
-    The handler keeps the header optional so that a missing key gets the 428
-    problem (with its page) rather than a generic 422.
-    """
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            if "428" not in operation.get("responses", {}):
-                continue
+def _require_keys_on_money_routes(app: FastAPI, document: dict[str, Any]) -> None:
+    """Show ``Idempotency-Key`` as required, and list the 428, on exactly the routes that
+    take ``MoneyKey``: the only thing that answers 428, so the document follows the code."""
+    for route in iter_route_contexts(app.routes):
+        dependant: Dependant | None = getattr(route, "dependant", None)
+        if dependant is None or route.path_format is None or not _takes(dependant, money_key):
+            continue
+        for method in route.methods or ():
+            operation = document["paths"][route.path_format][method.lower()]
             for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
+                if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key":
                     parameter["required"] = True
+                    schema = parameter["schema"]  # optional to FastAPI: "string or null"
+                    strings = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
+                    schema.update(strings[0] if strings else {"type": "string"})
+            responses = operation["responses"]
+            responses["428"] = {**copy.deepcopy(responses["422"]), "description": DESCRIBED[428]}
+
+
+def _takes(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(d.call is call or _takes(d, call) for d in dependant.dependencies)

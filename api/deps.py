@@ -80,6 +80,22 @@ IdempotencyKey = Annotated[
 ]
 
 
+def money_key(key: IdempotencyKey = None) -> str:
+    """The Idempotency-Key a money movement cannot go without: 428, with its page, if absent.
+
+    A dependency, so it is checked before the body, the scope and the role: every route that
+    takes ``MoneyKey`` answers a request without a key with 428, and the OpenAPI document
+    shows the header as required on exactly those routes (api/app.py). The header itself
+    stays optional to FastAPI, which would otherwise answer a generic 422.
+    """
+    if key is None:
+        raise HTTPException(428, "this request moves money: send an Idempotency-Key header")
+    return key
+
+
+MoneyKey = Annotated[str, Depends(money_key)]
+
+
 def place(summary: ComplexSummary) -> Place:
     return Place(summary.id, summary.district, summary.street, summary.community)
 

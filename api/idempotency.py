@@ -52,16 +52,13 @@ def idempotent(
     *,
     body: BaseModel | None,
     run: Callable[[str], tuple[int, BaseModel]],
-    required: bool,
 ) -> Response:
-    """Run ``run(key)`` once per key; ``run`` gets the key the ledger derives ids from."""
+    """Run ``run(key)`` once per key; ``run`` gets the key the ledger derives ids from.
+
+    Without a key (a route whose key is optional) it runs once, unremembered; a route whose
+    key is required takes ``api.deps.MoneyKey``, which answers 428 before this is reached.
+    """
     if key is None:
-        if required:
-            return problem(
-                "idempotency-key-required",
-                "this request moves money: send an Idempotency-Key header",
-                instance=request.url.path,
-            )
         status, model = run(request_hash(request, body))
         stored = render(status, model)
         return consistent(

@@ -188,6 +188,7 @@ def install(app: FastAPI) -> None:
             405: "method-not-allowed",
             413: "body-too-large",
             415: "unsupported-media-type",
+            428: "idempotency-key-required",
             503: "catching-up",
         }.get(error.status_code, "validation-error")
         detail = error.detail if isinstance(error.detail, str) else PROBLEM_TYPES[slug].description

@@ -85,7 +85,7 @@ def register_complex(
         )
         return 201, public(services.ledger.complex_summary(UUID(receipt.id)))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -125,7 +125,7 @@ async def add_units(
 
     def guarded() -> Response:
         principal.require(place_of(services.ledger, complex_id), ("operator",))
-        return idempotent(request, services, principal, key, body=body, run=run, required=False)
+        return idempotent(request, services, principal, key, body=body, run=run)
 
     return await run_in_threadpool(guarded)
 
@@ -155,7 +155,7 @@ def sell_unit(
         )
         return 201, public(services.ledger.complex_summary(complex_id))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 def parse_units(raw: bytes, content_type: str) -> UnitsCreate:

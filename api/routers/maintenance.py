@@ -32,7 +32,16 @@ from starlette.concurrency import run_in_threadpool
 from api import fund_formats
 from api.auth import NOT_VISIBLE, Place, Principal
 from api.cursors import cursor_of, position_of
-from api.deps import IdempotencyKey, PrincipalDep, Services, ServicesDep, place_of, unseen, yuan
+from api.deps import (
+    IdempotencyKey,
+    MoneyKey,
+    PrincipalDep,
+    Services,
+    ServicesDep,
+    place_of,
+    unseen,
+    yuan,
+)
 from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.limits import media_type
@@ -101,7 +110,7 @@ def catch_up(services: Services, seconds: float = CATCH_UP_SECONDS) -> bool:
     status_code=201,
     summary="Record deposits per unit (JSON, or CSV of unit_id,amount; Idempotency-Key required)",
     response_model=DepositPublic,
-    responses=problems(409, 415, 428),
+    responses=problems(409, 415),
     openapi_extra={
         "requestBody": {
             "content": {
@@ -116,7 +125,7 @@ async def record_deposits(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
     kind: Annotated[
         str | None, Query(max_length=20, description="CSV only: first, additional, …")
     ] = None,
@@ -153,7 +162,7 @@ async def record_deposits(
                 version=receipt.version,
             )  # fmt: skip
 
-        return idempotent(request, services, principal, key, body=body, run=run, required=True)
+        return idempotent(request, services, principal, key, body=body, run=run)
 
     return await run_in_threadpool(guarded)
 
@@ -263,7 +272,7 @@ def check_units(
     status_code=201,
     summary="Record the interest of a period, split by the units' balance-days (H10)",
     response_model=InterestPublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def record_interest(
     complex_id: UUID,
@@ -271,7 +280,7 @@ def record_interest(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     principal.require(place_of(services.ledger, complex_id), INTEREST)
 
@@ -287,7 +296,7 @@ def record_interest(
             replayed=receipt.replayed,
         )  # fmt: skip
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=True)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 # --- projects -----------------------------------------------------------------------------------
@@ -373,7 +382,7 @@ def plan_project(
         )
         return 201, from_ledger(services, UUID(receipt.id))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -398,7 +407,7 @@ def accept_project(
         )
         return 200, from_ledger(services, project_id)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -423,7 +432,7 @@ def disclose_project(
         )
         return 200, from_ledger(services, project_id)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -431,7 +440,7 @@ def disclose_project(
     status_code=201,
     summary="Pay the contractor, apportioned to the affected units by floor area (H03, H07, H09)",
     response_model=DisbursementPublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def disburse(
     project_id: UUID,
@@ -439,7 +448,7 @@ def disburse(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     principal.require(project_place(services, project_id), KEEPERS)
 
@@ -454,7 +463,7 @@ def disburse(
             units=receipt.parts, by_building=None, fund_balance=yuan(receipt.fund_balance),
         )  # fmt: skip
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=True)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -680,4 +689,4 @@ def publish_annual(
             raise ConcurrencyConflict("the publication is recorded; read it again shortly")
         return 201, annual_public(found)
 
-    return idempotent(request, services, principal, key, body=None, run=run, required=False)
+    return idempotent(request, services, principal, key, body=None, run=run)
