@@ -56,6 +56,10 @@ import httpx2
 import psycopg
 from psycopg import sql
 
+from commonfund.synthetic import use_synthetic_identity_secret
+
+use_synthetic_identity_secret()  # made-up data: a made-up identity secret
+
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/commonfund_api_bench"
 HOST = "127.0.0.1"
 JURISDICTION = "370202"

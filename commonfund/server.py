@@ -12,7 +12,7 @@ from api.app import create_app
 from api.deps import Services
 from api.ports import Worker
 from commonfund.scheduler import with_daily_supervision
-from commonfund.settings import Settings
+from commonfund.settings import Settings, load_settings
 from commonfund.stores import SqlStores, utcnow
 from commonfund.webhook_store import SqlWebhooks
 from commonfund.wiring import (
@@ -70,7 +70,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
 
 
 def app() -> FastAPI:
-    settings = Settings()
+    settings = load_settings()
 
     def ready_check(services: Services) -> dict[str, Any]:
         try:
