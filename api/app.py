@@ -14,11 +14,12 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 
 from api import problems
-from api.deps import Services, money_key
+from api.deps import Services, get_principal, money_key
 from api.errors_doc import DESCRIBED
 from api.limits import Limits
 from api.maintenance_schemas import DepositCreate
 from api.privacy import Privacy
+from api.ratelimit import RateLimits
 from api.routers import (
     accounts,
     admin,
@@ -49,8 +50,13 @@ propose an expenditure (member A) → approve it (member B): booked.
 """
 
 
-def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAPI:
-    """The app; the composition root passes how to build its services and check readiness."""
+def create_app(
+    build: Callable[[], Services],
+    ready_check: ReadyCheck,
+    rate_limits: RateLimits | None = None,
+) -> FastAPI:
+    """The app; the composition root passes how to build its services, check readiness and
+    limit rates (none: no limits, as in most tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,6 +101,7 @@ def create_app(build: Callable[[], Services], ready_check: ReadyCheck) -> FastAP
         lifespan=lifespan,
     )
     problems.install(app)
+    app.state.rate_limits = rate_limits  # read where credentials are (api/deps.py)
 
     app.add_middleware(Limits)
     app.add_middleware(Privacy)  # outside Limits: its last-resort problem is marked too
@@ -147,30 +154,48 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
             deposits = DepositCreate.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(deposits.pop("$defs", {}))
             components["DepositCreate"] = deposits
-            _require_keys_on_money_routes(app, document)
+            _document_dependencies(app, document)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _require_keys_on_money_routes(app: FastAPI, document: dict[str, Any]) -> None:
-    """Show ``Idempotency-Key`` as required, and list the 428, on exactly the routes that
-    take ``MoneyKey``: the only thing that answers 428, so the document follows the code."""
+def _document_dependencies(app: FastAPI, document: dict[str, Any]) -> None:
+    """What a route's dependencies may answer, in its operation, so the document follows the
+    code: a route taking the principal may answer 429 (api/ratelimit.py); one taking
+    ``MoneyKey`` shows ``Idempotency-Key`` as required and lists the 428 it answers without."""
     for route in iter_route_contexts(app.routes):
         dependant: Dependant | None = getattr(route, "dependant", None)
-        if dependant is None or route.path_format is None or not _takes(dependant, money_key):
+        if (
+            dependant is None
+            or route.path_format is None
+            or route.path_format not in (paths := document["paths"])
+        ):
             continue
         for method in route.methods or ():
-            operation = document["paths"][route.path_format][method.lower()]
-            for parameter in operation.get("parameters", []):
-                if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key":
-                    parameter["required"] = True
-                    schema = parameter["schema"]  # optional to FastAPI: "string or null"
-                    strings = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
-                    schema.update(strings[0] if strings else {"type": "string"})
+            operation = paths[route.path_format][method.lower()]
             responses = operation["responses"]
-            responses["428"] = {**copy.deepcopy(responses["422"]), "description": DESCRIBED[428]}
+            if _takes(dependant, get_principal):
+                responses["429"] = {
+                    **copy.deepcopy(responses["422"]),
+                    "description": DESCRIBED[429],
+                }
+            if _takes(dependant, money_key):
+                _require_key(operation)
+                responses["428"] = {
+                    **copy.deepcopy(responses["422"]),
+                    "description": DESCRIBED[428],
+                }
+
+
+def _require_key(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key":
+            parameter["required"] = True
+            schema = parameter["schema"]  # optional to FastAPI: "string or null"
+            strings = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
+            schema.update(strings[0] if strings else {"type": "string"})
 
 
 def _takes(dependant: Dependant, call: Callable[..., Any]) -> bool:

@@ -14,6 +14,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from api.auth import NOT_VISIBLE, Place, Principal, authenticate
 from api.ports import IdempotencyStore, TokenStore, WebhookStore, Worker
 from api.privacy import depends_on_credentials
+from api.ratelimit import WRITES, RateLimits
 from api.rendered import RenderedCache
 from ledger.account import CommonFundAccount
 from ledger.application import ComplexSummary, Ledger
@@ -59,13 +60,35 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+def authenticated(request: Request, services: Services, authorization: str | None) -> Principal:
+    """The principal of these credentials, through the rate limits (api/ratelimit.py).
+
+    Whatever the answer, it is this caller's (no-store). A credential from an address that
+    failed too often is refused (429) before it is looked at; a refused one counts as a
+    failure of its address; a write counts against its token.
+    """
+    depends_on_credentials(request)
+    limits: RateLimits | None = getattr(request.app.state, "rate_limits", None)
+    address = request.client.host if request.client else ""
+    if limits is not None and authorization is not None:
+        limits.before_authentication(address)
+    try:
+        principal = authenticate(services.tokens, authorization, services.now())
+    except HTTPException:
+        if limits is not None and authorization is not None:
+            limits.failed_authentication(address)
+        raise
+    if limits is not None and request.method in WRITES:
+        limits.write(principal.token.id)
+    return principal
+
+
 def get_principal(
     request: Request,
     services: ServicesDep,
     authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
 ) -> Principal:
-    depends_on_credentials(request)  # whatever the answer, it is this caller's: no-store
-    return authenticate(services.tokens, authorization, services.now())
+    return authenticated(request, services, authorization)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

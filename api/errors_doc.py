@@ -38,7 +38,10 @@ DESCRIBED = {
     413: "Body above 1 MiB",
     415: "Not JSON",
     422: "Invalid field, or refused by a rule (the `rule` field names it)",
-    428: "Idempotency-Key missing on a money movement",  # listed by api/app.py, not by routes
+    # listed by api/app.py from the routes' dependencies, not by the routes
+    428: "Idempotency-Key missing on a money movement",
+    429: "Too many failed authentications from this address, or writes with this token;"
+    " Retry-After says when to retry",
 }
 
 

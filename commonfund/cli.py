@@ -63,7 +63,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    serve(host=args.host, port=args.port, workers=args.workers)
+    serve(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        trusted_proxies=settings.trusted_proxies,
+    )
     return 0
 
 

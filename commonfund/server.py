@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.deps import Services
 from api.ports import Worker
+from api.ratelimit import RateLimits
 from commonfund.scheduler import with_daily_supervision
 from commonfund.settings import Settings, load_settings
 from commonfund.stores import SqlStores, utcnow
@@ -94,7 +95,9 @@ def app() -> FastAPI:
             },
         }
 
-    application = create_app(lambda: build_services(settings), ready_check)
+    policy = settings.rate_limit_policy()
+    limits = RateLimits(policy) if policy is not None else None
+    application = create_app(lambda: build_services(settings), ready_check, limits)
     if settings.supervise_daily:
         application.router.lifespan_context = with_daily_supervision(
             application.router.lifespan_context, lambda app: app.state.services.ledger

@@ -25,10 +25,24 @@ class NoDelayConfig(uvicorn.Config):
         return sock
 
 
-def serve(*, host: str, port: int, workers: int) -> None:
-    config = NoDelayConfig(
-        APP, factory=True, host=host, port=port, workers=workers, log_level="info"
-    )
+def uvicorn_config(
+    *, host: str, port: int, workers: int, trusted_proxies: str = ""
+) -> NoDelayConfig:
+    """X-Forwarded-For and -Proto are believed only from ``trusted_proxies`` (comma-separated).
+
+    uvicorn's own default believes them from 127.0.0.1, so that anything on this host could
+    pose as any client address to the rate limits (api/ratelimit.py); here, no proxy is
+    trusted unless one is named.
+    """
+    trusted = [p.strip() for p in trusted_proxies.split(",") if p.strip()]
+    return NoDelayConfig(
+        APP, factory=True, host=host, port=port, workers=workers, log_level="info",
+        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+    )  # fmt: skip
+
+
+def serve(*, host: str, port: int, workers: int, trusted_proxies: str = "") -> None:
+    config = uvicorn_config(host=host, port=port, workers=workers, trusted_proxies=trusted_proxies)
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import unquote, urlsplit
@@ -9,10 +10,12 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.ratelimit import RateLimitPolicy
 from ledger.policy import Policy
 from projections.supervision.catalog import DEFAULT_CATALOG
 
 DEFAULT_SQLITE_PATH = Path("var") / "commonfund.sqlite3"
+_LIMITS = RateLimitPolicy()  # the defaults live with the limits
 # In the source, so public: anyone could compute an owner's identity key from an ID number
 # with it. Good for the demo and tests on SQLite, refused anywhere that holds real data.
 DEMO_IDENTITY_SECRET = "commonfund-demo-secret-change-me"  # noqa: S105 - public on purpose
@@ -68,6 +71,15 @@ class Settings(BaseSettings):
     webhook_retry_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # rate limits (api/ratelimit.py), in memory per worker process, per window: failed
+    # authentications per client address, writes per token; false turns both off
+    rate_limits: bool = True
+    rate_limit_window_seconds: float = Field(default=_LIMITS.window_seconds, gt=0, le=86400)
+    failed_authentications_per_window: int = Field(default=_LIMITS.failed_authentications, ge=1)
+    writes_per_window: int = Field(default=_LIMITS.writes, ge=1)
+    # the proxies whose X-Forwarded-For (the client's address) and X-Forwarded-Proto uvicorn
+    # believes: comma-separated addresses or networks, or *; empty: the peer is the client
+    trusted_proxies: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -75,6 +87,19 @@ class Settings(BaseSettings):
         scheme = urlsplit(value).scheme
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("COMMONFUND_DATABASE_URL must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            if part != "*":
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"COMMONFUND_TRUSTED_PROXIES: {part!r} is not an address or a network"
+                    ) from None
         return value
 
     @field_validator("rule_params")
@@ -122,6 +147,16 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return Path(unquote(urlsplit(self.database_url).path).removeprefix("/"))
+
+    def rate_limit_policy(self) -> RateLimitPolicy | None:
+        """The limits for ``serve``, or None when they are off."""
+        if not self.rate_limits:
+            return None
+        return RateLimitPolicy(
+            failed_authentications=self.failed_authentications_per_window,
+            writes=self.writes_per_window,
+            window_seconds=self.rate_limit_window_seconds,
+        )
 
     def policy(self) -> Policy:
         return Policy(

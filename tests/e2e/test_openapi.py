@@ -100,3 +100,17 @@ def test_the_routes_that_answer_428_are_the_ones_documented_so(api: Api) -> None
         "POST /v1/maintenance-projects/{project_id}/disbursements",
     } <= answered
     assert "POST /v1/complexes/{complex_id}/resolutions" not in answered
+
+
+def test_every_route_that_takes_a_token_lists_the_429(api: Api) -> None:
+    """A route that reads the bearer token may be rate limited (api/ratelimit.py)."""
+    document = api.client.get("/openapi.json").json()
+    taking: dict[str, set[str]] = {}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            names = {p["name"].lower() for p in operation.get("parameters", [])}
+            if method in METHODS and "authorization" in names:
+                taking[f"{method.upper()} {path}"] = set(operation["responses"])
+    assert len(taking) > 40
+    assert [where for where, listed in taking.items() if "429" not in listed] == []
+    assert "429" not in document["paths"]["/v1/public/complexes"]["get"]["responses"]
