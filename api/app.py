@@ -165,28 +165,26 @@ def _document_dependencies(app: FastAPI, document: dict[str, Any]) -> None:
     """What a route's dependencies may answer, in its operation, so the document follows the
     code: a route taking the principal may answer 429 (api/ratelimit.py); one taking
     ``MoneyKey`` shows ``Idempotency-Key`` as required and lists the 428 it answers without."""
+    paths = document["paths"]
     for route in iter_route_contexts(app.routes):
         dependant: Dependant | None = getattr(route, "dependant", None)
-        if (
-            dependant is None
-            or route.path_format is None
-            or route.path_format not in (paths := document["paths"])
-        ):
+        if dependant is None or route.path_format not in paths:  # a page, not in the document
             continue
         for method in route.methods or ():
-            operation = paths[route.path_format][method.lower()]
-            responses = operation["responses"]
+            operation = paths[route.path_format].get(method.lower())
+            if operation is None:  # HEAD, Starlette's twin of a GET
+                continue
             if _takes(dependant, get_principal):
-                responses["429"] = {
-                    **copy.deepcopy(responses["422"]),
-                    "description": DESCRIBED[429],
-                }
+                _list_problem(operation, 429)
             if _takes(dependant, money_key):
                 _require_key(operation)
-                responses["428"] = {
-                    **copy.deepcopy(responses["422"]),
-                    "description": DESCRIBED[428],
-                }
+                _list_problem(operation, 428)
+
+
+def _list_problem(operation: dict[str, Any], status: int) -> None:
+    """List ``status`` as a problem, shaped like the 422 every operation lists."""
+    responses = operation["responses"]
+    responses[str(status)] = {**copy.deepcopy(responses["422"]), "description": DESCRIBED[status]}
 
 
 def _require_key(operation: dict[str, Any]) -> None:
