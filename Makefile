@@ -45,7 +45,9 @@ test: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(JOBS) -m "not restarts_postgres" $(PYTEST_ARGS)
+	@# Alone and last: it restarts the PostgreSQL cluster the other tests use (skipped without it).
+	$(BIN)/pytest -n 0 -m restarts_postgres $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -53,10 +53,12 @@ propose an expenditure (member A) → approve it (member B): booked.
 def create_app(
     build: Callable[[], Services],
     ready_check: ReadyCheck,
+    outages: tuple[type[Exception], ...] = (),
     rate_limits: RateLimits | None = None,
 ) -> FastAPI:
-    """The app; the composition root passes how to build its services, check readiness and
-    limit rates (none: no limits, as in most tests)."""
+    """The app; the composition root passes how to build its services and check readiness,
+    which errors mean the database is unreachable (answered 503, api/problems.py), and the
+    rate limits (none: no limits, as in most tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,7 +102,7 @@ def create_app(
         summary="Supervision of residential owners' common funds",
         lifespan=lifespan,
     )
-    problems.install(app)
+    problems.install(app, outages)
     app.state.rate_limits = rate_limits  # read where credentials are (api/deps.py)
 
     app.add_middleware(Limits)

@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import Depends, Header, HTTPException, Request
 
 from api.auth import NOT_VISIBLE, Place, Principal, authenticate
-from api.ports import IdempotencyStore, TokenStore, WebhookStore, Worker
+from api.ports import IdempotencyStore, TokenStore, WebhookStore, WebhookTargets, Worker
 from api.privacy import depends_on_credentials
 from api.ratelimit import WRITES, RateLimits
 from api.rendered import RenderedCache
@@ -41,6 +41,7 @@ class Services:
     alerts: Alerts
     supervision: Runner  # the alerts runner
     webhooks: WebhookStore
+    webhook_targets: WebhookTargets  # where a subscription's URL may point
     maintenance: Runner  # the maintenance fund's runner (issue #6)
     fund: FundReads  # the maintenance fund's read model
     follow: bool = True  # run the projections in this process (standby unless it holds the lock)

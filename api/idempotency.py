@@ -13,6 +13,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from contextlib import suppress
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -52,11 +53,19 @@ def idempotent(
     *,
     body: BaseModel | None,
     run: Callable[[str], tuple[int, BaseModel]],
+    rerun: bool = False,
 ) -> Response:
     """Run ``run(key)`` once per key; ``run`` gets the key the ledger derives ids from.
 
     Without a key (a route whose key is optional) it runs once, unremembered; a route whose
     key is required takes ``api.deps.MoneyKey``, which answers 428 before this is reached.
+
+    ``rerun``: the ledger itself makes the command idempotent on the key (it derives the
+    entry's id from it, or the step is a no-op when repeated) and ``run`` builds its answer
+    from the ledger's record. A key whose first request has no stored response yet (still
+    running, or cut off after the money moved and before its answer was stored) is then
+    run again, and the ledger answers with what it recorded, instead of a 409 that would
+    last until the claim is abandoned (issue #12).
     """
     if key is None:
         status, model = run(request_hash(request, body))
@@ -74,7 +83,7 @@ def idempotent(
             f"Idempotency-Key {key!r} was used for a different request",
             instance=request.url.path,
         )
-    if claim.state == "in_progress":
+    if claim.state == "in_progress" and not rerun:
         return problem(
             "request-in-progress",
             f"a request with Idempotency-Key {key!r} is still being processed",
@@ -82,22 +91,26 @@ def idempotent(
             retryable=True,
         )
     if claim.state == "replay" and claim.response is not None:
-        r = claim.response
-        return Response(
-            r.body,
-            r.status_code,
-            media_type=r.content_type,
-            headers={"Idempotent-Replayed": "true"},
-        )
+        return replayed(claim.response)
     try:
         status, model = run(key)
     except BaseException:
-        services.idempotency.release(scope, key)
+        if claim.state == "new":  # a rerun leaves the first request's claim alone
+            with suppress(Exception):  # the database may be what failed: its error is the answer
+                services.idempotency.release(scope, key)
         raise
     stored = render(status, model)
-    services.idempotency.complete(scope, key, stored, services.now())
+    earlier = services.idempotency.complete(scope, key, stored, services.now())
+    if earlier is not None:  # another run of this request stored its answer first: that one
+        return consistent(request, services, replayed(earlier))
     return consistent(
         request, services, Response(stored.body, stored.status_code, media_type=stored.content_type)
+    )
+
+
+def replayed(r: StoredResponse) -> Response:
+    return Response(
+        r.body, r.status_code, media_type=r.content_type, headers={"Idempotent-Replayed": "true"}
     )
 
 

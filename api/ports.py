@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 from uuid import UUID
 
 ROLES = ("operator", "committee", "owner", "regulator", "bank")
@@ -68,9 +68,29 @@ class Claim:
 class IdempotencyStore(Protocol):
     def claim(self, scope: str, key: str, request_hash: str, now: datetime) -> Claim: ...
 
-    def complete(self, scope: str, key: str, response: StoredResponse, now: datetime) -> None: ...
+    def complete(
+        self, scope: str, key: str, response: StoredResponse, now: datetime
+    ) -> StoredResponse | None:
+        """Store the key's response unless one is stored already: None when this one was
+        stored, else the one that was (a rerun of the same request got there first)."""
+        ...
 
     def release(self, scope: str, key: str) -> None: ...
+
+
+# What went wrong with a delivery's last attempt, as a class: never an exception's text or an
+# address, which would tell a regulator what answers where (docs/operations.md, "Webhooks")
+Failure = Literal[
+    "timeout",  # no answer within COMMONFUND_WEBHOOK_TIMEOUT_SECONDS
+    "connection_refused",  # nothing listens at the address
+    "connection_error",  # unreachable, reset, closed early, or not an HTTP answer
+    "tls_error",  # no TLS, or a certificate that is not valid for the name
+    "dns_failure",  # the name does not resolve
+    "address_refused",  # the URL's host is not public, nor allowed by the operator
+    "https_required",  # a plain http URL where https is required
+    "http_status",  # an answer other than 2xx, redirects too (last_status_code holds it)
+]
+FAILURES: tuple[Failure, ...] = get_args(Failure)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +105,7 @@ class DeliveryRecord:
     next_attempt_at: datetime | None  # None once delivered or failed
     last_attempt_at: datetime | None
     last_status_code: int | None
-    last_error: str | None
+    last_error: Failure | None
     delivered_at: datetime | None
 
 
@@ -133,6 +153,14 @@ class WebhookStore(Protocol):
 
     def deliveries(self, webhook_id: str, limit: int) -> list[DeliveryRecord]:
         """The subscription's deliveries, newest first."""
+        ...
+
+
+class WebhookTargets(Protocol):
+    """Where webhooks may be sent (the operator's policy: public addresses, https)."""
+
+    def refusal(self, url: str) -> str | None:
+        """Why webhooks are never sent to ``url`` (a sentence), or None if it may be subscribed."""
         ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException
 from ledger import errors as ledger_errors
 from ledger.errors import LedgerError
 
+log = logging.getLogger("commonfund.api")
 MEDIA_TYPE = "application/problem+json"
 STATUS_BY_KIND = {"invalid": 422, "not_found": 404, "conflict": 409, "refused": 422}
 # What a refusal may carry besides its message, as members of the problem (RFC 9457
@@ -116,6 +118,14 @@ EDGE_TYPES = {
             " seconds. Nothing was recorded.",
         ),
         ProblemType(
+            "service-unavailable",
+            "Service unavailable",
+            503,
+            "The database could not be reached. Retry after the seconds in `Retry-After`, with"
+            " the same Idempotency-Key: a write that did go through is answered as it was"
+            " recorded, never made twice.",
+        ),
+        ProblemType(
             "internal-error",
             "Internal error",
             500,
@@ -132,6 +142,7 @@ def problem(
     *,
     status: int | None = None,
     instance: str | None = None,
+    retry_after: int = 1,
     **extra: Any,
 ) -> JSONResponse:
     kind = PROBLEM_TYPES.get(slug) or PROBLEM_TYPES["internal-error"]
@@ -144,7 +155,7 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"Retry-After": "1"} if extra.get("retryable") else None
+    headers = {"Retry-After": str(retry_after)} if extra.get("retryable") else None
     return JSONResponse(body, status_code=body["status"], media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -164,8 +175,31 @@ def from_ledger_error(error: LedgerError, instance: str) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
-    """Map every error to problem+json, once, and serve the problem type pages."""
+OUTAGE_RETRY_AFTER_SECONDS = 2  # a restarted PostgreSQL takes a second or two to answer again
+
+
+def install(app: FastAPI, outages: tuple[type[Exception], ...] = ()) -> None:
+    """Map every error to problem+json, once, and serve the problem type pages.
+
+    ``outages``: the errors that mean the database could not be reached (the composition
+    root knows the drivers'); they answer 503, retryable, with ``Retry-After``.
+    """
+
+    def outage(request: Request, error: Exception) -> Response:
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path,
+            type(error).__name__,
+        )  # fmt: skip
+        return problem(
+            "service-unavailable",
+            "the database could not be reached; retry with the same Idempotency-Key",
+            instance=request.url.path,
+            retryable=True,
+            retry_after=OUTAGE_RETRY_AFTER_SECONDS,
+        )
+
+    for kind in outages:
+        app.add_exception_handler(kind, outage)
 
     @app.exception_handler(LedgerError)
     def ledger_error(request: Request, error: LedgerError) -> Response:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.ports import Failure
 from api.schemas import Strict
 
 ID = "0b7d5c3e-9f21-4a86-b3d4-5e6f7a8b9c0d"
@@ -59,7 +60,7 @@ class WebhookCreate(Strict):
 
 class DeliveryPublic(BaseModel):
     id: str = Field(
-        description="Delivery id: the Webhook-Id header of every attempt (stable)",
+        description="Delivery id: the webhook-id header of every attempt (stable)",
         examples=[DELIVERY],
     )
     alert_id: str = Field(description="The alert delivered", examples=[ALERT])
@@ -78,7 +79,12 @@ class DeliveryPublic(BaseModel):
     last_status_code: int | None = Field(
         description="The receiver's last HTTP status (none: no answer)", examples=[200]
     )
-    last_error: str | None = Field(description="What went wrong last time", examples=["HTTP 500"])
+    last_error: Failure | None = Field(
+        description="What went wrong last time, as a class: timeout, connection_refused,"
+        " connection_error, tls_error, dns_failure, address_refused (the host is not public),"
+        " https_required, http_status (last_status_code holds the answer)",
+        examples=["http_status"],
+    )
     delivered_at: str | None = Field(
         description="When a 2xx answer came", examples=["2026-11-26T04:00:30+00:00"]
     )
@@ -115,8 +121,9 @@ class WebhookPublic(BaseModel):
 
 class WebhookCreated(WebhookPublic):
     secret: str = Field(
-        description="The signing key, 32 random bytes as 64 hex digits; shown only now",
-        examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+        description="The Standard Webhooks signing secret (whsec_ and base64 of 32 random"
+        " bytes), for Webhook(secret).verify(body, headers); shown only now",
+        examples=["whsec_n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="],
     )
 
 

@@ -64,11 +64,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return 2
     serve(
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+        host=args.host, port=args.port, workers=args.workers,
+        healthcheck_seconds=settings.worker_healthcheck_seconds,
         trusted_proxies=settings.trusted_proxies,
-    )
+    )  # fmt: skip
     return 0
 
 

@@ -124,9 +124,11 @@ class Enqueue:
 
 
 _DUE = (
-    "SELECT d.delivery_id, s.url, s.secret, d.body, d.attempts, d.created_at"
+    "SELECT d.delivery_id, s.id, s.url, s.secret, d.body, d.attempts, d.created_at"
     " FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id"
-    " WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT 1"
+    " WHERE d.status = 'pending' AND d.next_attempt_at <= ?"
+    " AND (s.leased_until IS NULL OR s.leased_until <= ?)"
+    " ORDER BY d.next_attempt_at LIMIT 1"
 )
 
 _ANY_DUE = (
@@ -139,37 +141,48 @@ class Due:
     """A delivery claimed for one attempt, with what it takes to sign and send it."""
 
     delivery_id: str
+    subscription_id: str
     url: str
     secret: str
     body: str
     attempts: int
     created_at: datetime
+    leased_until: datetime  # the lease on the delivery and its subscription
 
 
 def claim(database: Database, now: datetime, lease: timedelta) -> Due | None:
-    """Take the delivery due first and lease it, so no other worker sends it meanwhile.
+    """Take the delivery due first of a subscription with none in flight, and lease both.
 
-    The row is locked only while it is leased (``FOR UPDATE SKIP LOCKED`` on
-    PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite), never during the
-    HTTP request: a worker that dies mid-request leaves a lease that expires, and
-    the delivery is sent again (at least once).
+    The subscription's lease keeps its other deliveries back meanwhile, so a
+    receiver that hangs holds one sender and gets one attempt at a time, while
+    other subscriptions' deliveries go out beside it. The rows are locked only
+    while they are leased (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write
+    lock of ``BEGIN IMMEDIATE`` on SQLite), never during the HTTP request: a
+    worker that dies mid-request leaves leases that expire, and the delivery is
+    sent again (at least once).
     """
     with database.reading() as tx:  # idle workers look without taking SQLite's write lock
         if not tx.execute(_ANY_DUE, (stamp(tx.dialect, now),)):
             return None
+    until = now + lease
     with database.transaction() as tx:
-        lock = " FOR UPDATE OF d SKIP LOCKED" if tx.dialect == "postgres" else ""
-        rows = tx.execute(_DUE + lock, (stamp(tx.dialect, now),))
+        lock = " FOR UPDATE OF d, s SKIP LOCKED" if tx.dialect == "postgres" else ""
+        at = stamp(tx.dialect, now)
+        rows = tx.execute(_DUE + lock, (at, at))
         if not rows:
             return None
-        identity, url, secret, body, attempts, created = rows[0]
+        identity, sid, url, secret, body, attempts, created = rows[0]
+        leased = stamp(tx.dialect, until)
         tx.execute(
             "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE delivery_id = ?",
-            (stamp(tx.dialect, now + lease), identity),
+            (leased, identity),
         )
+        tx.execute("UPDATE webhook_subscriptions SET leased_until = ? WHERE id = ?", (leased, sid))
     created_at = parse_time(created)
     assert created_at is not None  # noqa: S101 - NOT NULL column
-    return Due(str(identity), str(url), str(secret), str(body), int(attempts), created_at)
+    return Due(
+        str(identity), str(sid), str(url), str(secret), str(body), int(attempts), created_at, until
+    )
 
 
 def settle(
@@ -181,7 +194,10 @@ def settle(
     error: str | None,
     retry_at: datetime | None,
 ) -> None:
-    """Record an attempt: delivered (2xx), retried at ``retry_at``, or failed for good (None)."""
+    """Record an attempt: delivered (2xx), retried at ``retry_at``, or failed for good (None).
+
+    The subscription's lease is released if it is still this attempt's (another
+    worker may have taken it over after it expired)."""
     delivered = status_code is not None and 200 <= status_code < 300
     status = "delivered" if delivered else ("pending" if retry_at is not None else "failed")
     with database.transaction() as tx:
@@ -196,3 +212,8 @@ def settle(
                 at if delivered else None, due.delivery_id,
             ),
         )  # fmt: skip
+        tx.execute(
+            "UPDATE webhook_subscriptions SET leased_until = NULL"
+            " WHERE id = ? AND leased_until = ?",
+            (due.subscription_id, stamp(tx.dialect, due.leased_until)),
+        )

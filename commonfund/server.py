@@ -17,6 +17,7 @@ from commonfund.settings import Settings, load_settings
 from commonfund.stores import SqlStores, utcnow
 from commonfund.webhook_store import SqlWebhooks
 from commonfund.wiring import (
+    DATABASE_OUTAGES,
     build_ledger,
     maintenance_runner,
     pending_migrations,
@@ -25,6 +26,7 @@ from commonfund.wiring import (
     statements_runner,
     supervision_runner,
     webhook_deliverer,
+    webhook_targets,
 )
 from projections.fund_queries import FundReads
 from projections.notices import Notices
@@ -63,6 +65,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         alerts=Alerts(supervision.database),
         supervision=supervision,
         webhooks=SqlWebhooks(outbox),
+        webhook_targets=webhook_targets(settings),
         maintenance=fund,
         fund=FundReads(fund.database, replenish_ratio_bp=ratio),
         follow=settings.run_projections,
@@ -70,34 +73,57 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
     )
 
 
+def readiness(services: Services, settings: Settings) -> dict[str, Any]:
+    """``/readyz``: the database answers, every migration is applied, the read models keep up.
+
+    Not ready when a read model's runner thread in this process has died (it
+    should follow and does not), or when a read model is further behind the
+    ledger than ``projection_lag_limit_seconds`` (whoever runs it: a dead
+    ``commonfund project`` shows here as lag).
+    """
+    try:
+        missing = pending_migrations(settings)
+        last = None if missing else services.ledger.recorder.max_notification_id()
+        lags = {} if missing else {r.view.name: r.lag() for r in services.runners}
+    except Exception as error:  # noqa: BLE001 - readiness reports any failure as not ready
+        return {"ready": False, "database": f"unreachable: {type(error).__name__}"}
+    limit = settings.projection_lag_limit_seconds
+    reasons: list[str] = []
+    projections: dict[str, Any] = {}
+    for runner in services.runners:
+        name, lag, health = runner.view.name, lags.get(runner.view.name), runner.health.report()
+        if services.follow and not health["running"]:
+            reasons.append(f"{name}: its runner in this process is not running")
+        if lag is not None and lag.seconds > limit:
+            reasons.append(f"{name}: {lag.seconds:.1f} s behind the ledger (limit {limit:g} s)")
+        if lag is not None:
+            projections[name] = {
+                "position": lag.position,
+                "lag_events": lag.events,
+                "lag_seconds": lag.seconds,
+                **({"runner": health} if services.follow else {}),
+            }
+    return {
+        "ready": not missing and not reasons,
+        "database": "ok",
+        "pending_migrations": missing,
+        "last_event": last or 0,
+        "projections": projections,
+        **({"reasons": reasons} if reasons else {}),
+    }
+
+
 def app() -> FastAPI:
     settings = load_settings()
 
     def ready_check(services: Services) -> dict[str, Any]:
-        try:
-            missing = pending_migrations(settings)
-            last = None if missing else services.ledger.recorder.max_notification_id()
-            lags = {} if missing else {r.view.name: r.lag() for r in services.runners}
-        except Exception as error:  # noqa: BLE001 - readiness reports any failure as not ready
-            return {"ready": False, "database": f"unreachable: {type(error).__name__}"}
-        return {
-            "ready": not missing,
-            "database": "ok",
-            "pending_migrations": missing,
-            "last_event": last or 0,
-            "projections": {
-                name: {
-                    "position": lag.position,
-                    "lag_events": lag.events,
-                    "lag_seconds": lag.seconds,
-                }
-                for name, lag in lags.items()
-            },
-        }
+        return readiness(services, settings)
 
     policy = settings.rate_limit_policy()
     limits = RateLimits(policy) if policy is not None else None
-    application = create_app(lambda: build_services(settings), ready_check, limits)
+    application = create_app(
+        lambda: build_services(settings), ready_check, DATABASE_OUTAGES, rate_limits=limits
+    )
     if settings.supervise_daily:
         application.router.lifespan_context = with_daily_supervision(
             application.router.lifespan_context, lambda app: app.state.services.ledger

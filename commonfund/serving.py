@@ -26,10 +26,13 @@ class NoDelayConfig(uvicorn.Config):
 
 
 def uvicorn_config(
-    *, host: str, port: int, workers: int, trusted_proxies: str = ""
+    *, host: str, port: int, workers: int, healthcheck_seconds: int, trusted_proxies: str = ""
 ) -> NoDelayConfig:
-    """X-Forwarded-For and -Proto are believed only from ``trusted_proxies`` (comma-separated).
+    """``healthcheck_seconds``: how long a worker may take to answer the supervisor's ping
+    (and, once restarted, to start); uvicorn's 5 s killed workers still starting under load
+    (COMMONFUND_WORKER_HEALTHCHECK_SECONDS, docs/operations.md).
 
+    X-Forwarded-For and -Proto are believed only from ``trusted_proxies`` (comma-separated):
     uvicorn's own default believes them from 127.0.0.1, so that anything on this host could
     pose as any client address to the rate limits (api/ratelimit.py); here, no proxy is
     trusted unless one is named.
@@ -37,12 +40,18 @@ def uvicorn_config(
     trusted = [p.strip() for p in trusted_proxies.split(",") if p.strip()]
     return NoDelayConfig(
         APP, factory=True, host=host, port=port, workers=workers, log_level="info",
+        timeout_worker_healthcheck=healthcheck_seconds,
         proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
     )  # fmt: skip
 
 
-def serve(*, host: str, port: int, workers: int, trusted_proxies: str = "") -> None:
-    config = uvicorn_config(host=host, port=port, workers=workers, trusted_proxies=trusted_proxies)
+def serve(
+    *, host: str, port: int, workers: int, healthcheck_seconds: int, trusted_proxies: str = ""
+) -> None:
+    config = uvicorn_config(
+        host=host, port=port, workers=workers, healthcheck_seconds=healthcheck_seconds,
+        trusted_proxies=trusted_proxies,
+    )  # fmt: skip
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:

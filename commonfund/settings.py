@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     # serve follows the ledger for the read models itself (one active runner per database,
     # the other workers stand by); set false when `commonfund project` runs on its own
     run_projections: bool = True
+    # with --workers N, how long uvicorn's supervisor waits for a worker's answer to its ping
+    # before killing it (uvicorn's 5 s killed workers still starting under load, issue #12)
+    worker_healthcheck_seconds: int = Field(default=30, ge=1, le=600)
+    # /readyz answers 503 when a read model is further behind the ledger than this
+    projection_lag_limit_seconds: float = Field(default=30.0, gt=0)
     timezone: str = "Asia/Shanghai"
     cash_single_payment_limit_fen: int = Field(default=1_000_00, gt=0)
     committee_single_payment_limit_fen: int = Field(default=5_000_00, gt=0)
@@ -71,6 +76,15 @@ class Settings(BaseSettings):
     webhook_retry_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # attempts at once per process, to different subscriptions (one in flight per subscription):
+    # a receiver that hangs holds one sender, never the others' deliveries
+    webhook_senders: int = Field(default=4, ge=1, le=32)
+    # where webhooks may go (docs/operations.md, "Where webhooks may go"): public addresses
+    # over https only, checked at registration and at every delivery; the hosts (names or
+    # addresses, comma-separated) the operator allows even inside, e.g. a government intranet
+    # receiver or a test's loopback one; plain http only where https is not required
+    webhook_allowed_hosts: str = ""
+    webhook_require_https: bool = True
     # rate limits (api/ratelimit.py), in memory per worker process, per window: failed
     # authentications per client address, writes per token; false turns both off
     rate_limits: bool = True
@@ -107,6 +121,22 @@ class Settings(BaseSettings):
     def _known_rules(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
         DEFAULT_CATALOG.with_overrides(value)  # refuses an unknown rule or parameter
         return value
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _bare_hosts(cls, value: str) -> str:
+        for host in (h.strip() for h in value.split(",")):
+            if any(c in host for c in "/@ ") or host.count(":") == 1:
+                raise ValueError(
+                    "COMMONFUND_WEBHOOK_ALLOWED_HOSTS lists host names or addresses"
+                    " (comma-separated), without scheme, port or path"
+                )
+        return value
+
+    @property
+    def webhook_hosts(self) -> tuple[str, ...]:
+        """The hosts webhooks may go to even inside (loopback, private …)."""
+        return tuple(h.strip() for h in self.webhook_allowed_hosts.split(",") if h.strip())
 
     @model_validator(mode="after")
     def _own_identity_secret(self) -> Self:

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
-
 from api.ports import Claim, StoredResponse, TokenRecord
+from projections.db import connection_pool
 
 TOKEN_PREFIX = "cf_"
 ABANDONED_AFTER = timedelta(seconds=30)  # a claim left by a crashed request may be retaken
@@ -33,9 +32,7 @@ class SqlStores:
 
     def __init__(self, *, sqlite_path: Path | None = None, postgres: str | None = None) -> None:
         self._sqlite_path = sqlite_path
-        self._pool = (
-            ConnectionPool(postgres, min_size=1, max_size=4, open=True) if postgres else None
-        )
+        self._pool = connection_pool(postgres, max_size=4) if postgres else None
 
     def close(self) -> None:
         if self._pool is not None:
@@ -204,12 +201,16 @@ class SqlStores:
                 return Claim("new")
             return Claim("in_progress")
 
-    def complete(self, scope: str, key: str, response: StoredResponse, now: datetime) -> None:
+    def complete(
+        self, scope: str, key: str, response: StoredResponse, now: datetime
+    ) -> StoredResponse | None:
+        """The first response stored for a key stays: a rerun never replaces it."""
         with self._transaction() as conn:
-            self._run(
+            stored = self._run(
                 conn,
                 "UPDATE api_idempotency SET status_code = ?, content_type = ?, body = ?,"
-                " completed_at = ? WHERE scope = ? AND idempotency_key = ?",
+                " completed_at = ? WHERE scope = ? AND idempotency_key = ?"
+                " AND status_code IS NULL RETURNING scope",
                 (
                     response.status_code,
                     response.content_type,
@@ -219,6 +220,18 @@ class SqlStores:
                     key,
                 ),
             )
+            if stored:
+                return None
+            rows = self._run(
+                conn,
+                "SELECT status_code, content_type, body FROM api_idempotency"
+                " WHERE scope = ? AND idempotency_key = ?",
+                (scope, key),
+            )
+        if not rows or rows[0][0] is None:  # released meanwhile: nothing stored, ours stands
+            return None
+        status, content_type, body = rows[0]
+        return StoredResponse(int(status), str(content_type), bytes(body))
 
     def release(self, scope: str, key: str) -> None:
         with self._transaction() as conn:

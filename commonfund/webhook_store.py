@@ -10,6 +10,8 @@ from uuid import uuid4
 
 from api.ports import DeliveryRecord, WebhookRecord
 from commonfund.outbox import parse_time, stamp
+from commonfund.webhook_http import failure_of
+from commonfund.webhooks import whsec
 from projections.db import Database, Tx
 
 _SUBSCRIPTION = (
@@ -34,7 +36,7 @@ def _delivery(row: tuple[Any, ...]) -> DeliveryRecord:
         next_attempt_at=parse_time(row[5]) if row[2] == "pending" else None,
         last_attempt_at=parse_time(row[6]),
         last_status_code=None if row[7] is None else int(row[7]),
-        last_error=row[8],
+        last_error=failure_of(row[8]),  # a class, never an exception's text
         delivered_at=parse_time(row[9]),
     )
 
@@ -103,7 +105,7 @@ class SqlWebhooks:
                 ),
             )  # fmt: skip
             record = self._record(tx, tx.execute(f"{_SUBSCRIPTION} WHERE id = ?", (sid,))[0])
-        return secret, record
+        return whsec(secret), record  # shown once, in the form receivers verify with
 
     def subscriptions(self, community_prefix: str | None) -> list[WebhookRecord]:
         where, params = ("", ()) if community_prefix is None else (

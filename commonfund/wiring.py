@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence
+from eventsourcing.postgres import ConnectionPool as EventStorePool
+
 from commonfund.outbox import Enqueue
 from commonfund.settings import Settings
+from commonfund.webhook_targets import Targets
 from commonfund.webhooks import Deliverer, Retry, utcnow
 from ledger.application import Ledger
 from migrations.runner import (
@@ -18,12 +24,23 @@ from migrations.runner import (
     migrate_sqlite,
     pending,
 )
-from projections.db import Database
+from projections.db import RECONNECT_SECONDS, Database, LivePool
 from projections.maintenance import MaintenanceView
 from projections.runner import Runner
 from projections.statements import StatementsView
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
 from projections.supervision.view import SupervisionView
+
+# What the drivers raise when the database cannot be reached (a restart, a network cut, a
+# pool that found no live connection in time, SQLite locked past its timeout): the API
+# answers these 503, retryable (issue #12), never 500.
+DATABASE_OUTAGES: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,  # includes psycopg_pool.PoolTimeout
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    sqlite3.OperationalError,
+)
 
 
 def postgres_conninfo(settings: Settings) -> str:
@@ -38,7 +55,26 @@ def migrate(settings: Settings) -> list[str]:
 
 def build_ledger(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ledger:
     """The one Ledger of this process, on the migrated store."""
-    return Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
+    ledger = Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
+    check_ledger_connections(ledger)
+    return ledger
+
+
+def check_ledger_connections(ledger: Ledger) -> None:
+    """Make the event store's pool a ``LivePool``: no dropped connection lent, fast failure
+    while the server is gone, prompt reconnection once it is back (projections/db.py).
+
+    eventsourcing builds its pool itself, as its own subclass of psycopg_pool's, which
+    only adds ``get_password_func`` (unused here). ``LivePool`` adds no state and wraps
+    public methods (``getconn``, ``reconnect_failed``), so the unopened pool is given its
+    class and reconnection bound; tests/integration/test_outage.py checks that it works.
+    (``POSTGRES_PRE_PING`` would cost a round trip per command and still pause a second,
+    doubling, after every dead connection.)
+    """
+    pool = getattr(getattr(ledger.recorder, "datastore", None), "pool", None)
+    if type(pool) is EventStorePool and pool.get_password_func is None:
+        pool.__class__ = LivePool  # type: ignore[assignment]  # a subclass with no state of its own
+        pool.reconnect_timeout = RECONNECT_SECONDS
 
 
 def pending_migrations(settings: Settings) -> list[str]:
@@ -86,6 +122,11 @@ def supervision_runner(settings: Settings, ledger: Ledger, **options: Any) -> Ru
     return Runner(ledger, read_models(settings), view, **options)
 
 
+def webhook_targets(settings: Settings) -> Targets:
+    """Where webhooks may go: checked at registration (the API) and at every delivery."""
+    return Targets(settings.webhook_hosts, require_https=settings.webhook_require_https)
+
+
 def webhook_deliverer(settings: Settings, database: Database | None = None) -> Deliverer:
     retry = Retry(
         base_seconds=settings.webhook_retry_base_seconds,
@@ -94,5 +135,9 @@ def webhook_deliverer(settings: Settings, database: Database | None = None) -> D
         timeout_seconds=settings.webhook_timeout_seconds,
     )
     return Deliverer(
-        database or read_models(settings), retry, poll_seconds=settings.webhook_poll_seconds
+        database or read_models(settings),
+        retry,
+        poll_seconds=settings.webhook_poll_seconds,
+        targets=webhook_targets(settings),
+        senders=settings.webhook_senders,
     )

@@ -68,6 +68,8 @@ TO_MAINTENANCE_FUND = "transfer_to_maintenance_fund"
 R = TypeVar("R")
 
 MAX_ATTEMPTS = 16
+OUTAGE_RETRY_SECONDS = 1.0  # a failing database: retry for this long, then let the outage show
+REPLAY_PAGE = 64  # events read at a time when a replay looks for what its request recorded
 BACKOFF_CAP_SECONDS = 0.05
 SETTLED_FACTS_MAX = 200_000
 # After a collision, an aggregate is caught up from the store before each command for this
@@ -113,7 +115,10 @@ class Receipt:
     replayed: bool = False
     status: str = ""
     balance: int | None = None
-    recorded_at: str = ""  # when the stream was last written (the new entry's time on a write)
+    recorded_at: str = ""  # when the entry was recorded (on a replay too: from its event)
+    recorded_by: str = (
+        ""  # who recorded it (on a replay: the principal of its event, not the caller)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,16 +291,26 @@ class Ledger(Application[UUID]):
         refusal is only let through once the store shows nothing newer than what
         the command loaded.
         """
+        started = time.monotonic()
         for attempt in range(MAX_ATTEMPTS):
             with self._serialised() as touched:
                 loaded: dict[UUID, int] = {}
                 try:
                     return body(self._loader(touched, loaded))
-                except (IntegrityError, OperationalError, StaleRead):
+                except (IntegrityError, StaleRead):
                     self._evict(touched)
                     self._mark_contended(touched)
                     if attempt == MAX_ATTEMPTS - 1:
                         break
+                except OperationalError:
+                    # The database failed us (a dropped connection, SQLite still locked after
+                    # its timeout, a server gone): another connection may do. An outage is
+                    # raised as itself once retries have taken OUTAGE_RETRY_SECONDS, so the
+                    # caller answers 503, not the 409 of a contention it is not (issue #12).
+                    self._evict(touched)
+                    spent = time.monotonic() - started
+                    if spent >= OUTAGE_RETRY_SECONDS or attempt == MAX_ATTEMPTS - 1:
+                        raise
                 except LedgerError as refusal:
                     if refusal.on_fresh_state or not self._any_newer(loaded):
                         raise
@@ -760,7 +775,7 @@ class Ledger(Application[UUID]):
         def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
             account = load(account_id, CommonFundAccount)
             if account.replayed(entry_id, request):
-                return Receipt(entry_id, account.version, replayed=True, balance=account.balance)
+                return self._replay_receipt(account, entry_id, "entry_id")
             account.record_income(
                 entry_id,
                 details,
@@ -775,9 +790,41 @@ class Ledger(Application[UUID]):
                 account.version,
                 balance=account.balance,
                 recorded_at=account.modified_on.isoformat(),
+                recorded_by=actor.principal,
             )
 
         return self._command(body)
+
+    def _replay_receipt(self, account: CommonFundAccount, entry_id: str, field: str) -> Receipt:
+        """A replay's receipt from the ledger's record: when and by whom the entry was recorded.
+
+        Issue #12: a retry after a crash that lost the stored response must answer what
+        the first request answered, not the retrying caller's principal and no time.
+        """
+        event = self._recorded(account.id, lambda e: getattr(e, field, None) == entry_id)
+        return Receipt(
+            entry_id,
+            account.version,
+            replayed=True,
+            balance=account.balance,
+            recorded_at=event.timestamp.isoformat(),
+            recorded_by=getattr(event, "principal", ""),
+        )
+
+    def _recorded(
+        self, stream_id: UUID, match: Callable[[Aggregate.Event], bool]
+    ) -> Aggregate.Event:
+        """The newest event of a stream that ``match``es, read backwards a page at a time
+        (a replay is usually of a recent request, so this reads a page or two)."""
+        upper: int | None = None
+        while True:
+            page = list(self.events.get(stream_id, lte=upper, desc=True, limit=REPLAY_PAGE))
+            for event in page:
+                if match(cast(Aggregate.Event, event)):
+                    return cast(Aggregate.Event, event)
+            if len(page) < REPLAY_PAGE:
+                raise NotFound(f"no recorded event of {stream_id} matches the replayed request")
+            upper = page[-1].originator_version - 1
 
     def _authority(self, account: CommonFundAccount, kind: str, authorisation_id: str) -> Authority:
         if kind == "resolution":
@@ -1025,7 +1072,7 @@ class Ledger(Application[UUID]):
         def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
             account = load(account_id, CommonFundAccount)
             if account.replayed(entry_id, request):
-                return Receipt(entry_id, account.version, replayed=True, balance=account.balance)
+                return self._replay_receipt(account, entry_id, "entry_id")
             committee: Committee = self._fresh(UUID(account.committee_id), Committee)
             reversed_ = account.proposals.get(reverses)
             if reversed_ is not None and reversed_["category"] == TO_MAINTENANCE_FUND:
@@ -1049,6 +1096,7 @@ class Ledger(Application[UUID]):
                 account.version,
                 balance=account.balance,
                 recorded_at=account.modified_on.isoformat(),
+                recorded_by=actor.principal,
             )
 
         return self._command(body)
@@ -1175,19 +1223,23 @@ class Ledger(Application[UUID]):
         self, alert_id: UUID, rule: str, actor: Actor, step: Callable[[AlertCase], object]
     ) -> Receipt:
         def body(load: Callable[[UUID, type[AlertCase]], AlertCase]) -> Receipt:
-            case = (
-                load(alert_id, AlertCase)
-                if self._exists(alert_id)
-                else AlertCase.open(
-                    alert_id, rule=rule, principal=actor.principal,
-                    value_date=self.today().isoformat(),
-                )
-            )  # fmt: skip
+            case = self._alert_case(load, alert_id, rule, actor)
             step(case)
             self.save(case)
             return Receipt(str(alert_id), case.version, status=case.status)
 
         return self._command(body)
+
+    def _alert_case(
+        self, load: Callable[[UUID, type[AlertCase]], AlertCase], alert_id: UUID, rule: str,
+        actor: Actor,
+    ) -> AlertCase:  # fmt: skip
+        """The alert's case stream, opened by its first step."""
+        if self._exists(alert_id):
+            return load(alert_id, AlertCase)
+        return AlertCase.open(
+            alert_id, rule=rule, principal=actor.principal, value_date=self.today().isoformat()
+        )
 
     def acknowledge_alert(self, alert_id: UUID, *, rule: str, note: str, actor: Actor) -> Receipt:
         return self._alert_step(
@@ -1206,15 +1258,48 @@ class Ledger(Application[UUID]):
         )  # fmt: skip
 
     def close_alert(
-        self, alert_id: UUID, *, rule: str, outcome: str, reason: str, action: str, actor: Actor
+        self,
+        alert_id: UUID,
+        *,
+        rule: str,
+        outcome: str,
+        reason: str,
+        action: str,
+        actor: Actor,
+        suspend: tuple[UUID, str] | None = None,
     ) -> Receipt:
-        return self._alert_step(
-            alert_id, rule, actor,
-            lambda c: c.close(
+        """Close an alert; ``suspend``: (account, reason) also suspends payments on the
+        account, in the same transaction (issue #12: two commands let a crash between them
+        leave the alert confirmed and the account open). Only a confirmed alert suspends."""
+        if suspend is None:
+            return self._alert_step(
+                alert_id, rule, actor,
+                lambda c: c.close(
+                    outcome=outcome, reason=reason, action=action, principal=actor.principal,
+                    on=self.today(),
+                ),
+            )  # fmt: skip
+        account_id, why = suspend
+        if outcome != "confirmed":
+            raise InvalidCommand("suspend_payments: payments are suspended on a confirmed alert")
+
+        def body(load: Callable[[UUID, type[Any]], Any]) -> Receipt:
+            case = self._alert_case(load, alert_id, rule, actor)
+            case.close(
                 outcome=outcome, reason=reason, action=action, principal=actor.principal,
                 on=self.today(),
-            ),
-        )  # fmt: skip
+            )  # fmt: skip
+            account: CommonFundAccount = load(account_id, CommonFundAccount)
+            if account.status != "open":
+                raise InvalidCommand(f"suspend_payments: account {account_id} is {account.status}")
+            if account.suspended:  # suspended already (by another regulator): the alert closes
+                self.save(case)
+            else:
+                account.suspend_payments(reason=why, on=self.today(), principal=actor.principal)
+                self.save(case, account)
+            return Receipt(str(alert_id), case.version, status=case.status)
+
+        return self._command(body)
 
     def snooze_rule(
         self, rule: str, subject: str, *, until: date, reason: str, actor: Actor
@@ -1321,11 +1406,20 @@ class Ledger(Application[UUID]):
             raise NotFound(f"no account {account_id}")
         return entry_views(events)
 
-    def expenditure(self, account_id: UUID, expenditure_id: str) -> Proposal:
-        """A proposal and its approvals so far (a copy)."""
-        return self.peek(
+    def expenditure(
+        self, account_id: UUID, expenditure_id: str, *, as_proposed: bool = False
+    ) -> Proposal:
+        """A proposal and its approvals so far (a copy); ``as_proposed``: as its proposing
+        command left it (a replay's answer, issue #12), still proposed, approved only by
+        its proposer when the proposer was a signatory (their approval is then the first)."""
+        proposal = self.peek(
             account_id, CommonFundAccount, lambda a: copy.deepcopy(a.proposal(expenditure_id))
         )
+        if as_proposed:
+            first = proposal["approvals"][:1]
+            proposal["approvals"] = first if first == [proposal["proposer"]] else []
+            proposal["status"] = "proposed"
+        return proposal
 
     def balance_as_of(self, account_id: UUID, as_of: date) -> int:
         """The balance from every entry with a value date on or before ``as_of``."""

@@ -161,9 +161,12 @@ class FundCommands:
                     raise IdempotencyConflict(
                         f"deposit key {idempotency_key!r} was used for a different batch"
                     )
-                fund_now: MaintenanceFund = load(the_fund, MaintenanceFund)
-                return FundReceipt(str(the_batch), batch.fund_version, fund_now.balance, replayed=True, parts=
-                                   len(lines))  # fmt: skip
+                # the balance the first answer gave: the fund as this batch left it (issue #12)
+                then: MaintenanceFund = self._ledger.repository.get(
+                    the_fund, version=batch.fund_version
+                )
+                return FundReceipt(str(the_batch), batch.fund_version, then.balance, replayed=True,
+                                   parts=len(lines))  # fmt: skip
             complex_: Complex = load(complex_id, Complex)
             fund = self._fund(load, complex_, on, actor)
             fund.deposit(

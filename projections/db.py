@@ -7,6 +7,7 @@ at once), so two writers never interleave a batch.
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,6 +20,8 @@ from psycopg import sql as pgsql
 from psycopg_pool import ConnectionPool
 
 Dialect = Literal["postgres", "sqlite"]
+RECONNECT_SECONDS = 2.0  # a pool gives up a failing reconnection after this (LivePool)
+OUTAGE_WAIT_SECONDS = 0.25  # how long a request waits for a connection while the server is gone
 Row = tuple[Any, ...]
 
 
@@ -32,6 +35,69 @@ class Tx(Protocol):
     def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Insert many rows at once, with no conflict handling (``COPY`` on PostgreSQL)."""
         ...
+
+
+def dropped(connection: psycopg.Connection[Any]) -> bool:
+    """Whether the server has ended this idle connection, mostly without a round trip.
+
+    A server that restarted or ended the session has sent its last words (or an end of
+    file) to the idle socket, so the socket reads ready: only then is the connection
+    asked for real (one round trip). An idle connection with nothing to read costs one
+    ``select`` of zero timeout.
+    """
+    if connection.closed:
+        return True
+    readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    if not readable:
+        return False
+    try:
+        ConnectionPool.check_connection(connection)
+    except psycopg.Error:
+        return True
+    return False
+
+
+class LivePool(ConnectionPool[Any]):
+    """A pool that never lends a connection the server has dropped, and fails fast while the
+    server is gone (issue #12).
+
+    After a PostgreSQL restart every idle connection of every pool is dead. Lent as they
+    were, each failed the request it was lent to; psycopg_pool's own ``check`` callback
+    discards them but pauses after each (a second, doubling), so a pool of five needed
+    half a minute to lend a live one. Here the first dead connection found makes the
+    pool check all its idle ones at once (``check()`` replaces the dead in the
+    background) and the request waits only for a fresh connection.
+
+    While the server is gone, a failed reconnection is given up after
+    ``RECONNECT_SECONDS`` (the next request starts a fresh attempt at once, instead of
+    waiting out a back-off that doubles to minutes), and requests wait at most
+    ``OUTAGE_WAIT_SECONDS`` for a connection, so they answer 503 within seconds.
+    """
+
+    unreachable: bool = False  # a reconnection failed and no connection was lent since
+
+    def __init__(self, conninfo: str, **options: Any) -> None:
+        super().__init__(conninfo, reconnect_timeout=RECONNECT_SECONDS, **options)
+
+    def getconn(self, timeout: float | None = None) -> Any:
+        if self.unreachable:
+            timeout = min(self.timeout if timeout is None else timeout, OUTAGE_WAIT_SECONDS)
+        connection = super().getconn(timeout)
+        self.unreachable = False
+        if not dropped(connection):
+            return connection
+        self.putconn(connection)  # broken: the pool closes it and opens another
+        self.check()  # the others the restart dropped, found and replaced now
+        return super().getconn(timeout)
+
+    def reconnect_failed(self) -> None:
+        self.unreachable = True
+        super().reconnect_failed()
+
+
+def connection_pool(conninfo: str, *, max_size: int, **options: Any) -> LivePool:
+    """A pool of at least one connection that never lends a dropped one."""
+    return LivePool(conninfo, min_size=1, max_size=max_size, open=True, **options)
 
 
 def insert_sql(table: str, columns: Sequence[str]) -> str:
@@ -90,14 +156,14 @@ class Database:
         self.dialect = dialect
         self.conninfo = conninfo
         self.path = path
-        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
-        self._autocommit: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._pool: LivePool | None = None
+        self._autocommit: LivePool | None = None
         self._lock = threading.Lock()
 
-    def pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+    def pool(self) -> LivePool:
         with self._lock:
             if self._pool is None:
-                self._pool = ConnectionPool(self.conninfo, min_size=1, max_size=8, open=True)
+                self._pool = connection_pool(self.conninfo, max_size=8)
             return self._pool
 
     def close(self) -> None:
@@ -116,10 +182,9 @@ class Database:
         if self.dialect == "postgres":
             with self._lock:
                 if self._autocommit is None:
-                    self._autocommit = ConnectionPool(
-                        self.conninfo, min_size=1, max_size=8, open=True,
-                        kwargs={"autocommit": True},
-                    )  # fmt: skip
+                    self._autocommit = connection_pool(
+                        self.conninfo, max_size=8, kwargs={"autocommit": True}
+                    )
                 pool = self._autocommit
             with pool.connection() as connection:
                 return list(connection.execute(sql.replace("?", "%s"), tuple(params)).fetchall())

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import psycopg
 
+CONNECT_TIMEOUT_SECONDS = 5  # a database that does not answer: the runner backs off and retries
+
 
 class RunnerLock(Protocol):
     def acquire(self) -> bool:
@@ -40,7 +42,9 @@ class AdvisoryLock:
 
     def acquire(self) -> bool:
         if self.connection is None or self.connection.closed:
-            self.connection = psycopg.connect(self.conninfo, autocommit=True)
+            self.connection = psycopg.connect(
+                self.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+            )
         row = self.connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
         if row is not None and row[0]:
             return True

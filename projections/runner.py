@@ -36,6 +36,7 @@ from typing import Any, Protocol
 
 from ledger.application import Ledger
 from projections.db import Database, Tx
+from projections.health import Health
 from projections.locks import AdvisoryLock, FileLock, RunnerLock
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ EVERYTHING = "*"  # a notice that may have changed every key (a rebuild's swap)
 REBUILD_BATCH = 2_000
 Release = Callable[[Tx | None, int], None]  # a view's ``release`` (StatementsView.release)
 NOTICE_BYTES = 7_000  # PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more
+# After a failure outside a batch (the lock, its connection, the database gone): pauses of
+# 0.5 s doubling to 5 s, so a restarted database is found again within seconds
+OUTAGE_BACKOFF_BASE = 0.5
+OUTAGE_BACKOFF_CAP = 5.0
+BATCH_RETRY_SECONDS = 1.0
 
 
 class Observer(Protocol):
@@ -102,6 +108,7 @@ class Runner:
         self._written: dict[int, int] = {}  # generation -> the position this runner committed
         self.observers: list[Observer] = []
         self._announced: list[frozenset[str]] = []  # in the batch's transaction, not yet settled
+        self.health = Health()  # what ``run`` reports about itself (/readyz)
 
     def observe(self, observer: Observer) -> None:
         self.observers.append(observer)
@@ -250,22 +257,57 @@ class Runner:
         return applied
 
     def run(self, stop: threading.Event, *, standby_seconds: float = 1.0) -> None:
-        """Follow the log until ``stop``: active while holding the lock, standby otherwise."""
-        while not stop.is_set():
-            if not self.lock.acquire():
-                stop.wait(standby_seconds)
-                continue
-            log.info("projection %s: active", self.view.name)
+        """Follow the log until ``stop``: active while holding the lock, standby otherwise.
+
+        Survives any database outage: a failure anywhere (taking the lock, a batch,
+        the lock's own connection) drops the lock, backs off (doubling up to
+        ``OUTAGE_BACKOFF_CAP`` seconds) and starts again from the lock. A batch is
+        one transaction with its tracking position, so the runner resumes from the
+        position the database holds, whichever process applied it last.
+        """
+        self.health.started()
+        failures = 0
+        try:
+            while not stop.is_set():
+                self.health.beat()
+                try:
+                    if not self.lock.acquire():
+                        self.health.standing_by()
+                        failures = 0
+                        stop.wait(standby_seconds)
+                        continue
+                    log.info("projection %s: active", self.view.name)
+                    self.health.activated()
+                    failures = 0
+                    self._follow(stop)
+                except Exception as error:  # noqa: BLE001 - any outage: back off and start again
+                    failures += 1
+                    pause = min(OUTAGE_BACKOFF_CAP, OUTAGE_BACKOFF_BASE * 2 ** (failures - 1))
+                    self.health.failed(error)
+                    log.warning(
+                        "projection %s: %s: %s; starting again in %.1f s",
+                        self.view.name, type(error).__name__, error, pause,
+                    )  # fmt: skip
+                    stop.wait(pause)
+                finally:
+                    self.lock.release()
+        finally:
+            self.health.stopped()
+
+    def _follow(self, stop: threading.Event) -> None:
+        """Apply batches while the lock holds; a failed batch is retried after a pause."""
+        while not stop.is_set() and self.lock.held():
+            self.health.beat()
             try:
-                while not stop.is_set() and self.lock.held():
-                    try:
-                        if self.step() == 0:
-                            stop.wait(self.poll_seconds)
-                    except Exception:
-                        log.exception("projection %s: batch failed; retrying", self.view.name)
-                        stop.wait(1.0)
-            finally:
-                self.lock.release()
+                applied = self.step()
+            except Exception as error:
+                self.health.failed(error)
+                log.exception("projection %s: batch failed; retrying", self.view.name)
+                stop.wait(BATCH_RETRY_SECONDS)
+                continue
+            self.health.applied()
+            if applied == 0:
+                stop.wait(self.poll_seconds)
 
     # --- rebuilding -----------------------------------------------------------------
 

@@ -196,10 +196,10 @@ def record_income(
             reverses=None,
             reversed_by=None,
             recorded_at=receipt.recorded_at,
-            recorded_by=principal.actor.principal,
+            recorded_by=receipt.recorded_by,  # a replay's: the first request's principal
         )
 
-    return idempotent(request, services, principal, key, body=body, run=run)
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 @router.post(
@@ -235,10 +235,10 @@ def propose(
         receipt = services.ledger.propose_expenditure(
             account_id, details, idempotency_key=ledger_key, actor=principal.actor
         )
-        proposal = services.ledger.expenditure(account_id, receipt.id)
+        proposal = services.ledger.expenditure(account_id, receipt.id, as_proposed=True)
         return 201, expenditure_public(services.ledger, account_id, receipt.id, proposal)
 
-    return idempotent(request, services, principal, key, body=body, run=run)
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 @router.post(
@@ -262,7 +262,7 @@ def approve(
         proposal = services.ledger.expenditure(account_id, expenditure_id)
         return 200, expenditure_public(services.ledger, account_id, expenditure_id, proposal)
 
-    return idempotent(request, services, principal, key, body=None, run=run)
+    return idempotent(request, services, principal, key, body=None, run=run, rerun=True)
 
 
 @router.post(
@@ -350,7 +350,7 @@ def reverse(
         entry = next(e for e in services.ledger.entries(account_id) if e.id == receipt.id)
         return 201, entry_public(account_id, entry)
 
-    return idempotent(request, services, principal, key, body=body, run=run)
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 @router.post(

@@ -162,7 +162,7 @@ async def record_deposits(
                 version=receipt.version,
             )  # fmt: skip
 
-        return idempotent(request, services, principal, key, body=body, run=run)
+        return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
     return await run_in_threadpool(guarded)
 
@@ -296,7 +296,7 @@ def record_interest(
             replayed=receipt.replayed,
         )  # fmt: skip
 
-    return idempotent(request, services, principal, key, body=body, run=run)
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 # --- projects -----------------------------------------------------------------------------------
@@ -463,7 +463,7 @@ def disburse(
             units=receipt.parts, by_building=None, fund_balance=yuan(receipt.fund_balance),
         )  # fmt: skip
 
-    return idempotent(request, services, principal, key, body=body, run=run)
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 A regulator subscribes for a jurisdiction inside its own and sees (and removes)
 the subscriptions inside its jurisdiction; the operator sees them all; other
 roles get 403. A subscription outside the caller's jurisdiction answers like an
-id that names nothing (H15). Delivery itself is commonfund/webhooks.py.
+id that names nothing (H15). A URL webhooks may not go to (inside addresses,
+plain http where https is required: the ``WebhookTargets`` port) is a 422
+naming why. Delivery itself is commonfund/webhooks.py.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 
 from api.auth import NOT_VISIBLE, Principal, jurisdiction_prefix
-from api.deps import PrincipalDep, Services, ServicesDep
+from api.deps import IdempotencyKey, PrincipalDep, Services, ServicesDep
 from api.errors_doc import problems
+from api.idempotency import idempotent
 from api.ports import DeliveryRecord, WebhookRecord
 from api.webhook_schemas import (
     ID,
@@ -91,28 +95,45 @@ def visible(services: Services, principal: Principal, webhook_id: UUID) -> Webho
     status_code=201,
     summary="Subscribe an endpoint to alerts (the signing secret is shown once)",
     response_model=WebhookCreated,
-    responses=problems(),
+    responses=problems(409),
 )
 def subscribe(
-    body: WebhookCreate, services: ServicesDep, principal: PrincipalDep
-) -> WebhookCreated:
+    body: WebhookCreate,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    """With an ``Idempotency-Key`` a retry gets the first answer byte for byte, the secret
+    included (it is kept with the key in ``api_idempotency``), and no second subscription."""
     principal.require_role(("regulator",))
     own = scope_of(principal) or ""
     jurisdiction = body.jurisdiction or principal.token.jurisdiction or ""
     prefix = jurisdiction_prefix(jurisdiction)
     if not prefix.startswith(own):
         raise HTTPException(403, f"{jurisdiction} is outside this regulator's jurisdiction (H15)")
-    secret, record = services.webhooks.subscribe(
-        url=body.url,
-        jurisdiction=jurisdiction,
-        community_prefix=prefix,
-        severities=tuple(dict.fromkeys(body.severities)),
-        rules=tuple(dict.fromkeys(body.rules)),
-        created_by=principal.token.id,
-        since_position=services.ledger.recorder.max_notification_id() or 0,
-        now=services.now(),
-    )
-    return WebhookCreated(**webhook_public(record).model_dump(), secret=secret)
+
+    def run(_: str) -> tuple[int, WebhookCreated]:
+        refusal = services.webhook_targets.refusal(body.url)
+        if (
+            refusal is not None
+        ):  # a port scanner otherwise (issue #12): a field error, like the rest
+            raise RequestValidationError(
+                [{"loc": ("body", "url"), "msg": refusal, "type": "value_error.url_refused"}]
+            )
+        secret, record = services.webhooks.subscribe(
+            url=body.url,
+            jurisdiction=jurisdiction,
+            community_prefix=prefix,
+            severities=tuple(dict.fromkeys(body.severities)),
+            rules=tuple(dict.fromkeys(body.rules)),
+            created_by=principal.token.id,
+            since_position=services.ledger.recorder.max_notification_id() or 0,
+            now=services.now(),
+        )
+        return 201, WebhookCreated(**webhook_public(record).model_dump(), secret=secret)
+
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.get(

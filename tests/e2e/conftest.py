@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from commonfund.server import build_services, build_stores
 from commonfund.settings import Settings
+from commonfund.wiring import DATABASE_OUTAGES
 from tests.conftest import MovableClock
+from tests.webhook_receiver import LOOPBACK_ALLOWED
 
 
 class Api:
@@ -66,6 +68,9 @@ class Api:
 
 @pytest.fixture
 def api(settings: Settings, clock: MovableClock) -> Iterator[Api]:
-    app = create_app(lambda: build_services(settings, clock), lambda _: {"ready": True})
+    settings = settings.model_copy(update=LOOPBACK_ALLOWED)  # webhooks to tests' receivers
+    app = create_app(
+        lambda: build_services(settings, clock), lambda _: {"ready": True}, DATABASE_OUTAGES
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, settings, clock)

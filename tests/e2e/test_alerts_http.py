@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
+import pytest
+
+from ledger.account import CommonFundAccount
 from tests.e2e.alerting import cash_payment, round_payment
 from tests.e2e.conftest import Api
 from tests.e2e.world import Builder, Side, day, expenditure_body, income_body
@@ -251,6 +254,33 @@ def test_a_confirmed_alert_can_suspend_payments_on_its_account(api: Api) -> None
         expect=422,
     )
     assert (blocked["type"], blocked["rule"]) == ("/problems/debit-blocked", "H02")
+
+
+def test_closing_and_suspending_is_one_command_a_crash_leaves_neither(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #12: the closure and the suspension were two commands; a crash between them
+    left the alert confirmed and the account open. Now both commit together or neither."""
+    b = Builder(api)
+    a = b.side("370202")
+    alert = cash_payment(b, a)
+    path, r_a = f"{ALERTS}/{alert}/closure", b.regulators["370202"]
+    body = {"outcome": "confirmed", "reason": "现金支付拆分", "action": "暂停付款",
+            "suspend_payments": True}  # fmt: skip
+
+    def crash(*_: object, **__: object) -> None:
+        raise RuntimeError("the process died here")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CommonFundAccount, "suspend_payments", crash)
+        failed = api.client.post(path, json=body, headers={"Authorization": f"Bearer {r_a}"})
+    assert failed.status_code == 500
+    assert api.call("GET", f"{ALERTS}/{alert}", r_a, expect=200)["status"] == "open"
+    account = api.call("GET", f"/v1/accounts/{a.account_id}", r_a, expect=200)
+    assert account["payments_suspended"] is False
+    closed = b.post(path, r_a, body, expect=200)  # the regulator retries: both, at once
+    assert (closed["status"], closed["outcome"]) == ("closed", "confirmed")
+    assert api.call("GET", f"/v1/accounts/{a.account_id}", r_a, expect=200)["payments_suspended"]
 
 
 def test_snoozing_a_rule_marks_the_subjects_new_alerts_snoozed(api: Api) -> None:

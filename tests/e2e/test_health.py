@@ -31,6 +31,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0006_webhooks",
             "0007_maintenance",
             "0008_supervision_fund",
+            "0009_webhook_leases",
         ]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")
@@ -60,4 +61,54 @@ def test_readiness_reports_the_projection_lag(
             if report["lag_events"] == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
-        assert report == {"position": head, "lag_events": 0, "lag_seconds": 0.0}
+        runner = {"running": True, "role": "active", "failing_seconds": 0.0, "last_error": None}
+        assert report == {
+            "position": head, "lag_events": 0, "lag_seconds": 0.0, "runner": runner
+        }  # fmt: skip
+
+
+def test_readiness_fails_when_a_runner_of_this_process_is_not_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runner thread that ended leaves the read model behind for good: not ready (issue #12)."""
+    url = f"sqlite:///{tmp_path / 'svc.sqlite3'}"
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", url)
+    monkeypatch.setenv("COMMONFUND_SUPERVISE_DAILY", "false")
+    migrate(Settings(database_url=url))
+    with TestClient(app()) as client:
+        services = client.app.state.services  # type: ignore[attr-defined]
+        assert client.get("/readyz").status_code == 200
+        services.supervision.health.stopped()  # as its thread does when it ends
+        report = client.get("/readyz")
+        assert report.status_code == 503
+        assert report.json()["reasons"] == [
+            "supervision: its runner in this process is not running"
+        ]
+        assert report.json()["projections"]["supervision"]["runner"]["running"] is False
+
+
+def test_readiness_fails_when_a_read_model_lags_past_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No runner follows here (COMMONFUND_RUN_PROJECTIONS=false, as with a dead
+    ``commonfund project``): the oldest event not applied ages past the limit."""
+    url = f"sqlite:///{tmp_path / 'svc.sqlite3'}"
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", url)
+    monkeypatch.setenv("COMMONFUND_SUPERVISE_DAILY", "false")
+    monkeypatch.setenv("COMMONFUND_RUN_PROJECTIONS", "false")
+    monkeypatch.setenv("COMMONFUND_PROJECTION_LAG_LIMIT_SECONDS", "0.2")
+    settings = Settings(database_url=url)
+    migrate(settings)
+    with TestClient(app()) as client:
+        assert client.get("/readyz").status_code == 200  # nothing written yet: no lag
+        writer = build_ledger(settings, fixed_clock)
+        try:
+            world(writer)
+        finally:
+            writer.close()
+        time.sleep(0.3)
+        report = client.get("/readyz")
+        assert report.status_code == 503
+        reasons = report.json()["reasons"]
+        assert [r.split(":")[0] for r in reasons] == ["statements", "supervision", "maintenance"]
+        assert all("behind the ledger (limit 0.2 s)" in r for r in reasons)

@@ -8,6 +8,7 @@ request may be retried with its key once the refusal no longer holds.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -17,10 +18,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx2 as httpx
+import psycopg
+import pytest
 import uvicorn
+from eventsourcing import persistence
 from fastapi.routing import iter_route_contexts
 
 from api.app import create_app
+from api.ports import StoredResponse
 from commonfund.server import build_services
 from commonfund.settings import Settings
 from tests.conftest import MovableClock
@@ -235,3 +240,112 @@ def test_a_refused_request_can_be_retried_with_its_key(api: Api) -> None:
     )
     assert booked["status"] == "booked"
     assert balance(api, a) == "7860.00"
+
+
+def test_a_retry_after_the_answer_was_lost_answers_what_the_ledger_recorded(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #12: the income is recorded, then storing its answer fails (the database went
+    away). The retry used to get 409 "in progress" for 30 s, then an answer with no
+    ``recorded_at`` and the retrying member as ``recorded_by``; now it gets the first
+    answer, built from the ledger's record, and every later replay gets those bytes."""
+    b = Builder(api)
+    a = b.side("370202")
+    path = f"/v1/accounts/{a.account_id}/income"
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    store = services.idempotency
+    lost: list[StoredResponse] = []
+
+    def failing_complete(*args: Any) -> None:
+        lost.append(args[2])
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "complete", failing_complete)
+        first = api.client.post(
+            path, json=income_body("321.00"), headers=bearer(a.tokens["m1"], "k-lost")
+        )
+    assert first.status_code == 503, first.text
+    assert first.headers["content-type"] == PROBLEM
+    assert first.json()["type"] == "/problems/service-unavailable"
+    assert first.headers["retry-after"] == "2"
+    assert balance(api, a) == "8821.00"  # the money moved before the answer was lost
+
+    api.clock.now = api.clock.now.replace(hour=9)  # later: a fresh answer would show it
+    retry = api.client.post(
+        path, json=income_body("321.00"), headers=bearer(a.tokens["m2"], "k-lost")
+    )
+    assert retry.status_code == 201, retry.text
+    assert retry.content == lost[0].body  # what the first request would have answered
+    assert retry.json()["recorded_by"].endswith("/m1")
+    assert retry.json()["recorded_at"]
+    again = api.client.post(
+        path, json=income_body("321.00"), headers=bearer(a.tokens["m1"], "k-lost")
+    )
+    assert (again.status_code, again.content) == (201, lost[0].body)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert balance(api, a) == "8821.00"
+    assert [e["amount"] for e in entries(api, a)].count("321.00") == 1
+
+
+def test_a_proposal_replayed_after_its_approval_answers_as_it_was_proposed(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proposal's answer was lost; by the time the proposer retries, a second member
+    has approved and booked it. The retry answers the proposal as its request left it."""
+    b = Builder(api)
+    a = b.side("370202")
+    path = f"/v1/accounts/{a.account_id}/expenditures"
+    body = expenditure_body(a.decision_id, "210.00")
+    store = api.client.app.state.services.idempotency  # type: ignore[attr-defined]
+    lost: list[StoredResponse] = []
+
+    def failing_complete(*args: Any) -> None:
+        lost.append(args[2])
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "complete", failing_complete)
+        first = api.client.post(path, json=body, headers=bearer(a.tokens["m1"], "k-prop"))
+    assert first.status_code == 503
+    proposal_id = json.loads(lost[0].body)["id"]
+    booked = api.call(
+        "POST", f"{path}/{proposal_id}/approvals", a.tokens["m2"], expect=200, key="ok-m2"
+    )
+    assert booked["status"] == "booked"
+    retry = api.client.post(path, json=body, headers=bearer(a.tokens["m1"], "k-prop"))
+    assert retry.status_code == 201
+    assert retry.content == lost[0].body
+    assert (retry.json()["status"], retry.json()["approvals"]) == ("proposed", ["m1"])
+
+
+def test_a_database_outage_answers_503_problem_json_never_500(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #12: every path to the database answers an outage as 503, retryable."""
+    b = Builder(api)
+    a = b.side("370202")
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+
+    def gone(*_: Any, **__: Any) -> None:
+        raise persistence.OperationalError("connection refused")
+
+    read = ("GET", f"/v1/accounts/{a.account_id}", None, None)
+    write = ("POST", f"/v1/accounts/{a.account_id}/income", income_body("1.00"), "k-out")
+    for target, name, (method, path, body, key) in (
+        (services.tokens, "find", read),
+        (services.tokens, "find", write),
+        (services.ledger, "account_summary", read),
+        (services.idempotency, "claim", write),
+        (services.ledger, "record_income", write),
+    ):
+        with monkeypatch.context() as patch:
+            patch.setattr(target, name, gone)
+            answer = api.client.request(
+                method, path, json=body, headers=bearer(a.tokens["m1"], key)
+            )
+        assert answer.status_code == 503, (name, method, answer.text)
+        assert answer.headers["content-type"] == PROBLEM
+        assert answer.headers["retry-after"] == "2"
+        assert answer.json()["retryable"] is True
+    assert balance(api, a) == "8500.00"

@@ -50,7 +50,7 @@ def limited(settings: Settings, clock: MovableClock, ticks: Ticks) -> Iterator[A
     """An app with small limits; its client calls from HERE."""
     app = create_app(
         lambda: build_services(settings, clock), lambda _: {"ready": True},
-        RateLimits(POLICY, clock=ticks),
+        rate_limits=RateLimits(POLICY, clock=ticks),
     )  # fmt: skip
     with TestClient(app, raise_server_exceptions=False, client=HERE) as client:
         yield Api(client, settings, clock)
@@ -151,9 +151,12 @@ def test_serve_has_the_limits_of_its_settings_and_they_can_be_off(
 
 
 def test_x_forwarded_for_is_believed_only_from_a_configured_proxy() -> None:
-    plain = uvicorn_config(host="127.0.0.1", port=1, workers=1)
+    plain = uvicorn_config(host="127.0.0.1", port=1, workers=1, healthcheck_seconds=30)
     assert plain.proxy_headers is False  # uvicorn's own default trusts 127.0.0.1
-    behind = uvicorn_config(host="127.0.0.1", port=1, workers=1, trusted_proxies="10.0.0.0/8, ::1")
+    behind = uvicorn_config(
+        host="127.0.0.1", port=1, workers=1, healthcheck_seconds=30,
+        trusted_proxies="10.0.0.0/8, ::1",
+    )  # fmt: skip
     assert behind.proxy_headers is True
     assert behind.forwarded_allow_ips == ["10.0.0.0/8", "::1"]
     with pytest.raises(ValueError, match="not an address"):

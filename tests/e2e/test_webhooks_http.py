@@ -8,6 +8,8 @@ another district's.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -22,7 +24,7 @@ from commonfund.settings import Settings
 from tests.conftest import MovableClock
 from tests.e2e.conftest import Api
 from tests.e2e.world import Builder, Side, expenditure_body
-from tests.webhook_receiver import receiving, verify
+from tests.webhook_receiver import LOOPBACK_ALLOWED, receiving, verify
 
 HOOKS = "/v1/webhooks"
 
@@ -31,11 +33,21 @@ HOOKS = "/v1/webhooks"
 def api(settings: Settings, clock: MovableClock) -> Iterator[Api]:
     """The served app with fast retries and polling, so a test waits well under a second."""
     fast = settings.model_copy(
-        update={"webhook_retry_base_seconds": 0.05, "webhook_poll_seconds": 0.05}
+        update={
+            "webhook_retry_base_seconds": 0.05,
+            "webhook_poll_seconds": 0.05,
+            **LOOPBACK_ALLOWED,
+        }
     )
-    app = create_app(lambda: build_services(fast, clock), lambda _: {"ready": True})
+    with served(fast, clock) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def served(settings: Settings, clock: MovableClock) -> Iterator[Api]:
+    app = create_app(lambda: build_services(settings, clock), lambda _: {"ready": True})
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client, fast, clock)
+        yield Api(client, settings, clock)
 
 
 def round_payment(b: Builder, side: Side) -> str:
@@ -71,7 +83,8 @@ def test_a_district_regulator_gets_its_alerts_signed_and_never_another_districts
         hook = b.post(HOOKS, r_a, {"url": mine.url, "rules": ["A04"]})
         their_hook = b.post(HOOKS, r_b, {"url": theirs.url})
         assert (hook["jurisdiction"], their_hook["jurisdiction"]) == ("370202", "370203")
-        assert len(hook["secret"]) == 64
+        assert hook["secret"].startswith("whsec_")
+        assert len(base64.b64decode(hook["secret"].removeprefix("whsec_"))) == 32
         assert hook["secret"] != their_hook["secret"]
         round_payment(b, a)
         round_payment(b, other)
@@ -80,7 +93,7 @@ def test_a_district_regulator_gets_its_alerts_signed_and_never_another_districts
         item = settled(api, r_a, hook["id"])
     got = mine.requests()
     assert [r.answered for r in got] == [500, 500, 200]
-    assert len({r.headers["Webhook-Id"] for r in got}) == 1  # every attempt: the same delivery
+    assert len({r.headers["webhook-id"] for r in got}) == 1  # every attempt: the same delivery
     assert all(verify(hook["secret"], r.headers, r.body) for r in got)
     alert = json.loads(got[-1].body)["alert"]
     assert (alert["complex_id"], alert["district"], alert["rule"]) == (
@@ -97,7 +110,7 @@ def test_a_district_regulator_gets_its_alerts_signed_and_never_another_districts
     assert item["deliveries"] == {"pending": 0, "delivered": 1, "failed": 0, "attempts": 3}
     last = item["last_delivery"]
     assert (last["id"], last["status"], last["attempts"]) == (
-        got[0].headers["Webhook-Id"],
+        got[0].headers["webhook-id"],
         "delivered",
         3,
     )
@@ -126,7 +139,7 @@ def test_a_district_regulator_gets_its_alerts_signed_and_never_another_districts
 def test_a_regulator_subscribes_only_inside_its_jurisdiction(api: Api) -> None:
     b = Builder(api)
     district, city = b.regulators["370202"], b.regulators["370200"]
-    url = "https://jg.qingdao.example.cn/hook"
+    url = "http://127.0.0.1:9/hook"  # allowed here; nothing listens, and no alert is raised
     outside = api.call(
         "POST", HOOKS, district, expect=403, json={"url": url, "jurisdiction": "370203"}
     )
@@ -163,5 +176,66 @@ def test_a_receiver_down_shows_as_pending_with_its_error(api: Api) -> None:
     assert last is not None
     assert last["status"] == "pending"
     assert last["last_status_code"] is None
-    assert last["last_error"]
+    assert last["last_error"] == "connection_refused"  # a class: no exception text, no address
     assert last["next_attempt_at"] is not None
+
+
+@pytest.mark.parametrize("require_https", [True, False])
+def test_an_inside_url_is_refused_at_registration_without_the_allow_setting(
+    settings: Settings, clock: MovableClock, require_https: bool
+) -> None:
+    """As deployed (https only, no host allowed), and in development (http too): the loopback
+    receiver the other tests use, the database, the service's own admin routes, in any spelling,
+    are 422 naming why, and nothing is subscribed or sent."""
+    deployed = settings.model_copy(update={"webhook_require_https": require_https})
+    with receiving() as receiver, served(deployed, clock) as api:
+        regulator = Builder(api).regulators["370202"]
+        port = receiver.url.split(":")[2].split("/")[0]
+        for host in (
+            f"127.0.0.1:{port}",
+            f"2130706433:{port}",
+            f"0177.0.0.1:{port}",
+            f"127.1:{port}",
+            f"[::ffff:127.0.0.1]:{port}",
+            f"localhost:{port}",
+            "127.0.0.1:5432",
+            "[::1]:8000",
+            "169.254.169.254",
+            "10.0.0.8",
+        ):
+            for scheme in ("https", "http"):
+                problem = api.call(
+                    "POST", HOOKS, regulator, expect=422, json={"url": f"{scheme}://{host}/hook"}
+                )
+                assert problem["type"] == "/problems/validation-error"
+                ((field, message),) = [(e["field"], e["message"]) for e in problem["errors"]]
+                assert field == "body.url"
+                if scheme == "http" and require_https:
+                    assert "https only" in message
+                else:
+                    assert "non-public address" in message, (host, message)
+        assert listed(api, regulator) == {}
+    assert receiver.requests() == []
+
+
+def test_a_subscription_is_made_once_per_idempotency_key(api: Api) -> None:
+    b = Builder(api)
+    regulator = b.regulators["370202"]
+    body = {"url": "http://127.0.0.1:9/hook", "rules": ["A04"]}
+
+    def post(key: str, json: dict[str, Any]) -> Any:
+        headers = {"Authorization": f"Bearer {regulator}", "Idempotency-Key": key}
+        return api.client.post(HOOKS, json=json, headers=headers)
+
+    first, again = post("hook-1", body), post("hook-1", body)
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content  # byte for byte: the secret shown once, once more
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert list(listed(api, regulator)) == [first.json()["id"]]
+    reused = post("hook-1", {**body, "rules": ["A05"]})
+    assert reused.status_code == 409
+    assert reused.json()["type"] == "/problems/idempotency-key-reused"
+    # a refused URL is not stored under its key: the corrected request may use the same one
+    assert post("hook-2", {"url": "http://10.0.0.8/hook"}).status_code == 422
+    assert post("hook-2", body).status_code == 201
+    assert len(listed(api, regulator)) == 2

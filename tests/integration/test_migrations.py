@@ -202,6 +202,7 @@ EXPECTED_POSTGRES = {
         ("created_by", "text"),
         ("created_at", "timestamp with time zone"),
         ("since_position", "bigint"),
+        ("leased_until", "timestamp with time zone"),
     ],
     "webhook_deliveries": [
         ("delivery_id", "text"),
@@ -526,6 +527,7 @@ EXPECTED_SQLITE = {
         "created_by",
         "created_at",
         "since_position",
+        "leased_until",
     ],
     "webhook_deliveries": [
         "delivery_id",
@@ -734,6 +736,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0006_webhooks",
         "0007_maintenance",
         "0008_supervision_fund",
+        "0009_webhook_leases",
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -744,6 +747,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0006_webhooks",
         "0007_maintenance",
         "0008_supervision_fund",
+        "0009_webhook_leases",
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -783,6 +787,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0006_webhooks",
         "0007_maintenance",
         "0008_supervision_fund",
+        "0009_webhook_leases",
     ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
