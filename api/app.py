@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 
 from api import problems
-from api.deps import Services
+from api.deps import Services, get_principal, money_key
+from api.errors_doc import DESCRIBED
 from api.limits import Limits
 from api.maintenance_schemas import DepositCreate
+from api.privacy import Privacy
+from api.ratelimit import RateLimits
 from api.routers import (
     accounts,
     admin,
@@ -48,9 +54,11 @@ def create_app(
     build: Callable[[], Services],
     ready_check: ReadyCheck,
     outages: tuple[type[Exception], ...] = (),
+    rate_limits: RateLimits | None = None,
 ) -> FastAPI:
     """The app; the composition root passes how to build its services and check readiness,
-    and which errors mean the database is unreachable (answered 503, api/problems.py)."""
+    which errors mean the database is unreachable (answered 503, api/problems.py), and the
+    rate limits (none: no limits, as in most tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,8 +103,10 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app, outages)
+    app.state.rate_limits = rate_limits  # read where credentials are (api/deps.py)
 
     app.add_middleware(Limits)
+    app.add_middleware(Privacy)  # outside Limits: its last-resort problem is marked too
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -146,23 +156,47 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
             deposits = DepositCreate.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(deposits.pop("$defs", {}))
             components["DepositCreate"] = deposits
-            _require_keys_on_money_routes(document)
+            _document_dependencies(app, document)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _require_keys_on_money_routes(document: dict[str, Any]) -> None:
-    """Show ``Idempotency-Key`` as required where the route answers 428 without it.
-
-    The handler keeps the header optional so that a missing key gets the 428
-    problem (with its page) rather than a generic 422.
-    """
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            if "428" not in operation.get("responses", {}):
+def _document_dependencies(app: FastAPI, document: dict[str, Any]) -> None:
+    """What a route's dependencies may answer, in its operation, so the document follows the
+    code: a route taking the principal may answer 429 (api/ratelimit.py); one taking
+    ``MoneyKey`` shows ``Idempotency-Key`` as required and lists the 428 it answers without."""
+    paths = document["paths"]
+    for route in iter_route_contexts(app.routes):
+        dependant: Dependant | None = getattr(route, "dependant", None)
+        if dependant is None or route.path_format not in paths:  # a page, not in the document
+            continue
+        for method in route.methods or ():
+            operation = paths[route.path_format].get(method.lower())
+            if operation is None:  # HEAD, Starlette's twin of a GET
                 continue
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
-                    parameter["required"] = True
+            if _takes(dependant, get_principal):
+                _list_problem(operation, 429)
+            if _takes(dependant, money_key):
+                _require_key(operation)
+                _list_problem(operation, 428)
+
+
+def _list_problem(operation: dict[str, Any], status: int) -> None:
+    """List ``status`` as a problem, shaped like the 422 every operation lists."""
+    responses = operation["responses"]
+    responses[str(status)] = {**copy.deepcopy(responses["422"]), "description": DESCRIBED[status]}
+
+
+def _require_key(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key":
+            parameter["required"] = True
+            schema = parameter["schema"]  # optional to FastAPI: "string or null"
+            strings = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
+            schema.update(strings[0] if strings else {"type": "string"})
+
+
+def _takes(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(d.call is call or _takes(d, call) for d in dependant.dependencies)

@@ -13,6 +13,8 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from api.auth import NOT_VISIBLE, Place, Principal, authenticate
 from api.ports import IdempotencyStore, TokenStore, WebhookStore, WebhookTargets, Worker
+from api.privacy import depends_on_credentials
+from api.ratelimit import WRITES, RateLimits
 from api.rendered import RenderedCache
 from ledger.account import CommonFundAccount
 from ledger.application import ComplexSummary, Ledger
@@ -59,11 +61,35 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+def authenticated(request: Request, services: Services, authorization: str | None) -> Principal:
+    """The principal of these credentials, through the rate limits (api/ratelimit.py).
+
+    Whatever the answer, it is this caller's (no-store). A credential from an address that
+    failed too often is refused (429) before it is looked at; a refused one counts as a
+    failure of its address; a write counts against its token.
+    """
+    depends_on_credentials(request)
+    limits: RateLimits | None = getattr(request.app.state, "rate_limits", None)
+    address = request.client.host if request.client else ""
+    if limits is not None and authorization is not None:
+        limits.before_authentication(address)
+    try:
+        principal = authenticate(services.tokens, authorization, services.now())
+    except HTTPException:
+        if limits is not None and authorization is not None:
+            limits.failed_authentication(address)
+        raise
+    if limits is not None and request.method in WRITES:
+        limits.write(principal.token.id)
+    return principal
+
+
 def get_principal(
+    request: Request,
     services: ServicesDep,
     authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
 ) -> Principal:
-    return authenticate(services.tokens, authorization, services.now())
+    return authenticated(request, services, authorization)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -76,6 +102,22 @@ IdempotencyKey = Annotated[
         description="A client-chosen unique key; a replay returns the first response",
     ),
 ]
+
+
+def money_key(key: IdempotencyKey = None) -> str:
+    """The Idempotency-Key a money movement cannot go without: 428, with its page, if absent.
+
+    A dependency, so it is checked before the body, the scope and the role: every route that
+    takes ``MoneyKey`` answers a request without a key with 428, and the OpenAPI document
+    shows the header as required on exactly those routes (api/app.py). The header itself
+    stays optional to FastAPI, which would otherwise answer a generic 422.
+    """
+    if key is None:
+        raise HTTPException(428, "this request moves money: send an Idempotency-Key header")
+    return key
+
+
+MoneyKey = Annotated[str, Depends(money_key)]
 
 
 def place(summary: ComplexSummary) -> Place:

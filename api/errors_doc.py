@@ -30,21 +30,26 @@ class Problem(BaseModel):
     )
 
 
+DESCRIBED = {
+    401: "No valid bearer token",
+    403: "The role may not do this here (H15)",
+    404: "Not found, or outside the caller's scope",
+    409: "Idempotency-Key reused with another body, or a concurrent update (retryable)",
+    413: "Body above 1 MiB",
+    415: "Not JSON",
+    422: "Invalid field, or refused by a rule (the `rule` field names it)",
+    # listed by api/app.py from the routes' dependencies, not by the routes
+    428: "Idempotency-Key missing on a money movement",
+    429: "Too many failed authentications from this address, or writes with this token;"
+    " Retry-After says when to retry",
+}
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    described = {
-        401: "No valid bearer token",
-        403: "The role may not do this here (H15)",
-        404: "Not found, or outside the caller's scope",
-        409: "Idempotency-Key reused with another body, or a concurrent update (retryable)",
-        413: "Body above 1 MiB",
-        415: "Not JSON",
-        422: "Invalid field, or refused by a rule (the `rule` field names it)",
-        428: "Idempotency-Key missing on a money movement",
-    }
     return {
         status: {
             "model": Problem,
-            "description": described[status],
+            "description": DESCRIBED[status],
             "content": {"application/problem+json": {}},
         }
         for status in (401, 403, 404, 422, *statuses)

@@ -53,10 +53,12 @@ def idempotent(
     *,
     body: BaseModel | None,
     run: Callable[[str], tuple[int, BaseModel]],
-    required: bool,
     rerun: bool = False,
 ) -> Response:
     """Run ``run(key)`` once per key; ``run`` gets the key the ledger derives ids from.
+
+    Without a key (a route whose key is optional) it runs once, unremembered; a route whose
+    key is required takes ``api.deps.MoneyKey``, which answers 428 before this is reached.
 
     ``rerun``: the ledger itself makes the command idempotent on the key (it derives the
     entry's id from it, or the step is a no-op when repeated) and ``run`` builds its answer
@@ -66,12 +68,6 @@ def idempotent(
     last until the claim is abandoned (issue #12).
     """
     if key is None:
-        if required:
-            return problem(
-                "idempotency-key-required",
-                "this request moves money: send an Idempotency-Key header",
-                instance=request.url.path,
-            )
         status, model = run(request_hash(request, body))
         stored = render(status, model)
         return consistent(

@@ -103,6 +103,14 @@ EDGE_TYPES = {
             "A request with this Idempotency-Key is still being processed; retry shortly.",
         ),
         ProblemType(
+            "rate-limited",
+            "Too many requests",
+            429,
+            "Too many failed authentications from this address, or too many writes with this"
+            " token, in a short time. Nothing was done: wait the seconds `Retry-After` gives,"
+            " then retry.",
+        ),
+        ProblemType(
             "catching-up",
             "Read models catching up",
             503,
@@ -222,6 +230,8 @@ def install(app: FastAPI, outages: tuple[type[Exception], ...] = ()) -> None:
             405: "method-not-allowed",
             413: "body-too-large",
             415: "unsupported-media-type",
+            428: "idempotency-key-required",
+            429: "rate-limited",
             503: "catching-up",
         }.get(error.status_code, "validation-error")
         detail = error.detail if isinstance(error.detail, str) else PROBLEM_TYPES[slug].description
@@ -231,6 +241,7 @@ def install(app: FastAPI, outages: tuple[type[Exception], ...] = ()) -> None:
         )
         if error.status_code == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
+        response.headers.update(error.headers or {})  # Retry-After of a 429
         return response
 
     @app.get("/problems/{slug}", include_in_schema=False)

@@ -21,11 +21,19 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from commonfund.settings import Settings
-from commonfund.synthetic import BusinessClock, build_complex, plan_complex, seeded
+from commonfund.synthetic import (
+    BusinessClock,
+    build_complex,
+    plan_complex,
+    seeded,
+    use_synthetic_identity_secret,
+)
 from commonfund.wiring import migrate
 from ledger.account import CommonFundAccount
 from ledger.application import AccountSummary, Actor, Ledger
 from ledger.entries import IncomeDetails, Party
+
+use_synthetic_identity_secret()  # made-up data: a made-up identity secret
 
 TODAY = date(2026, 11, 26)
 PAYER = Party(name="青岛某停车管理有限公司", kind="organisation", identity_key="", bank_account="")

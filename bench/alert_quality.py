@@ -58,7 +58,7 @@ from types import ModuleType
 from typing import Any
 
 from commonfund.settings import Settings
-from commonfund.synthetic import BusinessClock, plan_city
+from commonfund.synthetic import BusinessClock, plan_city, use_synthetic_identity_secret
 from commonfund.wiring import supervision_runner
 from ledger import ids
 from ledger.application import Actor, Ledger
@@ -66,6 +66,8 @@ from ledger.errors import NotFound
 from projections.db import Database
 from projections.supervision import ticks
 from projections.supervision.catalog import DEFAULT_CATALOG
+
+use_synthetic_identity_secret()  # made-up data: a made-up identity secret
 
 DEFAULT_TODAY = date(2026, 11, 26)
 CLOCK_RULES = frozenset(r for r in ("A07", "A08", "A10", "A11", "A13", "A21"))

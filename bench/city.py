@@ -26,11 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from commonfund.settings import Settings
-from commonfund.synthetic import BusinessClock, CityResult, build_city, plan_city
+from commonfund.synthetic import (
+    BusinessClock,
+    CityResult,
+    build_city,
+    plan_city,
+    use_synthetic_identity_secret,
+)
 from commonfund.wiring import migrate
 from ledger import ids
 from ledger.application import Ledger
 from ledger.errors import NotFound
+
+use_synthetic_identity_secret()  # made-up data: a made-up identity secret
 
 DEFAULT_TODAY = date(2026, 11, 26)
 DEFAULT_MANIFEST = Path("var") / "city-manifest.json"

@@ -27,11 +27,14 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 
 from commonfund.settings import Settings
+from commonfund.synthetic import use_synthetic_identity_secret
 from commonfund.wiring import migrate
 from ledger.application import Actor, Ledger
 from ledger.committee import Member
 from ledger.complex import Unit
 from ledger.entries import IncomeDetails, Party
+
+use_synthetic_identity_secret()  # made-up data: a made-up identity secret
 
 TODAY = date(2026, 11, 26)
 OPERATOR = Actor("operator", "bench")

@@ -1,4 +1,4 @@
-"""The ``commonfund`` command line: serve, migrate, demo, verify, project, rebuild, supervise, rules, tokens."""
+"""The ``commonfund`` command line: serve, migrate, demo, verify, project, rebuild, supervise, rules, tokens, keys."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from commonfund.dry_run import Outcome, dry_run
 from commonfund.fund_interest import allocate, read_advices
 from commonfund.server import build_stores
 from commonfund.serving import serve
-from commonfund.settings import Settings
+from commonfund.settings import load_settings
 from commonfund.stores import utcnow
 from commonfund.wiring import (
     build_ledger,
@@ -39,27 +39,21 @@ from commonfund.wiring import (
 from ledger.application import Actor
 from ledger.dates import parse_date
 from ledger.errors import LedgerError
+from ledger.identity import identity_key
 from ledger.integrity import verify
 from ledger.money import format_fen
 from projections.runner import REBUILD_BATCH
 from projections.supervision import ticks
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        raise SystemExit(f"commonfund: bad configuration:\n{error}") from None
-
-
 def cmd_migrate(_: argparse.Namespace) -> int:
-    applied = migrate(_settings())
+    applied = migrate(load_settings())
     print("applied: " + ", ".join(applied) if applied else "the database is up to date")
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     if args.migrate:
         migrate(settings)
     missing = pending_migrations(settings)
@@ -72,12 +66,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     serve(
         host=args.host, port=args.port, workers=args.workers,
         healthcheck_seconds=settings.worker_healthcheck_seconds,
+        trusted_proxies=settings.trusted_proxies,
     )  # fmt: skip
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     migrate(settings)
     ledger = build_ledger(settings)
     try:
@@ -93,7 +88,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     anchors = read_anchors(args.digest) if args.digest else None
     ledger = build_ledger(settings)
     try:
@@ -126,7 +121,7 @@ READ_MODELS = {
 
 def cmd_project(args: argparse.Namespace) -> int:
     """Follow the ledger for the read models until SIGTERM/SIGINT (standby while another runs)."""
-    settings = _settings()
+    settings = load_settings()
     ledger = build_ledger(settings)
     names = args.only or list(READ_MODELS)
     runners = [READ_MODELS[n](settings, ledger, batch_size=args.batch_size) for n in names]
@@ -160,7 +155,7 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Replay the whole log into a fresh copy while the old one keeps serving, then swap."""
-    settings = _settings()
+    settings = load_settings()
     ledger = build_ledger(settings)
     runner = READ_MODELS[args.name](settings, ledger, batch_size=args.batch_size)
     try:
@@ -178,7 +173,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_supervise(args: argparse.Namespace) -> int:
     """Record the clock-rule run for a date, then print the alerts it raised once applied."""
-    settings = _settings()
+    settings = load_settings()
     as_of = parse_date(args.as_of, "--as-of")
     ledger = build_ledger(settings)
     runner = supervision_runner(settings, ledger, batch_size=args.batch_size)
@@ -230,7 +225,7 @@ def _print_outcome(outcome: Outcome, start: str, end: str) -> None:
 
 def cmd_fund_interest(args: argparse.Namespace) -> int:
     """A period's interest for every fund in the CSV, in one command (resumable)."""
-    settings = _settings()
+    settings = load_settings()
     advices = read_advices(Path(args.file))
     ledger = build_ledger(settings)
     try:
@@ -252,7 +247,7 @@ def cmd_fund_interest(args: argparse.Namespace) -> int:
 
 def cmd_rules_dry_run(args: argparse.Namespace) -> int:
     """Replay history with one rule's parameters changed; print what it would raise, raise nothing."""
-    settings = _settings()
+    settings = load_settings()
     start, end = parse_date(args.date_from, "--from"), parse_date(args.date_to, "--to")
     in_force = supervision_catalog(settings)
     try:
@@ -270,7 +265,7 @@ def cmd_rules_dry_run(args: argparse.Namespace) -> int:
 
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     body = TokenCreate(
         role=args.role,
         complex_id=args.complex,
@@ -302,7 +297,7 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    stores = build_stores(_settings())
+    stores = build_stores(load_settings())
     try:
         record = stores.revoke(args.token_id, utcnow())
     finally:
@@ -311,6 +306,15 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
         print(f"commonfund: no token {args.token_id}", file=sys.stderr)
         return 1
     print(f"token {record.id} revoked at {record.revoked_at}")
+    return 0
+
+
+def cmd_identity_key(_: argparse.Namespace) -> int:
+    """The identity key of each ID number on standard input, line for line; never the number."""
+    secret = load_settings().identity_secret
+    for line in sys.stdin:
+        number = line.strip()
+        print(identity_key(secret, number) if number else "")
     return 0
 
 
@@ -327,7 +331,7 @@ def read_anchors(path: str) -> dict[str, tuple[int, str]]:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     ledger = build_ledger(settings)
     try:
         ids = [UUID(c) for c in args.complex] if args.complex else ledger.complex_ids()
@@ -433,6 +437,10 @@ def parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("token_id")
     revoke.set_defaults(run=cmd_token_revoke)
+    sub.add_parser(
+        "identity-key",
+        help="print the identity key of each ID number read from standard input, one a line",
+    ).set_defaults(run=cmd_identity_key)
     return top
 
 

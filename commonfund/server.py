@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.deps import Services
 from api.ports import Worker
+from api.ratelimit import RateLimits
 from commonfund.scheduler import with_daily_supervision
-from commonfund.settings import Settings
+from commonfund.settings import Settings, load_settings
 from commonfund.stores import SqlStores, utcnow
 from commonfund.webhook_store import SqlWebhooks
 from commonfund.wiring import (
@@ -113,12 +114,16 @@ def readiness(services: Services, settings: Settings) -> dict[str, Any]:
 
 
 def app() -> FastAPI:
-    settings = Settings()
+    settings = load_settings()
 
     def ready_check(services: Services) -> dict[str, Any]:
         return readiness(services, settings)
 
-    application = create_app(lambda: build_services(settings), ready_check, DATABASE_OUTAGES)
+    policy = settings.rate_limit_policy()
+    limits = RateLimits(policy) if policy is not None else None
+    application = create_app(
+        lambda: build_services(settings), ready_check, DATABASE_OUTAGES, rate_limits=limits
+    )
     if settings.supervise_daily:
         application.router.lifespan_context = with_daily_supervision(
             application.router.lifespan_context, lambda app: app.state.services.ledger

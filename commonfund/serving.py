@@ -25,13 +25,32 @@ class NoDelayConfig(uvicorn.Config):
         return sock
 
 
-def serve(*, host: str, port: int, workers: int, healthcheck_seconds: int) -> None:
+def uvicorn_config(
+    *, host: str, port: int, workers: int, healthcheck_seconds: int, trusted_proxies: str = ""
+) -> NoDelayConfig:
     """``healthcheck_seconds``: how long a worker may take to answer the supervisor's ping
     (and, once restarted, to start); uvicorn's 5 s killed workers still starting under load
-    (COMMONFUND_WORKER_HEALTHCHECK_SECONDS, docs/operations.md)."""
-    config = NoDelayConfig(
+    (COMMONFUND_WORKER_HEALTHCHECK_SECONDS, docs/operations.md).
+
+    X-Forwarded-For and -Proto are believed only from ``trusted_proxies`` (comma-separated):
+    uvicorn's own default believes them from 127.0.0.1, so that anything on this host could
+    pose as any client address to the rate limits (api/ratelimit.py); here, no proxy is
+    trusted unless one is named.
+    """
+    trusted = [p.strip() for p in trusted_proxies.split(",") if p.strip()]
+    return NoDelayConfig(
         APP, factory=True, host=host, port=port, workers=workers, log_level="info",
         timeout_worker_healthcheck=healthcheck_seconds,
+        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+    )  # fmt: skip
+
+
+def serve(
+    *, host: str, port: int, workers: int, healthcheck_seconds: int, trusted_proxies: str = ""
+) -> None:
+    config = uvicorn_config(
+        host=host, port=port, workers=workers, healthcheck_seconds=healthcheck_seconds,
+        trusted_proxies=trusted_proxies,
     )  # fmt: skip
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Literal, Self
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.ratelimit import RateLimitPolicy
 from ledger.policy import Policy
 from projections.supervision.catalog import DEFAULT_CATALOG
 
 DEFAULT_SQLITE_PATH = Path("var") / "commonfund.sqlite3"
+_LIMITS = RateLimitPolicy()  # the defaults live with the limits
+# In the source, so public: anyone could compute an owner's identity key from an ID number
+# with it. Good for the demo and tests on SQLite, refused anywhere that holds real data.
+DEMO_IDENTITY_SECRET = "commonfund-demo-secret-change-me"  # noqa: S105 - public on purpose
 
 
 class Settings(BaseSettings):
@@ -23,10 +30,16 @@ class Settings(BaseSettings):
         default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
         description="sqlite:///path/to/file or postgresql://user:pass@host:port/dbname",
     )
+    # production: the demo identity secret is refused whatever the store (so is it on
+    # PostgreSQL, the production store, whatever this says)
+    environment: Literal["development", "production"] = "development"
     identity_secret: str = Field(
-        default="commonfund-demo-secret-change-me",
+        default=DEMO_IDENTITY_SECRET,
+        min_length=1,
         description="Per-deployment HMAC secret for identity keys (domain.md, Personal data)",
     )
+    # or the secret in a file (a compose or Kubernetes secret), surrounding whitespace ignored
+    identity_secret_file: Path | None = None
     aggregate_cache_size: int = Field(default=5000, ge=1)  # eventsourcing reads 0 as unbounded
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
     # serve follows the ledger for the read models itself (one active runner per database,
@@ -72,6 +85,15 @@ class Settings(BaseSettings):
     # receiver or a test's loopback one; plain http only where https is not required
     webhook_allowed_hosts: str = ""
     webhook_require_https: bool = True
+    # rate limits (api/ratelimit.py), in memory per worker process, per window: failed
+    # authentications per client address, writes per token; false turns both off
+    rate_limits: bool = True
+    rate_limit_window_seconds: float = Field(default=_LIMITS.window_seconds, gt=0, le=86400)
+    failed_authentications_per_window: int = Field(default=_LIMITS.failed_authentications, ge=1)
+    writes_per_window: int = Field(default=_LIMITS.writes, ge=1)
+    # the proxies whose X-Forwarded-For (the client's address) and X-Forwarded-Proto uvicorn
+    # believes: comma-separated addresses or networks, or *; empty: the peer is the client
+    trusted_proxies: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -79,6 +101,19 @@ class Settings(BaseSettings):
         scheme = urlsplit(value).scheme
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("COMMONFUND_DATABASE_URL must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            if part != "*":
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"COMMONFUND_TRUSTED_PROXIES: {part!r} is not an address or a network"
+                    ) from None
         return value
 
     @field_validator("rule_params")
@@ -103,6 +138,38 @@ class Settings(BaseSettings):
         """The hosts webhooks may go to even inside (loopback, private …)."""
         return tuple(h.strip() for h in self.webhook_allowed_hosts.split(",") if h.strip())
 
+    @model_validator(mode="after")
+    def _own_identity_secret(self) -> Self:
+        if self.identity_secret_file is not None:
+            if "identity_secret" in self.model_fields_set:
+                raise ValueError(
+                    "set COMMONFUND_IDENTITY_SECRET or COMMONFUND_IDENTITY_SECRET_FILE, not both"
+                )
+            try:
+                secret = self.identity_secret_file.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as error:
+                raise ValueError(
+                    f"COMMONFUND_IDENTITY_SECRET_FILE: cannot read {self.identity_secret_file}"
+                    f" ({error})"
+                ) from None
+            if not secret:
+                raise ValueError(f"COMMONFUND_IDENTITY_SECRET_FILE: {self.identity_secret_file}"
+                                 " is empty")  # fmt: skip
+            self.identity_secret = secret
+        if self.identity_secret == DEMO_IDENTITY_SECRET and (
+            self.is_postgres or self.environment == "production"
+        ):
+            where = "in production" if self.environment == "production" else "on PostgreSQL"
+            raise ValueError(
+                f"COMMONFUND_IDENTITY_SECRET is the built-in demo value, which is refused {where}"
+                " (it is public, so anyone could compute an owner's identity key with it): set"
+                " COMMONFUND_IDENTITY_SECRET, or COMMONFUND_IDENTITY_SECRET_FILE, to this"
+                " deployment's own secret, e.g. the output of"
+                " `python3 -c 'import secrets; print(secrets.token_hex(32))'`"
+                " (docs/operations.md, Identity keys)"
+            )
+        return self
+
     @property
     def is_postgres(self) -> bool:
         return urlsplit(self.database_url).scheme in ("postgresql", "postgres")
@@ -110,6 +177,16 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return Path(unquote(urlsplit(self.database_url).path).removeprefix("/"))
+
+    def rate_limit_policy(self) -> RateLimitPolicy | None:
+        """The limits for ``serve``, or None when they are off."""
+        if not self.rate_limits:
+            return None
+        return RateLimitPolicy(
+            failed_authentications=self.failed_authentications_per_window,
+            writes=self.writes_per_window,
+            window_seconds=self.rate_limit_window_seconds,
+        )
 
     def policy(self) -> Policy:
         return Policy(
@@ -155,3 +232,11 @@ class Settings(BaseSettings):
                 }
             )
         return env
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, or a stop with what is wrong (every command, every worker)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SystemExit(f"commonfund: bad configuration:\n{error}") from None

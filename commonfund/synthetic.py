@@ -72,6 +72,7 @@ payment to a new payee, A12 if the planted payments made the balance fall 30%.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -100,6 +101,8 @@ UNITS_PER_CALL = 2_000
 INTEREST_BP_PER_YEAR = 35  # demand-deposit rate, basis points
 MAX_FALL_PERCENT = 20  # normal activity keeps 80% of its 30-day peak balance
 PAYMENT_CEILING = 4_800_00  # normal payments stay below this, fen
+# made-up data, made-up secret: the settings refuse the demo one on PostgreSQL (issue #12)
+SYNTHETIC_IDENTITY_SECRET = "commonfund-synthetic-identity-secret"  # noqa: S105
 PURPOSE_CEILING = 18_000_00  # and each purpose below this a year, fen
 
 # --- names -----------------------------------------------------------------------------
@@ -157,6 +160,12 @@ CATEGORIES = {
     "office": "committee_operations",
     "repair": "repairs",
 }
+
+
+def use_synthetic_identity_secret() -> None:
+    """For a benchmark: where COMMONFUND_IDENTITY_SECRET is unset, the synthetic one, so the
+    benchmark runs on PostgreSQL; the servers and commands it starts inherit it."""
+    os.environ.setdefault("COMMONFUND_IDENTITY_SECRET", SYNTHETIC_IDENTITY_SECRET)
 
 
 @dataclass(frozen=True, slots=True)

@@ -709,8 +709,10 @@ class FundCommands:
         if replayed and status == "booked":  # the balance the booking left (issue #12)
             booking = self._ledger._recorded(
                 fund.id,
-                lambda e: isinstance(e, MaintenanceFund.Disbursed)
-                and e.disbursement_id == disbursement_id,
+                lambda e: (
+                    isinstance(e, MaintenanceFund.Disbursed)
+                    and e.disbursement_id == disbursement_id
+                ),
             )
             then: MaintenanceFund = self._ledger.repository.get(
                 fund.id, version=booking.originator_version

@@ -23,6 +23,11 @@ TODAY = date(2026, 11, 26)
 NOON_SHANGHAI = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 POSTGRES_URL = os.environ.get("COMMONFUND_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("COMMONFUND_REQUIRE_POSTGRES") == "1"
+# Settings refuse the built-in demo identity secret on PostgreSQL (issue #12 item 9): the
+# tests hold no real data, so they have a secret of their own, set before any Settings is
+# built and inherited by every command and server they start.
+TEST_IDENTITY_SECRET = "commonfund-test-identity-secret"  # noqa: S105 - test data only
+os.environ.setdefault("COMMONFUND_IDENTITY_SECRET", TEST_IDENTITY_SECRET)
 
 
 def fixed_clock() -> datetime:

@@ -11,7 +11,15 @@ from fastapi.responses import Response
 
 from api.auth import Principal
 from api.cursors import cursor_of, position_of
-from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, place_of_part, yuan
+from api.deps import (
+    IdempotencyKey,
+    MoneyKey,
+    PrincipalDep,
+    ServicesDep,
+    place_of,
+    place_of_part,
+    yuan,
+)
 from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.schemas import (
@@ -137,7 +145,7 @@ def open_account(
         )
         return 201, account_public(services.ledger.account_summary(UUID(receipt.id)))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -145,7 +153,7 @@ def open_account(
     status_code=201,
     summary="Record income (Idempotency-Key required)",
     response_model=EntryPublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def record_income(
     account_id: UUID,
@@ -153,7 +161,7 @@ def record_income(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     guard(services.ledger, principal, account_id, ("committee",))
     c = body.collected
@@ -191,9 +199,7 @@ def record_income(
             recorded_by=receipt.recorded_by,  # a replay's: the first request's principal
         )
 
-    return idempotent(
-        request, services, principal, key, body=body, run=run, required=True, rerun=True
-    )
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 @router.post(
@@ -201,7 +207,7 @@ def record_income(
     status_code=201,
     summary="Propose an expenditure (the proposer's approval counts as the first)",
     response_model=ExpenditurePublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def propose(
     account_id: UUID,
@@ -209,7 +215,7 @@ def propose(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     guard(services.ledger, principal, account_id, ("committee",))
     details = ExpenditureDetails(
@@ -232,16 +238,14 @@ def propose(
         proposal = services.ledger.expenditure(account_id, receipt.id, as_proposed=True)
         return 201, expenditure_public(services.ledger, account_id, receipt.id, proposal)
 
-    return idempotent(
-        request, services, principal, key, body=body, run=run, required=True, rerun=True
-    )
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 @router.post(
     "/v1/accounts/{account_id}/expenditures/{expenditure_id}/approvals",
     summary="Approve as a further signatory; booked once two distinct signatories approve",
     response_model=ExpenditurePublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def approve(
     account_id: UUID,
@@ -249,7 +253,7 @@ def approve(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     guard(services.ledger, principal, account_id, ("committee",))
 
@@ -258,9 +262,7 @@ def approve(
         proposal = services.ledger.expenditure(account_id, expenditure_id)
         return 200, expenditure_public(services.ledger, account_id, expenditure_id, proposal)
 
-    return idempotent(
-        request, services, principal, key, body=None, run=run, required=True, rerun=True
-    )
+    return idempotent(request, services, principal, key, body=None, run=run, rerun=True)
 
 
 @router.post(
@@ -287,7 +289,7 @@ def reject(
         proposal = services.ledger.expenditure(account_id, expenditure_id)
         return 200, expenditure_public(services.ledger, account_id, expenditure_id, proposal)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.delete(
@@ -324,7 +326,7 @@ def get_expenditure(
     status_code=201,
     summary="Reverse an entry (names the original and the reason)",
     response_model=EntryPublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def reverse(
     account_id: UUID,
@@ -332,7 +334,7 @@ def reverse(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     guard(services.ledger, principal, account_id, ("committee",))
 
@@ -348,9 +350,7 @@ def reverse(
         entry = next(e for e in services.ledger.entries(account_id) if e.id == receipt.id)
         return 201, entry_public(account_id, entry)
 
-    return idempotent(
-        request, services, principal, key, body=body, run=run, required=True, rerun=True
-    )
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 @router.post(
@@ -373,7 +373,7 @@ def suspend(
         services.ledger.suspend_payments(account_id, reason=body.reason, actor=principal.actor)
         return 200, account_public(services.ledger.account_summary(account_id))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.delete(
@@ -399,7 +399,7 @@ def resume(
     "/v1/accounts/{account_id}/closure",
     summary="Close the account: at zero, or by transfer to its successor (H13)",
     response_model=AccountPublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def close(
     account_id: UUID,
@@ -407,7 +407,7 @@ def close(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     guard(services.ledger, principal, account_id, ("committee", "regulator"))
     successor = _uuid(body.successor_account_id) if body.successor_account_id else None
@@ -418,7 +418,7 @@ def close(
         )
         return 200, account_public(services.ledger.account_summary(account_id))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=True)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.get(

@@ -240,7 +240,7 @@ def acknowledge(
         services.ledger.acknowledge_alert(alert_id, rule=row.rule, note=note, actor=principal.actor)
         return 200, read_back(services, alert_id)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -276,7 +276,7 @@ def close(
         )  # fmt: skip  (one command: the closure and the suspension commit together)
         return 200, read_back(services, alert_id)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 def suspendable(row: AlertRow) -> UUID:
@@ -313,7 +313,7 @@ def explain(
         )  # fmt: skip
         return 201, read_back(services, alert_id)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 # --- snoozes ---------------------------------------------------------------------------
@@ -363,4 +363,4 @@ def snooze(
             version=receipt.version,
         )  # fmt: skip
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)

@@ -104,7 +104,7 @@ def step(
         action()
         return status, public(services.ledger.committee(committee_id))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -136,7 +136,7 @@ def elect(
         )
         return 201, public(services.ledger.committee(UUID(receipt.id)))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -327,7 +327,7 @@ def decide(
             approved=d["approved"],
         )
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.get(

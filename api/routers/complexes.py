@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place, place_of, summary_of, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
+from api.limits import media_type
 from api.schemas import ComplexCreate, ComplexPublic, UnitCreate, UnitSale, UnitsCreate
 from ledger.application import ComplexSummary
 from ledger.complex import Unit
@@ -84,7 +85,7 @@ def register_complex(
         )
         return 201, public(services.ledger.complex_summary(UUID(receipt.id)))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -115,7 +116,7 @@ async def add_units(
     key: IdempotencyKey = None,
 ) -> Response:
     raw = await request.body()
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    content_type = media_type(request.headers.get("content-type", ""))
     body = parse_units(raw, content_type)
 
     def run(_: str) -> tuple[int, ComplexPublic]:
@@ -124,7 +125,7 @@ async def add_units(
 
     def guarded() -> Response:
         principal.require(place_of(services.ledger, complex_id), ("operator",))
-        return idempotent(request, services, principal, key, body=body, run=run, required=False)
+        return idempotent(request, services, principal, key, body=body, run=run)
 
     return await run_in_threadpool(guarded)
 
@@ -154,7 +155,7 @@ def sell_unit(
         )
         return 201, public(services.ledger.complex_summary(complex_id))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 def parse_units(raw: bytes, content_type: str) -> UnitsCreate:

@@ -33,9 +33,19 @@ from starlette.concurrency import run_in_threadpool
 from api import fund_formats
 from api.auth import NOT_VISIBLE, Place, Principal
 from api.cursors import cursor_of, position_of
-from api.deps import IdempotencyKey, PrincipalDep, Services, ServicesDep, place_of, unseen, yuan
+from api.deps import (
+    IdempotencyKey,
+    MoneyKey,
+    PrincipalDep,
+    Services,
+    ServicesDep,
+    place_of,
+    unseen,
+    yuan,
+)
 from api.errors_doc import problems
 from api.idempotency import idempotent
+from api.limits import media_type
 from api.maintenance_schemas import (
     AcceptanceCreate,
     AnnualPublic,
@@ -105,7 +115,7 @@ def catch_up(services: Services, seconds: float = CATCH_UP_SECONDS) -> bool:
     status_code=201,
     summary="Record deposits per unit (JSON, or CSV of unit_id,amount; Idempotency-Key required)",
     response_model=DepositPublic,
-    responses=problems(409, 415, 428),
+    responses=problems(409, 415),
     openapi_extra={
         "requestBody": {
             "content": {
@@ -120,7 +130,7 @@ async def record_deposits(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
     kind: Annotated[
         str | None, Query(max_length=20, description="CSV only: first, additional, …")
     ] = None,
@@ -131,7 +141,7 @@ async def record_deposits(
         lambda: principal.require(place_of(services.ledger, complex_id), DEPOSITORS)
     )
     raw = await request.body()
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    content_type = media_type(request.headers.get("content-type", ""))
     body, numbers = parse_deposits(raw, content_type, kind, value_date, reference)
 
     if body.first_deposits is not None and body.kind != "initial_transfer":
@@ -157,9 +167,7 @@ async def record_deposits(
                 version=receipt.version,
             )  # fmt: skip
 
-        return idempotent(
-            request, services, principal, key, body=body, run=run, required=True, rerun=True
-        )
+        return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
     return await run_in_threadpool(guarded)
 
@@ -269,7 +277,7 @@ def check_units(
     status_code=201,
     summary="Record the interest of a period, split by the units' balance-days (H10)",
     response_model=InterestPublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def record_interest(
     complex_id: UUID,
@@ -277,7 +285,7 @@ def record_interest(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     principal.require(place_of(services.ledger, complex_id), INTEREST)
 
@@ -293,9 +301,7 @@ def record_interest(
             replayed=receipt.replayed,
         )  # fmt: skip
 
-    return idempotent(
-        request, services, principal, key, body=body, run=run, required=True, rerun=True
-    )
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 # --- projects -----------------------------------------------------------------------------------
@@ -388,7 +394,7 @@ def plan_project(
         )
         return 201, from_ledger(services, UUID(receipt.id))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -413,7 +419,7 @@ def accept_project(
         )
         return 200, from_ledger(services, project_id)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.post(
@@ -438,7 +444,7 @@ def disclose_project(
         )
         return 200, from_ledger(services, project_id)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 PAYOUT = PROJECT + "/disbursements/{disbursement_id}"
@@ -474,7 +480,7 @@ def payout_public(
     status_code=201,
     summary="Propose a payout to the contractor (the proposer's approval counts as the first, H06)",
     response_model=PayoutPublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def propose_disbursement(
     project_id: UUID,
@@ -482,7 +488,7 @@ def propose_disbursement(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     principal.require(project_place(services, project_id), KEEPERS)
 
@@ -493,9 +499,7 @@ def propose_disbursement(
         )  # fmt: skip
         return 201, payout_public(services, project_id, receipt.id, receipt, as_proposed=True)
 
-    return idempotent(
-        request, services, principal, key, body=body, run=run, required=True, rerun=True
-    )
+    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
 
 @router.post(
@@ -503,7 +507,7 @@ def propose_disbursement(
     summary="Approve as a further signatory; booked once two distinct signatories approve, the"
     " money apportioned to the affected units by floor area (H03, H06, H07, H09)",
     response_model=PayoutPublic,
-    responses=problems(409, 428),
+    responses=problems(409),
 )
 def approve_disbursement(
     project_id: UUID,
@@ -511,7 +515,7 @@ def approve_disbursement(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
-    key: IdempotencyKey = None,
+    key: MoneyKey,
 ) -> Response:
     principal.require(project_place(services, project_id), KEEPERS)
 
@@ -521,9 +525,7 @@ def approve_disbursement(
         )
         return 200, payout_public(services, project_id, disbursement_id, receipt)
 
-    return idempotent(
-        request, services, principal, key, body=None, run=run, required=True, rerun=True
-    )
+    return idempotent(request, services, principal, key, body=None, run=run, rerun=True)
 
 
 @router.post(
@@ -549,7 +551,7 @@ def reject_disbursement(
         )
         return 200, payout_public(services, project_id, disbursement_id, receipt)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.delete(
@@ -815,4 +817,4 @@ def publish_annual(
             raise ConcurrencyConflict("the publication is recorded; read it again shortly")
         return 201, annual_public(found)
 
-    return idempotent(request, services, principal, key, body=None, run=run, required=False)
+    return idempotent(request, services, principal, key, body=None, run=run)

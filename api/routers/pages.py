@@ -45,9 +45,9 @@ templates.globals.update(
 PERIOD_HELP = "公示期间的写法：季度如 2026-Q3，月份如 2026-07，年度如 2026。"
 
 
-def html(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def html(template: str, status: int = 200, *, cache: str = CACHE, **context: Any) -> HTMLResponse:
     body = templates.get_template(template).render(**context)
-    headers = {"Cache-Control": CACHE, "Content-Language": "zh-CN"} if status == 200 else None
+    headers = {"Cache-Control": cache, "Content-Language": "zh-CN"} if status == 200 else None
     return HTMLResponse(body, status_code=status, headers=headers)
 
 

@@ -13,11 +13,13 @@ from datetime import date
 from urllib.parse import parse_qs
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import Principal, authenticate, jurisdiction_prefix
-from api.deps import ServicesDep, place_of_part
+from api.auth import Principal, jurisdiction_prefix
+from api.deps import ServicesDep, authenticated, place_of_part
+from api.privacy import PRIVATE, depends_on_credentials
+from api.ratelimit import RateLimited
 from api.routers.overview import overview_public
 from api.routers.pages import html
 from api.statement_page import district
@@ -26,7 +28,8 @@ from ledger.money import format_fen
 from projections.supervision.catalog import SEVERITY_ORDER
 from projections.supervision.queries import AlertFilter
 
-router = APIRouter(include_in_schema=False)
+# every page here depends on the session (even the login form: it is what no session sees)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(depends_on_credentials)])
 COOKIE = "commonfund_session"
 SEVERITY_ZH = {"critical": "严重", "high": "高", "warning": "警告", "info": "提示"}
 STATUS_ZH = {"open": "待处理", "acknowledged": "已受理", "closed": "已关闭", "snoozed": "暂缓"}
@@ -34,6 +37,10 @@ SHOWN = 200  # open alerts on the page; the API pages through all of them
 
 
 def caller(request: Request, services: ServicesDep) -> Principal | None:
+    """The regulator or operator of the bearer header or the session cookie, if valid.
+
+    RateLimited (429) passes through: the routes answer it with the login page.
+    """
     header = request.headers.get("authorization")
     token = request.cookies.get(COOKIE)
     if header is None and token:
@@ -41,10 +48,19 @@ def caller(request: Request, services: ServicesDep) -> Principal | None:
     if header is None:
         return None
     try:
-        principal = authenticate(services.tokens, header, services.now())
+        principal = authenticated(request, services, header)
+    except RateLimited:
+        raise
     except HTTPException:
         return None
     return principal if principal.role in ("regulator", "operator") else None
+
+
+def too_many(limited: RateLimited) -> Response:
+    """The login page, saying when to try again (a browser shows this, not a problem+json)."""
+    page = html("regulator_login.html", 429, failed=False, retry_after=limited.retry_after)
+    page.headers["Retry-After"] = str(limited.retry_after)
+    return page
 
 
 def prefix_of(principal: Principal) -> str:
@@ -55,9 +71,12 @@ def prefix_of(principal: Principal) -> str:
 
 @router.get("/regulator", response_class=HTMLResponse)
 def dashboard(request: Request, services: ServicesDep) -> Response:
-    principal = caller(request, services)
+    try:
+        principal = caller(request, services)
+    except RateLimited as limited:
+        return too_many(limited)
     if principal is None:
-        return html("regulator_login.html", 200, failed=False)
+        return html("regulator_login.html", 200, cache=PRIVATE, failed=False, retry_after=None)
     prefix = prefix_of(principal)
     today: date = services.ledger.today()
     found = [
@@ -73,6 +92,7 @@ def dashboard(request: Request, services: ServicesDep) -> Response:
     counted = overview_public(services.alerts.database, prefix, today)
     return html(
         "regulator.html",
+        cache=PRIVATE,
         alerts=found[:SHOWN],
         overview=counted,
         jurisdiction=prefix or "全市",
@@ -89,11 +109,13 @@ async def login(request: Request, services: ServicesDep) -> Response:
     token = (form.get("token") or [""])[0].strip()
     request.cookies.clear()
     try:
-        principal = authenticate(services.tokens, f"Bearer {token}", services.now())
+        principal = authenticated(request, services, f"Bearer {token}")
+    except RateLimited as limited:
+        return too_many(limited)
     except HTTPException:
         principal = None
     if principal is None or principal.role not in ("regulator", "operator"):
-        return html("regulator_login.html", 401, failed=True)
+        return html("regulator_login.html", 401, failed=True, retry_after=None)
     response = RedirectResponse("/regulator", status_code=303)
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="strict", path="/regulator",
@@ -113,7 +135,10 @@ def logout() -> Response:
 def account_entries(
     account_id: str, request: Request, services: ServicesDep, highlight: str = ""
 ) -> Response:
-    principal = caller(request, services)
+    try:
+        principal = caller(request, services)
+    except RateLimited as limited:
+        return too_many(limited)
     if principal is None:
         return RedirectResponse("/regulator", status_code=303)
     try:
@@ -133,6 +158,7 @@ def account_entries(
     summary = services.ledger.account_summary(wanted)
     return html(
         "regulator_account.html",
+        cache=PRIVATE,
         account=summary,
         entries=entries,
         marked=marked,

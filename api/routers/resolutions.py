@@ -77,7 +77,7 @@ def record(
         )
         return 201, public(services.ledger.resolution(UUID(receipt.id)))
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.get(

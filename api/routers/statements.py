@@ -337,7 +337,7 @@ def publish(
             raise ConcurrencyConflict("the publication is recorded; read it again shortly")
         return 201, published(version)
 
-    return idempotent(request, services, principal, key, body=None, run=run, required=False)
+    return idempotent(request, services, principal, key, body=None, run=run)
 
 
 def catch_up(services: Services) -> None:

@@ -133,7 +133,7 @@ def subscribe(
         )
         return 201, WebhookCreated(**webhook_public(record).model_dump(), secret=secret)
 
-    return idempotent(request, services, principal, key, body=body, run=run, required=False)
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 @router.get(

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import Api
+from tests.e2e.world import Builder
 
 METHODS = ("get", "post", "put", "patch", "delete")
+WRITES = ("post", "put", "patch", "delete")
+NIL = "00000000-0000-0000-0000-000000000000"
 
 
 def test_every_route_has_a_summary_and_lists_its_errors(api: Api) -> None:
@@ -55,18 +58,60 @@ def test_every_schema_field_has_a_description_and_an_example(api: Api) -> None:
     assert missing == []
 
 
-def test_money_routes_show_the_idempotency_key_as_required(api: Api) -> None:
-    """Routes that answer 428 without a key say so in the document, and only those."""
+def test_the_routes_that_answer_428_are_the_ones_documented_so(api: Api) -> None:
+    """Every write is sent without an Idempotency-Key: those that answer 428 show the key as
+    required (a plain string) and list the 428, and no other route does."""
+    side = Builder(api).side("370202")
+    ids = {
+        "complex_id": side.complex_id, "committee_id": side.committee_id,
+        "account_id": side.account_id, "expenditure_id": side.theirs,
+        "resolution_id": side.election_id, "token_id": "tok_0", "period": "2026-10",
+        "alert_id": NIL, "rule_id": "A04", "webhook_id": NIL, "project_id": NIL, "year": "2025",
+        "unit_id": side.unit_ids[0], "disbursement_id": NIL,
+    }  # fmt: skip
     document = api.client.get("/openapi.json").json()
-    seen: dict[str, bool] = {}
+    documented: set[str] = set()
+    answered: set[str] = set()
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            if method not in METHODS:
+            if method not in WRITES:
                 continue
-            for parameter in operation.get("parameters", []):
-                if parameter["name"] == "Idempotency-Key":
-                    answers_428 = "428" in operation["responses"]
-                    seen[f"{method.upper()} {path}"] = parameter.get("required", False)
-                    assert parameter.get("required", False) is answers_428, (method, path)
-    assert seen["POST /v1/accounts/{account_id}/income"] is True
-    assert seen["POST /v1/complexes/{complex_id}/resolutions"] is False
+            where = f"{method.upper()} {path}"
+            keys = [p for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
+            if keys and keys[0].get("required"):
+                documented.add(where)
+                assert "428" in operation["responses"], where
+                assert keys[0]["schema"]["type"] == "string", where  # not "string or null"
+            response = api.client.request(
+                method.upper(),
+                path.format(**ids),
+                json={},
+                headers={"Authorization": f"Bearer {side.tokens['m1']}"},
+            )
+            if response.status_code == 428:
+                assert response.json()["type"] == "/problems/idempotency-key-required", where
+                answered.add(where)
+    assert answered == documented
+    assert {
+        "POST /v1/accounts/{account_id}/income",
+        "POST /v1/accounts/{account_id}/expenditures",
+        "POST /v1/accounts/{account_id}/reversals",
+        "POST /v1/complexes/{complex_id}/maintenance-fund/deposits",
+        "POST /v1/maintenance-projects/{project_id}/disbursements",
+        "POST /v1/maintenance-projects/{project_id}/disbursements/{disbursement_id}/approvals",
+    } <= answered
+    assert "POST /v1/complexes/{complex_id}/resolutions" not in answered
+
+
+def test_every_route_that_takes_a_token_lists_the_429(api: Api) -> None:
+    """A route that reads the bearer token may be rate limited (api/ratelimit.py)."""
+    document = api.client.get("/openapi.json").json()
+    taking: dict[str, set[str]] = {}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            names = {p["name"].lower() for p in operation.get("parameters", [])}
+            if method in METHODS and "authorization" in names:
+                taking[f"{method.upper()} {path}"] = set(operation["responses"])
+    assert len(taking) > 40
+    assert [where for where, listed in taking.items() if "429" not in listed] == []
+    assert "429" not in document["paths"]["/v1/public/complexes"]["get"]["responses"]

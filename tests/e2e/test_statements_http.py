@@ -118,7 +118,11 @@ def test_a_published_digest_checks_against_the_ledger(api: Api, tmp_path: Path) 
     assert published.keys() <= {h["stream_id"] for h in now["heads"]}
     saved = tmp_path / "statement.json"
     saved.write_text(json.dumps(statement, ensure_ascii=False), encoding="utf-8")
-    env = {"COMMONFUND_DATABASE_URL": api.settings.database_url, "PATH": "/usr/bin:/bin"}
+    env = {
+        "COMMONFUND_DATABASE_URL": api.settings.database_url,
+        "COMMONFUND_IDENTITY_SECRET": api.settings.identity_secret,  # refused on PostgreSQL
+        "PATH": "/usr/bin:/bin",
+    }
     ok = subprocess.run(
         [sys.executable, "-m", "commonfund.cli", "verify", "--digest", str(saved)],
         capture_output=True, text=True, env=env, check=False,

@@ -299,6 +299,51 @@ def test_a_body_without_a_content_type_is_415(api: Api, side: Side) -> None:
     refused(response, 415, None, sent="no content type")
     assert "Content-Type" in response.json()["detail"]
 
+    def chunked() -> Iterator[bytes]:  # no Content-Length either: the service reads it first
+        yield json.dumps(income_body()).encode()
+
+    response = poster.post(
+        f"/v1/accounts/{side.account_id}/income", content=chunked(), headers={"Content-Type": ""}
+    )
+    refused(response, 415, None, sent="chunked, no content type")
+    assert "Content-Type" in response.json()["detail"]
+    # a POST with no body at all needs no Content-Type (an approval carries none)
+    approval = poster.post(
+        f"/v1/accounts/{side.account_id}/expenditures/{side.theirs}/approvals",
+        headers={"Content-Type": ""},
+    )
+    assert approval.status_code == 200, approval.text
+
+
+def test_media_types_are_case_insensitive(api: Api, side: Side) -> None:
+    """RFC 9110 8.3.1: type, subtype and parameter names are case-insensitive."""
+    poster = Poster(api, side)
+    path = f"/v1/accounts/{side.account_id}/income"
+    for content_type in (
+        "Application/JSON",
+        "APPLICATION/JSON; charset=UTF-8",
+        "application/json;charset=utf-8",
+        'application/json ; Charset="UTF-8"',
+    ):
+        body = json.dumps(income_body("1.00")).encode()
+        response = poster.post(path, content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 201, (content_type, response.text)
+    operator = {"Authorization": f"Bearer {api.operator}"}
+    csv = "unit_id,building,floor_area,owner_key\n9-001,9,89.50," + "b" * 64 + "\n"
+    added = api.client.post(
+        f"/v1/complexes/{side.complex_id}/units",
+        content=csv.encode(),
+        headers={**operator, "Content-Type": "Text/CSV; Charset=UTF-8"},
+    )
+    assert (added.status_code, added.json().get("unit_count")) == (201, 13), added.text
+    login = api.client.post(
+        "/regulator/session",
+        content=f"token={Builder(api).regulators['370202']}",
+        headers={"Content-Type": "Application/X-WWW-Form-URLEncoded"},
+        follow_redirects=False,
+    )
+    assert login.status_code == 303, login.text
+
 
 def test_media_types_other_than_json_are_415(api: Api, side: Side) -> None:
     poster = Poster(api, side)
@@ -552,3 +597,54 @@ def test_units_csv_that_cannot_be_parsed_is_a_422_not_a_500(api: Api) -> None:
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def scalar_fields(schema: dict[str, Any], components: dict[str, Any], at: str = "") -> list[str]:
+    """The paths (``units.0.developer_held``) of every integer, number or boolean in a schema."""
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    found = [f for s in schema.get("anyOf", []) for f in scalar_fields(s, components, at)]
+    if schema.get("type") in ("integer", "number", "boolean"):
+        found.append(at)
+    for name, spec in schema.get("properties", {}).items():
+        found += scalar_fields(spec, components, f"{at}.{name}" if at else name)
+    if "items" in schema:
+        found += scalar_fields(schema["items"], components, f"{at}.0")
+    return found
+
+
+def nested(field: str, value: Any) -> Any:
+    """``{"units": [{"developer_held": value}]}`` for ``units.0.developer_held``."""
+    for part in reversed(field.split(".")):
+        value = [value] if part == "0" else {part: value}
+    return value
+
+
+def test_no_number_or_flag_in_a_body_is_coerced_from_text(api: Api, side: Side) -> None:
+    """Every integer, number and boolean of every JSON body, sent as text, is a 422 naming it."""
+    document = api.client.get("/openapi.json").json()
+    components = document["components"]["schemas"]
+    ids = {"complex_id": side.complex_id, "committee_id": side.committee_id,
+           "account_id": side.account_id, "alert_id": "00000000-0000-0000-0000-000000000000"}  # fmt: skip
+    tried: list[str] = []
+    for template, item in document["paths"].items():
+        for method, operation in item.items():
+            schema = (
+                operation.get("requestBody", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema")
+            )
+            for field in scalar_fields(schema or {}, components):
+                kind = "9" if "matter" in field or "days" in field else "true"
+                response = api.client.request(
+                    method,
+                    template.format(**ids),
+                    json=nested(field, kind),
+                    headers={"Authorization": f"Bearer {api.operator}", "Idempotency-Key": "t"},
+                )
+                refused(response, 422, f"body.{field}", sent=(template, field))
+                named = {e["field"]: e["message"] for e in response.json()["errors"]}
+                assert "valid" in named[f"body.{field}"], (template, field, named)  # not "missing"
+                tried.append(f"{method} {template} {field}")
+    assert len(tried) >= 7, tried
