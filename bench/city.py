@@ -27,7 +27,7 @@ from typing import Any
 
 from commonfund.settings import Settings
 from commonfund.synthetic import BusinessClock, CityResult, build_city, plan_city
-from commonfund.wiring import migrate
+from commonfund.wiring import migrate, personal_keys
 from ledger import ids
 from ledger.application import Ledger
 from ledger.errors import NotFound
@@ -56,7 +56,12 @@ def run(
     migrate(settings)
     plan = plan_city(scale, seed=seed, today=today, identity_secret=settings.identity_secret)
     clock = BusinessClock(today, settings.timezone)
-    ledger = Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
+    ledger = Ledger(
+        personal=personal_keys(settings),
+        env=settings.eventsourcing_env(),
+        policy=settings.policy(),
+        clock=clock,
+    )
     try:
         first = plan.specs[0].code
         try:

@@ -11,6 +11,7 @@ from datetime import date
 from ledger.committee import Committee
 from ledger.entries import Authority, Proposal
 from ledger.errors import AuthorisationMissing, CashLimitExceeded, MakerCheckerViolation
+from ledger.personal import same_person
 from ledger.policy import Policy
 
 
@@ -81,14 +82,12 @@ def check_approver(member_id: str, committee: Committee, signatories: list[str])
 
 
 def check_payee_not_approver(proposal: Proposal, committee: Committee, member_id: str) -> None:
-    """H06: the payee is never one of the approvers (same identity key, or same individual's name)."""
+    """H06: the payee is never one of the approvers (same identity key, or a person of the same
+    name: compared by keyed hashes, which outlive an erasure)."""
     member = committee.members.get(member_id)
     if member is None:
         return
-    payee = proposal["payee"]
-    same_key = bool(payee["identity_key"]) and payee["identity_key"] == member["identity_key"]
-    same_name = payee["kind"] == "individual" and payee["name"].strip() == member["name"].strip()
-    if same_key or same_name:
+    if same_person(proposal["payee"], member):
         raise MakerCheckerViolation(
             f"the payee is {member_id}, who cannot propose or approve a payment to themselves"
         )

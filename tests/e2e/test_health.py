@@ -31,6 +31,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0006_webhooks",
             "0007_maintenance",
             "0008_supervision_fund",
+            "0010_personal_data",
         ]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")
