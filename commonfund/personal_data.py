@@ -34,6 +34,10 @@ from ledger.personal import PERSON, SEALED, person_of
 NONCE = 12
 
 
+class KeysUnreadable(RuntimeError):
+    """A wrapped key does not open: a configuration error, never taken for an erasure."""
+
+
 def derive(secret: str, label: str) -> bytes:
     """A 256-bit key for one use of the deployment secret (HMAC-SHA256 as the KDF)."""
     return hmac.new(secret.encode(), f"commonfund/{label}".encode(), hashlib.sha256).digest()
@@ -167,7 +171,13 @@ class PersonalKeys(SqlStore):
                 wrapped = self._wrapped(conn, person)
         if wrapped is None:
             return None
-        return AESGCM(self._wrap.decrypt(wrapped[:NONCE], wrapped[NONCE:], person.encode()))
+        try:
+            return AESGCM(self._wrap.decrypt(wrapped[:NONCE], wrapped[NONCE:], person.encode()))
+        except InvalidTag:
+            raise KeysUnreadable(
+                "the personal-data keys do not open with this COMMONFUND_IDENTITY_SECRET:"
+                " the deployment secret was changed, or the keys table was altered"
+            ) from None
 
     def _wrapped(self, conn: Any, person: str) -> bytes | None:
         rows = self._run(conn, "SELECT wrapped_key FROM personal_keys WHERE person = ?", (person,))
