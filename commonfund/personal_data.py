@@ -62,8 +62,9 @@ class PersonalKeys(SqlStore):
         postgres: str | None = None,
         cache_seconds: float = 5.0,
     ) -> None:
-        # keys are cached: a connection only when a person is new or a cached key expires
-        super().__init__(sqlite_path=sqlite_path, postgres=postgres, min_size=0, max_size=2)
+        # keys are cached, and loaded under the keeper's lock: one connection is all it uses,
+        # opened when a person is new or a cached key expires
+        super().__init__(sqlite_path=sqlite_path, postgres=postgres, min_size=0, max_size=1)
         self._wrap = AESGCM(derive(secret, "personal-data/wrap"))
         self._hash_key = derive(secret, "personal-data/pseudonym")
         self._cache_seconds = cache_seconds
