@@ -1,7 +1,10 @@
 """Idempotency-Key at the edge: a replay returns the first response byte for byte (spec/api.md, Writes).
 
-The first request claims the key with a hash of its method, path and body;
-its 2xx response is stored and replayed to any repeat. A different body under
+The first request claims the key with a hash of its method, path and body
+(people's names blinded by a keyed hash first); its 2xx response is stored and
+replayed to any repeat. What is stored holds people's names sealed, as the
+ledger does (ledger/personal.py), and is revealed as it is answered: after
+``commonfund erase-person`` a replay shows the erasure marker in their place. A different body under
 a used key is 409. An error response is not stored, so a refused request may
 be retried with the same key. Underneath, the ledger derives entry ids from
 the same key, so even two requests racing past this layer make one entry.
@@ -23,8 +26,10 @@ from api.auth import Principal
 from api.deps import Services
 from api.ports import StoredResponse
 from api.problems import problem
+from ledger.personal import blind_request, reveal_json
 
 JSON = "application/json"
+REPLAYED = {"Idempotent-Replayed": "true"}
 
 
 def scope_of(principal: Principal) -> str:
@@ -32,8 +37,9 @@ def scope_of(principal: Principal) -> str:
     return f"{token.role}:{token.complex_id or token.jurisdiction or token.id}"
 
 
-def request_hash(request: Request, body: BaseModel | None) -> str:
+def request_hash(request: Request, body: BaseModel | None, services: Services) -> str:
     payload = body.model_dump(mode="json") if body is not None else None
+    payload = blind_request(services.ledger.personal, payload)
     text = json.dumps([request.method, request.url.path, payload], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -43,6 +49,17 @@ def render(status: int, model: BaseModel) -> StoredResponse:
         model.model_dump(mode="json", by_alias=True), ensure_ascii=False, separators=(",", ":")
     )
     return StoredResponse(status, JSON, body.encode())
+
+
+def answer(services: Services, stored: StoredResponse, **headers: str) -> Response:
+    """A stored (or just rendered) response as the caller gets it: people's names revealed."""
+    body = reveal_json(services.ledger.personal, stored.body)
+    return Response(body, stored.status_code, media_type=stored.content_type, headers=headers)
+
+
+def revealed(services: Services, model: BaseModel, status: int = 200) -> Response:
+    """A read's answer with people's names revealed (scope checked by the route)."""
+    return answer(services, render(status, model))
 
 
 def idempotent(
@@ -68,15 +85,12 @@ def idempotent(
     last until the claim is abandoned (issue #12).
     """
     if key is None:
-        status, model = run(request_hash(request, body))
-        stored = render(status, model)
-        return consistent(
-            request,
-            services,
-            Response(stored.body, stored.status_code, media_type=stored.content_type),
-        )
+        status, model = run(request_hash(request, body, services))
+        return consistent(request, services, answer(services, render(status, model)))
     scope = scope_of(principal)
-    claim = services.idempotency.claim(scope, key, request_hash(request, body), services.now())
+    claim = services.idempotency.claim(
+        scope, key, request_hash(request, body, services), services.now()
+    )
     if claim.state == "mismatch":
         return problem(
             "idempotency-key-reused",
@@ -91,7 +105,7 @@ def idempotent(
             retryable=True,
         )
     if claim.state == "replay" and claim.response is not None:
-        return replayed(claim.response)
+        return answer(services, claim.response, **REPLAYED)
     try:
         status, model = run(key)
     except BaseException:
@@ -102,16 +116,8 @@ def idempotent(
     stored = render(status, model)
     earlier = services.idempotency.complete(scope, key, stored, services.now())
     if earlier is not None:  # another run of this request stored its answer first: that one
-        return consistent(request, services, replayed(earlier))
-    return consistent(
-        request, services, Response(stored.body, stored.status_code, media_type=stored.content_type)
-    )
-
-
-def replayed(r: StoredResponse) -> Response:
-    return Response(
-        r.body, r.status_code, media_type=r.content_type, headers={"Idempotent-Replayed": "true"}
-    )
+        return consistent(request, services, answer(services, earlier, **REPLAYED))
+    return consistent(request, services, answer(services, stored))
 
 
 READ_YOUR_WRITES = "read-your-writes"

@@ -241,7 +241,10 @@ class DecisionCreate(Strict):
 
 class MemberPublic(BaseModel):
     member_id: str = Field(description="Member id", examples=["m1"])
-    name: str = Field(description="Name", examples=["王建国"])
+    name: str = Field(
+        description="Name: to the committee and its regulators; 王* to others; 已删除 once erased",
+        examples=["王建国"],
+    )
     role: str = Field(description="chair, vice_chair or member", examples=["chair"])
     signatory: bool = Field(description="May sign for the account", examples=[True])
 
@@ -478,7 +481,8 @@ class EntryPublic(BaseModel):
     value_date: str = Field(description="Business date", examples=["2026-06-10"])
     category: str | None = Field(description="Category", examples=["parking"])
     counterparty: str | None = Field(
-        description="Payer or payee", examples=["青岛某物业服务有限公司"]
+        description="Payer or payee (a person erased since: 已删除)",
+        examples=["青岛某物业服务有限公司"],
     )
     method: str | None = Field(description="Payment method", examples=[None])
     contract_ref: str | None = Field(description="Contract", examples=["TC-2026-018"])

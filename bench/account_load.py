@@ -28,7 +28,7 @@ from commonfund.synthetic import (
     seeded,
     use_synthetic_identity_secret,
 )
-from commonfund.wiring import migrate
+from commonfund.wiring import migrate, personal_keys
 from ledger.account import CommonFundAccount
 from ledger.application import AccountSummary, Actor, Ledger
 from ledger.entries import IncomeDetails, Party
@@ -40,7 +40,9 @@ PAYER = Party(name="青岛某停车管理有限公司", kind="organisation", ide
 
 
 def cold_load(settings: Settings, account_id: UUID, expected: AccountSummary) -> float:
-    reader = Ledger(env=settings.eventsourcing_env(), policy=settings.policy())
+    reader = Ledger(
+        personal=personal_keys(settings), env=settings.eventsourcing_env(), policy=settings.policy()
+    )
     try:
         reader.recorder.max_notification_id()  # open the pool's connection outside the timing
         started = time.perf_counter()
@@ -54,7 +56,9 @@ def cold_load(settings: Settings, account_id: UUID, expected: AccountSummary) ->
 
 
 def full_replay(settings: Settings, account_id: UUID, expected: AccountSummary) -> float:
-    reader = Ledger(env=settings.eventsourcing_env(), policy=settings.policy())
+    reader = Ledger(
+        personal=personal_keys(settings), env=settings.eventsourcing_env(), policy=settings.policy()
+    )
     try:
         reader.recorder.max_notification_id()
         started = time.perf_counter()
@@ -70,7 +74,9 @@ def full_replay(settings: Settings, account_id: UUID, expected: AccountSummary) 
 
 
 def warm_summary(settings: Settings, account_id: UUID) -> float:
-    reader = Ledger(env=settings.eventsourcing_env(), policy=settings.policy())
+    reader = Ledger(
+        personal=personal_keys(settings), env=settings.eventsourcing_env(), policy=settings.policy()
+    )
     try:
         reader.account_summary(account_id)
         started = time.perf_counter()
@@ -96,7 +102,12 @@ def main() -> None:
     settings = Settings(database_url=args.database_url)
     migrate(settings)
     clock = BusinessClock(TODAY, settings.timezone)
-    writer = Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
+    writer = Ledger(
+        personal=personal_keys(settings),
+        env=settings.eventsourcing_env(),
+        policy=settings.policy(),
+        clock=clock,
+    )
     run = uuid4().hex[:8]
     try:
         rng = seeded("account-load", run)

@@ -59,7 +59,7 @@ from typing import Any
 
 from commonfund.settings import Settings
 from commonfund.synthetic import BusinessClock, plan_city, use_synthetic_identity_secret
-from commonfund.wiring import supervision_runner
+from commonfund.wiring import personal_keys, supervision_runner
 from ledger import ids
 from ledger.application import Actor, Ledger
 from ledger.errors import NotFound
@@ -94,6 +94,7 @@ def load_city() -> ModuleType:
 
 def city_ledger(settings: Settings, today: date) -> Ledger:
     return Ledger(
+        personal=personal_keys(settings),
         env=settings.eventsourcing_env(),
         policy=settings.policy(),
         clock=BusinessClock(today, settings.timezone),

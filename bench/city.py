@@ -33,7 +33,7 @@ from commonfund.synthetic import (
     plan_city,
     use_synthetic_identity_secret,
 )
-from commonfund.wiring import migrate
+from commonfund.wiring import migrate, personal_keys
 from ledger import ids
 from ledger.application import Ledger
 from ledger.errors import NotFound
@@ -64,7 +64,12 @@ def run(
     migrate(settings)
     plan = plan_city(scale, seed=seed, today=today, identity_secret=settings.identity_secret)
     clock = BusinessClock(today, settings.timezone)
-    ledger = Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
+    ledger = Ledger(
+        personal=personal_keys(settings),
+        env=settings.eventsourcing_env(),
+        policy=settings.policy(),
+        clock=clock,
+    )
     try:
         first = plan.specs[0].code
         try:

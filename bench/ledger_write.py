@@ -28,7 +28,7 @@ import psycopg
 
 from commonfund.settings import Settings
 from commonfund.synthetic import use_synthetic_identity_secret
-from commonfund.wiring import migrate
+from commonfund.wiring import migrate, personal_keys
 from ledger.application import Actor, Ledger
 from ledger.committee import Member
 from ledger.complex import Unit
@@ -214,8 +214,14 @@ def main() -> None:
         parser.error("the benchmark measures PostgreSQL: give a postgresql:// --database-url")
     migrate(settings)
     prepare_raw_table(args.database_url)
-    ledger = Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
+    ledger = Ledger(
+        personal=personal_keys(settings),
+        env=settings.eventsourcing_env(),
+        policy=settings.policy(),
+        clock=clock,
+    )
     default_ledger = Ledger(
+        personal=personal_keys(settings),
         env={**settings.eventsourcing_env(), **LIBRARY_DEFAULTS},
         policy=settings.policy(),
         clock=clock,

@@ -402,6 +402,7 @@ class Filler:
             policy=self.ledger.policy,
             today=self.today,
             principal=self.principal("m1"),
+            personal=self.ledger.personal,
         )
         self.incomes.append(entry_id)
         self.counts["income"] += 1
@@ -439,6 +440,7 @@ class Filler:
             policy=self.ledger.policy,
             today=self.today,
             principal=self.principal(maker),
+            personal=self.ledger.personal,
         )
         self.committed += amount
         return expenditure_id

@@ -84,7 +84,7 @@ from bench import alert_quality, api_write
 from bench.log_read import read_log
 from commonfund.settings import Settings
 from commonfund.synthetic import BusinessClock
-from commonfund.wiring import build_ledger, migrate, supervision_runner
+from commonfund.wiring import build_ledger, migrate, personal_keys, supervision_runner
 from ledger.application import Actor, Ledger
 from projections.db import Tx
 from projections.runner import Batch, Runner, View
@@ -377,6 +377,7 @@ def one_run(args: argparse.Namespace, city_url: str, manifest: Path, n: int) -> 
     before = read_and_decode(url, args.batch_size)
     settings = Settings(database_url=url)
     ledger = Ledger(
+        personal=personal_keys(settings),
         env=settings.eventsourcing_env(),
         policy=settings.policy(),
         clock=BusinessClock(args.today, settings.timezone),

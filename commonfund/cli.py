@@ -21,7 +21,9 @@ from api.routers.admin import check_scope
 from api.schemas import TokenCreate
 from commonfund.demo import load_demo
 from commonfund.dry_run import Outcome, dry_run
+from commonfund.erasure import erase, person_of
 from commonfund.fund_interest import allocate, read_advices
+from commonfund.personal_data import PersonalKeys
 from commonfund.server import build_stores
 from commonfund.serving import serve
 from commonfund.settings import load_settings
@@ -169,6 +171,46 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         runner.database.close()
         ledger.close()
     return 0
+
+
+def cmd_erase_person(args: argparse.Namespace) -> int:
+    """Destroy a person's key (their sealed names everywhere), scrub stored answers, report."""
+    settings = load_settings()
+    ledger = build_ledger(settings)
+    keys = ledger.personal
+    assert isinstance(keys, PersonalKeys)  # noqa: S101 - build_ledger gives it its keeper
+    try:
+        try:
+            person = person_of(
+                keys, settings, key=args.key, name=args.name, id_number=args.id_number
+            )
+        except ValueError as error:
+            print(f"commonfund: {error}", file=sys.stderr)
+            return 2
+        names = [args.name] if args.name else []
+        report = erase(settings, ledger, keys, person, names=names, by=args.by, now=utcnow())
+    finally:
+        ledger.close()  # and its keeper
+    if report.erased_now:
+        print(f"erased: person {person}: the key is destroyed; their sealed names and bank")
+        print("  accounts are unreadable in events, snapshots, read models and stored answers")
+        print(f"  (every serving process within {settings.personal_key_cache_seconds:g} s)")
+    elif report.erased_at:
+        print(f"already erased: person {person} on {report.erased_at}; no key to destroy")
+    else:
+        print(f"no key: nothing was ever sealed for person {person}")
+    print(f"stored answers scrubbed of plaintext: {report.answers_scrubbed}")
+    if report.complete:
+        print("nothing of theirs is left in plain text")
+        return 0
+    print(
+        f"INCOMPLETE: {len(report.legacy_events)} event(s) and {len(report.legacy_snapshots)}"
+        " snapshot(s) written before migration 0010 hold their name in plain text; a chained"
+        ' event cannot be rewritten (docs/operations.md, "Erasing a person"):'
+    )
+    for where in [*report.legacy_events, *report.legacy_snapshots][:50]:
+        print(f"  {where}")
+    return 3
 
 
 def cmd_supervise(args: argparse.Namespace) -> int:
@@ -397,6 +439,21 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--migrate", action="store_true", help="apply pending migrations first")
     serve.set_defaults(run=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    eraser = sub.add_parser(
+        "erase-person",
+        help="erase a person's names and bank accounts everywhere (their key is destroyed)",
+        description="Name the person by their identity key (64 hex, as the API was given it),"
+        " by --id-number (the key is computed with COMMONFUND_IDENTITY_SECRET), or, for someone"
+        " recorded by name only (a payer or payee without an identity key), by --name exactly as"
+        " recorded (spaces, case, full-width and invisible characters do not matter). Exit 0"
+        " when nothing of theirs is left readable, 3 when events written before migration 0010"
+        " still hold their name in plain text (listed).",
+    )
+    eraser.add_argument("key", nargs="?", help="the identity key (or person) to erase")
+    eraser.add_argument("--name", help="a person recorded by name only")
+    eraser.add_argument("--id-number", help="the national ID number (never stored)")
+    eraser.add_argument("--by", default="operator:cli", help="who erases (kept in the audit)")
+    eraser.set_defaults(run=cmd_erase_person)
     demo = sub.add_parser("demo", help="load the demo complex in Qingdao's Shinan district")
     demo.add_argument("--if-empty", action="store_true", help="only into an empty database")
     demo.set_defaults(run=cmd_demo)

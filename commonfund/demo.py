@@ -9,7 +9,7 @@ from uuid import UUID
 from commonfund.demo_fund import load_fund
 from commonfund.settings import Settings
 from commonfund.synthetic import BuiltComplex, BusinessClock, build_complex, plan_complex, seeded
-from commonfund.wiring import statements_runner
+from commonfund.wiring import personal_keys, statements_runner
 from ledger.application import Ledger
 from ledger.money import format_fen
 from ledger.periods import Period
@@ -25,11 +25,18 @@ def load_demo(settings: Settings) -> dict[str, Any]:
     of income and payments, an election and a repair resolution, and publish the statements of
     its ended quarters; give it a maintenance fund with a voted roof repair (commonfund/demo_fund.py);
     return what was made."""
-    probe = Ledger(env=settings.eventsourcing_env(), policy=settings.policy())
+    probe = Ledger(
+        personal=personal_keys(settings), env=settings.eventsourcing_env(), policy=settings.policy()
+    )
     today = probe.today()
     probe.close()
     clock = BusinessClock(today, settings.timezone)
-    ledger = Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
+    ledger = Ledger(
+        personal=personal_keys(settings),
+        env=settings.eventsourcing_env(),
+        policy=settings.policy(),
+        clock=clock,
+    )
     try:
         rng = seeded("demo", DEMO_SEED)
         spec = plan_complex(

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     )
     # or the secret in a file (a compose or Kubernetes secret), surrounding whitespace ignored
     identity_secret_file: Path | None = None
+    # people's names are sealed per person (docs/architecture.md, "Personal data"): how long a
+    # process keeps a person's key, which is how long an erasure takes to reach every process
+    personal_key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     aggregate_cache_size: int = Field(default=5000, ge=1)  # eventsourcing reads 0 as unbounded
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
     # serve follows the ledger for the read models itself (one active runner per database,

@@ -27,12 +27,21 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class SqlStores:
-    """Both stores over one database; ``?`` placeholders are rewritten for psycopg."""
+class SqlStore:
+    """Short transactions on SQLite or PostgreSQL; ``?`` placeholders are rewritten for psycopg."""
 
-    def __init__(self, *, sqlite_path: Path | None = None, postgres: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        sqlite_path: Path | None = None,
+        postgres: str | None = None,
+        min_size: int = 1,
+        max_size: int = 4,
+    ) -> None:
         self._sqlite_path = sqlite_path
-        self._pool = connection_pool(postgres, max_size=4) if postgres else None
+        self._pool = (
+            connection_pool(postgres, min_size=min_size, max_size=max_size) if postgres else None
+        )
 
     def close(self) -> None:
         if self._pool is not None:
@@ -71,6 +80,10 @@ class SqlStores:
         if value is None or isinstance(value, datetime):
             return value
         return datetime.fromisoformat(str(value))
+
+
+class SqlStores(SqlStore):
+    """Both stores of the HTTP edge over one database: bearer tokens and idempotency records."""
 
     # --- tokens -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from eventsourcing import persistence
 from eventsourcing.postgres import ConnectionPool as EventStorePool
 
 from commonfund.outbox import Enqueue
+from commonfund.personal_data import PersonalKeys
 from commonfund.settings import Settings
 from commonfund.webhook_targets import Targets
 from commonfund.webhooks import Deliverer, Retry, utcnow
@@ -53,9 +54,26 @@ def migrate(settings: Settings) -> list[str]:
     return migrate_sqlite(settings.sqlite_path)
 
 
+def personal_keys(settings: Settings) -> PersonalKeys:
+    """The keeper of people's data keys, in the ledger's database (migration 0010)."""
+    store = (
+        {"postgres": postgres_conninfo(settings)}
+        if settings.is_postgres
+        else {"sqlite_path": settings.sqlite_path}
+    )
+    return PersonalKeys(
+        settings.identity_secret, cache_seconds=settings.personal_key_cache_seconds, **store
+    )
+
+
 def build_ledger(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ledger:
-    """The one Ledger of this process, on the migrated store."""
-    ledger = Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
+    """The one Ledger of this process, on the migrated store, with its personal-data keeper."""
+    ledger = Ledger(
+        env=settings.eventsourcing_env(),
+        policy=settings.policy(),
+        clock=clock,
+        personal=personal_keys(settings),
+    )
     check_ledger_connections(ledger)
     return ledger
 

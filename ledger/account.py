@@ -21,7 +21,6 @@ from ledger.entries import (
     Entry,
     ExpenditureDetails,
     IncomeDetails,
-    Party,
     Proposal,
     check_party,
 )
@@ -46,6 +45,7 @@ from ledger.payment_rules import (
     check_cash,
     check_payee_not_approver,
 )
+from ledger.personal import PersonalData, StoredParty, store_party
 from ledger.policy import Policy
 from ledger.resolution import normalise_purpose
 
@@ -118,7 +118,7 @@ class CommonFundAccount(ChainedAggregate):
         entry_id: str
         fingerprint: str
         category: str
-        payer: Party
+        payer: StoredParty
         amount: int
         contract_ref: str
         description: str
@@ -200,7 +200,7 @@ class CommonFundAccount(ChainedAggregate):
         detail: str
         member_id: str
         amount: int
-        payee: Party
+        payee: StoredParty
         method: str
 
         def apply(self, aggregate: Any) -> None:
@@ -351,6 +351,7 @@ class CommonFundAccount(ChainedAggregate):
         policy: Policy,
         today: date,
         principal: str,
+        personal: PersonalData,
     ) -> None:
         if details.category not in policy.income_categories:
             raise UnknownCategory(
@@ -388,7 +389,7 @@ class CommonFundAccount(ChainedAggregate):
             entry_id=entry_id,
             fingerprint=fingerprint,
             category=details.category,
-            payer=Party(**details.payer),
+            payer=store_party(personal, details.payer),
             amount=details.amount,
             contract_ref=details.contract_ref.strip(),
             description=details.description.strip(),
@@ -412,6 +413,7 @@ class CommonFundAccount(ChainedAggregate):
         policy: Policy,
         today: date,
         principal: str,
+        personal: PersonalData,
     ) -> None:
         """A member proposes a payment; it is the first approval (maker) when they are a signatory."""
         if details.category not in policy.expenditure_categories:
@@ -429,7 +431,7 @@ class CommonFundAccount(ChainedAggregate):
         proposal = Proposal(
             fingerprint=fingerprint,
             category=details.category,
-            payee=Party(**details.payee),
+            payee=store_party(personal, details.payee),
             method=details.method,
             amount=details.amount,
             purpose=details.purpose.strip(),
@@ -684,7 +686,7 @@ class CommonFundAccount(ChainedAggregate):
         *,
         member_id: str,
         amount: int,
-        payee: Party,
+        payee: StoredParty,
         method: str,
         value_date: date,
         principal: str,
@@ -697,7 +699,7 @@ class CommonFundAccount(ChainedAggregate):
             detail=error.detail,
             member_id=member_id,
             amount=amount,
-            payee=Party(**payee),
+            payee=payee,
             method=method,
             principal=principal,
             value_date=value_date.isoformat(),

@@ -40,7 +40,7 @@ from ledger.chain import root_of
 from ledger.committee import Committee, Member
 from ledger.complex import Complex, Unit
 from ledger.dates import local_today, parse_date
-from ledger.entries import Authority, ExpenditureDetails, IncomeDetails, Party, Proposal
+from ledger.entries import Authority, ExpenditureDetails, IncomeDetails, Proposal
 from ledger.errors import (
     AccountOpeningRefused,
     AlreadyExists,
@@ -58,6 +58,7 @@ from ledger.fund_service import FundCommands
 from ledger.maintenance import MaintenanceFund, RepairProject
 from ledger.payment_rules import approvals_as_proposed
 from ledger.periods import Period
+from ledger.personal import PersonalData, StoredParty, Unavailable, blind_party, store_party
 from ledger.policy import DEFAULT_POLICY, Policy
 from ledger.requests import StaleRead, fingerprint
 from ledger.resolution import MATTER_ELECT_COMMITTEE, Resolution
@@ -214,15 +215,25 @@ class Ledger(Application[UUID]):
         *,
         policy: Policy = DEFAULT_POLICY,
         clock: Callable[[], datetime] | None = None,
+        personal: PersonalData | None = None,
     ) -> None:
         super().__init__(env={**DEFAULT_ENV, **(env or {})})
         self.policy = policy
         self.clock = clock or (lambda: datetime.now(UTC))
+        # names of people are sealed per person (ledger/personal.py); without a keeper the
+        # ledger still reads, but refuses to record a person
+        self.personal: PersonalData = personal or Unavailable()
         self._lock = threading.RLock()
         self._settled: dict[tuple[str, UUID], object] = {}
         self._contended: dict[UUID, float] = {}  # aggregate -> until (monotonic seconds)
         self.fund = FundCommands(self)  # the maintenance fund (issue #6)
         self._saving: dict[UUID, Any] = {}  # the aggregates of the save taking snapshots
+
+    def close(self) -> None:
+        super().close()
+        close = getattr(self.personal, "close", None)  # the keeper's connections go with it
+        if close is not None:
+            close()
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -575,6 +586,7 @@ class Ledger(Application[UUID]):
                 members=members,
                 policy=self.policy,
                 principal=actor.principal,
+                personal=self.personal,
             )
             to_save: list[Aggregate] = [committee, complex_]
             previous_id = complex_.current_committee_id
@@ -643,6 +655,7 @@ class Ledger(Application[UUID]):
                 changed_on=self._not_future(changed_on, "changed_on"),
                 policy=self.policy,
                 principal=actor.principal,
+                personal=self.personal,
             ),
         )
 
@@ -771,7 +784,7 @@ class Ledger(Application[UUID]):
         self, account_id: UUID, details: IncomeDetails, *, idempotency_key: str, actor: Actor
     ) -> Receipt:
         entry_id = ids.child_id(account_id, idempotency_key)
-        request = fingerprint({"income": _as_body(details)})
+        request = fingerprint({"income": _as_body(details, self.personal)})
 
         def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
             account = load(account_id, CommonFundAccount)
@@ -784,6 +797,7 @@ class Ledger(Application[UUID]):
                 policy=self.policy,
                 today=self.today(),
                 principal=actor.principal,
+                personal=self.personal,
             )
             self.save(account)
             return Receipt(
@@ -880,7 +894,7 @@ class Ledger(Application[UUID]):
         actor: Actor,
     ) -> Receipt:
         expenditure_id = ids.child_id(account_id, idempotency_key)
-        request = fingerprint({"expenditure": _as_body(details)})
+        request = fingerprint({"expenditure": _as_body(details, self.personal)})
         member_id = actor.require_member()
 
         def body(load: Callable[[UUID, type[CommonFundAccount]], CommonFundAccount]) -> Receipt:
@@ -909,6 +923,7 @@ class Ledger(Application[UUID]):
                     policy=self.policy,
                     today=self.today(),
                     principal=actor.principal,
+                    personal=self.personal,
                 )
             except RECORDED_REFUSALS as refusal:
                 self._keep_refusal(
@@ -917,7 +932,7 @@ class Ledger(Application[UUID]):
                     refusal,
                     member_id=member_id,
                     amount=details.amount,
-                    payee=details.payee,
+                    payee=store_party(self.personal, details.payee),
                     method=details.method,
                     value_date=details.value_date,
                     actor=actor,
@@ -995,7 +1010,7 @@ class Ledger(Application[UUID]):
         *,
         member_id: str,
         amount: int,
-        payee: Party,
+        payee: StoredParty,
         method: str,
         value_date: date,
         actor: Actor,
@@ -1519,6 +1534,11 @@ def _check_opening(
         )
 
 
-def _as_body(details: IncomeDetails | ExpenditureDetails) -> dict[str, Any]:
-    """The request's fields for its fingerprint (shallow: ``asdict`` deep-copies, and costs)."""
-    return {f.name: getattr(details, f.name) for f in fields(details)}
+def _as_body(details: IncomeDetails | ExpenditureDetails, personal: PersonalData) -> dict[str, Any]:
+    """The request's fields for its fingerprint (shallow: ``asdict`` deep-copies, and costs), a
+    person's name blinded (the fingerprint is kept in the event and must outlive an erasure)."""
+    body = {f.name: getattr(details, f.name) for f in fields(details)}
+    for party in ("payer", "payee"):
+        if party in body:
+            body[party] = blind_party(personal, body[party])
+    return body

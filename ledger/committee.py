@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, Literal, TypedDict
 from uuid import UUID
@@ -23,6 +24,7 @@ from ledger.errors import (
     NotFound,
 )
 from ledger.money import check_fen
+from ledger.personal import PersonalData, StoredMember, store_member
 from ledger.policy import Policy
 from ledger.resolution import normalise_purpose
 
@@ -33,6 +35,8 @@ _MEMBER_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,63}")
 
 
 class Member(TypedDict):
+    """A member as a command names them; events keep a :class:`StoredMember` (name sealed)."""
+
     member_id: str
     name: str
     identity_key: str
@@ -51,7 +55,7 @@ class Decision(TypedDict):
     fingerprint: str
 
 
-def check_members(members: list[Member], policy: Policy) -> None:
+def check_members(members: Sequence[Member | StoredMember], policy: Policy) -> None:
     """H14: 5–11 members, an odd number, unique ids and identities, one chair."""
     count = len(members)
     if not policy.committee_min_members <= count <= policy.committee_max_members or count % 2 == 0:
@@ -64,7 +68,7 @@ def check_members(members: list[Member], policy: Policy) -> None:
         raise CommitteeShapeInvalid("members: a committee has exactly one chair")
 
 
-def check_member_entries(members: list[Member]) -> None:
+def check_member_entries(members: Sequence[Member | StoredMember]) -> None:
     ids = [m["member_id"] for m in members]
     keys = [m["identity_key"] for m in members]
     if len(set(ids)) != len(ids) or len(set(keys)) != len(keys):
@@ -86,7 +90,7 @@ class Committee(ChainedAggregate):
     elected_on: str
     term_end: str
     seats: int
-    members: dict[str, Member]
+    members: dict[str, StoredMember]
     status: Status
     filing: dict[str, str] | None
     seal_number: str | None
@@ -113,7 +117,7 @@ class Committee(ChainedAggregate):
         election_resolution_id: str
         elected_on: str
         term_end: str
-        members: list[Member]
+        members: list[StoredMember]
 
         def apply(self, aggregate: Any) -> None:
             aggregate.complex_id = self.complex_id
@@ -147,7 +151,7 @@ class Committee(ChainedAggregate):
             aggregate.status = "sealed"
 
     class MembersChanged(ChainedAggregate.Event):
-        added: list[Member]
+        added: list[StoredMember]
         removed: list[str]
         refiling_due: str
 
@@ -198,6 +202,7 @@ class Committee(ChainedAggregate):
         members: list[Member],
         policy: Policy,
         principal: str,
+        personal: PersonalData,
     ) -> Committee:
         check_members(members, policy)
         longest = elected_on + relativedelta(years=policy.committee_term_max_years)
@@ -215,7 +220,7 @@ class Committee(ChainedAggregate):
             election_resolution_id=str(election_resolution_id),
             elected_on=elected_on.isoformat(),
             term_end=term_end.isoformat(),
-            members=[Member(**m) for m in members],
+            members=[store_member(personal, m) for m in members],
             principal=principal,
             value_date=elected_on.isoformat(),
         )
@@ -281,6 +286,7 @@ class Committee(ChainedAggregate):
         changed_on: date,
         policy: Policy,
         principal: str,
+        personal: PersonalData,
     ) -> None:
         """Members leave or join; the change must be filed again within the deadline."""
         self._require_not_ended("change members of")
@@ -308,7 +314,7 @@ class Committee(ChainedAggregate):
         due = changed_on + timedelta(days=policy.member_change_refiling_days)
         self.trigger_event(
             self.MembersChanged,
-            added=[Member(**m) for m in added],
+            added=[store_member(personal, m) for m in added],
             removed=list(removed),
             refiling_due=due.isoformat(),
             principal=principal,
@@ -428,7 +434,7 @@ class Committee(ChainedAggregate):
         """The members who may sign payments (H06): the fund's approvers (an account names its own)."""
         return sorted(m for m, member in self.members.items() if member["signatory"])
 
-    def member(self, member_id: str) -> Member:
+    def member(self, member_id: str) -> StoredMember:
         try:
             return self.members[member_id]
         except KeyError:

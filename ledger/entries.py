@@ -11,6 +11,7 @@ from datetime import date
 from typing import Literal, TypedDict
 
 from ledger.errors import InvalidCommand
+from ledger.personal import StoredParty
 
 EntryKind = Literal["income", "expenditure", "reversal", "transfer_in", "transfer_out"]
 PAYEE_KINDS = frozenset({"organisation", "individual"})
@@ -18,7 +19,8 @@ METHODS = frozenset({"transfer", "cash"})
 
 
 class Party(TypedDict):
-    """A payer or payee: name, kind, identity key (individuals) and bank account where known."""
+    """A payer or payee as a command names it: name, kind, identity key (individuals) and bank
+    account where known. Events keep a :class:`~ledger.personal.StoredParty` (a person sealed)."""
 
     name: str
     kind: str
@@ -40,7 +42,7 @@ class Entry(TypedDict):
 class Proposal(TypedDict):
     fingerprint: str
     category: str
-    payee: Party
+    payee: StoredParty
     method: str
     amount: int
     purpose: str
@@ -96,7 +98,7 @@ class ExpenditureDetails:
     description: str = ""
 
 
-def check_party(party: Party, field: str) -> None:
+def check_party(party: Party | StoredParty, field: str) -> None:
     if not party["name"].strip():
         raise InvalidCommand(f"{field}.name: give the name")
     if party["kind"] not in PAYEE_KINDS:

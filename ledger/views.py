@@ -1,7 +1,9 @@
 """Read-side views of an account's stream: its entries and its expenditures, as recorded.
 
 Built from events (not from aggregate state) so each entry keeps its
-counterparty, authorisation, recording time and principal. Projections
+counterparty, authorisation, recording time and principal. A counterparty who is
+a person is as the event keeps it, sealed (ledger/personal.py): the HTTP edge
+reveals it for those who may see it. Projections
 (next issues) will keep these in tables; until then the API pages over them.
 """
 

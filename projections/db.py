@@ -95,9 +95,9 @@ class LivePool(ConnectionPool[Any]):
         super().reconnect_failed()
 
 
-def connection_pool(conninfo: str, *, max_size: int, **options: Any) -> LivePool:
-    """A pool of at least one connection that never lends a dropped one."""
-    return LivePool(conninfo, min_size=1, max_size=max_size, open=True, **options)
+def connection_pool(conninfo: str, *, max_size: int, min_size: int = 1, **options: Any) -> LivePool:
+    """A pool (of at least one connection, by default) that never lends a dropped one."""
+    return LivePool(conninfo, min_size=min_size, max_size=max_size, open=True, **options)
 
 
 def insert_sql(table: str, columns: Sequence[str]) -> str:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ledger.masking import UnitRegister
 from projections.content import canonical, hash_of, yuan
 from projections.db import Tx
-from projections.masking import mask_units
 
 __all__ = ["annual", "building_order", "canonical", "diff", "hash_of"]
 
@@ -112,6 +112,14 @@ def _projects(
                     "by_building": json.loads(by_building),
                 }
             )
+    # every registered unit id of the complex, whatever its shape, is masked in public text
+    units = UnitRegister.of(
+        (str(u), str(b))
+        for u, b in tx.execute(
+            "SELECT unit_id, building FROM mf_units WHERE generation = ? AND complex_id = ?",
+            (g, complex_id),
+        )
+    )
     found = []
     for row in tx.execute(
         "SELECT project_id, kind, title, items, budget, contract_sum, contractor, affected_units,"
@@ -138,9 +146,9 @@ def _projects(
             {
                 "project_id": project_id,
                 "kind": kind,
-                "title": mask_units(title),
+                "title": units.mask(title),
                 "items": [
-                    {"description": mask_units(i["description"]), "amount": yuan(i["amount"])}
+                    {"description": units.mask(i["description"]), "amount": yuan(i["amount"])}
                     for i in json.loads(items)
                 ],
                 "budget": yuan(int(budget)),

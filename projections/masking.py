@@ -1,35 +1,44 @@
-"""Public output masks individuals and unit numbers (Disclosure, spec/domain.md).
+"""Masking on the read side: each complex's unit register, compiled once per complex and kept.
 
-An individual shows as surname + ``*`` (``王*``, ``欧阳*``); an organisation in
-full. A unit id such as ``3-1-502`` in free text shows its building only
-(``3-*-*``).
+The rules are ``ledger.masking``'s (a person shows as ``王*``; a unit number by
+rule and every registered unit id show their building only). A view that
+shows text in public asks :class:`Registers` for the complex's register as the
+log stood at the event, so a rebuild masks exactly as the live copy did.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 
-# common two-character surnames
-COMPOUND_SURNAMES = frozenset(
-    {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容"}
-    | {"令狐", "夏侯", "宇文", "长孙", "司徒", "端木", "独孤", "南宫", "西门"}
-)
-UNIT_ID = re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z]+)-[0-9A-Za-z]+-[0-9A-Za-z]+(?![0-9A-Za-z-])")
+from ledger.masking import NO_UNITS, UnitRegister, mask_units
 
+__all__ = ["Registers", "mask_units"]
 
-def mask_person(name: str) -> str:
-    name = name.strip()
-    if not name:
-        return "*"
-    surname = name[:2] if name[:2] in COMPOUND_SURNAMES else name[0]
-    return f"{surname}*"
+KEPT = 256  # complexes whose compiled register a process keeps (an LRU): ~10,000 units each
 
 
-def public_party(party: Mapping[str, str]) -> str:
-    name = party.get("name", "")
-    return mask_person(name) if party.get("kind") == "individual" else name
+class Registers:
+    """Complex -> its :class:`UnitRegister`, loaded on first use and kept (LRU)."""
 
+    def __init__(self) -> None:
+        self._kept: OrderedDict[str, UnitRegister] = OrderedDict()
 
-def mask_units(text: str) -> str:
-    return UNIT_ID.sub(lambda match: f"{match.group(1)}-*-*", text)
+    def of(self, complex_id: str, load: Callable[[], Iterable[tuple[str, str]]]) -> UnitRegister:
+        """The complex's register; ``load`` gives its ``(unit id, building)`` pairs if not kept."""
+        found = self._kept.get(complex_id)
+        if found is None:
+            units = list(load())
+            found = UnitRegister.of(units) if units else NO_UNITS
+            self._kept[complex_id] = found
+            if len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(complex_id)
+        return found
+
+    def added(self, complex_id: str, units: Iterable[tuple[str, str]]) -> None:
+        """Units the log just registered (already written where ``load`` reads them)."""
+        found = self._kept.get(complex_id)
+        if found is not None:
+            self._kept[complex_id] = found.with_units(units)

@@ -27,10 +27,12 @@ from ledger.base import ChainedAggregate
 from ledger.chain import root_of
 from ledger.complex import Complex
 from ledger.dates import local_today
+from ledger.masking import UnitRegister
 from ledger.periods import Period
+from ledger.personal import party_of
 from projections import content as stmt
 from projections.db import SQLITE_IN_LIMIT, Row, Tx, among, insert_many
-from projections.masking import mask_units, public_party
+from projections.masking import Registers
 from projections.runner import Batch
 
 LINE_COLUMNS = (
@@ -54,7 +56,7 @@ STREAM_TYPES = ("integer", "text", "text", "integer", "text")
 STREAM_NAMES = tuple(c.strip() for c in STREAM_COLUMNS.split(","))
 PROPOSAL_NAMES = ("generation", "account_id", "expenditure_id", "proposal")
 TIMEZONE = "Asia/Shanghai"  # the platform's business time zone (spec: defaults)
-TABLES = ("stmt_lines", "stmt_streams", "stmt_proposals", "stmt_versions")
+TABLES = ("stmt_lines", "stmt_streams", "stmt_proposals", "stmt_versions", "stmt_units")
 REMEMBERED_OWNERS = 1_000_000  # streams per generation before the view forgets and re-reads
 # Events that make a line on an account: the batch learns their complexes up front.
 LINE_EVENTS = frozenset(
@@ -138,6 +140,7 @@ class StatementsView:
         self._members: dict[int, Members] = {}
         self._changed: frozenset[str] = frozenset()
         self._held: dict[int, _Held] = {}  # generations a rebuild is filling (``hold``)
+        self._registers: dict[int, Registers] = {}  # each complex's units, for masking
 
     def changes(self) -> frozenset[str]:
         """The complexes whose published versions the last batch changed (Runner notices)."""
@@ -146,6 +149,7 @@ class StatementsView:
     def resync(self, generation: int, position: int) -> None:
         """The next batch does not follow the last one this view applied (Runner._follows)."""
         self._members[generation] = Members(since=position)
+        self._registers.pop(generation, None)  # it may hold units of a batch rolled back
 
     def hold(self, generation: int) -> None:
         """A rebuild fills ``generation``, which nobody reads until its swap: keep its streams'
@@ -171,6 +175,7 @@ class StatementsView:
         self._owners.pop(generation, None)
         self._members.pop(generation, None)
         self._held.pop(generation, None)
+        self._registers.pop(generation, None)
         for table in TABLES:
             tx.execute(f"DELETE FROM {table} WHERE generation = ?", (generation,))  # noqa: S608
 
@@ -183,7 +188,19 @@ class StatementsView:
             members = self._members[generation] = Members(since=None)
         self._changed = frozenset()
         held = self._held.get(generation)
-        self._changed = _Batch(tx, generation, owners, members, held).apply(batch)
+        registers = self._registers.setdefault(generation, Registers())
+        self._changed = _Batch(tx, generation, owners, members, held, registers=registers).apply(
+            batch
+        )
+
+
+def _units_of(tx: Tx, generation: int, complex_id: str) -> list[tuple[str, str]]:
+    """A complex's registered units as the view has applied the log (``stmt_units``)."""
+    rows = tx.execute(
+        "SELECT unit_id, building FROM stmt_units WHERE generation = ? AND complex_id = ?",
+        (generation, complex_id),
+    )
+    return [(str(u), str(b)) for u, b in rows]
 
 
 def _pairs(
@@ -257,9 +274,10 @@ class _Batch:
 
     def __init__(
         self, tx: Tx, generation: int, known: dict[str, str], members: Members,
-        held: _Held | None = None,
+        held: _Held | None = None, *, registers: Registers | None = None,
     ) -> None:  # fmt: skip
         self.tx = tx
+        self.registers = registers or Registers()
         self.held = held
         self.generation = generation
         self.known = known  # stream -> complex, remembered by the view
@@ -509,17 +527,27 @@ class _Batch:
             )
         )
 
+    def units(self, complex_id: str) -> UnitRegister:
+        """The complex's unit register as the log stands at this event (for masking)."""
+        return self.registers.of(
+            complex_id, lambda: _units_of(self.tx, self.generation, complex_id)
+        )
+
     def line(self, position: int, event: Any, section: str, amount: int, **fields: Any) -> None:
+        """A line; its party and description masked by the complex's register (issue #12)."""
         account_id = str(event.originator_id)
         complex_id = self.complex_of(account_id)
+        units = self.units(complex_id)
+        if "party" in fields and not fields["party"].startswith("account "):
+            fields["party"] = units.mask(fields["party"])
         self.add_line(
             (
                 self.generation, complex_id, fields["entry_id"], account_id, position,
                 event.value_date, section, fields.get("category", ""), fields.get("party", ""),
-                amount, fields.get("gross"), fields.get("deduction"), fields.get("collector", ""),
-                fields.get("method", ""), fields.get("authorisation", ""),
-                fields.get("contract_ref", ""), mask_units(fields.get("description", "")),
-                fields.get("reverses", ""), "", None,
+                amount, fields.get("gross"), fields.get("deduction"),
+                units.mask(fields.get("collector", "")), fields.get("method", ""),
+                fields.get("authorisation", ""), fields.get("contract_ref", ""),
+                units.mask(fields.get("description", "")), fields.get("reverses", ""), "", None,
             )
         )  # fmt: skip
         if not self.published_periods(complex_id):
@@ -738,7 +766,7 @@ def _opened(b: _Batch, position: int, e: Any) -> None:
 def _income(b: _Batch, position: int, e: Any) -> None:
     b.line(
         position, e, "income", e.amount, entry_id=e.entry_id, category=e.category,
-        party=public_party(e.payer), gross=e.gross, deduction=e.deduction,
+        party=party_of(e.payer)["public_name"], gross=e.gross, deduction=e.deduction,
         collector=e.collector, contract_ref=e.contract_ref, description=e.description,
     )  # fmt: skip
 
@@ -796,7 +824,7 @@ def _booked(b: _Batch, position: int, e: Any) -> None:
     _settled(b, e)
     b.line(
         position, e, "expenditure", -e.amount, entry_id=e.expenditure_id,
-        category=p["category"], party=public_party(p["payee"]), method=p["method"],
+        category=p["category"], party=party_of(p["payee"])["public_name"], method=p["method"],
         authorisation=f"{p['authorisation_kind']}:{p['authorisation_id']}",
         contract_ref=p["contract_ref"], description=p["description"] or p["purpose"],
     )  # fmt: skip
@@ -811,17 +839,30 @@ def _reversed(b: _Batch, position: int, e: Any) -> None:
     complex_id = b.complex_of(account)
     original = b.mark_reversed(complex_id, e.reverses, e.entry_id, position)
     day, category, party = original or (e.value_date, "", "")
+    reason = b.units(complex_id).mask(e.reason)
     cause = {"entry_id": e.entry_id, "section": "reversal", "reverses": e.reverses,
-             "reason": mask_units(e.reason), "value_date": e.value_date,
+             "reason": reason, "value_date": e.value_date,
              "amount": stmt.yuan(e.amount), "recorded_on": recorded_on(e)}  # fmt: skip
     b.add_line(
         (
             b.generation, complex_id, e.entry_id, account, position, e.value_date, "reversal",
-            category, party, e.amount, None, None, "", "", "", "", mask_units(e.reason), e.reverses,
-            "", None,
+            category, party, e.amount, None, None, "", "", "", "", reason, e.reverses, "", None,
         )
     )  # fmt: skip
     b.reversion(complex_id, sorted({e.value_date, day}), position, cause)
+
+
+def _units_added(b: _Batch, position: int, e: Any) -> None:
+    """The complex's register grows: later lines mask these ids too (earlier ones stay as made)."""
+    complex_id = str(e.originator_id)
+    units = [(unit_id, str(unit["building"])) for unit_id, unit in e.units.items()]
+    insert_many(
+        b.tx, "stmt_units", "generation, complex_id, unit_id, building",
+        ("integer", "text", "text", "text"),
+        [(b.generation, complex_id, u, building) for u, building in units],
+        conflict=" ON CONFLICT DO NOTHING",
+    )  # fmt: skip
+    b.registers.added(complex_id, units)
 
 
 def _published(b: _Batch, position: int, e: Any) -> None:
@@ -844,6 +885,7 @@ HANDLERS: dict[str, Handler] = {
     event.__qualname__: handler
     for event, handler in (
         (Complex.Registered, _registered),
+        (Complex.UnitsAdded, _units_added),
         (Complex.CommitteeElected, _noted),
         (Complex.AccountOpened, _noted),
         (Complex.ResolutionRecorded, _noted),

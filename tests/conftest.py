@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from commonfund.settings import Settings
-from commonfund.wiring import migrate
+from commonfund.wiring import migrate, personal_keys
 from ledger.application import Ledger
 
 TODAY = date(2026, 11, 26)
@@ -110,6 +110,11 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 def ledger(settings: Settings, clock: MovableClock) -> Iterator[Ledger]:
-    app = Ledger(env=settings.eventsourcing_env(), policy=settings.policy(), clock=clock)
+    app = Ledger(
+        env=settings.eventsourcing_env(),
+        policy=settings.policy(),
+        clock=clock,
+        personal=personal_keys(settings),
+    )
     yield app
     app.close()

@@ -21,7 +21,7 @@ from api.deps import (
     yuan,
 )
 from api.errors_doc import problems
-from api.idempotency import idempotent
+from api.idempotency import idempotent, revealed
 from api.schemas import (
     DATE_PATTERN,
     AccountCreate,
@@ -43,6 +43,7 @@ from ledger.application import AccountSummary, Ledger
 from ledger.dates import parse_date
 from ledger.entries import ExpenditureDetails, IncomeDetails, Party, Proposal
 from ledger.errors import InvalidCommand
+from ledger.personal import store_party
 from ledger.views import EntryView
 
 router = APIRouter(tags=["accounts"])
@@ -189,7 +190,8 @@ def record_income(
             amount=yuan(details.amount),
             value_date=details.value_date.isoformat(),
             category=details.category,
-            counterparty=details.payer["name"],
+            # as the event keeps it (a person sealed): the answer is stored, and revealed as sent
+            counterparty=store_party(services.ledger.personal, details.payer)["name"],
             method=None,
             contract_ref=details.contract_ref or None,
             authorisation=None,
@@ -300,11 +302,13 @@ def reject(
 )
 def withdraw(
     account_id: UUID, expenditure_id: str, services: ServicesDep, principal: PrincipalDep
-) -> ExpenditurePublic:
+) -> Response:
     guard(services.ledger, principal, account_id, ("committee",))
     services.ledger.withdraw_expenditure(account_id, expenditure_id, actor=principal.actor)
     proposal = services.ledger.expenditure(account_id, expenditure_id)
-    return expenditure_public(services.ledger, account_id, expenditure_id, proposal)
+    return revealed(
+        services, expenditure_public(services.ledger, account_id, expenditure_id, proposal)
+    )
 
 
 @router.get(
@@ -315,10 +319,12 @@ def withdraw(
 )
 def get_expenditure(
     account_id: UUID, expenditure_id: str, services: ServicesDep, principal: PrincipalDep
-) -> ExpenditurePublic:
+) -> Response:
     guard(services.ledger, principal, account_id, READERS)
     proposal = services.ledger.expenditure(account_id, expenditure_id)
-    return expenditure_public(services.ledger, account_id, expenditure_id, proposal)
+    return revealed(
+        services, expenditure_public(services.ledger, account_id, expenditure_id, proposal)
+    )
 
 
 @router.post(
@@ -451,7 +457,7 @@ def list_entries(
         str | None, Query(alias="to", pattern=DATE_PATTERN, description="Value date on or before")
     ] = None,
     category: Annotated[str | None, Query(max_length=40, description="Category")] = None,
-) -> EntriesPage:
+) -> Response:
     guard(services.ledger, principal, account_id, READERS)
     after = _position(cursor)
     low = parse_date(value_from, "from") if value_from else date.min
@@ -465,9 +471,12 @@ def list_entries(
     ]
     page = matching[:limit]
     more = len(matching) > limit
-    return EntriesPage(
-        items=[entry_public(account_id, e) for e in page],
-        next_cursor=_cursor(page[-1].position) if more and page else None,
+    return revealed(
+        services,
+        EntriesPage(
+            items=[entry_public(account_id, e) for e in page],
+            next_cursor=_cursor(page[-1].position) if more and page else None,
+        ),
     )
 
 

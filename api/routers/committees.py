@@ -20,7 +20,7 @@ from api.deps import (
     yuan,
 )
 from api.errors_doc import problems
-from api.idempotency import idempotent
+from api.idempotency import idempotent, revealed
 from api.schemas import (
     CommitteeCreate,
     CommitteePublic,
@@ -37,13 +37,17 @@ from api.schemas import (
 from ledger.application import Ledger
 from ledger.committee import Committee, Member
 from ledger.errors import NotFound
+from ledger.personal import member_of
 
 router = APIRouter(tags=["committees"])
 KEEPERS = ("committee", "regulator")  # who records lifecycle steps (spec/api.md roles)
 READERS = ("committee", "regulator", "owner", "operator")
 
 
-def public(committee: Committee) -> CommitteePublic:
+def public(committee: Committee, *, masked: bool = False) -> CommitteePublic:
+    """The committee; members' names as stored (sealed: revealed as answered), or ``masked``
+    (王*) for readers who may not see personal data (owners, the operator)."""
+    shown = [member_of(m) for m in committee.members.values()]
     return CommitteePublic(
         id=str(committee.id),
         complex_id=committee.complex_id,
@@ -53,9 +57,12 @@ def public(committee: Committee) -> CommitteePublic:
         seats=committee.seats,
         members=[
             MemberPublic(
-                member_id=m["member_id"], name=m["name"], role=m["role"], signatory=m["signatory"]
+                member_id=m["member_id"],
+                name=m["public_name"] if masked else m["name"],
+                role=m["role"],
+                signatory=m["signatory"],
             )
-            for m in committee.members.values()
+            for m in shown
         ],
         filing=committee.filing,
         seal_number=committee.seal_number,
@@ -336,11 +343,10 @@ def decide(
     response_model=CommitteePublic,
     responses=problems(),
 )
-def get_committee(
-    committee_id: UUID, services: ServicesDep, principal: PrincipalDep
-) -> CommitteePublic:
+def get_committee(committee_id: UUID, services: ServicesDep, principal: PrincipalDep) -> Response:
     principal.require(place_of_part(services.ledger, committee_id, Committee), READERS)
-    return public(services.ledger.committee(committee_id))
+    masked = principal.role not in KEEPERS  # members' names: the committee and its regulators
+    return revealed(services, public(services.ledger.committee(committee_id), masked=masked))
 
 
 def _uuid(text: str, what: str) -> UUID:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ledger.personal import party_of
 from projections.content import yuan
 from projections.db import Tx
 from projections.supervision.alerts import Finding
@@ -26,10 +27,11 @@ class Payment:
     committee_id: str
     entry_id: str
     value_date: str
-    payee_key: str
-    payee_name: str
-    payee_kind: str
+    payee_key: str  # ledger.personal.party_key: who is paid, whatever the spelling
+    payee_name: str  # its public form (a person masked, 王*): alerts hold no personal data
+    payee_person: str  # "" for an organisation
     payee_identity: str
+    payee_name_key: str  # keyed hash of a person's name (A05)
     amount: int
     method: str
     contract_ref: str
@@ -70,13 +72,14 @@ def round_number(c: Catalog, p: Payment) -> list[Finding]:
 
 
 def member_payee(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
-    """A05: the payee is a member of the committee (same identity key, or same name)."""
-    if p.payee_kind != "individual":
+    """A05: the payee is a member of the committee (same identity key, or a person of the same
+    name: compared by keyed hashes, so an erased name still matches, ledger/personal.py)."""
+    if not p.payee_person:
         return []
     rows = tx.execute(
-        "SELECT member_id, name FROM sup_members WHERE generation = ? AND committee_id = ?"
-        " AND (identity_key = ? OR name = ?) ORDER BY member_id",
-        (generation, p.committee_id, p.payee_identity or "-", p.payee_name),
+        "SELECT member_id, public_name FROM sup_members WHERE generation = ? AND committee_id = ?"
+        " AND (identity_key = ? OR name_key = ?) ORDER BY member_id",
+        (generation, p.committee_id, p.payee_identity or "-", p.payee_name_key or "-"),
     )
     if not rows:
         return []
@@ -228,7 +231,7 @@ def refused(c: Catalog, e: Any, account_id: str, complex_id: str) -> list[Findin
     evidence = {
         "account_id": account_id, "expenditure_id": e.expenditure_id, "rule": e.rule,
         "detail": e.detail, "member_id": e.member_id, "amount": yuan(e.amount),
-        "payee": e.payee.get("name", ""), "method": e.method,
+        "payee": party_of(e.payee)["public_name"], "method": e.method,
         "event": f"{e.originator_id}/{e.originator_version}",
     }  # fmt: skip
     return [

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
+from ledger.personal import party_of
 from projections.db import Tx
 from projections.supervision import authority_rules, balance_rules, clock_rules, pattern_rules
 from projections.supervision.alerts import Finding, OnRaise, raise_alerts
@@ -60,7 +61,7 @@ def entry(  # noqa: PLR0917 - one row of sup_entries
 def income(s: Step, position: int, e: Any) -> None:
     entry(
         s, position, str(e.originator_id), e.entry_id, "income", e.category, e.value_date,
-        e.amount, e.contract_ref, e.payer["name"],
+        e.amount, e.contract_ref, party_of(e.payer)["public_name"],
     )  # fmt: skip
 
 

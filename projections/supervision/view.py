@@ -15,6 +15,7 @@ from ledger.committee import Committee
 from ledger.complex import Complex
 from ledger.maintenance import MaintenanceFund as Fund
 from ledger.maintenance import RepairProject as Project
+from ledger.personal import member_of, party_key, party_of
 from ledger.resolution import Resolution
 from ledger.supervision import AlertCase, Snooze, SupervisionClock
 from projections.db import Tx
@@ -118,12 +119,16 @@ def _elected(s: _Step, position: int, e: Any) -> None:
 
 
 def _members(s: _Step, committee_id: str, members: list[dict[str, Any]]) -> None:
-    for m in members:
+    """Members as A05 compares them: identity key and the keyed hash of the name, never the name."""
+    for stored in members:
+        m = member_of(stored)
         s.run(
-            "INSERT INTO sup_members (generation, committee_id, member_id, name, identity_key)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (generation, committee_id, member_id)"
-            " DO UPDATE SET name = excluded.name, identity_key = excluded.identity_key",
-            committee_id, m["member_id"], m["name"], m["identity_key"],
+            "INSERT INTO sup_members (generation, committee_id, member_id, public_name,"
+            " identity_key, name_key) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (generation, committee_id, member_id) DO UPDATE SET"
+            " public_name = excluded.public_name, identity_key = excluded.identity_key,"
+            " name_key = excluded.name_key",
+            committee_id, m["member_id"], m["public_name"], m["identity_key"], m["name_key"],
         )  # fmt: skip
 
 
@@ -166,13 +171,13 @@ def _booked(s: _Step, position: int, e: Any) -> None:
     )  # fmt: skip
     _settled(s, position, e)
     proposal = json.loads(rows[0][0])
-    payee = proposal["payee"]
+    payee = party_of(proposal["payee"])
     complex_id, committee_id = s.owner(account_id)
-    key = payee.get("identity_key") or payee.get("bank_account") or payee["name"]
+    key = party_key(payee)
     p = rules.Payment(
         account_id, complex_id, committee_id, e.expenditure_id, e.value_date, key,
-        payee["name"], payee["kind"], payee.get("identity_key", ""), e.amount,
-        proposal["method"], proposal["contract_ref"], position,
+        payee["public_name"], payee["person"], payee["identity_key"], payee["name_key"],
+        e.amount, proposal["method"], proposal["contract_ref"], position,
     )  # fmt: skip
     c = s.catalog
     s.found(
@@ -190,7 +195,7 @@ def _booked(s: _Step, position: int, e: Any) -> None:
         "INSERT INTO sup_payments (generation, account_id, entry_id, value_date, payee_key,"
         " payee_name, amount, method, contract_ref, position)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        account_id, e.expenditure_id, e.value_date, key, payee["name"], e.amount,
+        account_id, e.expenditure_id, e.value_date, key, payee["public_name"], e.amount,
         proposal["method"], proposal["contract_ref"], position,
     )  # fmt: skip
 

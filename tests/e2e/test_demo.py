@@ -11,6 +11,7 @@ import pytest
 
 from commonfund import cli
 from commonfund.settings import Settings
+from commonfund.wiring import personal_keys
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
 from ledger.periods import Period
@@ -31,7 +32,7 @@ def test_demo_loads_once_and_verifies(
     assert cli.main(["demo", "--if-empty"]) == 0
     assert "not loaded again" in capsys.readouterr().out
     assert cli.main(["verify"]) == 0
-    ledger = Ledger(env=settings.eventsourcing_env())
+    ledger = Ledger(personal=personal_keys(settings), env=settings.eventsourcing_env())
     try:
         committee = ledger.committee(UUID(summary["committee_id"]))
         assert committee.status == "sealed"
@@ -46,7 +47,7 @@ def test_verify_fails_on_the_demo_after_an_amount_is_edited_by_sql(
     monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
     assert cli.main(["demo"]) == 0
     account_id = UUID(json.loads(capsys.readouterr().out)["account_id"])
-    ledger = Ledger(env=settings.eventsourcing_env())
+    ledger = Ledger(personal=personal_keys(settings), env=settings.eventsourcing_env())
     try:
         income = next(
             e

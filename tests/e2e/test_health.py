@@ -32,6 +32,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0007_maintenance",
             "0008_supervision_fund",
             "0009_webhook_leases",
+            "0010_personal_data",
             "0011_fund_statement_versions",
         ]
         migrate(Settings(database_url=url))

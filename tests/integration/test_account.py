@@ -146,6 +146,23 @@ def test_the_payee_is_never_an_approver(ledger: Ledger) -> None:
     assert booked.status == "booked"
 
 
+def test_the_payee_named_like_an_approver_without_an_identity_key_is_refused(
+    ledger: Ledger,
+) -> None:
+    """H06 compares people by keyed hashes of their names (the names themselves are sealed):
+    a payee who is m2 by name, spelt with a zero-width space, sent as an organisation."""
+    w = world(ledger)
+    w.income(10_000_00)
+    name = w.members[1]["name"]
+    payee = Party(
+        name=f"{name[0]}\u200b{name[1:]}", kind="organisation", identity_key="", bank_account=""
+    )
+    details = w.expenditure(100_00, authorisation=w.decision("保洁", 500_00), payee=payee)
+    expenditure_id = w.propose(details)
+    with pytest.raises(MakerCheckerViolation, match="payee"):
+        ledger.approve_expenditure(w.account_id, expenditure_id, actor=member_actor("m2"))
+
+
 def test_proposal_can_be_withdrawn_by_its_proposer_or_rejected(ledger: Ledger) -> None:
     w = world(ledger)
     w.income(1_000_00)

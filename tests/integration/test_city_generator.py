@@ -16,9 +16,11 @@ import pytest
 
 from commonfund.settings import Settings
 from commonfund.synthetic import BusinessClock, balance_path, worst_fall_bp
+from commonfund.wiring import personal_keys
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
 from ledger.maintenance import RepairProject
+from ledger.personal import shown
 
 CITY_SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "city.py"
 SCALE = 0.0025  # 10 complexes: one with an expired term, and some that host nothing
@@ -62,7 +64,10 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, dict[str, 
 def ledger(city: tuple[Any, str, dict[str, Any]]) -> Iterator[Ledger]:
     settings = Settings(database_url=city[1])
     app = Ledger(
-        env=settings.eventsourcing_env(), policy=settings.policy(), clock=BusinessClock(TODAY)
+        personal=personal_keys(settings),
+        env=settings.eventsourcing_env(),
+        policy=settings.policy(),
+        clock=BusinessClock(TODAY),
     )
     yield app
     app.close()
@@ -157,7 +162,10 @@ def test_payment_to_member_pays_a_member_who_did_not_approve(
     members = ledger.committee(UUID(built.committee_id)).members
     account = ledger.account(UUID(anomaly["account_id"]))
     proposal = account.proposals[anomaly["expenditure_ids"][0]]
-    payee = next(m for m in members.values() if m["name"] == anomaly["payee"])
+    # members' names are sealed in the ledger (ledger/personal.py): compare what they reveal
+    payee = next(
+        m for m in members.values() if shown(ledger.personal, m["name"]) == anomaly["payee"]
+    )
     assert proposal["payee"]["identity_key"] == payee["identity_key"]
     assert payee["member_id"] not in proposal["approvals"]
 

@@ -12,6 +12,7 @@ from uuid import UUID
 import pytest
 
 from commonfund.settings import Settings
+from commonfund.wiring import personal_keys
 from ledger.application import Ledger
 from ledger.entries import IncomeDetails
 from ledger.errors import InsufficientBalance
@@ -23,7 +24,11 @@ PER_PROCESS = 40
 
 
 def record_incomes(url: str, account: str, tag: str, start: Event) -> int:
-    ledger = Ledger(env=Settings(database_url=url).eventsourcing_env(), clock=fixed_clock)
+    ledger = Ledger(
+        personal=personal_keys(Settings(database_url=url)),
+        env=Settings(database_url=url).eventsourcing_env(),
+        clock=fixed_clock,
+    )
     try:
         ledger.account(UUID(account))  # warm the cache, so both writers start from a stale copy
         start.wait(10)
@@ -40,7 +45,11 @@ def record_incomes(url: str, account: str, tag: str, start: Event) -> int:
 
 
 def spend(url: str, account: str, decision: str, tag: str, start: Event) -> int:
-    ledger = Ledger(env=Settings(database_url=url).eventsourcing_env(), clock=fixed_clock)
+    ledger = Ledger(
+        personal=personal_keys(Settings(database_url=url)),
+        env=Settings(database_url=url).eventsourcing_env(),
+        clock=fixed_clock,
+    )
     booked = 0
     try:
         ledger.account(UUID(account))
@@ -93,7 +102,9 @@ def test_two_processes_recording_income_on_one_account_lose_nothing(
     w = world(ledger)
     done = run_two(record_incomes, settings.database_url, str(w.account_id))
     assert done == [PER_PROCESS, PER_PROCESS]
-    fresh = Ledger(env=settings.eventsourcing_env(), clock=fixed_clock)
+    fresh = Ledger(
+        personal=personal_keys(settings), env=settings.eventsourcing_env(), clock=fixed_clock
+    )
     try:
         account = fresh.account(w.account_id)
         assert len(account.entries) == 2 * PER_PROCESS
@@ -109,7 +120,9 @@ def test_two_processes_spending_at_once_never_take_the_balance_below_zero(
     w.income(1_000_00)
     decision = w.decision("保洁", 20_000_00, on=TODAY - timedelta(days=1))
     booked = run_two(spend, settings.database_url, str(w.account_id), decision)
-    fresh = Ledger(env=settings.eventsourcing_env(), clock=fixed_clock)
+    fresh = Ledger(
+        personal=personal_keys(settings), env=settings.eventsourcing_env(), clock=fixed_clock
+    )
     try:
         account = fresh.account(w.account_id)
         assert sum(booked) == 10  # exactly what 1,000.00 covers at 100.00 each

@@ -11,6 +11,7 @@ import pytest
 
 from commonfund import cli
 from commonfund.settings import Settings
+from commonfund.wiring import personal_keys
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
 from ledger.entries import IncomeDetails
@@ -97,7 +98,7 @@ def test_a_stale_process_neither_refuses_wrongly_nor_records_a_false_refusal(
     w = world(ledger)
     w.income(1_000_00)
     decision = w.decision("保洁", 5_000_00)
-    other = Ledger(env=settings.eventsourcing_env(), clock=clock)
+    other = Ledger(personal=personal_keys(settings), env=settings.eventsourcing_env(), clock=clock)
     try:
         other.account(w.account_id)  # cached before the changes below
         ledger.suspend_payments(w.account_id, reason="核查", actor=REGULATOR)

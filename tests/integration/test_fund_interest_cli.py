@@ -9,6 +9,7 @@ import pytest
 
 from commonfund import cli
 from commonfund.settings import Settings
+from commonfund.wiring import personal_keys
 from ledger.application import Ledger
 from ledger.fund_service import fund_id
 from tests.conftest import TODAY
@@ -69,7 +70,12 @@ def test_a_fund_written_by_another_process_after_it_was_read_ahead_is_allocated_
     two = funded(ledger, code="QD-SN-0002")
     the_fund = fund_id(one.complex_id)
     stale = ledger.fund._stored_fund(the_fund)  # what the read-ahead saw
-    other = Ledger(env=settings.eventsourcing_env(), policy=ledger.policy, clock=ledger.clock)
+    other = Ledger(
+        personal=personal_keys(settings),
+        env=settings.eventsourcing_env(),
+        policy=ledger.policy,
+        clock=ledger.clock,
+    )
     try:  # another process tops up one unit meanwhile
         other.fund.record_deposits(
             one.complex_id, {one.world.unit_ids[0]: 500_00}, kind="additional", on=OPENED,

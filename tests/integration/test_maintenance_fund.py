@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from commonfund.settings import Settings
+from commonfund.wiring import personal_keys
 from ledger.application import Ledger
 from ledger.entries import ExpenditureDetails, Party
 from ledger.errors import (
@@ -463,7 +464,12 @@ def test_annual_statement_is_published_once_after_the_year(
 def test_a_city_may_set_its_own_payout_ratio(settings: Settings, clock: MovableClock) -> None:
     """COMMONFUND_MAINTENANCE_PAYOUT_RATIO_BP: 80.00% here; 80.00% passes, one fen more does not."""
     city = settings.model_copy(update={"maintenance_payout_ratio_bp": 8_000})
-    ledger = Ledger(env=city.eventsourcing_env(), policy=city.policy(), clock=clock)
+    ledger = Ledger(
+        personal=personal_keys(city),
+        env=city.eventsourcing_env(),
+        policy=city.policy(),
+        clock=clock,
+    )
     try:
         f = funded(ledger)
         project_id = voted_project(f, f.world.unit_ids[:8], budget=6_000_00)

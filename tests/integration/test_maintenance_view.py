@@ -4,6 +4,7 @@ freezes the annual statement (Disclosure) with the hash the committee published.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,14 +16,24 @@ from commonfund.wiring import maintenance_runner
 from ledger.application import Ledger
 from ledger.errors import SubLedgerShortfall
 from ledger.fund_service import fund_id
-from ledger.maintenance import MaintenanceFund
+from ledger.maintenance import Item, MaintenanceFund
 from projections.fund_content import canonical, hash_of
 from projections.fund_queries import FundReads
 from projections.runner import Runner
 from projections.statements import recorded_on
 from tests.builders import OPERATOR, units
 from tests.conftest import TODAY, MovableClock
-from tests.fund_builders import AUTHORITY, OPENED, TREASURER, Funded, funded, pay, voted_project
+from tests.fund_builders import (
+    AUTHORITY,
+    OPENED,
+    TREASURER,
+    Funded,
+    funded,
+    maintenance_vote,
+    pay,
+    plan,
+    voted_project,
+)
 
 TABLES = {
     "mf_funds": "complex_id",
@@ -331,3 +342,25 @@ def test_a_runner_that_resumes_reads_which_years_are_published(
         resumed.database.close()
     assert found is not None
     assert (found.version, found.content["totals"]["interest"]) == (2, "49.47")
+
+
+def test_registered_unit_ids_in_a_projects_text_are_masked_in_public(
+    ledger: Ledger, runner: Runner, clock: MovableClock
+) -> None:
+    """Issue #12, item 12: a unit id of any shape the complex registered (here 1-001, which no
+    rule of three parts catches) shows its building only in the public annual statement."""
+    f = funded(ledger)
+    affected = ["1-001", "1-002"]
+    resolution_id = maintenance_vote(f, affected, key_="vote-units")
+    titled = replace(
+        plan(affected, resolution_id=resolution_id, budget=900_00),
+        title="1-001、1-002屋面漏水维修",
+        items=[Item(description="1-002室内墙面修补", amount=900_00)],
+    )
+    ledger.fund.plan_project(f.complex_id, titled, idempotency_key="units", actor=TREASURER)
+    publish_2026(f, runner, clock)
+    published = FundReads(runner.database).published(str(f.complex_id), 2026)
+    assert published is not None
+    (shown,) = published.content["projects"]
+    assert shown["title"] == "1-*、1-*屋面漏水维修"
+    assert [i["description"] for i in shown["items"]] == ["1-*室内墙面修补"]

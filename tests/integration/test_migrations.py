@@ -132,8 +132,28 @@ EXPECTED_POSTGRES = {
         ("generation", "integer"),
         ("committee_id", "text"),
         ("member_id", "text"),
-        ("name", "text"),
+        ("public_name", "text"),
         ("identity_key", "text"),
+        ("name_key", "text"),
+    ],
+    "personal_keys": [
+        ("person", "text"),
+        ("wrapped_key", "bytea"),
+        ("created_at", "timestamp with time zone"),
+        ("erased_at", "timestamp with time zone"),
+    ],
+    "personal_erasures": [
+        ("id", "bigint"),
+        ("person", "text"),
+        ("erased_at", "timestamp with time zone"),
+        ("erased_by", "text"),
+        ("report", "text"),
+    ],
+    "stmt_units": [
+        ("generation", "integer"),
+        ("complex_id", "text"),
+        ("unit_id", "text"),
+        ("building", "text"),
     ],
     "sup_proposals": [
         ("generation", "integer"),
@@ -472,7 +492,17 @@ EXPECTED_SQLITE = {
     ],
     "sup_places": ["generation", "complex_id", "code", "name", "district", "street", "community"],
     "sup_streams": ["generation", "stream_id", "complex_id", "committee_id"],
-    "sup_members": ["generation", "committee_id", "member_id", "name", "identity_key"],
+    "sup_members": [
+        "generation",
+        "committee_id",
+        "member_id",
+        "public_name",
+        "identity_key",
+        "name_key",
+    ],
+    "personal_keys": ["person", "wrapped_key", "created_at", "erased_at"],
+    "personal_erasures": ["id", "person", "erased_at", "erased_by", "report"],
+    "stmt_units": ["generation", "complex_id", "unit_id", "building"],
     "sup_proposals": ["generation", "account_id", "expenditure_id", "proposal"],
     "sup_payments": [
         "generation",
@@ -741,6 +771,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0007_maintenance",
         "0008_supervision_fund",
         "0009_webhook_leases",
+        "0010_personal_data",
         "0011_fund_statement_versions",
     ]
     assert migrate(settings) == [
@@ -753,6 +784,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0007_maintenance",
         "0008_supervision_fund",
         "0009_webhook_leases",
+        "0010_personal_data",
         "0011_fund_statement_versions",
     ]
     assert migrate(settings) == []
@@ -794,6 +826,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0007_maintenance",
         "0008_supervision_fund",
         "0009_webhook_leases",
+        "0010_personal_data",
         "0011_fund_statement_versions",
     ]
     assert migrate(settings) == []

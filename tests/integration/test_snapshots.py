@@ -7,6 +7,7 @@ import sqlite3
 import psycopg
 
 from commonfund.settings import Settings
+from commonfund.wiring import personal_keys
 from ledger.application import Ledger
 from ledger.integrity import verify
 from tests.builders import world
@@ -30,7 +31,9 @@ def test_an_account_with_many_entries_loads_from_its_latest_snapshot(
     for _ in range(420):
         w.income(1_00)
     assert {200, 400} <= set(snapshot_versions(settings))
-    cold = Ledger(env=settings.eventsourcing_env(), clock=fixed_clock)
+    cold = Ledger(
+        personal=personal_keys(settings), env=settings.eventsourcing_env(), clock=fixed_clock
+    )
     try:
         loaded = cold.account(w.account_id)
         assert loaded.balance == 420_00

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from commonfund.settings import Settings
-from commonfund.wiring import postgres_conninfo, read_models, statements_runner
+from commonfund.wiring import personal_keys, postgres_conninfo, read_models, statements_runner
 from ledger.application import Ledger
 from projections.notices import Notices
 from projections.queries import Statements, Version
@@ -40,7 +40,11 @@ def pg_settings(migrated_postgres: str) -> Settings:
 
 @pytest.fixture
 def pg_ledger(pg_settings: Settings) -> Iterator[Ledger]:
-    app = Ledger(env=pg_settings.eventsourcing_env(), policy=pg_settings.policy())
+    app = Ledger(
+        personal=personal_keys(pg_settings),
+        env=pg_settings.eventsourcing_env(),
+        policy=pg_settings.policy(),
+    )
     yield app
     app.close()
 
