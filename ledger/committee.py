@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal, TypedDict
 from uuid import UUID
 
-from dateutil.relativedelta import relativedelta
-
 from ledger.base import ChainedAggregate
-from ledger.dates import parse_date
+from ledger.dates import deadline, last_day_of_span, parse_date
 from ledger.errors import (
     AlreadyExists,
     CommitteeNotFiled,
@@ -200,11 +198,13 @@ class Committee(ChainedAggregate):
         principal: str,
     ) -> Committee:
         check_members(members, policy)
-        longest = elected_on + relativedelta(years=policy.committee_term_max_years)
+        years = policy.committee_term_max_years
+        longest = last_day_of_span(elected_on, years=years)
         if not elected_on < term_end <= longest:
             raise CommitteeShapeInvalid(
-                f"term_end: a term ends after the election and at most"
-                f" {policy.committee_term_max_years} years later (by {longest.isoformat()})"
+                f"term_end: a term ends after the election and lasts at most {years} years,"
+                f" the election day counted as its first: elected on {elected_on.isoformat()},"
+                f" it ends by {longest.isoformat()}"
             )
         if sum(1 for m in members if m["signatory"]) < 2:
             raise CommitteeShapeInvalid("members: name at least two signatories")
@@ -233,7 +233,7 @@ class Committee(ChainedAggregate):
         if filed_on < since:
             raise InvalidCommand("filed_on: the filing cannot be dated before the election")
         due = (
-            since + timedelta(days=policy.committee_filing_deadline_days)
+            deadline(since, policy.committee_filing_deadline_days)
             if self.refiling_due is None
             else parse_date(self.refiling_due)
         )
@@ -305,7 +305,7 @@ class Committee(ChainedAggregate):
             )
         if sum(1 for m in after if m["role"] == "chair") != 1:
             raise CommitteeShapeInvalid("members: the committee keeps exactly one chair")
-        due = changed_on + timedelta(days=policy.member_change_refiling_days)
+        due = deadline(changed_on, policy.member_change_refiling_days)
         self.trigger_event(
             self.MembersChanged,
             added=[Member(**m) for m in added],
