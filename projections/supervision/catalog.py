@@ -133,7 +133,7 @@ RULES = {
         ),
         Rule(
             "A14",
-            1,
+            2,  # v2: dormant after 180 whole quiet days, strictly between two activities
             "event",
             "high",
             "休眠账户唤醒后大额支出",

@@ -188,6 +188,17 @@ def test_a14_not_after_a_shorter_quiet_spell(ledger: Ledger, runner: Runner) -> 
     assert alerts(runner, "A14") == []
 
 
+def test_a14_dormant_means_180_whole_days_without_activity(ledger: Ledger, runner: Runner) -> None:
+    """Last activity 2026-05-20: waking on 2026-11-16 ends 179 quiet days, on 11-17 it ends 180."""
+    for code, woke in (("D-179", date(2026, 11, 16)), ("D-180", date(2026, 11, 17))):
+        w = world(ledger, code=code, elected_on=date(2025, 10, 22))
+        w.income(10_000_00, on=date(2026, 5, 20))
+        pay(w, 3_000_00, on=woke)
+    (found,) = alerts(runner, "A14")
+    assert found.trigger == "wake/2026-11-17"
+    assert found.rule_version == 2
+
+
 # --- A15 ---------------------------------------------------------------------------------
 
 
