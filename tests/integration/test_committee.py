@@ -162,6 +162,29 @@ def test_member_changes_need_refiling_and_cannot_exceed_the_seats(ledger: Ledger
     assert ledger.committee(committee_id).refiling_due is None
 
 
+def test_a_member_change_is_filed_again_by_its_thirtieth_day_not_later(ledger: Ledger) -> None:
+    """Changed on 2026-10-01 (not counted), the 30th day is 2026-10-31: filed then, or too late."""
+    committees = []
+    for code in ("QD-ON-TIME", "QD-LATE"):
+        complex_id, unit_ids = register(ledger, code)
+        committee_id = elect(ledger, complex_id, unit_ids, elected_on=ELECTED)
+        file_and_seal(ledger, committee_id, ELECTED)
+        ledger.change_members(
+            committee_id, added=[], removed=["m5"], changed_on=date(2026, 10, 1), actor=OPERATOR
+        )
+        committees.append(committee_id)
+    on_time, late = committees
+    assert ledger.committee(late).refiling_due == "2026-10-31"
+    with pytest.raises(FilingDeadlinePassed, match="by 2026-10-31"):
+        ledger.file_committee(
+            late, number="F-2", authority="区住建局", filed_on=date(2026, 11, 1), actor=OPERATOR
+        )
+    receipt = ledger.file_committee(
+        on_time, number="F-2", authority="区住建局", filed_on=date(2026, 10, 31), actor=OPERATOR
+    )
+    assert receipt.status == "sealed"
+
+
 def test_a_decision_is_approved_only_by_more_than_half_of_members_in_office(ledger: Ledger) -> None:
     complex_id, unit_ids = register(ledger)
     committee_id = elect(ledger, complex_id, unit_ids, elected_on=ELECTED)
