@@ -18,6 +18,7 @@ from ledger.errors import (
     IdempotencyConflict,
     InvalidCommand,
     InvalidState,
+    MemberNotInOffice,
     NotFound,
 )
 from ledger.money import check_fen
@@ -424,6 +425,29 @@ class Committee(ChainedAggregate):
         if reason is not None:
             raise InvalidState(f"cannot {action} the committee: {reason}")
 
+    @property
+    def ended(self) -> bool:
+        """Succeeded by a newly elected committee, or dissolved: no longer the one in office."""
+        return self.status in ("superseded", "dissolved")
+
+    def require_member_in_office(self, member_id: str) -> Member:
+        """H15/H01: ``member_id`` sits on this committee, which is the complex's current one.
+
+        A committee whose term has run out is still the one in office until it is
+        succeeded or dissolved (its members record income and the handover; H02
+        stops its payments); a dissolved one has no members in office.
+        """
+        if self.status == "dissolved":
+            raise MemberNotInOffice(
+                f"committee {self.id} is dissolved: {member_id} holds no power on this complex"
+            )
+        if member_id not in self.members:
+            raise MemberNotInOffice(
+                f"{member_id} is not a member of committee {self.id}, the committee in office:"
+                " a credential acts only for a member in office (never one removed)"
+            )
+        return self.members[member_id]
+
     def member(self, member_id: str) -> Member:
         try:
             return self.members[member_id]
@@ -433,5 +457,5 @@ class Committee(ChainedAggregate):
             ) from None
 
     def _require_not_ended(self, action: str) -> None:
-        if self.status in ("superseded", "dissolved"):
+        if self.ended:
             raise InvalidState(f"cannot {action} committee {self.id}: it is {self.status}")

@@ -167,8 +167,8 @@ def test_the_lifecycle_is_recorded_step_by_step(w: World, runner: Runner) -> Non
     with pytest.raises(InvalidState):
         ledger.acknowledge_alert(aid, rule="A04", note="again", actor=REGULATOR)
     ledger.explain_alert(
-        aid, rule="A04", text="保洁合同已续签，补登合同号", evidence=["HT-2026-11"],
-        actor=member_actor("m1"),
+        aid, rule="A04", complex_id=w.complex_id, text="保洁合同已续签，补登合同号",
+        evidence=["HT-2026-11"], actor=member_actor("m1"),
     )  # fmt: skip
     with pytest.raises(InvalidCommand):  # confirmed needs the action taken
         ledger.close_alert(
