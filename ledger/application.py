@@ -522,7 +522,9 @@ class Ledger(Application[UUID]):
         consented: list[str],
         closed_on: date,
         actor: Actor,
+        budget_category: str | None = None,
     ) -> Receipt:
+        """Record a resolution; ``budget_category`` with ``amount_cap`` makes it a budget (H05)."""
         resolution_id = ids.resolution_id(complex_id, idempotency_key)
         request = fingerprint(
             {
@@ -534,6 +536,8 @@ class Ledger(Application[UUID]):
                 "participated": sorted(participated),
                 "consented": sorted(consented),
                 "closed_on": closed_on,
+                # only when given: a request recorded before budgets keeps its fingerprint
+                **({"budget_category": budget_category} if budget_category is not None else {}),
             }
         )
 
@@ -565,7 +569,9 @@ class Ledger(Application[UUID]):
                 participated=participated,
                 consented=consented,
                 closed_on=closed_on,
+                budget_category=budget_category,
                 request_fingerprint=request,
+                policy=self.policy,
                 principal=actor.principal,
             )
             complex_.note_resolution(
@@ -876,6 +882,7 @@ class Ledger(Application[UUID]):
                 amount_cap=resolution.amount_cap,
                 valid_from=parse_date(resolution.period_from),
                 valid_to=parse_date(resolution.period_to),
+                category=resolution.budget_category,
             )
         if kind == "decision":
             committee: Committee = self._fresh(UUID(account.committee_id), Committee)
