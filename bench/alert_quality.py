@@ -15,8 +15,8 @@
 3. **The comparison.** Each alert is put in one class:
 
    - ``planted``: its rule is one of an anomaly's ``expected_rules``, on the
-     anomaly's account, and its evidence names one of the anomaly's
-     expenditures (the booked payments or the refused attempt);
+     anomaly's account (A20: on its complex's committee), and its evidence names
+     one of the anomaly's expenditures (the booked payments or the refused attempt);
    - ``related``: its rule is one of an anomaly's ``related_rules``, on the
      anomaly's complex (the generator says the setting may trip it);
    - ``predicted``: a clock rule the generator's description names for normal
@@ -247,6 +247,13 @@ def _named(alert: Alert) -> set[str]:
     return named
 
 
+def _on_anomaly(alert: Alert, anomaly: dict[str, Any]) -> bool:
+    """On the anomaly's account, or (A20) on the committee of its complex."""
+    wanted = anomaly["complex_id"] if alert.subject_kind == "committee" else anomaly["account_id"]
+    seen = alert.complex_id if alert.subject_kind == "committee" else alert.subject_id
+    return seen == str(wanted)
+
+
 def compare(
     alerts: Sequence[Alert], manifest: dict[str, Any], complexes: dict[str, str]
 ) -> Quality:
@@ -262,7 +269,7 @@ def compare(
         for n, a in enumerate(anomalies):
             if (
                 alert.rule in a["expected_rules"]
-                and alert.subject_id == a["account_id"]
+                and _on_anomaly(alert, a)
                 and _named(alert) & set(a["expenditure_ids"])
             ):
                 kind = "planted"

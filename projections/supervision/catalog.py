@@ -205,7 +205,7 @@ RULES = {
         ),
         Rule(
             "A20",
-            1,
+            2,  # v2: the budget of category committee_operations, not keywords in a purpose
             "event",
             "warning",
             "业委会工作经费超出业主大会批准额度",

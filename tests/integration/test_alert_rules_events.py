@@ -230,9 +230,17 @@ def test_a20_fires_above_the_yearly_budget_the_assembly_approved(
     pay(
         w, 2_000_00, org("文具店"), TODAY - timedelta(days=9), **ops
     )  # no budget: nothing to exceed
+    resolution(
+        w, "2026年业委会工作经费", 1_000_00, date(2026, 1, 1), date(2026, 12, 31),
+        closed=TODAY - timedelta(days=9),
+    )  # fmt: skip  # near miss: its purpose says so, but it budgets no category
+    resolution(
+        w, "2026年度预算：保洁", 1_000_00, date(2026, 1, 1), date(2026, 12, 31),
+        closed=TODAY - timedelta(days=9), budget_category="cleaning_greening",
+    )  # fmt: skip  # near miss: another category's budget
     budget = resolution(
-        w, "2026年业委会工作经费", 3_000_00, date(2026, 1, 1), date(2026, 12, 31),
-        closed=TODAY - timedelta(days=8),
+        w, "2026年度预算", 3_000_00, date(2026, 1, 1), date(2026, 12, 31),
+        closed=TODAY - timedelta(days=8), budget_category="committee_operations",
     )  # fmt: skip
     pay(w, 1_000_00, org("文具店"), TODAY - timedelta(days=5), **ops)  # near miss: at the budget
     pay(w, 5_000_00, org("保洁公司"), TODAY - timedelta(days=5))  # other spending: not counted
@@ -247,6 +255,7 @@ def test_a20_fires_above_the_yearly_budget_the_assembly_approved(
     assert found.evidence["entries"] == [over]
     assert (found.evidence["budget"], found.evidence["spent"]) == ("3000.00", "3000.01")
     assert found.evidence["resolution_id"] == budget
+    assert found.rule_version == 2
 
 
 # --- A25 ---------------------------------------------------------------------------------
