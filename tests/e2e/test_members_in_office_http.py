@@ -16,7 +16,16 @@ from tests.builders import key
 from tests.e2e import fund_world
 from tests.e2e.alerting import round_payment
 from tests.e2e.conftest import Api
-from tests.e2e.test_authorization import COMMITTEE, EXPENDITURE, FUND, MATRIX, PRINCIPALS, PROJECT
+from tests.e2e.test_authorization import (
+    ACCOUNT,
+    COMMITTEE,
+    COMPLEX,
+    EXPENDITURE,
+    FUND,
+    MATRIX,
+    PRINCIPALS,
+    PROJECT,
+)
 from tests.e2e.world import (
     Builder,
     Side,
@@ -26,9 +35,6 @@ from tests.e2e.world import (
     income_body,
     member_rows,
 )
-
-ACCOUNT = "/v1/accounts/{account_id}"
-COMPLEX = "/v1/complexes/{complex_id}"
 
 # (method, path template) -> the body to send, made once the world exists (all valid)
 Call = Callable[[Builder, Side], Any]
