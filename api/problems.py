@@ -17,7 +17,9 @@ from ledger.errors import LedgerError
 
 log = logging.getLogger("commonfund.api")
 MEDIA_TYPE = "application/problem+json"
-STATUS_BY_KIND = {"invalid": 422, "not_found": 404, "conflict": 409, "refused": 422}
+STATUS_BY_KIND = {
+    "invalid": 422, "not_found": 404, "conflict": 409, "refused": 422, "forbidden": 403,
+}  # fmt: skip
 # What a refusal may carry besides its message, as members of the problem (RFC 9457
 # extensions): H03 on the maintenance fund lists the units that fall short.
 EXTENSIONS = ("shortfalls",)

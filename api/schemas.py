@@ -292,10 +292,30 @@ class CommitteePublic(BaseModel):
 # --- resolutions ------------------------------------------------------------------------
 
 
+ExpenditureCategory = Literal[
+    "repairs",
+    "cleaning_greening",
+    "security",
+    "utilities_common",
+    "committee_operations",
+    "audit_legal",
+    "distribution_to_owners",
+    "transfer_to_maintenance_fund",
+    "other",
+]
+
+
 class ResolutionCreate(Strict):
     matter: int = Field(ge=1, le=9, examples=[9], description="Civil Code art. 278 item 1–9")
     purpose: Text = Field(examples=["更换单元门禁系统"], description="What it decides")
     amount_cap: Amount | None = Field(default=None, description="Spending cap, yuan")
+    budget_category: ExpenditureCategory | None = Field(
+        default=None,
+        examples=["repairs"],
+        description="The expenditure category it budgets: with amount_cap and the period, a"
+        " budget that covers payments of that category (H05; committee_operations sets the"
+        " committee's yearly budget, A20). Omitted: payments are matched by purpose",
+    )
     period_from: Day
     period_to: Day
     scope_units: list[str] | None = Field(
@@ -324,6 +344,13 @@ class TallyPublic(BaseModel):
     consent_met: bool = Field(description="The matter's consent threshold", examples=[True])
 
 
+class BudgetPublic(BaseModel):
+    category: str = Field(description="Expenditure category", examples=["repairs"])
+    amount_cap: str = Field(description="Cap over the period, yuan", examples=["60000.00"])
+    period_from: str = Field(description="First day", examples=["2026-06-01"])
+    period_to: str = Field(description="Last day", examples=["2026-12-31"])
+
+
 class ResolutionPublic(BaseModel):
     id: str = Field(description="Resolution id", examples=["fcca3fae-3ea7-5805-af04-ba67f89665d0"])
     complex_id: str = Field(
@@ -335,6 +362,9 @@ class ResolutionPublic(BaseModel):
     period_from: str = Field(description="Start", examples=["2026-06-01"])
     period_to: str = Field(description="End", examples=["2026-12-31"])
     closed_on: str = Field(description="Vote closed", examples=["2026-05-20"])
+    budget: BudgetPublic | None = Field(
+        default=None, description="What it lets the committee spend, by category (H05)"
+    )
     tally: TallyPublic = Field(description="The recorded tally and thresholds")
     outcome: Literal["passed", "failed"] = Field(description="H04 outcome", examples=["passed"])
 
@@ -399,17 +429,7 @@ class AuthorisationCreate(Strict):
 
 
 class ExpenditureCreate(Strict):
-    category: Literal[
-        "repairs",
-        "cleaning_greening",
-        "security",
-        "utilities_common",
-        "committee_operations",
-        "audit_legal",
-        "distribution_to_owners",
-        "transfer_to_maintenance_fund",
-        "other",
-    ] = Field(examples=["cleaning_greening"], description="Category")
+    category: ExpenditureCategory = Field(examples=["cleaning_greening"], description="Category")
     payee: PartyCreate = Field(description="Who is paid (never an approver, H06)")
     method: Literal["transfer", "cash"] = Field(examples=["transfer"], description="H07")
     amount: Amount

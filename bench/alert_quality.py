@@ -15,9 +15,10 @@
 3. **The comparison.** Each alert is put in one class:
 
    - ``planted``: its rule is one of an anomaly's ``expected_rules``, on one of
-     the anomaly's subjects (its account; for the maintenance fund's, the
-     project and the units), and its evidence names one of the anomaly's
-     expenditures (the booked payments or the refused attempt, or payout);
+     the anomaly's subjects (its account; A20: its complex's committee; for the
+     maintenance fund's, the project and the units), and its evidence names one
+     of the anomaly's expenditures (the booked payments or the refused attempt,
+     or payout);
    - ``related``: its rule is one of an anomaly's ``related_rules``, on the
      anomaly's complex (the generator says the setting may trip it);
    - ``predicted``: a clock rule the generator's description names for normal

@@ -39,8 +39,11 @@ What normal activity looks like (one complex, :func:`build_complex`)
   by a majority of the members in office; every payment is below 4,800.00 and
   each purpose totals at most 18,000.00 a year. One larger payment by transfer
   to a contractor, under a contract reference, cites a passed owners'
-  resolution (item 9, "更换单元门禁系统", with an amount cap and a period),
-  about five months before ``today``.
+  resolution (item 9, "更换单元门禁系统", a budget of category ``repairs``
+  with an amount cap and a period), about five months before ``today``. The
+  assembly also sets the committee's yearly budget (item 9, a budget of
+  category ``committee_operations`` for every year of the account, 1,000.00
+  above the office supplies' whole cap), just before their first payment.
 - Guards: income comes before spending; no outflow (payment or reversal)
   takes the balance below 80% of its highest point in the preceding 30 days,
   so the value-date balance never goes negative and never falls 30%.
@@ -48,8 +51,8 @@ What normal activity looks like (one complex, :func:`build_complex`)
 Which alert rules normal activity may trip: none of the event rules (A01–A06,
 A12, A14–A16, A20, A23–A25: no refusals, no cash within 40% of the cash limit,
 no payment of 5,000.00 or more without a contract, no individual payees, at most
-one payment a month to any payee, no committee operations budget is set by the
-assembly so A20 has nothing to exceed). Clock rules: A08 fires everywhere once
+one payment a month to any payee, committee operations stay below the budget the
+assembly set). Clock rules: A08 fires everywhere once
 statements exist, because this generator publishes none (there is no
 statement command yet); the first quarter after opening and the quarter in
 progress on ``today`` are partial, which A11 must not read as a drop. In a
@@ -60,7 +63,8 @@ end, A07 are expected there.
 Planted anomalies (functions below) each return a :class:`Planted` record for
 the manifest: split payments (A02), a payment refused after the term ended
 (H02, A24), a cash payment over the limit refused (H07, A24), a round-number
-payment without a contract (A04), a payment to a committee member (A05), and on
+payment without a contract (A04), a payment to a committee member (A05), a
+committee cost that takes the year above the assembly's budget (A20), and on
 the maintenance fund a payout refused because four units' sub-ledgers fall
 short of their share (H03, A26: the project and the four units are the subjects).
 They are written after the normal year, with value dates in its last three
@@ -154,6 +158,7 @@ PURPOSE_CLEANING = "小区公共区域保洁"
 PURPOSE_GREENING = "小区绿化养护"
 PURPOSE_OFFICE = "业委会办公用品"
 PURPOSE_REPAIR = "更换单元门禁系统"
+PURPOSE_OPERATIONS = "业主委员会年度工作经费预算"
 CATEGORIES = {
     "cleaning": "cleaning_greening",
     "greening": "cleaning_greening",
@@ -405,6 +410,7 @@ class BuiltComplex:
     account_id: str
     election_resolution_id: str
     repair_resolution_id: str | None  # the year's larger repair, when there was money for it
+    operations_budget: int | None  # fen a year for the committee's own costs (A20), if set
     resolution_ids: tuple[str, ...]
     decision_ids: Mapping[str, str]  # purpose -> decision id
     members: tuple[Member, ...]
@@ -461,6 +467,7 @@ class _Builder:
         self.complex_id = self.committee_id = self.account_id = ""
         self.election_resolution_id = ""
         self.repair_resolution_id: str | None = None
+        self.operations_cap: int | None = None
         self.members: tuple[Member, ...] = ()
         self.signatories: list[str] = []
         self.payees: dict[str, Party] = {}
@@ -490,6 +497,7 @@ class _Builder:
         start: date,
         closed: date,
         until: date,
+        budget_category: str | None = None,
     ) -> str:
         participated, consented = sample_tally(
             self.units, self.rng, self.rng.randint(72, 78), self.rng.randint(76, 84)
@@ -507,6 +515,7 @@ class _Builder:
             participated=participated,
             consented=consented,
             closed_on=closed,
+            budget_category=budget_category,
             actor=OPERATOR,
         )
         if receipt.status != "passed":
@@ -828,6 +837,9 @@ class _Builder:
             if first is not None:
                 on = max(self.spec.opened_on, first - timedelta(days=self.rng.randint(5, 20)))
                 steps.append((on, 0, partial(self.decide, purpose, cap, on)))
+                if purpose == PURPOSE_OFFICE:  # a year's office costs stay below the whole cap
+                    budget = partial(self.operations_budget, cap + 1_000_00, on)
+                    steps.append((on, 0, budget))
         for flow in flows:
             if flow.payee_role == "repair":
                 close = flow.day - timedelta(days=self.rng.randint(15, 35))
@@ -851,6 +863,21 @@ class _Builder:
             start=close,
             closed=close,
             until=close + timedelta(days=180),
+            budget_category=CATEGORIES["repair"],
+        )
+
+    def operations_budget(self, cap: int, close: date) -> None:
+        """Item 9: the assembly's yearly budget for the committee's own costs (A20 reads it)."""
+        self.operations_cap = cap
+        self.resolution(
+            f"{self.code}-operations",
+            matter=9,
+            purpose=PURPOSE_OPERATIONS,
+            cap=cap,
+            start=date(self.spec.opened_on.year, 1, 1),
+            closed=close,
+            until=date(self.today.year, 12, 31),
+            budget_category=CATEGORIES["office"],
         )
 
     def write_flow(self, flow: _Flow) -> None:
@@ -919,6 +946,7 @@ class _Builder:
             account_id=self.account_id,
             election_resolution_id=self.election_resolution_id,
             repair_resolution_id=self.repair_resolution_id,
+            operations_budget=self.operations_cap,
             resolution_ids=tuple(self.resolution_ids),
             decision_ids=dict(self.decision_ids),
             members=self.members,
@@ -1357,6 +1385,7 @@ def round_number_payment(
         participated=participated,
         consented=consented,
         closed_on=close,
+        budget_category="repairs",
         actor=OPERATOR,
     )
     if resolution.status != "passed":
@@ -1527,6 +1556,71 @@ def fund_shortfall(ledger: Ledger, built: BuiltComplex, rng: random.Random, toda
     )  # fmt: skip
 
 
+def operations_over_budget(
+    ledger: Ledger, built: BuiltComplex, rng: random.Random, today: date
+) -> Planted:
+    """A20: this year's committee costs taken above the yearly budget the assembly approved.
+
+    One payment to a training provider, by transfer under a contract and a decision of its own,
+    within the committee's authority (under 5,000.00), and 100.00–1,000.00 more than what the
+    year's budget has left.
+    """
+    _require_operating(built, "operations_over_budget")
+    if built.operations_budget is None:
+        raise PlantingError(f"{built.code} has no committee operations budget to exceed")
+    day = max(date(today.year, 1, 10), today - timedelta(days=rng.randint(3, 15)))
+    account = ledger.account(UUID(built.account_id))
+    spent = sum(
+        -entry["amount"]
+        for entry_id, entry in account.entries.items()
+        if entry["kind"] == "expenditure" and entry["reversed_by"] is None
+        and entry["value_date"][:4] == str(day.year)
+        and account.proposals[entry_id]["category"] == CATEGORIES["office"]
+    )  # fmt: skip
+    amount = built.operations_budget - spent + rng.randint(1, 10) * 100_00
+    if amount >= min(PAYMENT_CEILING, ledger.policy.committee_single_payment_limit):
+        raise PlantingError(f"{built.code}: the budget leaves too much to exceed in one payment")
+    _require_funds(ledger, built, day, amount)
+    before = worst_fall_bp(balance_path(ledger, UUID(built.account_id)))
+    purpose = "业委会委员履职培训"
+    decided = day - timedelta(days=rng.randint(2, 6))
+    decision = _decide(
+        ledger, built, rng, key=f"{built.code}-plant-operations", purpose=purpose, cap=amount,
+        on=decided,
+    )  # fmt: skip
+    payee = organisation(firm(rng, "培训中心"), rng)
+    receipt = _book(
+        ledger,
+        built,
+        rng,
+        ExpenditureDetails(
+            category=CATEGORIES["office"],
+            payee=payee,
+            method="transfer",
+            amount=amount,
+            purpose=purpose,
+            value_date=day,
+            authorisation_kind="decision",
+            authorisation_id=decision,
+            contract_ref=f"PX-{built.code}-{day:%Y}",
+        ),
+        f"{built.code}-plant-operations-1",
+    )
+    return _record(
+        "operations_over_budget",
+        built,
+        expected=["A20"],
+        related=_fall_rules(ledger, built, before),
+        ids=[receipt.id],
+        versions=[receipt.version],
+        authorisation=decision,
+        payee=payee,
+        amounts=[amount],
+        dates=[day],
+        subjects=[built.committee_id],  # A20 is about the committee's spending
+    )
+
+
 Plant = Callable[[Ledger, BuiltComplex, random.Random, date], Planted]
 
 # In value-date order, so a complex hosting several gets them in the order they happened.
@@ -1536,6 +1630,7 @@ PLANTS: dict[str, Plant] = {
     "round_number_payment": round_number_payment,
     "cash_over_limit": cash_over_limit,
     "split_payments": split_payments,
+    "operations_over_budget": operations_over_budget,
     "fund_shortfall": fund_shortfall,  # the maintenance fund: apart from the account's dates
 }
 NEEDS_EXPIRED_TERM = frozenset({"payment_after_term_expiry"})

@@ -52,6 +52,7 @@ from ledger.errors import (
     InvalidCommand,
     InvalidState,
     LedgerError,
+    MemberNotInOffice,
     NotFound,
 )
 from ledger.fund_service import FundCommands
@@ -228,6 +229,9 @@ class Ledger(Application[UUID]):
         self._contended: dict[UUID, float] = {}  # aggregate -> until (monotonic seconds)
         self.fund = FundCommands(self)  # the maintenance fund (issue #6)
         self._saving: dict[UUID, Any] = {}  # the aggregates of the save taking snapshots
+        # What the running command attempt has brought up to date: read twice in one attempt
+        # (the committee for H15, H02 and a decision), an aggregate is asked for once.
+        self._caught_up: set[UUID] | None = None
 
     def close(self) -> None:
         super().close()
@@ -295,8 +299,19 @@ class Ledger(Application[UUID]):
             with suppress(KeyError):
                 cache.get(aggregate_id, evict=True)
 
-    def _command(self, body: Callable[[Callable[[UUID, type[A]], A]], R]) -> R:
+    def _command(
+        self,
+        body: Callable[[Callable[[UUID, type[A]], A]], R],
+        *,
+        actor: Actor,
+        complex_id: UUID | None = None,
+    ) -> R:
         """Run ``body`` with a loader; retry on a write collision or a refusal made on stale state.
+
+        ``actor`` acts on ``complex_id`` (None: on no one complex). A committee
+        credential acts only for a member of that complex's committee in office
+        at that moment (H15/H01), checked here for every command before its body
+        runs: a member removed by a recorded change loses every power at once.
 
         A cached aggregate may lag behind another process's writes. A write from
         it collides (IntegrityError); a refusal computed from it would not, so a
@@ -307,7 +322,9 @@ class Ledger(Application[UUID]):
         for attempt in range(MAX_ATTEMPTS):
             with self._serialised() as touched:
                 loaded: dict[UUID, int] = {}
+                self._caught_up = set()
                 try:
+                    self._require_member_in_office(actor, complex_id)
                     return body(self._loader(touched, loaded))
                 except (IntegrityError, StaleRead):
                     self._evict(touched)
@@ -328,11 +345,45 @@ class Ledger(Application[UUID]):
                         raise
                     self._evict(touched)
                     continue
+                finally:
+                    self._caught_up = None
             # Full jitter, exponential up to a cap: colliding writers drift apart.
             time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, 0.002 * 2**attempt)))  # noqa: S311
         raise ConcurrencyConflict(
             "another writer kept changing the same record; the request changed nothing: retry it"
         )
+
+    def _require_member_in_office(self, actor: Actor, complex_id: UUID | None) -> None:
+        """H15/H01: a committee credential's member sits on the complex's committee in office."""
+        if actor.role != "committee":
+            return
+        member_id = actor.require_member()
+        committee = None if complex_id is None else self._committee_in_office(complex_id)
+        if committee is None:
+            raise MemberNotInOffice(
+                f"{member_id} acts for a committee, and there is no committee in office here"
+                " (no committee yet): the operator or a regulator records the first election"
+            )
+        committee.require_member_in_office(member_id)
+
+    def _committee_in_office(self, complex_id: UUID) -> Committee | None:
+        """The complex's current committee, up to date (None before the first election).
+
+        The complex is read from the cache first: while its current committee has
+        not ended, no later election can have happened (an election supersedes the
+        committee in the same transaction), so only a committee that has ended
+        sends the question to the store's newest complex.
+        """
+        committee: Committee | None = None
+        for up_to_date in (False, True):
+            complex_ = (
+                self._fresh(complex_id, Complex) if up_to_date else self._load(complex_id, Complex)
+            )
+            current = complex_.current_committee_id
+            committee = None if current is None else self._fresh(UUID(current), Committee)
+            if committee is not None and not committee.ended:
+                return committee
+        return committee
 
     def _loader(self, touched: list[UUID], loaded: dict[UUID, int]) -> Callable[[UUID, type[A]], A]:
         """A load function that records what a command touched and the versions it saw."""
@@ -383,10 +434,19 @@ class Ledger(Application[UUID]):
         return aggregate
 
     def _fresh(self, aggregate_id: UUID, kind: type[A]) -> A:
-        """Load and bring up to date with events other processes may have written."""
+        """Load and bring up to date with events other processes may have written.
+
+        Once per command attempt: a second read in the same attempt is as fresh as a
+        command that read it once.
+        """
         aggregate = self._load(aggregate_id, kind)
+        caught_up = self._caught_up
+        if caught_up is not None and aggregate_id in caught_up:
+            return aggregate
         for event in self.events.get(aggregate_id, gt=aggregate.version):
             cast(Aggregate.Event, event).mutate(aggregate)
+        if caught_up is not None:
+            caught_up.add(aggregate_id)
         return aggregate
 
     def _exists(self, aggregate_id: UUID) -> bool:
@@ -440,7 +500,7 @@ class Ledger(Application[UUID]):
             self.save(complex_)
             return Receipt(str(complex_id), complex_.version)
 
-        return self._command(body)
+        return self._command(body, actor=actor)
 
     def add_units(self, complex_id: UUID, units: Mapping[str, Unit], *, actor: Actor) -> Receipt:
         def body(load: Callable[[UUID, type[Complex]], Complex]) -> Receipt:
@@ -451,7 +511,7 @@ class Ledger(Application[UUID]):
             self.save(complex_)
             return Receipt(str(complex_id), complex_.version)
 
-        return self._command(body)
+        return self._command(body, actor=actor, complex_id=complex_id)
 
     def transfer_unit(
         self, complex_id: UUID, unit_id: str, new_owner_key: str, *, on: date, actor: Actor
@@ -470,7 +530,7 @@ class Ledger(Application[UUID]):
             self.save(complex_, *([fund] if fund is not None else []))  # the sub-ledger goes along
             return Receipt(str(complex_id), complex_.version)
 
-        return self._command(body)
+        return self._command(body, actor=actor, complex_id=complex_id)
 
     # --- resolutions ---------------------------------------------------------------
 
@@ -489,7 +549,9 @@ class Ledger(Application[UUID]):
         consented: list[str],
         closed_on: date,
         actor: Actor,
+        budget_category: str | None = None,
     ) -> Receipt:
+        """Record a resolution; ``budget_category`` with ``amount_cap`` makes it a budget (H05)."""
         resolution_id = ids.resolution_id(complex_id, idempotency_key)
         request = fingerprint(
             {
@@ -501,6 +563,8 @@ class Ledger(Application[UUID]):
                 "participated": sorted(participated),
                 "consented": sorted(consented),
                 "closed_on": closed_on,
+                # only when given: a request recorded before budgets keeps its fingerprint
+                **({"budget_category": budget_category} if budget_category is not None else {}),
             }
         )
 
@@ -532,7 +596,9 @@ class Ledger(Application[UUID]):
                 participated=participated,
                 consented=consented,
                 closed_on=closed_on,
+                budget_category=budget_category,
                 request_fingerprint=request,
+                policy=self.policy,
                 principal=actor.principal,
             )
             complex_.note_resolution(
@@ -545,7 +611,7 @@ class Ledger(Application[UUID]):
                 status="passed" if resolution.passed else "failed",
             )
 
-        return self._command(body)
+        return self._command(body, actor=actor, complex_id=complex_id)
 
     # --- committees -----------------------------------------------------------------
 
@@ -601,22 +667,25 @@ class Ledger(Application[UUID]):
             self.save(*to_save)
             return Receipt(str(committee_id), committee.version, status=committee.status)
 
-        return self._command(body)
+        return self._command(body, actor=actor, complex_id=complex_id)
 
-    def _committee_step(self, committee_id: UUID, step: Callable[[Committee], object]) -> Receipt:
+    def _committee_step(
+        self, committee_id: UUID, actor: Actor, step: Callable[[Committee], object]
+    ) -> Receipt:
         def body(load: Callable[[UUID, type[Committee]], Committee]) -> Receipt:
             committee = load(committee_id, Committee)
             step(committee)
             self.save(committee)
             return Receipt(str(committee_id), committee.version, status=committee.status)
 
-        return self._command(body)
+        return self._command(body, actor=actor, complex_id=self.complex_of(committee_id, Committee))
 
     def file_committee(
         self, committee_id: UUID, *, number: str, authority: str, filed_on: date, actor: Actor
     ) -> Receipt:
         return self._committee_step(
             committee_id,
+            actor,
             lambda c: c.file(
                 number=number,
                 authority=authority,
@@ -631,6 +700,7 @@ class Ledger(Application[UUID]):
     ) -> Receipt:
         return self._committee_step(
             committee_id,
+            actor,
             lambda c: c.seal(
                 seal_number=seal_number,
                 sealed_on=self._not_future(sealed_on, "sealed_on"),
@@ -649,6 +719,7 @@ class Ledger(Application[UUID]):
     ) -> Receipt:
         return self._committee_step(
             committee_id,
+            actor,
             lambda c: c.change_members(
                 added=added,
                 removed=removed,
@@ -701,11 +772,12 @@ class Ledger(Application[UUID]):
                 status="approved" if decision["approved"] else "not_approved",
             )
 
-        return self._command(body)
+        return self._command(body, actor=actor, complex_id=self.complex_of(committee_id, Committee))
 
     def hand_over(self, committee_id: UUID, *, on: date, actor: Actor) -> Receipt:
         return self._committee_step(
             committee_id,
+            actor,
             lambda c: c.hand_over(on=on, today=self.today(), principal=actor.principal),
         )
 
@@ -713,7 +785,9 @@ class Ledger(Application[UUID]):
         self, committee_id: UUID, *, reason: str, on: date, actor: Actor
     ) -> Receipt:
         return self._committee_step(
-            committee_id, lambda c: c.dissolve(reason=reason, on=on, principal=actor.principal)
+            committee_id,
+            actor,
+            lambda c: c.dissolve(reason=reason, on=on, principal=actor.principal),
         )
 
     # --- the common-fund account -------------------------------------------------------
@@ -778,7 +852,7 @@ class Ledger(Application[UUID]):
             self.save(account, complex_)
             return Receipt(str(account_id), account.version, status="open", balance=0)
 
-        return self._command(body)
+        return self._command(body, actor=actor, complex_id=complex_id)
 
     def record_income(
         self, account_id: UUID, details: IncomeDetails, *, idempotency_key: str, actor: Actor
@@ -808,7 +882,9 @@ class Ledger(Application[UUID]):
                 recorded_by=actor.principal,
             )
 
-        return self._command(body)
+        return self._command(
+            body, actor=actor, complex_id=self.complex_of(account_id, CommonFundAccount)
+        )
 
     def _replay_receipt(self, account: CommonFundAccount, entry_id: str, field: str) -> Receipt:
         """A replay's receipt from the ledger's record: when and by whom the entry was recorded.
@@ -868,6 +944,7 @@ class Ledger(Application[UUID]):
                 amount_cap=resolution.amount_cap,
                 valid_from=parse_date(resolution.period_from),
                 valid_to=parse_date(resolution.period_to),
+                category=resolution.budget_category,
             )
         if kind == "decision":
             committee: Committee = self._fresh(UUID(account.committee_id), Committee)
@@ -943,7 +1020,9 @@ class Ledger(Application[UUID]):
                 expenditure_id, account.version, status="proposed", balance=account.balance
             )
 
-        return self._command(body)
+        return self._command(
+            body, actor=actor, complex_id=self.complex_of(account_id, CommonFundAccount)
+        )
 
     def approve_expenditure(
         self, account_id: UUID, expenditure_id: str, *, actor: Actor
@@ -1000,7 +1079,9 @@ class Ledger(Application[UUID]):
                 balance=account.balance,
             )
 
-        return self._command(body)
+        return self._command(
+            body, actor=actor, complex_id=self.complex_of(account_id, CommonFundAccount)
+        )
 
     def _keep_refusal(
         self,
@@ -1076,7 +1157,9 @@ class Ledger(Application[UUID]):
             self.save(account)
             return Receipt(expenditure_id, account.version, status="rejected")
 
-        return self._command(body)
+        return self._command(
+            body, actor=actor, complex_id=self.complex_of(account_id, CommonFundAccount)
+        )
 
     def withdraw_expenditure(
         self, account_id: UUID, expenditure_id: str, *, actor: Actor
@@ -1088,6 +1171,7 @@ class Ledger(Application[UUID]):
                 expenditure_id, member_id=member_id, principal=actor.principal
             ),
             receipt_id=expenditure_id,
+            actor=actor,
             status="withdrawn",
         )
 
@@ -1136,12 +1220,15 @@ class Ledger(Application[UUID]):
                 recorded_by=actor.principal,
             )
 
-        return self._command(body)
+        return self._command(
+            body, actor=actor, complex_id=self.complex_of(account_id, CommonFundAccount)
+        )
 
     def suspend_payments(self, account_id: UUID, *, reason: str, actor: Actor) -> Receipt:
         return self._account_step(
             account_id,
             lambda a: a.suspend_payments(reason=reason, on=self.today(), principal=actor.principal),
+            actor=actor,
             status="suspended",
         )
 
@@ -1149,6 +1236,7 @@ class Ledger(Application[UUID]):
         return self._account_step(
             account_id,
             lambda a: a.resume_payments(reason=reason, on=self.today(), principal=actor.principal),
+            actor=actor,
             status="open",
         )
 
@@ -1157,6 +1245,7 @@ class Ledger(Application[UUID]):
         account_id: UUID,
         step: Callable[[CommonFundAccount], object],
         *,
+        actor: Actor,
         status: str,
         receipt_id: str | None = None,
     ) -> Receipt:
@@ -1168,7 +1257,9 @@ class Ledger(Application[UUID]):
             self.save(account)
             return Receipt(receipt_id or str(account_id), account.version, status=status)
 
-        return self._command(body)
+        return self._command(
+            body, actor=actor, complex_id=self.complex_of(account_id, CommonFundAccount)
+        )
 
     def close_account(
         self,
@@ -1191,13 +1282,14 @@ class Ledger(Application[UUID]):
                         f"a regulator closes an account only after its committee is dissolved;"
                         f" committee {own.id} is {own.status}"
                     )
-            else:
-                member_id = actor.require_member()
+            else:  # the command checked that the member sits on the current committee
+                actor.require_member()
                 current_id = complex_.current_committee_id
                 current: Committee = self._fresh(UUID(str(current_id)), Committee)
-                if not current.in_office(today) or member_id not in current.members:
+                if not current.in_office(today):
                     raise ClosureRefused(
-                        "only a member of the committee in office can close the account"
+                        "only the committee in office (filed, within its term) can close the"
+                        " account"
                     )
             if account.suspended and actor.role != "regulator":
                 raise ClosureRefused(
@@ -1211,7 +1303,9 @@ class Ledger(Application[UUID]):
             self.save(*(a for a in (account, successor) if a is not None))
             return Receipt(str(account_id), account.version, status="closed", balance=0)
 
-        return self._command(body)
+        return self._command(
+            body, actor=actor, complex_id=self.complex_of(account_id, CommonFundAccount)
+        )
 
     # --- queries ---------------------------------------------------------------------
 
@@ -1248,7 +1342,7 @@ class Ledger(Application[UUID]):
             self.save(complex_)
             return Receipt(stated.name, complex_.version, status="published")
 
-        return self._command(body)
+        return self._command(body, actor=actor, complex_id=complex_id)
 
     def committee_in_office(
         self, complex_: Complex, action: str, member_id: str | None = None
@@ -1270,15 +1364,22 @@ class Ledger(Application[UUID]):
     # --- supervision: the alert lifecycle and snoozes (spec/alerts.md) -----------------
 
     def _alert_step(
-        self, alert_id: UUID, rule: str, actor: Actor, step: Callable[[AlertCase], object]
+        self,
+        alert_id: UUID,
+        rule: str,
+        actor: Actor,
+        step: Callable[[AlertCase], object],
+        complex_id: UUID | None = None,
     ) -> Receipt:
+        """A step on one alert's case; ``complex_id`` is the alert's complex, where it has one."""
+
         def body(load: Callable[[UUID, type[AlertCase]], AlertCase]) -> Receipt:
             case = self._alert_case(load, alert_id, rule, actor)
             step(case)
             self.save(case)
             return Receipt(str(alert_id), case.version, status=case.status)
 
-        return self._command(body)
+        return self._command(body, actor=actor, complex_id=complex_id)
 
     def _alert_case(
         self, load: Callable[[UUID, type[AlertCase]], AlertCase], alert_id: UUID, rule: str,
@@ -1298,13 +1399,22 @@ class Ledger(Application[UUID]):
         )  # fmt: skip
 
     def explain_alert(
-        self, alert_id: UUID, *, rule: str, text: str, evidence: list[str], actor: Actor
+        self,
+        alert_id: UUID,
+        *,
+        rule: str,
+        complex_id: UUID,
+        text: str,
+        evidence: list[str],
+        actor: Actor,
     ) -> Receipt:
+        """The committee of the alert's complex answers it (H15: a member in office)."""
         return self._alert_step(
             alert_id, rule, actor,
             lambda c: c.explain(
                 text=text, evidence=evidence, principal=actor.principal, on=self.today()
             ),
+            complex_id,
         )  # fmt: skip
 
     def close_alert(
@@ -1349,7 +1459,7 @@ class Ledger(Application[UUID]):
                 self.save(case, account)
             return Receipt(str(alert_id), case.version, status=case.status)
 
-        return self._command(body)
+        return self._command(body, actor=actor)
 
     def snooze_rule(
         self, rule: str, subject: str, *, until: date, reason: str, actor: Actor
@@ -1371,7 +1481,7 @@ class Ledger(Application[UUID]):
             self.save(current)
             return Receipt(str(snooze), current.version, status="snoozed")
 
-        return self._command(body)
+        return self._command(body, actor=actor)
 
     def tick_supervision(self, as_of: date, *, actor: Actor = SYSTEM) -> Receipt:
         """Record a run of the clock rules for ``as_of``; a second run of a date records nothing.
@@ -1389,7 +1499,7 @@ class Ledger(Application[UUID]):
             self.save(current)
             return Receipt(str(clock), current.version, status="ticked")
 
-        return self._command(body)
+        return self._command(body, actor=actor)
 
     def account(self, account_id: UUID) -> CommonFundAccount:
         return self.read(account_id, CommonFundAccount)
@@ -1415,9 +1525,11 @@ class Ledger(Application[UUID]):
         return self.peek(complex_id, Complex, ComplexSummary.of)
 
     def complex_of(
-        self, aggregate_id: UUID, kind: type[Committee | CommonFundAccount | Resolution]
+        self,
+        aggregate_id: UUID,
+        kind: type[Committee | CommonFundAccount | Resolution | RepairProject],
     ) -> UUID:
-        """The complex a committee, account or resolution belongs to (it never changes)."""
+        """The complex a committee, account, resolution or project belongs to (it never changes)."""
         key = (kind.__name__, aggregate_id)
         known = self._settled.get(key)
         if known is None:

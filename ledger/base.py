@@ -92,8 +92,3 @@ class ChainedAggregate(Aggregate):
             chain_hash=chain_hash,
             **kwargs,
         )
-
-
-def recompute_hash(event: object) -> str:
-    """The hash a stored event should carry, recomputed from what is stored now."""
-    return event_hash(get_topic(type(event)), vars(event))

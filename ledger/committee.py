@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal, TypedDict
 from uuid import UUID
 
-from dateutil.relativedelta import relativedelta
-
 from ledger.base import ChainedAggregate
-from ledger.dates import parse_date
+from ledger.dates import deadline, last_day_of_span, parse_date
 from ledger.errors import (
     AlreadyExists,
     CommitteeNotFiled,
@@ -21,6 +19,7 @@ from ledger.errors import (
     IdempotencyConflict,
     InvalidCommand,
     InvalidState,
+    MemberNotInOffice,
     NotFound,
 )
 from ledger.money import check_fen
@@ -205,11 +204,13 @@ class Committee(ChainedAggregate):
         personal: PersonalData,
     ) -> Committee:
         check_members(members, policy)
-        longest = elected_on + relativedelta(years=policy.committee_term_max_years)
+        years = policy.committee_term_max_years
+        longest = last_day_of_span(elected_on, years=years)
         if not elected_on < term_end <= longest:
             raise CommitteeShapeInvalid(
-                f"term_end: a term ends after the election and at most"
-                f" {policy.committee_term_max_years} years later (by {longest.isoformat()})"
+                f"term_end: a term ends after the election and lasts at most {years} years,"
+                f" the election day counted as its first: elected on {elected_on.isoformat()},"
+                f" it ends by {longest.isoformat()}"
             )
         if sum(1 for m in members if m["signatory"]) < 2:
             raise CommitteeShapeInvalid("members: name at least two signatories")
@@ -238,7 +239,7 @@ class Committee(ChainedAggregate):
         if filed_on < since:
             raise InvalidCommand("filed_on: the filing cannot be dated before the election")
         due = (
-            since + timedelta(days=policy.committee_filing_deadline_days)
+            deadline(since, policy.committee_filing_deadline_days)
             if self.refiling_due is None
             else parse_date(self.refiling_due)
         )
@@ -311,7 +312,7 @@ class Committee(ChainedAggregate):
             )
         if sum(1 for m in after if m["role"] == "chair") != 1:
             raise CommitteeShapeInvalid("members: the committee keeps exactly one chair")
-        due = changed_on + timedelta(days=policy.member_change_refiling_days)
+        due = deadline(changed_on, policy.member_change_refiling_days)
         self.trigger_event(
             self.MembersChanged,
             added=[store_member(personal, m) for m in added],
@@ -434,6 +435,29 @@ class Committee(ChainedAggregate):
         """The members who may sign payments (H06): the fund's approvers (an account names its own)."""
         return sorted(m for m, member in self.members.items() if member["signatory"])
 
+    @property
+    def ended(self) -> bool:
+        """Succeeded by a newly elected committee, or dissolved: no longer the one in office."""
+        return self.status in ("superseded", "dissolved")
+
+    def require_member_in_office(self, member_id: str) -> StoredMember:
+        """H15/H01: ``member_id`` sits on this committee, which is the complex's current one.
+
+        A committee whose term has run out is still the one in office until it is
+        succeeded or dissolved (its members record income and the handover; H02
+        stops its payments); a dissolved one has no members in office.
+        """
+        if self.status == "dissolved":
+            raise MemberNotInOffice(
+                f"committee {self.id} is dissolved: {member_id} holds no power on this complex"
+            )
+        if member_id not in self.members:
+            raise MemberNotInOffice(
+                f"{member_id} is not a member of committee {self.id}, the committee in office:"
+                " a credential acts only for a member in office (never one removed)"
+            )
+        return self.members[member_id]
+
     def member(self, member_id: str) -> StoredMember:
         try:
             return self.members[member_id]
@@ -443,5 +467,5 @@ class Committee(ChainedAggregate):
             ) from None
 
     def _require_not_ended(self, action: str) -> None:
-        if self.status in ("superseded", "dissolved"):
+        if self.ended:
             raise InvalidState(f"cannot {action} committee {self.id}: it is {self.status}")

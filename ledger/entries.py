@@ -59,7 +59,12 @@ class Proposal(TypedDict):
 
 @dataclass(frozen=True, slots=True)
 class Authority:
-    """What an expenditure cites (H05): a passed resolution or an approved committee decision."""
+    """What an expenditure cites (H05): a passed resolution or an approved committee decision.
+
+    A resolution's budget names an expenditure ``category``, and then covers payments of that
+    category; without one (decisions, resolutions recorded before budgets, or recorded with
+    none) the purpose is the match.
+    """
 
     kind: Literal["resolution", "decision"]
     id: str
@@ -68,6 +73,7 @@ class Authority:
     amount_cap: int | None
     valid_from: date
     valid_to: date
+    category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

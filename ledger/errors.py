@@ -14,7 +14,7 @@ class LedgerError(Exception):
 
     rule: ClassVar[str | None] = None
     problem: ClassVar[str] = "ledger-error"
-    kind: ClassVar[str] = "refused"  # refused | invalid | not_found | conflict
+    kind: ClassVar[str] = "refused"  # refused | invalid | not_found | conflict | forbidden
 
     def __init__(self, detail: str | None = None) -> None:
         self.detail = detail or (self.__doc__ or type(self).__name__).strip()
@@ -163,6 +163,14 @@ class ClosureRefused(LedgerError):
 
     rule = "H13"
     problem = "closure-refused"
+
+
+class MemberNotInOffice(LedgerError):
+    """A committee credential acts only for a member of the complex's committee in office."""
+
+    rule = "H15"
+    problem = "member-not-in-office"
+    kind = "forbidden"
 
 
 class CommitteeShapeInvalid(LedgerError):

@@ -136,6 +136,9 @@ class FundCommands:
     def _not_future(self, day: date, field: str) -> date:
         return self._ledger._not_future(day, field)
 
+    def _complex_of(self, project: UUID) -> UUID:
+        return self._ledger.complex_of(project, RepairProject)
+
     # --- money in -----------------------------------------------------------------------------
 
     def record_deposits(
@@ -196,7 +199,7 @@ class FundCommands:
             self._ledger.save(fund, batch)
             return FundReceipt(str(the_batch), fund.version, fund.balance, parts=len(lines))
 
-        return self._ledger._command(body)
+        return self._ledger._command(body, actor=actor, complex_id=complex_id)
 
     def record_interest(
         self,
@@ -224,7 +227,7 @@ class FundCommands:
                 on=on, reference=reference, actor=actor, save=True,
             )  # fmt: skip
 
-        return self._ledger._command(body)
+        return self._ledger._command(body, actor=actor, complex_id=complex_id)
 
     def _allocate(
         self,
@@ -489,7 +492,7 @@ class FundCommands:
             return FundReceipt(str(the_project), project.version, fund.balance,
                                status=project.kind)  # fmt: skip
 
-        return ledger._command(body)
+        return ledger._command(body, actor=actor, complex_id=complex_id)
 
     def accept_project(
         self, project: UUID, *, on: date, reference: str, actor: Actor
@@ -497,7 +500,7 @@ class FundCommands:
         """Completion acceptance: from now on the budget, not 70% of the contract, is the limit (H09)."""
         self._not_future(on, "accepted_on")
         return self._project_step(
-            project, "accepted",
+            project, "accepted", actor,
             lambda p: p.accept(on=on, reference=reference, principal=actor.principal),
         )  # fmt: skip
 
@@ -507,12 +510,12 @@ class FundCommands:
         """The use made public (an emergency within 7 days, A17)."""
         self._not_future(on, "disclosed_on")
         return self._project_step(
-            project, "disclosed",
+            project, "disclosed", actor,
             lambda p: p.disclose(on=on, reference=reference, principal=actor.principal),
         )  # fmt: skip
 
     def _project_step(
-        self, project: UUID, status: str, step: Callable[[RepairProject], None]
+        self, project: UUID, status: str, actor: Actor, step: Callable[[RepairProject], None]
     ) -> FundReceipt:
         def body(load: Callable[[UUID, type[Any]], Any]) -> FundReceipt:
             the_project: RepairProject = load(project, RepairProject)
@@ -521,7 +524,7 @@ class FundCommands:
             fund: MaintenanceFund = load(UUID(the_project.fund_id), MaintenanceFund)
             return FundReceipt(str(project), the_project.version, fund.balance, status=status)
 
-        return self._ledger._command(body)
+        return self._ledger._command(body, actor=actor, complex_id=self._complex_of(project))
 
     def propose_disbursement(
         self,
@@ -570,7 +573,7 @@ class FundCommands:
             return FundReceipt(disbursement_id, the_project.version, fund.balance,
                                status="proposed")  # fmt: skip
 
-        return ledger._command(body)
+        return ledger._command(body, actor=actor, complex_id=self._complex_of(project))
 
     def approve_disbursement(
         self, project: UUID, disbursement_id: str, *, actor: Actor
@@ -618,7 +621,7 @@ class FundCommands:
             return FundReceipt(disbursement_id, the_project.version, fund.balance,
                                parts=len(parts), status="booked")  # fmt: skip
 
-        return ledger._command(body)
+        return ledger._command(body, actor=actor, complex_id=self._complex_of(project))
 
     def reject_disbursement(
         self, project: UUID, disbursement_id: str, *, reason: str, actor: Actor
@@ -662,7 +665,7 @@ class FundCommands:
             ledger.save(the_project)
             return self._payout_receipt(load, the_project, disbursement_id)
 
-        return ledger._command(body)
+        return ledger._command(body, actor=actor, complex_id=self._complex_of(project))
 
     def _check_booking(
         self,
@@ -790,7 +793,7 @@ class FundCommands:
             ledger.save(fund)
             return FundReceipt(str(fund.id), fund.version, fund.balance, status="published")
 
-        return ledger._command(body)
+        return ledger._command(body, actor=actor, complex_id=complex_id)
 
     # --- reading ---------------------------------------------------------------------------------
 

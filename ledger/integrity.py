@@ -16,9 +16,9 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.utils import get_topic
 
-from ledger.base import recompute_hash
-from ledger.chain import GENESIS
+from ledger.chain import GENESIS, event_hash
 
 BATCH = 1_000
 
@@ -156,9 +156,31 @@ def _check_event(
         return (
             "chain_prev does not match the previous event's hash (an event was removed or replaced)"
         )
-    if recompute_hash(event) != chain_hash:
+    if _recorded_hash(app, notification, event) != chain_hash:
         return "the stored content does not match its hash: the row was edited"
     return None
+
+
+def _recorded_hash(app: Application[UUID], notification: Any, event: object) -> str:
+    """The hash of the event's fields as they were recorded, not as an upcaster reads them now.
+
+    An upcast (``class_version``) adds or changes fields when the event is decoded; the
+    hash was taken over what was recorded, so it is recomputed from the stored state. An
+    event class that was never upcast reads as it was recorded, and is not decoded twice.
+    """
+    if getattr(type(event), "class_version", 1) == 1:
+        return event_hash(get_topic(type(event)), vars(event))
+    mapper = app.mapper
+    state = notification.state
+    if mapper.cipher is not None:
+        state = mapper.cipher.decrypt(state)
+    if mapper.compressor is not None:
+        state = mapper.compressor.decompress(state)
+    fields: dict[str, Any] = mapper.transcoder.decode(state)
+    fields.pop("class_version", None)  # the mapper's, added when it stored the event
+    fields["originator_id"] = event.originator_id  # type: ignore[attr-defined]
+    fields["originator_version"] = notification.originator_version
+    return event_hash(get_topic(type(event)), fields)
 
 
 def _check_snapshot(app: Application[UUID], stream: UUID, report: Report) -> None:

@@ -36,6 +36,9 @@ def check_authority(
 ) -> None:
     """H05: above the committee's authority a covering resolution, else a majority decision.
 
+    Covering: passed or approved, of the payment's category (a budget) or purpose (the rest),
+    the payment dated in its period, and within its cap with what it already covered.
+
     ``spent_this_year`` is what was booked for the same purpose in the value
     date's calendar year; ``used_of_authority`` what the cited authority has
     already covered.
@@ -50,13 +53,19 @@ def check_authority(
         raise AuthorisationMissing(
             f"{amount} fen (with {spent_this_year} fen already paid for this purpose this"
             " year) is above the committee's authority: cite a passed resolution of the"
-            " owners' assembly whose purpose, cap and period cover it"
+            " owners' assembly whose budget (category, cap and period) covers it"
         )
     what = "resolution" if authority.kind == "resolution" else "committee decision"
     if not authority.valid:
         state = "not passed" if authority.kind == "resolution" else "not approved by a majority"
         raise AuthorisationMissing(f"{what} {authority.id} is {state}")
-    if authority.purpose_key != proposal["purpose_key"]:
+    if authority.category is not None:
+        if authority.category != proposal["category"]:
+            raise AuthorisationMissing(
+                f"{what} {authority.id} budgets {authority.category}, not {proposal['category']}"
+                " spending"
+            )
+    elif authority.purpose_key != proposal["purpose_key"]:
         raise AuthorisationMissing(
             f"{what} {authority.id} is for another purpose than {proposal['purpose']!r}"
         )

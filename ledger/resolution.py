@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypedDict
 from uuid import UUID
@@ -9,8 +10,9 @@ from uuid import UUID
 from ledger.base import ChainedAggregate
 from ledger.complex import Complex
 from ledger.dates import parse_date
-from ledger.errors import InvalidCommand, ResolutionInvalid
+from ledger.errors import InvalidCommand, ResolutionInvalid, UnknownCategory
 from ledger.money import check_fen
+from ledger.policy import Policy
 from ledger.voting import Outcome, Voter, tally
 
 MATTERS = range(1, 10)  # Civil Code art. 278, items 1–9
@@ -22,6 +24,16 @@ MAX_PURPOSE_LENGTH = 200
 def normalise_purpose(purpose: str) -> str:
     """Purposes match when equal after trimming, folding case and collapsing spaces (H05)."""
     return " ".join(purpose.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What a resolution lets the committee spend: one expenditure category, a cap, a period (H05)."""
+
+    category: str
+    amount_cap: int  # fen, over the whole period
+    period_from: date
+    period_to: date
 
 
 class Tally(TypedDict):
@@ -43,6 +55,7 @@ class Resolution(ChainedAggregate):
     purpose: str
     purpose_key: str
     amount_cap: int | None
+    budget_category: str | None
     period_from: str
     period_to: str
     scope_units: list[str] | None
@@ -58,10 +71,15 @@ class Resolution(ChainedAggregate):
         self.purpose_key = ""
 
     class Recorded(ChainedAggregate.Created):
+        """Version 2 adds ``budget_category``: with the cap and the period, the budget (H05, A20)."""
+
+        class_version = 2
+
         complex_id: str
         matter: int
         purpose: str
         amount_cap: int | None
+        budget_category: str | None
         period_from: str
         period_to: str
         scope_units: list[str] | None
@@ -72,12 +90,18 @@ class Resolution(ChainedAggregate):
         passed: bool
         fingerprint: str
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Recorded before budgets: no category, so H05 matches it by purpose as it did."""
+            state["budget_category"] = None
+
         def apply(self, aggregate: Any) -> None:
             for name in (
                 "complex_id",
                 "matter",
                 "purpose",
                 "amount_cap",
+                "budget_category",
                 "period_from",
                 "period_to",
                 "scope_units",
@@ -106,9 +130,12 @@ class Resolution(ChainedAggregate):
         participated: list[str],
         consented: list[str],
         closed_on: date,
+        budget_category: str | None,
         request_fingerprint: str,
+        policy: Policy,
         principal: str,
     ) -> Resolution:
+        """Record the tally and its outcome; with ``budget_category``, a budget (see :class:`Budget`)."""
         if matter not in MATTERS:
             raise InvalidCommand(f"matter: {matter!r} is not an item of Civil Code art. 278 (1–9)")
         if not purpose.strip() or len(purpose) > MAX_PURPOSE_LENGTH:
@@ -117,6 +144,8 @@ class Resolution(ChainedAggregate):
             raise InvalidCommand("period_to: the period ends before it starts")
         if amount_cap is not None:
             check_fen(amount_cap, "amount_cap")
+        if budget_category is not None:
+            _check_budget(budget_category, amount_cap, scope_units, policy.expenditure_categories)
         outcome = compute_outcome(complex_, matter, scope_units, participated, consented)
         return cls._create_chained(
             cls.Recorded,
@@ -125,6 +154,7 @@ class Resolution(ChainedAggregate):
             matter=matter,
             purpose=purpose.strip(),
             amount_cap=amount_cap,
+            budget_category=budget_category,
             period_from=period_from.isoformat(),
             period_to=period_to.isoformat(),
             scope_units=sorted(set(scope_units)) if scope_units is not None else None,
@@ -150,12 +180,35 @@ class Resolution(ChainedAggregate):
     def request_fingerprint(self) -> str:
         return self.fingerprint
 
-    def covers(self, purpose_key: str, value_date: date) -> bool:
-        """Whether this passed resolution's purpose and period cover a payment (H05)."""
-        return (
-            self.passed
-            and self.purpose_key == purpose_key
-            and parse_date(self.period_from) <= value_date <= parse_date(self.period_to)
+    @property
+    def budget(self) -> Budget | None:
+        """The spending this resolution authorises by category, or None (matched by purpose)."""
+        if self.budget_category is None or self.amount_cap is None:
+            return None
+        return Budget(
+            self.budget_category,
+            self.amount_cap,
+            parse_date(self.period_from),
+            parse_date(self.period_to),
+        )
+
+
+def _check_budget(
+    category: str,
+    amount_cap: int | None,
+    scope_units: list[str] | None,
+    categories: frozenset[str],
+) -> None:
+    if category not in categories:
+        raise UnknownCategory(
+            f"budget_category: {category!r} is not an expenditure category;"
+            f" use one of {sorted(categories)}"
+        )
+    if amount_cap is None:
+        raise InvalidCommand("amount_cap: a budget sets how much may be spent in its period")
+    if scope_units is not None:
+        raise InvalidCommand(
+            "budget_category: common funds are budgeted by the whole assembly, not by some units"
         )
 
 

@@ -10,11 +10,12 @@ closed. A regulator may snooze a rule for one subject for at most 180 days.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal
 from uuid import UUID, uuid5
 
 from ledger.base import ChainedAggregate
+from ledger.dates import last_day_of_span
 from ledger.errors import InvalidCommand, InvalidState
 
 OUTCOMES = ("confirmed", "explained", "false_positive")
@@ -112,7 +113,7 @@ class AlertCase(ChainedAggregate):
 
 
 class Snooze(ChainedAggregate):
-    """A rule snoozed for one subject until a date (at most 180 days ahead), audited."""
+    """A rule snoozed for one subject until a date (at most 180 days, today the first), audited."""
 
     rule: str
     subject: str
@@ -141,10 +142,12 @@ class Snooze(ChainedAggregate):
 
     @staticmethod
     def check(until: date, on: date) -> None:
-        if not on < until <= on + timedelta(days=MAX_SNOOZE_DAYS):
+        """A snooze holds from the day it is set, so that day is the first of its 180."""
+        last = last_day_of_span(on, days=MAX_SNOOZE_DAYS)
+        if not on < until <= last:
             raise InvalidCommand(
-                f"until: after today and at most {MAX_SNOOZE_DAYS} days ahead"
-                f" (by {on + timedelta(days=MAX_SNOOZE_DAYS)})"
+                f"until: after today and at most {MAX_SNOOZE_DAYS} days counting today"
+                f" (by {last.isoformat()})"
             )
 
     @classmethod

@@ -308,8 +308,8 @@ def explain(
 
     def run(_: str) -> tuple[int, AlertDetailPublic]:
         services.ledger.explain_alert(
-            alert_id, rule=row.rule, text=body.text, evidence=list(body.evidence),
-            actor=principal.actor,
+            alert_id, rule=row.rule, complex_id=UUID(row.complex_id), text=body.text,
+            evidence=list(body.evidence), actor=principal.actor,
         )  # fmt: skip
         return 201, read_back(services, alert_id)
 

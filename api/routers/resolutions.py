@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, place_of_part, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
-from api.schemas import ResolutionCreate, ResolutionPublic, TallyPublic
+from api.schemas import BudgetPublic, ResolutionCreate, ResolutionPublic, TallyPublic
 from ledger.resolution import Resolution
 
 router = APIRouter(tags=["resolutions"])
@@ -19,7 +19,7 @@ READERS = ("committee", "regulator", "owner", "operator")
 
 
 def public(r: Resolution) -> ResolutionPublic:
-    t = r.tally
+    t, b = r.tally, r.budget
     return ResolutionPublic(
         id=str(r.id),
         complex_id=r.complex_id,
@@ -29,6 +29,14 @@ def public(r: Resolution) -> ResolutionPublic:
         period_from=r.period_from,
         period_to=r.period_to,
         closed_on=r.closed_on,
+        budget=None
+        if b is None
+        else BudgetPublic(
+            category=b.category,
+            amount_cap=yuan(b.amount_cap),
+            period_from=b.period_from.isoformat(),
+            period_to=b.period_to.isoformat(),
+        ),
         tally=TallyPublic(
             scope_area=yuan(t["scope_area"]),
             scope_heads=t["scope_heads"],
@@ -73,6 +81,7 @@ def record(
             participated=body.participated,
             consented=body.consented,
             closed_on=body.closed_on,
+            budget_category=body.budget_category,
             actor=principal.actor,
         )
         return 201, public(services.ledger.resolution(UUID(receipt.id)))

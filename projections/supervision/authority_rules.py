@@ -10,12 +10,7 @@ from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
 from projections.supervision.event_rules import Payment
 
-# A resolution sets the committee's yearly operating budget when its purpose says so (the
-# resolution has no category field): any of these, after case folding.
-BUDGET_MARKERS = (
-    "工作经费", "运转经费", "运行经费", "办公经费", "业委会经费", "委员会经费",
-    "committee operations", "committee_operations",
-)  # fmt: skip
+OPERATIONS = "committee_operations"  # the expenditure category of the committee's own costs
 
 
 def beyond_authority(c: Catalog, e: Any, account_id: str, complex_id: str) -> list[Finding]:
@@ -54,35 +49,31 @@ def beyond_authority(c: Catalog, e: Any, account_id: str, complex_id: str) -> li
     ]  # fmt: skip
 
 
-def is_budget(purpose: str) -> bool:
-    folded = purpose.casefold()
-    return any(marker in folded for marker in BUDGET_MARKERS)
-
-
 def over_budget(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
     """A20: committee operations paid in a calendar year above the yearly amount the assembly
-    approved (a passed whole-assembly resolution whose purpose names the committee's budget,
-    with an amount cap, for a period that overlaps the year: its cap is the amount per year).
-    With no such resolution there is nothing to exceed.
+    approved: a passed resolution's budget of category committee_operations whose period
+    overlaps the year (its cap is the amount for each such year; the latest closed counts).
+    With no such budget there is nothing to exceed. (``sup_resolutions.amount_cap`` holds
+    only such budgets' caps: facts.resolved.)
     """
     year = p.value_date[:4]
     budgets = tx.execute(
-        "SELECT resolution_id, purpose, amount_cap FROM sup_resolutions WHERE generation = ?"
+        "SELECT resolution_id, amount_cap FROM sup_resolutions WHERE generation = ?"
         " AND complex_id = ? AND passed = 1 AND whole_assembly = 1 AND amount_cap IS NOT NULL"
-        " AND period_from <= ? AND period_to >= ? ORDER BY closed_on DESC, resolution_id",
+        " AND period_from <= ? AND period_to >= ? ORDER BY closed_on DESC, resolution_id"
+        " LIMIT 1",
         (generation, p.complex_id, f"{year}-12-31", f"{year}-01-01"),
     )
-    budget = next((b for b in budgets if is_budget(str(b[1]))), None)
-    if budget is None:
+    if not budgets:
         return []
-    resolution_id, cap = str(budget[0]), int(budget[2])
+    resolution_id, cap = str(budgets[0][0]), int(budgets[0][1])
     rows = tx.execute(
         "SELECT COALESCE(SUM(-e.amount), 0) FROM sup_entries e JOIN sup_accounts a"
         " ON a.generation = e.generation AND a.account_id = e.account_id"
         " WHERE e.generation = ? AND a.complex_id = ? AND e.kind = 'expenditure'"
-        " AND e.category = 'committee_operations' AND e.reversed_by = ''"
+        " AND e.category = ? AND e.reversed_by = ''"
         " AND e.value_date >= ? AND e.value_date <= ?",
-        (generation, p.complex_id, f"{year}-01-01", f"{year}-12-31"),
+        (generation, p.complex_id, OPERATIONS, f"{year}-01-01", f"{year}-12-31"),
     )
     spent = int(rows[0][0]) + p.amount
     if spent <= cap:

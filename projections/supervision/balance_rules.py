@@ -106,14 +106,18 @@ def _wake(tx: Tx, generation: int, o: Outflow, dormant_days: int, span: int) -> 
     for before, woke in reversed(list(itertools.pairwise(days))):
         if not calendar.within(woke, day, span):
             break
-        if (woke - before).days >= dormant_days:
+        if (woke - before).days - 1 >= dormant_days:  # the quiet days lie strictly between
             return woke.isoformat()
     return None
 
 
 def waking_payout(tx: Tx, generation: int, c: Catalog, o: Outflow) -> list[Finding]:
     """A14: an account quiet ≥ 180 days pays out ≥ 20% of its balance within 10 working days
-    of waking (its first activity after the quiet spell; interest credits are not activity)."""
+    of waking (its first activity after the quiet spell; interest credits are not activity).
+
+    Quiet days are the days strictly between two activities: last active on 2026-05-20, an
+    account waking on 2026-11-17 was quiet for 180 days (05-21 to 11-16), as A13 counts.
+    """
     params = c["A14"].params
     woke = _wake(tx, generation, o, params["dormant_days"], params["working_days"])
     if woke is None:

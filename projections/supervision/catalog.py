@@ -133,7 +133,7 @@ RULES = {
         ),
         Rule(
             "A14",
-            1,
+            2,  # v2: dormant after 180 whole quiet days, strictly between two activities
             "event",
             "high",
             "休眠账户唤醒后大额支出",
@@ -205,7 +205,7 @@ RULES = {
         ),
         Rule(
             "A20",
-            1,
+            2,  # v2: the budget of category committee_operations, not keywords in a purpose
             "event",
             "warning",
             "业委会工作经费超出业主大会批准额度",

@@ -90,7 +90,7 @@ def booked(s: Step, position: int, p: Payment, proposal: dict[str, Any]) -> None
         *balance_rules.sharp_fall(s.tx, s.g, c, outflow),
         *balance_rules.waking_payout(s.tx, s.g, c, outflow),
     ]
-    if proposal["category"] == "committee_operations":
+    if proposal["category"] == authority_rules.OPERATIONS:
         findings.extend(authority_rules.over_budget(s.tx, s.g, c, p))
     s.found(position, findings)
     entry(
@@ -202,12 +202,20 @@ def decided(s: Step, position: int, e: Any) -> None:
 
 
 def resolved(s: Step, position: int, e: Any) -> None:
+    """A07 reads a resolution's matter and outcome; A20 only the committee's yearly budget.
+
+    So ``amount_cap`` holds the cap of a budget of category ``committee_operations`` and is
+    NULL for every other resolution (the table has no category column; a resolution recorded
+    before budgets had categories budgets no category).
+    """
+    operations = e.budget_category == authority_rules.OPERATIONS
     s.run(
         "INSERT INTO sup_resolutions (generation, resolution_id, complex_id, matter, purpose,"
         " amount_cap, period_from, period_to, closed_on, passed, whole_assembly)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        str(e.originator_id), e.complex_id, e.matter, e.purpose, e.amount_cap, e.period_from,
-        e.period_to, e.closed_on, int(bool(e.passed)), int(e.scope_units is None),
+        str(e.originator_id), e.complex_id, e.matter, e.purpose,
+        e.amount_cap if operations else None, e.period_from, e.period_to, e.closed_on,
+        int(bool(e.passed)), int(e.scope_units is None),
     )  # fmt: skip
 
 

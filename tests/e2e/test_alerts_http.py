@@ -306,7 +306,7 @@ def test_snoozing_a_rule_marks_the_subjects_new_alerts_snoozed(api: Api) -> None
     on_committee = b.post("/v1/rules/A24/snoozes", r_a, {**body, "subject_id": a.committee_id})
     assert on_committee["subject_kind"] == "committee"
 
-    too_long = b.post("/v1/rules/A04/snoozes", r_a, {**body, "until": day(181)}, expect=422)
+    too_long = b.post("/v1/rules/A04/snoozes", r_a, {**body, "until": day(180)}, expect=422)
     assert too_long["type"] == "/problems/invalid-command"
     assert b.post("/v1/rules/A99/snoozes", r_a, body, expect=404)["detail"].startswith("no rule")
     b.post("/v1/rules/A04/snoozes", r_b, body, expect=404)  # another district's account

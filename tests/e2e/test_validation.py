@@ -248,6 +248,10 @@ def test_unknown_fields_and_categories_are_refused(api: Api, side: Side) -> None
         body = {**resolution, "matter": matter}
         response = poster.post(f"/v1/complexes/{side.complex_id}/resolutions", json_body=body)
         refused(response, 422, "body.matter", sent=body)
+    for category in ("bribes", "parking", ""):  # a budget names an expenditure category
+        body = {**resolution, "matter": 9, "amount_cap": "100.00", "budget_category": category}
+        response = poster.post(f"/v1/complexes/{side.complex_id}/resolutions", json_body=body)
+        refused(response, 422, "body.budget_category", sent=body)
 
 
 def test_wrong_types_are_refused_naming_the_field(api: Api, side: Side) -> None:

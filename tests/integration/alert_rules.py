@@ -51,12 +51,13 @@ def resolution(
     *,
     matter: int = 9,
     closed: date | None = None,
+    budget_category: str | None = None,
 ) -> str:
     return w.ledger.record_resolution(
         w.complex_id, idempotency_key=w.next_key("res"), matter=matter, purpose=purpose,
         amount_cap=cap, period_from=start, period_to=end, scope_units=None,
         participated=w.unit_ids, consented=w.unit_ids, closed_on=closed or start,
-        actor=OPERATOR,
+        budget_category=budget_category, actor=OPERATOR,
     ).id  # fmt: skip
 
 

@@ -44,10 +44,13 @@ def test_every_planted_anomaly_is_found_and_nothing_unexplained_is_raised(
     quality: dict[str, Any],
 ) -> None:
     assert quality["complexes"] == 10
-    assert quality["anomalies"] == 6
+    assert (
+        quality["anomalies"] == 7
+    )  # the account's five, the committee budget's (A20), the fund's (A26)
     assert quality["missed"] == []
     assert quality["recall"] == 1.0
-    assert quality["anomalies_found"] == 6
+    assert quality["anomalies_found"] == 7
+    assert quality["per_rule"]["A20"] == {"planted": 1}  # every complex has its budget
     assert quality["unexplained"] == []
     assert quality["precision"] == 1.0
     # what the generator predicts is there too: A08 on every complex, A21 where the term ended

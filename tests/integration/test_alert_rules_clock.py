@@ -205,6 +205,17 @@ def test_a13_fires_after_180_quiet_days_and_again_at_330(ledger: Ledger, runner:
     assert {a.evidence["quiet_days"] for a in found} == {371}
 
 
+def test_a13_counts_the_days_after_the_last_activity(ledger: Ledger, runner: Runner) -> None:
+    """Last active 2026-05-30: on 2026-11-26 it has been quiet 180 days (05-31 to 11-26)."""
+    quiet = world(ledger, code="C-1", elected_on=date(2025, 10, 22))
+    quiet.income(10_000_00, on=date(2026, 5, 30))
+    tick(ledger, date(2026, 11, 25))  # the day before: 179 quiet days
+    assert alerts(runner, "A13") == []
+    tick(ledger, date(2026, 11, 26))
+    (found,) = alerts(runner, "A13")
+    assert (found.trigger, found.evidence["quiet_days"]) == ("quiet/2026-05-30", 180)
+
+
 # --- exactly once --------------------------------------------------------------------------
 
 

@@ -188,6 +188,17 @@ def test_a14_not_after_a_shorter_quiet_spell(ledger: Ledger, runner: Runner) -> 
     assert alerts(runner, "A14") == []
 
 
+def test_a14_dormant_means_180_whole_days_without_activity(ledger: Ledger, runner: Runner) -> None:
+    """Last activity 2026-05-20: waking on 2026-11-16 ends 179 quiet days, on 11-17 it ends 180."""
+    for code, woke in (("D-179", date(2026, 11, 16)), ("D-180", date(2026, 11, 17))):
+        w = world(ledger, code=code, elected_on=date(2025, 10, 22))
+        w.income(10_000_00, on=date(2026, 5, 20))
+        pay(w, 3_000_00, on=woke)
+    (found,) = alerts(runner, "A14")
+    assert found.trigger == "wake/2026-11-17"
+    assert found.rule_version == 2
+
+
 # --- A15 ---------------------------------------------------------------------------------
 
 
@@ -219,9 +230,17 @@ def test_a20_fires_above_the_yearly_budget_the_assembly_approved(
     pay(
         w, 2_000_00, org("文具店"), TODAY - timedelta(days=9), **ops
     )  # no budget: nothing to exceed
+    resolution(
+        w, "2026年业委会工作经费", 1_000_00, date(2026, 1, 1), date(2026, 12, 31),
+        closed=TODAY - timedelta(days=9),
+    )  # fmt: skip  # near miss: its purpose says so, but it budgets no category
+    resolution(
+        w, "2026年度预算：保洁", 1_000_00, date(2026, 1, 1), date(2026, 12, 31),
+        closed=TODAY - timedelta(days=9), budget_category="cleaning_greening",
+    )  # fmt: skip  # near miss: another category's budget
     budget = resolution(
-        w, "2026年业委会工作经费", 3_000_00, date(2026, 1, 1), date(2026, 12, 31),
-        closed=TODAY - timedelta(days=8),
+        w, "2026年度预算", 3_000_00, date(2026, 1, 1), date(2026, 12, 31),
+        closed=TODAY - timedelta(days=8), budget_category="committee_operations",
     )  # fmt: skip
     pay(w, 1_000_00, org("文具店"), TODAY - timedelta(days=5), **ops)  # near miss: at the budget
     pay(w, 5_000_00, org("保洁公司"), TODAY - timedelta(days=5))  # other spending: not counted
@@ -236,6 +255,7 @@ def test_a20_fires_above_the_yearly_budget_the_assembly_approved(
     assert found.evidence["entries"] == [over]
     assert (found.evidence["budget"], found.evidence["spent"]) == ("3000.00", "3000.01")
     assert found.evidence["resolution_id"] == budget
+    assert found.rule_version == 2
 
 
 # --- A25 ---------------------------------------------------------------------------------

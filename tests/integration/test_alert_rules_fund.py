@@ -289,7 +289,7 @@ def append_interest(
         )  # fmt: skip
         ledger.save(fund)
 
-    ledger._command(body)  # the test writes what no command would
+    ledger._command(body, actor=AUTHORITY)  # the test writes what no command would
 
 
 def test_a22_fires_when_interest_is_not_fully_allocated(ledger: Ledger, runner: Runner) -> None:

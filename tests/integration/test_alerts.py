@@ -167,8 +167,8 @@ def test_the_lifecycle_is_recorded_step_by_step(w: World, runner: Runner) -> Non
     with pytest.raises(InvalidState):
         ledger.acknowledge_alert(aid, rule="A04", note="again", actor=REGULATOR)
     ledger.explain_alert(
-        aid, rule="A04", text="保洁合同已续签，补登合同号", evidence=["HT-2026-11"],
-        actor=member_actor("m1"),
+        aid, rule="A04", complex_id=w.complex_id, text="保洁合同已续签，补登合同号",
+        evidence=["HT-2026-11"], actor=member_actor("m1"),
     )  # fmt: skip
     with pytest.raises(InvalidCommand):  # confirmed needs the action taken
         ledger.close_alert(
@@ -203,6 +203,20 @@ def test_a_snoozed_subject_raises_its_alerts_as_snoozed_until_the_snooze_ends(
     after = pay(w, 5_000_00, on=until + timedelta(days=1), purpose="保洁")
     status = {a.trigger: a.status for a in alerts(runner, "A04")}
     assert status == {during: "snoozed", after: "open"}
+
+
+def test_a_snooze_lasts_at_most_180_days_counting_the_day_it_is_set(w: World) -> None:
+    """Set on 2026-11-26 it holds that day already, so its 180th day is 2027-05-24."""
+    subject = str(w.account_id)
+    with pytest.raises(InvalidCommand, match="by 2027-05-24"):
+        w.ledger.snooze_rule(
+            "A04", subject, until=date(2027, 5, 25), reason="年度合同", actor=REGULATOR
+        )
+    for until in (date(2027, 5, 23), date(2027, 5, 24)):  # the day before, the last day
+        receipt = w.ledger.snooze_rule(
+            "A04", subject, until=until, reason="年度合同", actor=REGULATOR
+        )
+        assert receipt.status == "snoozed"
 
 
 def test_a_rebuild_raises_the_same_alerts_once(w: World, runner: Runner) -> None:

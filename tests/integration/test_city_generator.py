@@ -33,6 +33,7 @@ EXPECTED = {
     "round_number_payment": (["A04"], None),
     "payment_to_member": (["A05"], None),
     "fund_shortfall": (["A26"], "H03"),
+    "operations_over_budget": (["A20"], None),
 }
 
 
@@ -95,6 +96,7 @@ def test_manifest_names_each_planted_kind_with_its_rules(
     assert all(4_500_00 <= amount < 5_000_00 for amount in split["amounts"])
     days = [date.fromisoformat(d) for d in split["dates"]]
     assert (days[-1] - days[0]).days <= 14
+    assert found["operations_over_budget"]["amounts"][0] < 5_000_00  # a decision's, not A04
     round_amount = found["round_number_payment"]["amounts"][0]
     assert round_amount >= 5_000_00
     assert round_amount % 1_000_00 == 0

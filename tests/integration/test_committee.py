@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
-from dateutil.relativedelta import relativedelta
 
 from ledger.application import Ledger
 from ledger.errors import (
@@ -38,17 +37,39 @@ def test_committee_of_wrong_size_is_refused(ledger: Ledger, count: int) -> None:
     assert refused.value.rule == "H14"
 
 
-def test_term_of_exactly_five_years_is_allowed_and_one_day_more_refused(ledger: Ledger) -> None:
+def test_a_five_year_term_counts_the_election_day_and_ends_the_day_before_its_anniversary(
+    ledger: Ledger,
+) -> None:
+    """H14: elected on 2021-06-01, a five-year term lasts at the latest until 2026-05-31."""
     complex_id, unit_ids = register(ledger)
-    longest = ELECTED + relativedelta(years=5)
-    with pytest.raises(CommitteeShapeInvalid, match="at most 5 years"):
-        elect(
-            ledger, complex_id, unit_ids, elected_on=ELECTED, term_end=longest + timedelta(days=1)
-        )
-    committee_id = elect(
-        ledger, complex_id, unit_ids, key_="again", elected_on=ELECTED, term_end=longest
-    )
-    assert ledger.committee(committee_id).term_end == longest.isoformat()
+    elected_on = date(2021, 6, 1)
+    for n, too_long in enumerate((date(2026, 6, 1), date(2026, 6, 2))):
+        with pytest.raises(CommitteeShapeInvalid, match="by 2026-05-31") as refused:
+            elect(
+                ledger, complex_id, unit_ids, key_=f"long-{n}", elected_on=elected_on,
+                term_end=too_long,
+            )  # fmt: skip
+        assert refused.value.rule == "H14"
+    before = elect(
+        ledger, complex_id, unit_ids, key_="before", elected_on=elected_on,
+        term_end=date(2026, 5, 30),
+    )  # fmt: skip
+    longest = elect(
+        ledger, complex_id, unit_ids, key_="longest", elected_on=elected_on,
+        term_end=date(2026, 5, 31),
+    )  # fmt: skip
+    assert ledger.committee(before).term_end == "2026-05-30"
+    assert ledger.committee(longest).term_end == "2026-05-31"
+
+
+def test_a_term_from_29_february_may_last_until_28_february_five_years_on(ledger: Ledger) -> None:
+    """The day before the election day, five years on: 2024-02-28 + 5 years = 2029-02-28."""
+    complex_id, unit_ids = register(ledger)
+    leap = date(2024, 2, 29)
+    with pytest.raises(CommitteeShapeInvalid, match="by 2029-02-28"):
+        elect(ledger, complex_id, unit_ids, key_="long", elected_on=leap, term_end=date(2029, 3, 1))
+    longest = elect(ledger, complex_id, unit_ids, elected_on=leap, term_end=date(2029, 2, 28))
+    assert ledger.committee(longest).term_end == "2029-02-28"
 
 
 def test_election_needs_a_passed_matter_three_resolution(ledger: Ledger) -> None:
@@ -139,6 +160,29 @@ def test_member_changes_need_refiling_and_cannot_exceed_the_seats(ledger: Ledger
         committee_id, number="F-2", authority="区住建局", filed_on=TODAY, actor=OPERATOR
     )
     assert ledger.committee(committee_id).refiling_due is None
+
+
+def test_a_member_change_is_filed_again_by_its_thirtieth_day_not_later(ledger: Ledger) -> None:
+    """Changed on 2026-10-01 (not counted), the 30th day is 2026-10-31: filed then, or too late."""
+    committees = []
+    for code in ("QD-ON-TIME", "QD-LATE"):
+        complex_id, unit_ids = register(ledger, code)
+        committee_id = elect(ledger, complex_id, unit_ids, elected_on=ELECTED)
+        file_and_seal(ledger, committee_id, ELECTED)
+        ledger.change_members(
+            committee_id, added=[], removed=["m5"], changed_on=date(2026, 10, 1), actor=OPERATOR
+        )
+        committees.append(committee_id)
+    on_time, late = committees
+    assert ledger.committee(late).refiling_due == "2026-10-31"
+    with pytest.raises(FilingDeadlinePassed, match="by 2026-10-31"):
+        ledger.file_committee(
+            late, number="F-2", authority="区住建局", filed_on=date(2026, 11, 1), actor=OPERATOR
+        )
+    receipt = ledger.file_committee(
+        on_time, number="F-2", authority="区住建局", filed_on=date(2026, 10, 31), actor=OPERATOR
+    )
+    assert receipt.status == "sealed"
 
 
 def test_a_decision_is_approved_only_by_more_than_half_of_members_in_office(ledger: Ledger) -> None:

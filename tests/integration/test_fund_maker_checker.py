@@ -10,11 +10,11 @@ from uuid import UUID
 import pytest
 
 from commonfund.settings import Settings
-from ledger.application import Ledger
+from ledger.application import Actor, Ledger
 from ledger.errors import (
     InvalidState,
     MakerCheckerViolation,
-    NotFound,
+    MemberNotInOffice,
     PayoutLimitExceeded,
     SubLedgerShortfall,
 )
@@ -81,7 +81,7 @@ def test_a_member_who_is_not_a_signatory_proposes_but_never_approves(ledger: Led
     assert refused.value.rule == "H06"
     assert approve(f, roof, proposed.id, by=M2).status == "proposed"  # one signatory so far
     assert approve(f, roof, proposed.id, by=M3).status == "booked"
-    with pytest.raises(NotFound, match="not a member"):
+    with pytest.raises(MemberNotInOffice, match="not a member"):  # H15, before anything
         propose(f, roof, 100_00, key_="p2", by=member_actor("m9"))
 
 
@@ -112,9 +112,9 @@ def test_a_payout_needs_the_committee_in_office(ledger: Ledger) -> None:
     ledger.dissolve_committee(
         f.world.committee_id, reason="业主大会决定解散", on=TODAY, actor=OPERATOR
     )
-    with pytest.raises(InvalidState, match="dissolved"):
+    with pytest.raises(MemberNotInOffice, match="dissolved"):  # H15: no member in office
         approve(f, roof, proposed.id, by=M2)
-    with pytest.raises(InvalidState, match="dissolved"):
+    with pytest.raises(MemberNotInOffice, match="dissolved"):
         propose(f, roof, 100_00, key_="p2")
     assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00
 
@@ -191,7 +191,7 @@ def legacy_disbursement(f: Funded, project_id: UUID, amount: int, disbursement_i
         )  # fmt: skip
         ledger.save(project, fund)
 
-    ledger._command(body)
+    ledger._command(body, actor=Actor("system", "old-code"))
 
 
 def test_a_stored_single_step_disbursement_still_replays(
