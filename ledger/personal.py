@@ -222,15 +222,18 @@ def party_key(party: Mapping[str, Any]) -> str:
 
 
 def store_member(personal: PersonalData, member: Mapping[str, Any]) -> StoredMember:
+    """A member as stored: the name sealed to the person, who is the identity key or, for a
+    member recorded without one, the keyed hash of the name (as for a party)."""
     name = _plain(str(member["name"]), "members.name")
+    key = name_key(personal, name)
     return StoredMember(
         member_id=member["member_id"],
-        name=personal.seal(member["identity_key"], name),
+        name=personal.seal(member["identity_key"] or key, name),
         identity_key=member["identity_key"],
         role=member["role"],
         signatory=member["signatory"],
         public_name=mask_person(name),
-        name_key=name_key(personal, name),
+        name_key=key,
     )
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from ledger.application import Ledger
+from ledger.committee import Member
 from ledger.errors import (
     CommitteeNotFiled,
     CommitteeOutOfOrder,
@@ -16,6 +17,7 @@ from ledger.errors import (
     InvalidCommand,
     InvalidState,
 )
+from ledger.personal import shown
 from tests.builders import OPERATOR, elect, file_and_seal, members, register
 from tests.conftest import TODAY
 
@@ -249,3 +251,15 @@ def test_handover_follows_succession_not_a_committee_in_office(ledger: Ledger) -
     elect(ledger, complex_id, unit_ids, key_="second", elected_on=TODAY, team=members(5, tag="b"))
     ledger.hand_over(first, on=TODAY, actor=OPERATOR)
     assert ledger.committee(first).handed_over_on == TODAY.isoformat()
+
+
+def test_a_member_without_an_identity_key_is_sealed_to_their_name(ledger: Ledger) -> None:
+    """A member recorded without an identity key is still a person: their name is sealed to
+    the keyed hash of the name (as a party's is), not refused with an error (the maintenance
+    benchmark's committee, seated without keys, failed with a ValueError)."""
+    complex_id, unit_ids = register(ledger, "QD-SN-0099")
+    team = [Member(**{**m, "identity_key": ""}) if m["member_id"] == "m1" else m for m in members()]
+    committee_id = elect(ledger, complex_id, unit_ids, team=team)
+    stored = ledger.committee(committee_id).members["m1"]
+    assert stored["name"].startswith("pd1:")
+    assert shown(ledger.personal, stored["name"]) == "委员1"
