@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import statistics
+import threading
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +29,7 @@ import psycopg
 
 from commonfund.settings import Settings
 from commonfund.synthetic import use_synthetic_identity_secret
-from commonfund.wiring import migrate, personal_keys
+from commonfund.wiring import build_ledger, committee_notices, migrate, personal_keys
 from ledger.application import Actor, Ledger
 from ledger.committee import Member
 from ledger.complex import Unit
@@ -214,12 +215,14 @@ def main() -> None:
         parser.error("the benchmark measures PostgreSQL: give a postgresql:// --database-url")
     migrate(settings)
     prepare_raw_table(args.database_url)
-    ledger = Ledger(
-        personal=personal_keys(settings),
-        env=settings.eventsourcing_env(),
-        policy=settings.policy(),
-        clock=clock,
-    )
+    ledger = build_ledger(settings, clock)  # as `commonfund serve` builds it
+    # and, as serve does, hear committee changes: the member-in-office check (H15) then reads
+    # the committee from the cache while no notice names it (migrations/0012)
+    hearing, stop = committee_notices(settings, ledger), threading.Event()
+    listener = threading.Thread(target=hearing.run, args=(stop,), daemon=True)
+    listener.start()
+    if not hearing.listening.wait(10):
+        raise SystemExit("the committee notices never started listening")
     default_ledger = Ledger(
         personal=personal_keys(settings),
         env={**settings.eventsourcing_env(), **LIBRARY_DEFAULTS},
@@ -246,6 +249,8 @@ def main() -> None:
             )
             print(f"round {r + 1}: library default path {default_rates[-1]:.0f}/s", flush=True)
     finally:
+        stop.set()
+        listener.join(10)
         default_ledger.close()
         ledger.close()
     app_median, raw_median = statistics.median(app_rates), statistics.median(raw_rates)

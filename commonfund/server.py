@@ -19,6 +19,7 @@ from commonfund.webhook_store import SqlWebhooks
 from commonfund.wiring import (
     DATABASE_OUTAGES,
     build_ledger,
+    committee_notices,
     maintenance_runner,
     pending_migrations,
     postgres_conninfo,
@@ -53,6 +54,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
     workers: list[Worker] = []
     if settings.is_postgres:  # other processes' runners: their notices
         workers.append(Notices(postgres_conninfo(settings), runner.view.name, statements))
+        workers.append(committee_notices(settings, ledger))  # H15's check without a round trip
     if settings.deliver_webhooks:
         workers.append(webhook_deliverer(settings, outbox))
     return Services(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing import persistence
@@ -27,6 +29,7 @@ from migrations.runner import (
 )
 from projections.db import RECONNECT_SECONDS, Database, LivePool
 from projections.maintenance import MaintenanceView
+from projections.notices import Notices
 from projections.runner import Runner
 from projections.statements import StatementsView
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
@@ -93,6 +96,27 @@ def check_ledger_connections(ledger: Ledger) -> None:
     if type(pool) is EventStorePool and pool.get_password_func is None:
         pool.__class__ = LivePool  # type: ignore[assignment]  # a subclass with no state of its own
         pool.reconnect_timeout = RECONNECT_SECONDS
+
+
+class CommitteeHearer:
+    """The ledger hearing every committee change (migrations/0012): a ``projections.notices``
+    hearer, so a committee is read fresh only after a notice names it (issue #12)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def listening(self, *, on: bool) -> None:
+        self.ledger.hear_committees(on=on)
+
+    def heard(self, complexes: frozenset[str]) -> None:
+        for stream in complexes:  # each notice names one committee stream
+            with suppress(ValueError):
+                self.ledger.committee_changed(UUID(stream))
+
+
+def committee_notices(settings: Settings, ledger: Ledger) -> Notices:
+    """The worker that LISTENs for committee changes on PostgreSQL (SQLite reads fresh)."""
+    return Notices(postgres_conninfo(settings), "committees", CommitteeHearer(ledger))
 
 
 def pending_migrations(settings: Settings) -> list[str]:

@@ -232,6 +232,12 @@ class Ledger(Application[UUID]):
         # What the running command attempt has brought up to date: read twice in one attempt
         # (the committee for H15, H02 and a decision), an aggregate is asked for once.
         self._caught_up: set[UUID] | None = None
+        # While something hears every committee change of every process (``hear_committees``;
+        # on PostgreSQL a LISTEN, commonfund/wiring.py), a committee read fresh once is taken
+        # from the cache until a notice names it: the member-in-office check (H15) of every
+        # command and H02 then cost no round trip while the committee stays as it was.
+        self._hearing_committees = False
+        self._heard_fresh: set[UUID] = set()
 
     def close(self) -> None:
         super().close()
@@ -443,6 +449,11 @@ class Ledger(Application[UUID]):
         caught_up = self._caught_up
         if caught_up is not None and aggregate_id in caught_up:
             return aggregate
+        if kind is Committee and self._hearing_committees:
+            if aggregate_id in self._heard_fresh:
+                return aggregate  # no notice has named it since it was last read fresh
+            # trusted from before the read on: a notice that arrives during it takes it back
+            self._heard_fresh.add(aggregate_id)
         for event in self.events.get(aggregate_id, gt=aggregate.version):
             cast(Aggregate.Event, event).mutate(aggregate)
         if caught_up is not None:
@@ -451,6 +462,16 @@ class Ledger(Application[UUID]):
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(list(self.events.get(aggregate_id, limit=1)))
+
+    def hear_committees(self, *, on: bool) -> None:
+        """Whether every committee change by any process now reaches :meth:`committee_changed`
+        (a listener holds). Either way, what was trusted before is read fresh again."""
+        self._heard_fresh.clear()
+        self._hearing_committees = on
+
+    def committee_changed(self, committee_id: UUID) -> None:
+        """A notice: this committee's stream has new events; read it fresh next time."""
+        self._heard_fresh.discard(committee_id)
 
     def read(self, aggregate_id: UUID, kind: type[A]) -> A:
         """A private, up-to-date copy of an aggregate, safe to inspect outside the lock.

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 # common two-character surnames
 COMPOUND_SURNAMES = frozenset(
@@ -28,6 +29,10 @@ COMPOUND_SURNAMES = frozenset(
     | {"令狐", "夏侯", "宇文", "长孙", "司徒", "端木", "独孤", "南宫", "西门"}
 )
 # Anywhere in the name: a word only an organisation's name carries.
+# The names of payers and payees repeat (the same parking company every month): what the
+# rules make of a name is kept for the last few thousand, as it costs more than the command's
+# own checks (ledger_write benchmark, issue #12).
+NAMES_REMEMBERED = 4096
 ORGANISATION_WORDS = (
     "公司", "有限", "集团", "中心", "委员会", "事务所", "合作社", "物业", "学校", "医院", "银行",
     "协会", "商会", "基金会", "研究院", "研究所", "办事处", "管理处", "工作室", "幼儿园", "大学",
@@ -77,6 +82,7 @@ def name_key_text(name: str) -> str:
     return normalise(name).casefold().replace(" ", "")
 
 
+@lru_cache(maxsize=NAMES_REMEMBERED)
 def looks_like_organisation(name: str) -> bool:
     """Whether a name carries an organisation marker (a person's name carries none)."""
     text = normalise(name)
@@ -100,6 +106,7 @@ def mask_person(name: str) -> str:
     return f"{surname}*"
 
 
+@lru_cache(maxsize=NAMES_REMEMBERED)
 def public_name(name: str, kind: str) -> str:
     """The form of a party's name public output shows: masked for a person, else in full with
     unit numbers masked by rule."""

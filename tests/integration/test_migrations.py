@@ -773,6 +773,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0009_webhook_leases",
         "0010_personal_data",
         "0011_fund_statement_versions",
+        "0012_committee_notices",  # PostgreSQL only: a trigger, no table
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -786,10 +787,16 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0009_webhook_leases",
         "0010_personal_data",
         "0011_fund_statement_versions",
+        "0012_committee_notices",  # PostgreSQL only: a trigger, no table
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
     with psycopg.connect(empty_postgres) as conn:
+        triggers = conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'ledger_events'::regclass"
+            " AND NOT tgisinternal"
+        ).fetchall()
+        assert triggers == [("ledger_events_committee_changed",)]
         columns = conn.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns"
             " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
