@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     run_projections: bool = True
     # with --workers N, how long uvicorn's supervisor waits for a worker's answer to its ping
     # before killing it (uvicorn's 5 s killed workers still starting under load, issue #12)
-    worker_healthcheck_seconds: int = Field(default=30, ge=1, le=600)
+    worker_healthcheck_seconds: int = Field(default=10, ge=1, le=600)
     # /readyz answers 503 when a read model is further behind the ledger than this
     projection_lag_limit_seconds: float = Field(default=30.0, gt=0)
     timezone: str = "Asia/Shanghai"

@@ -34,9 +34,9 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return Captured.configs
 
 
-def test_workers_get_thirty_seconds_to_answer_by_default(served: list[Any]) -> None:
+def test_workers_get_ten_seconds_to_answer_by_default(served: list[Any]) -> None:
     assert cli.main(["serve", "--workers", "2", "--port", "0"]) == 0
-    assert [c.timeout_worker_healthcheck for c in served] == [30]  # uvicorn's own is 5
+    assert [c.timeout_worker_healthcheck for c in served] == [10]  # uvicorn's own is 5
 
 
 def test_the_health_check_is_a_setting(served: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
