@@ -68,6 +68,9 @@ _WRITTEN = re.compile(
     r"(?:[0-9A-Za-z]+\s*单元\s*)?(?:[0-9A-Za-z]+\s*[层楼]\s*)?-?\s*[0-9A-Za-z]+\s*[室号户]?"
     r"(?![0-9A-Za-z])"
 )
+# What any mask needs at least one of: a character of an id, ASCII or full-width (folded
+# text is matched, and a full-width digit folds to an ASCII one).
+_MASKABLE = re.compile(r"[0-9A-Za-z_\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\uFF3F]")
 # A run of the characters a registered unit id is made of (ledger.complex: letters, digits, - _).
 _RUN = re.compile(r"[0-9A-Za-z_\-]+")
 
@@ -160,6 +163,8 @@ def _registered(run: str, register: Mapping[str, str]) -> str | None:
 
 
 def _mask(text: str, register: Mapping[str, str]) -> str:
+    if _MASKABLE.search(text) is None:  # no character of an id: nothing to mask (most names)
+        return text
     folded, origin = _fold(text)
     spans = _spans(folded, register)
     if not spans:
