@@ -106,7 +106,9 @@ def test_what_the_process_holds_is_answered_without_the_database(api: Api) -> No
     """On PostgreSQL a worker that hears the runner's notices answers a published version it
     holds on the event loop (api/routers/statements.py); SQLite holds nothing and always asks."""
     services: Any = api.client.app.state.services  # type: ignore[attr-defined]
-    notices = [w for w in services.workers if isinstance(w, Notices)]
+    notices = [
+        w for w in services.workers if isinstance(w, Notices) and w.hearer is services.statements
+    ]
     assert len(notices) == (1 if api.settings.is_postgres else 0)
     for worker in notices:
         assert worker.listening.wait(10)
