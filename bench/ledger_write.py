@@ -31,9 +31,9 @@ from commonfund.settings import Settings
 from commonfund.synthetic import use_synthetic_identity_secret
 from commonfund.wiring import build_ledger, committee_notices, migrate, personal_keys
 from ledger.application import Actor, Ledger
-from ledger.committee import Member
-from ledger.complex import Unit
-from ledger.entries import IncomeDetails, Party
+from ledger.committees.committee import Member
+from ledger.complexes.complex import Unit
+from ledger.account.entries import IncomeDetails, Party
 
 use_synthetic_identity_secret()  # made-up data: a made-up identity secret
 

@@ -90,8 +90,8 @@ from commonfund.synthetic import BusinessClock, make_units, plan_city, plan_comp
 from commonfund.wiring import build_ledger, migrate
 from ledger import ids
 from ledger.application import Actor, Ledger
-from ledger.committee import Member
-from ledger.complex import Complex, Unit
+from ledger.committees.committee import Member
+from ledger.complexes.complex import Complex, Unit
 from ledger.fund_service import ProjectPlan, batch_id, fund_id
 from ledger.maintenance import Contractor, FundBatch, Item, MaintenanceFund
 from ledger.requests import fingerprint

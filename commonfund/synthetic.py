@@ -90,9 +90,9 @@ from dateutil.relativedelta import relativedelta
 
 from ledger.account import CommonFundAccount, balance_effect
 from ledger.application import Actor, Ledger, Receipt
-from ledger.committee import Member
-from ledger.complex import Unit
-from ledger.entries import ExpenditureDetails, IncomeDetails, Party
+from ledger.committees.committee import Member
+from ledger.complexes.complex import Unit
+from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party
 from ledger.errors import CashLimitExceeded, DebitBlocked, LedgerError, SubLedgerShortfall
 from ledger.fund_service import ProjectPlan, fund_id
 from ledger.identity import identity_key

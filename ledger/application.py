@@ -34,13 +34,16 @@ from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from ledger import ids
-from ledger.account import RECORDED_REFUSALS, CommonFundAccount, balance_effect
+from ledger.account.account import RECORDED_REFUSALS, CommonFundAccount, balance_effect
+from ledger.account.entries import Authority, ExpenditureDetails, IncomeDetails, Proposal
+from ledger.account.payment_rules import approvals_as_proposed
+from ledger.account.views import EntryView, entry_views
 from ledger.base import ChainedAggregate
 from ledger.chain import root_of
-from ledger.committee import Committee, Member
-from ledger.complex import Complex, Unit
+from ledger.committees.committee import Committee, Member
+from ledger.committees.resolution import MATTER_ELECT_COMMITTEE, Resolution
+from ledger.complexes.complex import Complex, Unit
 from ledger.dates import local_today, parse_date
-from ledger.entries import Authority, ExpenditureDetails, IncomeDetails, Proposal
 from ledger.errors import (
     AccountOpeningRefused,
     AlreadyExists,
@@ -56,15 +59,12 @@ from ledger.errors import (
     NotFound,
 )
 from ledger.fund_service import FundCommands
-from ledger.maintenance import MaintenanceFund, RepairProject
-from ledger.payment_rules import approvals_as_proposed
+from ledger.maintenance.fund import MaintenanceFund, RepairProject
 from ledger.periods import Period
 from ledger.personal import PersonalData, StoredParty, Unavailable, blind_party, store_party
 from ledger.policy import DEFAULT_POLICY, Policy
 from ledger.requests import StaleRead, fingerprint
-from ledger.resolution import MATTER_ELECT_COMMITTEE, Resolution
-from ledger.supervision import AlertCase, Snooze, SupervisionClock, clock_id, snooze_id
-from ledger.views import EntryView, entry_views
+from ledger.supervision.cases import AlertCase, Snooze, SupervisionClock, clock_id, snooze_id
 
 A = TypeVar("A", bound=Aggregate)
 TO_MAINTENANCE_FUND = "transfer_to_maintenance_fund"

@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate, CanInitAggregate, CanMutateAggregate
 from eventsourcing.utils import get_topic
 
 from ledger.chain import GENESIS, event_hash
+from ledger.topics import hashed_topic
 
 
 class ChainedAggregate(Aggregate):
@@ -61,7 +62,7 @@ class ChainedAggregate(Aggregate):
             "timestamp": timestamp,
             "chain_prev": GENESIS,
         }
-        chain_hash = event_hash(get_topic(event_class), fields)
+        chain_hash = event_hash(hashed_topic(event_class), fields)
         return cls._create(
             event_class,
             id=aggregate_id,
@@ -84,7 +85,7 @@ class ChainedAggregate(Aggregate):
             "timestamp": timestamp,
             "chain_prev": self.chain_head,
         }
-        chain_hash = event_hash(get_topic(event_class), fields)
+        chain_hash = event_hash(hashed_topic(event_class), fields)
         super().trigger_event(
             event_class,
             timestamp=timestamp,

@@ -24,7 +24,13 @@ from uuid import UUID, uuid5
 from eventsourcing.persistence import IntegrityError
 
 from ledger import ids
-from ledger.complex import Complex
+from ledger.account.payment_rules import (
+    approvals_as_proposed,
+    check_approver,
+    check_payee_not_approver,
+)
+from ledger.committees.resolution import Resolution
+from ledger.complexes.complex import Complex
 from ledger.errors import (
     IdempotencyConflict,
     InvalidCommand,
@@ -35,7 +41,7 @@ from ledger.errors import (
     PayoutLimitExceeded,
     SubLedgerShortfall,
 )
-from ledger.maintenance import (
+from ledger.maintenance.fund import (
     Contractor,
     Emergency,
     FundBatch,
@@ -44,13 +50,7 @@ from ledger.maintenance import (
     Payout,
     RepairProject,
 )
-from ledger.payment_rules import (
-    approvals_as_proposed,
-    check_approver,
-    check_payee_not_approver,
-)
 from ledger.requests import fingerprint
-from ledger.resolution import Resolution
 
 if TYPE_CHECKING:
     from ledger.application import Actor, Ledger

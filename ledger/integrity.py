@@ -16,9 +16,9 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.utils import get_topic
 
 from ledger.chain import GENESIS, event_hash
+from ledger.topics import hashed_topic
 
 BATCH = 1_000
 
@@ -169,7 +169,7 @@ def _recorded_hash(app: Application[UUID], notification: Any, event: object) -> 
     event class that was never upcast reads as it was recorded, and is not decoded twice.
     """
     if getattr(type(event), "class_version", 1) == 1:
-        return event_hash(get_topic(type(event)), vars(event))
+        return event_hash(hashed_topic(type(event)), vars(event))
     mapper = app.mapper
     state = notification.state
     if mapper.cipher is not None:
@@ -180,7 +180,7 @@ def _recorded_hash(app: Application[UUID], notification: Any, event: object) -> 
     fields.pop("class_version", None)  # the mapper's, added when it stored the event
     fields["originator_id"] = event.originator_id  # type: ignore[attr-defined]
     fields["originator_version"] = notification.originator_version
-    return event_hash(get_topic(type(event)), fields)
+    return event_hash(hashed_topic(type(event)), fields)
 
 
 def _check_snapshot(app: Application[UUID], stream: UUID, report: Report) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from ledger.account import CommonFundAccount as Account
 from ledger.base import ChainedAggregate
 from ledger.chain import root_of
-from ledger.complex import Complex
+from ledger.complexes.complex import Complex
 from ledger.dates import local_today
 from ledger.masking import UnitRegister
 from ledger.periods import Period

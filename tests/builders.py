@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from ledger.application import Actor, Ledger
-from ledger.committee import Member
-from ledger.complex import Unit
-from ledger.entries import ExpenditureDetails, IncomeDetails, Party
+from ledger.committees.committee import Member
+from ledger.complexes.complex import Unit
+from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party
 from tests.conftest import TODAY
 
 OPERATOR = Actor("operator", "op-1")

@@ -41,10 +41,10 @@ from api.schemas import (
 from ledger.account import CommonFundAccount
 from ledger.application import AccountSummary, Ledger
 from ledger.dates import parse_date
-from ledger.entries import ExpenditureDetails, IncomeDetails, Party, Proposal
+from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party, Proposal
 from ledger.errors import InvalidCommand
 from ledger.personal import store_party
-from ledger.views import EntryView
+from ledger.account.views import EntryView
 
 router = APIRouter(tags=["accounts"])
 READERS = ("committee", "regulator")

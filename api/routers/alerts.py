@@ -39,7 +39,7 @@ from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.schemas import DATE_PATTERN
 from ledger.account import CommonFundAccount
-from ledger.committee import Committee
+from ledger.committees.committee import Committee
 from ledger.dates import parse_date
 from ledger.errors import InvalidCommand, NotFound
 from ledger.supervision import Snooze

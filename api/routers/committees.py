@@ -35,7 +35,7 @@ from api.schemas import (
     SealCreate,
 )
 from ledger.application import Ledger
-from ledger.committee import Committee, Member
+from ledger.committees.committee import Committee, Member
 from ledger.errors import NotFound
 from ledger.personal import member_of
 

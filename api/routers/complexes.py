@@ -20,7 +20,7 @@ from api.idempotency import idempotent
 from api.limits import media_type
 from api.schemas import ComplexCreate, ComplexPublic, UnitCreate, UnitSale, UnitsCreate
 from ledger.application import ComplexSummary
-from ledger.complex import Unit
+from ledger.complexes.complex import Unit
 from ledger.errors import InvalidCommand
 
 router = APIRouter(prefix="/v1/complexes", tags=["complexes"])

@@ -69,7 +69,7 @@ from api.maintenance_schemas import (
 )
 from api.routers.statements import VersionQuery
 from api.schemas import RejectionCreate
-from ledger.complex import Complex
+from ledger.complexes.complex import Complex
 from ledger.errors import ConcurrencyConflict, InvalidCommand, NotFound
 from ledger.fund_service import FundReceipt, ProjectPlan
 from ledger.maintenance import Contractor, Emergency, Item, RepairProject

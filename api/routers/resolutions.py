@@ -11,7 +11,7 @@ from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, place_
 from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.schemas import BudgetPublic, ResolutionCreate, ResolutionPublic, TallyPublic
-from ledger.resolution import Resolution
+from ledger.committees.resolution import Resolution
 
 router = APIRouter(tags=["resolutions"])
 RECORDERS = ("committee", "regulator")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from ledger.entries import IncomeDetails, Party
+from ledger.account.entries import IncomeDetails, Party
 from projections.runner import Runner
 from projections.supervision.queries import AlertFilter, AlertRow, Alerts
 from tests.builders import COMPANY, OPERATOR, World, member_actor

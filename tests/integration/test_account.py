@@ -8,7 +8,7 @@ import pytest
 
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
-from ledger.entries import IncomeDetails, Party
+from ledger.account.entries import IncomeDetails, Party
 from ledger.errors import (
     AccountOpeningRefused,
     AuthorisationMissing,

@@ -19,7 +19,7 @@ from ledger.application import Ledger
 from ledger.chain import GENESIS, event_hash
 from ledger.errors import AuthorisationMissing, InvalidCommand, UnknownCategory
 from ledger.integrity import verify
-from ledger.resolution import Budget, Resolution
+from ledger.committees.resolution import Budget, Resolution
 from tests.builders import OPERATOR, World, world
 from tests.conftest import TODAY
 

@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from ledger.application import Ledger
-from ledger.committee import Member
+from ledger.committees.committee import Member
 from ledger.errors import (
     CommitteeNotFiled,
     CommitteeOutOfOrder,

@@ -20,7 +20,7 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import build_ledger, committee_notices
 from ledger.application import Ledger
-from ledger.entries import IncomeDetails
+from ledger.account.entries import IncomeDetails
 from ledger.errors import MemberNotInOffice
 from projections.notices import Notices
 from tests.builders import COMPANY, OPERATOR, World, member_actor, world

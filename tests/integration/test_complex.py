@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from ledger.application import Ledger
-from ledger.complex import Unit
+from ledger.complexes.complex import Unit
 from ledger.errors import AlreadyExists, InvalidCommand
 from tests.builders import OPERATOR, key, register
 from tests.conftest import TODAY

@@ -14,7 +14,7 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
 from ledger.application import Ledger
-from ledger.entries import IncomeDetails
+from ledger.account.entries import IncomeDetails
 from ledger.errors import InsufficientBalance
 from tests.builders import COMPANY, World, member_actor, world
 from tests.conftest import TODAY, fixed_clock

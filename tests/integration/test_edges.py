@@ -14,7 +14,7 @@ from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
-from ledger.entries import IncomeDetails
+from ledger.account.entries import IncomeDetails
 from ledger.errors import (
     AuthorisationMissing,
     ClosureRefused,

@@ -10,7 +10,7 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
 from ledger.application import Ledger
-from ledger.entries import ExpenditureDetails, Party
+from ledger.account.entries import ExpenditureDetails, Party
 from ledger.errors import (
     AlreadyExists,
     IdempotencyConflict,

@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from ledger.application import Actor, Ledger
-from ledger.entries import IncomeDetails
+from ledger.account.entries import IncomeDetails
 from ledger.errors import MemberNotInOffice
 from tests.builders import (
     COMPANY,

@@ -17,7 +17,7 @@ from commonfund.settings import Settings
 from commonfund.wiring import personal_keys, read_models
 from ledger import account, committee
 from ledger.application import Ledger
-from ledger.entries import IncomeDetails, Party
+from ledger.account.entries import IncomeDetails, Party
 from ledger.integrity import verify
 from ledger.periods import Period
 from ledger.personal import party_of

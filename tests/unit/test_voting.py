@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.voting import Voter, tally
+from ledger.committees.voting import Voter, tally
 
 
 def scope_of(n: int, area: int = 100) -> dict[str, Voter]:

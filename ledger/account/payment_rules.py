@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ledger.committee import Committee
-from ledger.entries import Authority, Party, Proposal
+from ledger.account.entries import Authority, Party, Proposal
+from ledger.committees.committee import Committee
 from ledger.errors import AuthorisationMissing, CashLimitExceeded, MakerCheckerViolation
 from ledger.personal import same_person
 from ledger.policy import Policy

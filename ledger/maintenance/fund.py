@@ -35,9 +35,10 @@ from datetime import date, timedelta
 from typing import Any, NotRequired, TypedDict
 from uuid import UUID
 
+from ledger.account.entries import Party
 from ledger.base import ChainedAggregate
+from ledger.committees.resolution import MATTER_MAINTENANCE_FUND, Resolution
 from ledger.dates import parse_date
-from ledger.entries import Party
 from ledger.errors import (
     AlreadyExists,
     IdempotencyConflict,
@@ -52,7 +53,6 @@ from ledger.errors import (
     SubLedgerShortfall,
 )
 from ledger.money import check_fen, format_fen, split_exact
-from ledger.resolution import MATTER_MAINTENANCE_FUND, Resolution
 
 # A unit's sub-ledger in the fund's state: [balance, first deposit, balance-days, since].
 BALANCE, FIRST, WEIGHT, SINCE = 0, 1, 2, 3

@@ -8,12 +8,12 @@ from typing import Any, TypedDict
 from uuid import UUID
 
 from ledger.base import ChainedAggregate
-from ledger.complex import Complex
+from ledger.committees.voting import Outcome, Voter, tally
+from ledger.complexes.complex import Complex
 from ledger.dates import parse_date
 from ledger.errors import InvalidCommand, ResolutionInvalid, UnknownCategory
 from ledger.money import check_fen
 from ledger.policy import Policy
-from ledger.voting import Outcome, Voter, tally
 
 MATTERS = range(1, 10)  # Civil Code art. 278, items 1–9
 MATTER_ELECT_COMMITTEE = 3

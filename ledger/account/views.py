@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from ledger.account import CommonFundAccount
-from ledger.entries import Proposal
+from ledger.account.account import CommonFundAccount
+from ledger.account.entries import Proposal
 
 
 @dataclass(frozen=True, slots=True)

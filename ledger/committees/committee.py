@@ -9,6 +9,7 @@ from typing import Any, Literal, TypedDict
 from uuid import UUID
 
 from ledger.base import ChainedAggregate
+from ledger.committees.resolution import normalise_purpose
 from ledger.dates import deadline, last_day_of_span, parse_date
 from ledger.errors import (
     AlreadyExists,
@@ -25,7 +26,6 @@ from ledger.errors import (
 from ledger.money import check_fen
 from ledger.personal import PersonalData, StoredMember, store_member
 from ledger.policy import Policy
-from ledger.resolution import normalise_purpose
 
 Role = Literal["chair", "vice_chair", "member"]
 ROLES: frozenset[str] = frozenset({"chair", "vice_chair", "member"})

@@ -12,10 +12,7 @@ from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
-from ledger.base import ChainedAggregate
-from ledger.committee import Committee
-from ledger.dates import parse_date
-from ledger.entries import (
+from ledger.account.entries import (
     METHODS,
     Authority,
     Entry,
@@ -24,6 +21,16 @@ from ledger.entries import (
     Proposal,
     check_party,
 )
+from ledger.account.payment_rules import (
+    check_approver,
+    check_authority,
+    check_cash,
+    check_payee_not_approver,
+)
+from ledger.base import ChainedAggregate
+from ledger.committees.committee import Committee
+from ledger.committees.resolution import normalise_purpose
+from ledger.dates import parse_date
 from ledger.errors import (
     AlreadyExists,
     AuthorisationMissing,
@@ -39,15 +46,8 @@ from ledger.errors import (
     UnknownCategory,
 )
 from ledger.money import check_fen
-from ledger.payment_rules import (
-    check_approver,
-    check_authority,
-    check_cash,
-    check_payee_not_approver,
-)
 from ledger.personal import PersonalData, StoredParty, store_party
 from ledger.policy import Policy
-from ledger.resolution import normalise_purpose
 
 RECORDED_REFUSALS = (DebitBlocked, AuthorisationMissing, CashLimitExceeded)  # A24: H02, H05, H07
 
