@@ -19,9 +19,9 @@ from api.rendered import RenderedCache
 from ledger.account import CommonFundAccount
 from ledger.application import ComplexSummary, Ledger
 from ledger.committees.committee import Committee
+from ledger.committees.resolution import Resolution
 from ledger.errors import NotFound
 from ledger.money import format_fen
-from ledger.committees.resolution import Resolution
 from projections.fund_queries import FundReads
 from projections.queries import Statements
 from projections.runner import Runner

@@ -30,8 +30,8 @@ from commonfund.synthetic import (
 )
 from commonfund.wiring import migrate, personal_keys
 from ledger.account import CommonFundAccount
-from ledger.application import AccountSummary, Actor, Ledger
 from ledger.account.entries import IncomeDetails, Party
+from ledger.application import AccountSummary, Actor, Ledger
 
 use_synthetic_identity_secret()  # made-up data: a made-up identity secret
 

@@ -30,10 +30,10 @@ import psycopg
 from commonfund.settings import Settings
 from commonfund.synthetic import use_synthetic_identity_secret
 from commonfund.wiring import build_ledger, committee_notices, migrate, personal_keys
+from ledger.account.entries import IncomeDetails, Party
 from ledger.application import Actor, Ledger
 from ledger.committees.committee import Member
 from ledger.complexes.complex import Unit
-from ledger.account.entries import IncomeDetails, Party
 
 use_synthetic_identity_secret()  # made-up data: a made-up identity secret
 

@@ -31,7 +31,7 @@
    - **disbursement**: a new ``Ledger`` (nothing cached), then ``--payouts``
      (5) payouts of 10,000 yuan each to the project's contractor, each
      apportioned over every affected unit: since issue #12 two commands each,
-     ``ledger.fund.propose_disbursement`` by one signatory and
+     ``ledger.maintenance.propose_disbursement`` by one signatory and
      ``approve_disbursement`` by another (H06), which books it. Each payout is
      timed on its own, the two commands together (``ms``, ``median_ms``, the
      target) and apart (``propose_ms``, ``approve_ms``: the booking alone is
@@ -43,7 +43,7 @@
      database of its own (the complex with six payouts, caught up by the
      maintenance runner), counting the ``Ledger``'s loads during the reads.
    - **city interest**: a new ``Ledger``, then one command,
-     ``ledger.fund.allocate_interest_for_city`` over every fund of the city for
+     ``ledger.maintenance.allocate_interest_for_city`` over every fund of the city for
      2025 (what ``commonfund fund interest --file advices.csv`` runs), timed to
      the last commit. In the same database, once before and once after it, the
      time to write the same number of per-unit rows (fund id, unit id, amount)
@@ -92,8 +92,8 @@ from ledger import ids
 from ledger.application import Actor, Ledger
 from ledger.committees.committee import Member
 from ledger.complexes.complex import Complex, Unit
-from ledger.fund_service import ProjectPlan, batch_id, fund_id
 from ledger.maintenance import Contractor, FundBatch, Item, MaintenanceFund
+from ledger.maintenance.receipts import ProjectPlan, batch_id, fund_id
 from ledger.requests import fingerprint
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/commonfund_bench_maintenance"
@@ -176,7 +176,7 @@ def generator_ledger(url: str, today: date) -> Ledger:
 def deposit_batch(
     fund: MaintenanceFund, key: str, lines: dict[str, int], complex_: Complex, on: date
 ) -> FundBatch:
-    """``Ledger.fund.record_deposits``'s two aggregates for a first-deposit batch, unsaved."""
+    """``Ledger.maintenance.record_deposits``'s two aggregates for a first-deposit batch, unsaved."""
     the_batch = batch_id(fund.id, key)
     reference = "首次缴存"
     request = fingerprint(
@@ -240,7 +240,7 @@ def build_city_share(
             advices.append((str(complex_id), fund.balance * RATE_BP // 10_000, len(units)))
             if pending_units >= save_units:
                 ledger.save(*pending)
-                ledger._evict([a.id for a in pending])
+                ledger.work.evict([a.id for a in pending])
                 pending.clear()
                 pending_units = 0
         if pending:
@@ -270,7 +270,7 @@ def set_up_big_complex(url: str, *, units: int, today: str, payouts: int = 0) ->
                 community=spec.community, units=made, actor=OPERATOR,
             ).id
         )  # fmt: skip
-        ledger.fund.record_deposits(
+        ledger.maintenance.record_deposits(
             complex_id, {u: unit["area"] * FEN_PER_AREA for u, unit in made.items()},
             kind="first", on=PERIOD_FROM, reference="首次缴存", idempotency_key="first",
             actor=AUTHORITY,
@@ -285,7 +285,7 @@ def set_up_big_complex(url: str, *, units: int, today: str, payouts: int = 0) ->
             consented=everyone, closed_on=closed, actor=OPERATOR,
         )  # fmt: skip
         budget = 200_000_000
-        project = ledger.fund.plan_project(
+        project = ledger.maintenance.plan_project(
             complex_id,
             ProjectPlan(
                 title="全部楼栋屋面防水维修",
@@ -300,11 +300,11 @@ def set_up_big_complex(url: str, *, units: int, today: str, payouts: int = 0) ->
             idempotency_key="roofs", actor=TREASURER,
         )  # fmt: skip
         for n in range(1, payouts + 1):
-            proposed = ledger.fund.propose_disbursement(
+            proposed = ledger.maintenance.propose_disbursement(
                 UUID(project.id), PAYOUT, payee=CONTRACTOR["name"], method="transfer", on=day,
                 reference=f"发票 No.{n}", idempotency_key=f"pay-{n}", actor=TREASURER,
             )  # fmt: skip
-            ledger.fund.approve_disbursement(UUID(project.id), proposed.id, actor=CHECKER)
+            ledger.maintenance.approve_disbursement(UUID(project.id), proposed.id, actor=CHECKER)
     finally:
         ledger.close()
     made_ids = everyone if payouts else []
@@ -430,12 +430,14 @@ def disbursements(url: str, project_id: UUID, payouts: int) -> dict[str, Any]:
 
         def pay(n: int) -> tuple[float, int]:
             started = time.perf_counter()
-            proposed = ledger.fund.propose_disbursement(
+            proposed = ledger.maintenance.propose_disbursement(
                 project_id, PAYOUT, payee=CONTRACTOR["name"], method="transfer", on=today,
                 reference=f"发票 No.{n}", idempotency_key=f"pay-{n}", actor=TREASURER,
             )  # fmt: skip
             between = time.perf_counter()
-            receipt = ledger.fund.approve_disbursement(project_id, proposed.id, actor=CHECKER)
+            receipt = ledger.maintenance.approve_disbursement(
+                project_id, proposed.id, actor=CHECKER
+            )
             ended = time.perf_counter()
             steps.append(((between - started) * 1000, (ended - between) * 1000))
             return (ended - started) * 1000, receipt.parts
@@ -447,7 +449,7 @@ def disbursements(url: str, project_id: UUID, payouts: int) -> dict[str, Any]:
         proposing, approving = [a for a, _ in steps], [b for _, b in steps]
         # Then on until a payout's save also takes the fund's snapshot (every 10th event):
         # not in the median, reported apart, since one payout in ten pays for it.
-        the_fund = fund_id(UUID(ledger.fund.project(project_id).complex_id))
+        the_fund = fund_id(UUID(ledger.maintenance.project(project_id).complex_id))
         version = ledger.peek(the_fund, MaintenanceFund, lambda f: f.version)
         n = payouts
         while version % 10 and n < payouts + 10:
@@ -567,7 +569,7 @@ def interest(url: str, advices: list[tuple[UUID, int]], per_transaction: int) ->
         meter = CpuMeter(url)
         started = time.perf_counter()
         receipts = list(
-            ledger.fund.allocate_interest_for_city(
+            ledger.maintenance.allocate_interest_for_city(
                 advices, period_from=PERIOD_FROM, period_to=PERIOD_TO, on=INTEREST_ON,
                 reference=INTEREST_REFERENCE, actor=AUTHORITY, per_transaction=per_transaction,
             )

@@ -115,15 +115,15 @@ from commonfund.synthetic import (
 from commonfund.wiring import build_ledger, migrate, read_models, statements_runner
 from ledger import ids
 from ledger.account import CommonFundAccount
+from ledger.account.entries import Authority, ExpenditureDetails, IncomeDetails, Party
 from ledger.application import Actor, Ledger
 from ledger.committees.committee import Committee, Member
+from ledger.committees.resolution import MATTER_ELECT_COMMITTEE
 from ledger.complexes.complex import Unit
-from ledger.account.entries import Authority, ExpenditureDetails, IncomeDetails, Party
 from ledger.errors import NotFound
 from ledger.identity import identity_key
 from ledger.periods import Period
 from ledger.requests import fingerprint
-from ledger.committees.resolution import MATTER_ELECT_COMMITTEE
 from projections.db import Tx
 from projections.queries import Statements, publication_basis
 from projections.runner import REBUILD_BATCH, Batch, Runner

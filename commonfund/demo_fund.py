@@ -19,8 +19,8 @@ from commonfund.settings import Settings
 from commonfund.synthetic import BuiltComplex, BusinessClock
 from commonfund.wiring import maintenance_runner
 from ledger.application import Actor, Ledger
-from ledger.fund_service import ProjectPlan
 from ledger.maintenance import Contractor, Item
+from ledger.maintenance.receipts import ProjectPlan
 from ledger.money import format_fen
 from projections.fund_queries import FundReads
 
@@ -35,7 +35,7 @@ def load_fund(
     complex_id = UUID(built.complex_id)
     units = ledger.complex(complex_id).units
     deposits = {u: unit["area"] * FEN_PER_CENTI_M2 for u, unit in units.items()}
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         complex_id, deposits, kind="first", on=built.opened_on, reference="首期专项维修资金缴存",
         idempotency_key="demo-first-deposits", actor=AUTHORITY,
     )  # fmt: skip
@@ -63,14 +63,14 @@ def load_fund(
         plan_published_on=today - timedelta(days=30),
         resolution_id=UUID(vote.id),
     )
-    project = ledger.fund.plan_project(
+    project = ledger.maintenance.plan_project(
         complex_id, plan, idempotency_key="demo-roof", actor=built.actor("m1")
     )
-    advance = ledger.fund.propose_disbursement(
+    advance = ledger.maintenance.propose_disbursement(
         UUID(project.id), 14_040_00, payee=CONTRACTOR["name"], method="transfer", on=today,
         reference="预付款 30%", idempotency_key="demo-roof-advance", actor=built.actor("m1"),
     )  # fmt: skip
-    paid = ledger.fund.approve_disbursement(
+    paid = ledger.maintenance.approve_disbursement(
         UUID(project.id), advance.id, actor=built.actor("m2")
     )  # the second signatory books it (H06)
     return {
@@ -96,7 +96,7 @@ def publish_first_year(
         runner.catch_up()
         through, digest = FundReads(runner.database).publication_basis(built.complex_id, year)
         clock.set(min(date(year + 1, 3, 15), today))
-        ledger.fund.publish_annual_statement(
+        ledger.maintenance.publish_annual_statement(
             UUID(built.complex_id), year, through=through, content_hash=digest,
             actor=built.actor("m1"),
         )  # fmt: skip

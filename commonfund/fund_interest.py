@@ -2,7 +2,7 @@
 
 The CSV has one line per complex, ``complex_id,amount`` (yuan, at most two
 decimals, as the API writes money), with or without that header. Every fund is
-allocated in one run of ``Ledger.fund.allocate_interest_for_city``: many funds
+allocated in one run of ``Ledger.maintenance.allocate_interest_for_city``: many funds
 per transaction, and a fund already allocated for the period is skipped, so a
 run stopped half-way is finished by running it again.
 """
@@ -17,7 +17,7 @@ from uuid import UUID
 
 from ledger.application import Actor, Ledger
 from ledger.errors import InvalidCommand
-from ledger.fund_service import fund_id
+from ledger.maintenance.receipts import fund_id
 from ledger.money import parse_amount
 
 HEADER = ("complex_id", "amount")
@@ -69,7 +69,7 @@ def allocate(
     """One command over every advice; counts what it allocated and what was there already."""
     amounts = {str(fund_id(complex_id)): amount for complex_id, amount in advices}
     funds = units = already = total = 0
-    for receipt in ledger.fund.allocate_interest_for_city(
+    for receipt in ledger.maintenance.allocate_interest_for_city(
         advices, period_from=period_from, period_to=period_to, on=on, reference=reference,
         actor=actor, per_transaction=per_transaction,
     ):  # fmt: skip

@@ -89,14 +89,14 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from ledger.account import CommonFundAccount, balance_effect
+from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party
 from ledger.application import Actor, Ledger, Receipt
 from ledger.committees.committee import Member
 from ledger.complexes.complex import Unit
-from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party
 from ledger.errors import CashLimitExceeded, DebitBlocked, LedgerError, SubLedgerShortfall
-from ledger.fund_service import ProjectPlan, fund_id
 from ledger.identity import identity_key
 from ledger.maintenance import Contractor, Item, RepairProject
+from ledger.maintenance.receipts import ProjectPlan, fund_id
 from ledger.money import split_exact
 
 OPERATOR = Actor("operator", "synthetic")
@@ -1497,7 +1497,7 @@ def fund_shortfall(ledger: Ledger, built: BuiltComplex, rng: random.Random, toda
     clock = business_clock(ledger)
     deposits = {u: units[u]["area"] * 50 for u in affected}
     clock.set(day - timedelta(days=30))
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         complex_id, deposits, kind="first", on=day - timedelta(days=30), reference="首期缴存",
         idempotency_key=f"{built.code}-plant-fund-first", actor=AUTHORITY,
     )  # fmt: skip
@@ -1512,7 +1512,7 @@ def fund_shortfall(ledger: Ledger, built: BuiltComplex, rng: random.Random, toda
     )  # fmt: skip
     contractor = Contractor(name=firm(rng, "建筑工程有限公司"), bank_account=digits(rng, 19))
     clock.set(day)
-    project = ledger.fund.plan_project(
+    project = ledger.maintenance.plan_project(
         complex_id,
         ProjectPlan(
             title=f"{building}号楼屋面防水维修",
@@ -1524,10 +1524,12 @@ def fund_shortfall(ledger: Ledger, built: BuiltComplex, rng: random.Random, toda
         idempotency_key=f"{built.code}-plant-fund-roof", actor=built.actor("m1"),
     )  # fmt: skip
     project_id = UUID(project.id)
-    ledger.fund.accept_project(project_id, on=day, reference="竣工验收", actor=built.actor("m1"))
+    ledger.maintenance.accept_project(
+        project_id, on=day, reference="竣工验收", actor=built.actor("m1")
+    )
     amount = contract + 4_00
     try:
-        ledger.fund.propose_disbursement(
+        ledger.maintenance.propose_disbursement(
             project_id, amount, payee=contractor["name"], method="transfer", on=day,
             reference="工程款", idempotency_key=f"{built.code}-plant-fund-pay",
             actor=built.actor(rng.choice(built.signatories)),

@@ -18,7 +18,6 @@ is never added: its topic is its own.
 from __future__ import annotations
 
 import importlib
-from functools import cache
 
 from eventsourcing.utils import get_topic, register_topic
 
@@ -37,6 +36,7 @@ MOVED_TOPICS: dict[str, str] = {
 }
 # now -> then, for the hash: "ledger.account.account:CommonFundAccount" -> "ledger.account:..."
 _ORIGINAL = {now: then for then, now in MOVED_TOPICS.items()}
+_hashed: dict[type, str] = {}  # class -> its hashed topic (asked for every event written)
 
 
 def _resolve(topic: str) -> type:
@@ -56,14 +56,19 @@ def register_moved_topics() -> None:
         register_topic(then, _resolve(now))
 
 
-@cache
 def hashed_topic(cls: type) -> str:
     """The topic the hash chain takes for an event class: the one it had when first stored.
 
     ``CommonFundAccount.Opened``, now in ``ledger.account.account``, hashes as
     ``ledger.account:CommonFundAccount.Opened``; a class that never moved hashes its topic.
     """
-    topic = get_topic(cls)
+    known = _hashed.get(cls)
+    if known is None:
+        known = _hashed[cls] = _original_topic(get_topic(cls))
+    return known
+
+
+def _original_topic(topic: str) -> str:
     module, _, qualname = topic.partition(":")
     for now, then in _ORIGINAL.items():
         now_module, _, now_qualname = now.partition(":")

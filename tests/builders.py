@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
+from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party
 from ledger.application import Actor, Ledger
 from ledger.committees.committee import Member
 from ledger.complexes.complex import Unit
-from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party
 from tests.conftest import TODAY
 
 OPERATOR = Actor("operator", "op-1")

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from ledger.application import Actor, Ledger
-from ledger.fund_service import FundReceipt, ProjectPlan
 from ledger.maintenance import Contractor, Emergency, Item
+from ledger.maintenance.receipts import FundReceipt, ProjectPlan
 from tests.builders import OPERATOR, World, member_actor, world
 from tests.conftest import TODAY
 
@@ -37,7 +37,7 @@ def funded(ledger: Ledger, *, code: str = "QD-SN-0001", amount: int = 1_000_00) 
     """``world`` (12 units of 100 m²) with a first deposit of ``amount`` fen on every unit."""
     w = world(ledger, code=code)
     deposits = dict.fromkeys(w.unit_ids, amount)
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         w.complex_id, deposits, kind="first", on=OPENED, reference="首次缴存",
         idempotency_key="first", actor=AUTHORITY,
     )  # fmt: skip
@@ -108,7 +108,7 @@ def emergency(*, confirmed: bool = True, category: str = "roof_or_wall_leak") ->
 
 def voted_project(f: Funded, affected: list[str], *, key_: str = "roof", **kwargs: object) -> UUID:
     resolution_id = maintenance_vote(f, affected, key_=f"vote-{key_}")
-    receipt = f.ledger.fund.plan_project(
+    receipt = f.ledger.maintenance.plan_project(
         f.complex_id,
         plan(affected, resolution_id=resolution_id, **kwargs),  # type: ignore[arg-type]
         idempotency_key=key_,
@@ -128,7 +128,7 @@ def propose(
     by: Actor = TREASURER,
 ) -> FundReceipt:
     """A payout to the project's contractor proposed by ``by`` (m1: the first approval)."""
-    return f.ledger.fund.propose_disbursement(
+    return f.ledger.maintenance.propose_disbursement(
         project_id, amount, payee=CONTRACTOR["name"], method=method, on=on,
         reference="发票 No.1", idempotency_key=key_, actor=by,
     )  # fmt: skip
@@ -137,7 +137,7 @@ def propose(
 def approve(
     f: Funded, project_id: UUID, disbursement_id: str, *, by: Actor = CHECKER
 ) -> FundReceipt:
-    return f.ledger.fund.approve_disbursement(project_id, disbursement_id, actor=by)
+    return f.ledger.maintenance.approve_disbursement(project_id, disbursement_id, actor=by)
 
 
 def pay(

@@ -39,12 +39,12 @@ from api.schemas import (
     SuspensionCreate,
 )
 from ledger.account import CommonFundAccount
+from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party, Proposal
+from ledger.account.views import EntryView
 from ledger.application import AccountSummary, Ledger
 from ledger.dates import parse_date
-from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party, Proposal
 from ledger.errors import InvalidCommand
 from ledger.personal import store_party
-from ledger.account.views import EntryView
 
 router = APIRouter(tags=["accounts"])
 READERS = ("committee", "regulator")

@@ -71,8 +71,8 @@ from api.routers.statements import VersionQuery
 from api.schemas import RejectionCreate
 from ledger.complexes.complex import Complex
 from ledger.errors import ConcurrencyConflict, InvalidCommand, NotFound
-from ledger.fund_service import FundReceipt, ProjectPlan
 from ledger.maintenance import Contractor, Emergency, Item, RepairProject
+from ledger.maintenance.receipts import FundReceipt, ProjectPlan
 from ledger.money import format_area
 from projections.fund_queries import Published
 
@@ -155,7 +155,7 @@ async def record_deposits(
         firsts = {line.unit_id: line.amount for line in body.first_deposits or []}
 
         def run(ledger_key: str) -> tuple[int, DepositPublic]:
-            receipt = services.ledger.fund.record_deposits(
+            receipt = services.ledger.maintenance.record_deposits(
                 complex_id, lines, kind=body.kind, on=body.value_date, reference=body.reference,
                 idempotency_key=ledger_key, actor=principal.actor,
                 first_deposits=firsts or None,
@@ -290,7 +290,7 @@ def record_interest(
     principal.require(place_of(services.ledger, complex_id), INTEREST)
 
     def run(_: str) -> tuple[int, InterestPublic]:
-        receipt = services.ledger.fund.record_interest(
+        receipt = services.ledger.maintenance.record_interest(
             complex_id, body.amount, period_from=body.period_from, period_to=body.period_to,
             on=body.value_date, reference=body.reference, actor=principal.actor,
         )  # fmt: skip
@@ -389,7 +389,7 @@ def plan_project(
     )  # fmt: skip
 
     def run(ledger_key: str) -> tuple[int, ProjectPublic]:
-        receipt = services.ledger.fund.plan_project(
+        receipt = services.ledger.maintenance.plan_project(
             complex_id, plan, idempotency_key=ledger_key, actor=principal.actor
         )
         return 201, from_ledger(services, UUID(receipt.id))
@@ -414,7 +414,7 @@ def accept_project(
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(_: str) -> tuple[int, ProjectPublic]:
-        services.ledger.fund.accept_project(
+        services.ledger.maintenance.accept_project(
             project_id, on=body.accepted_on, reference=body.reference, actor=principal.actor
         )
         return 200, from_ledger(services, project_id)
@@ -439,7 +439,7 @@ def disclose_project(
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(_: str) -> tuple[int, ProjectPublic]:
-        services.ledger.fund.disclose_project(
+        services.ledger.maintenance.disclose_project(
             project_id, on=body.disclosed_on, reference=body.reference, actor=principal.actor
         )
         return 200, from_ledger(services, project_id)
@@ -461,7 +461,7 @@ def payout_public(
 ) -> PayoutPublic:
     """A payout as the ledger holds it (as proposed, for a proposal's answer), with the
     fund's balance a write left."""
-    payout, affected = services.ledger.fund.payout(
+    payout, affected = services.ledger.maintenance.payout(
         project_id, disbursement_id, as_proposed=as_proposed
     )
     booked = payout["status"] == "booked"
@@ -493,7 +493,7 @@ def propose_disbursement(
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(ledger_key: str) -> tuple[int, PayoutPublic]:
-        receipt = services.ledger.fund.propose_disbursement(
+        receipt = services.ledger.maintenance.propose_disbursement(
             project_id, body.amount, payee=body.payee, method=body.method, on=body.value_date,
             reference=body.reference, idempotency_key=ledger_key, actor=principal.actor,
         )  # fmt: skip
@@ -520,7 +520,7 @@ def approve_disbursement(
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(_: str) -> tuple[int, PayoutPublic]:
-        receipt = services.ledger.fund.approve_disbursement(
+        receipt = services.ledger.maintenance.approve_disbursement(
             project_id, disbursement_id, actor=principal.actor
         )
         return 200, payout_public(services, project_id, disbursement_id, receipt)
@@ -546,7 +546,7 @@ def reject_disbursement(
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(_: str) -> tuple[int, PayoutPublic]:
-        receipt = services.ledger.fund.reject_disbursement(
+        receipt = services.ledger.maintenance.reject_disbursement(
             project_id, disbursement_id, reason=body.reason, actor=principal.actor
         )
         return 200, payout_public(services, project_id, disbursement_id, receipt)
@@ -567,7 +567,7 @@ def withdraw_disbursement(
     principal: PrincipalDep,
 ) -> PayoutPublic:
     principal.require(project_place(services, project_id), KEEPERS)
-    receipt = services.ledger.fund.withdraw_disbursement(
+    receipt = services.ledger.maintenance.withdraw_disbursement(
         project_id, disbursement_id, actor=principal.actor
     )
     return payout_public(services, project_id, disbursement_id, receipt)
@@ -808,7 +808,7 @@ def publish_annual(
         if not catch_up(services):
             raise HTTPException(503, "the maintenance fund is catching up with the ledger; retry")
         through, digest = services.fund.publication_basis(str(complex_id), stated)
-        services.ledger.fund.publish_annual_statement(
+        services.ledger.maintenance.publish_annual_statement(
             complex_id, stated, through=through, content_hash=digest, actor=principal.actor
         )
         catch_up(services)

@@ -12,11 +12,11 @@ from typing import Any
 
 from ledger.account import CommonFundAccount as Account
 from ledger.committees.committee import Committee
+from ledger.committees.resolution import Resolution
 from ledger.complexes.complex import Complex
 from ledger.maintenance import MaintenanceFund as Fund
 from ledger.maintenance import RepairProject as Project
 from ledger.personal import member_of, party_key, party_of
-from ledger.committees.resolution import Resolution
 from ledger.supervision import AlertCase, Snooze, SupervisionClock
 from projections.db import Tx
 from projections.runner import Batch

@@ -256,7 +256,7 @@ def test_the_annual_statement_is_published_as_json_csv_and_a_chinese_page(api: A
     shown = api.call("GET", public, None, expect=200)
     assert shown == made
     services: Any = api.client.app.state.services  # type: ignore[attr-defined]
-    ledger_fund = services.ledger.fund.fund(UUID(a.complex_id))
+    ledger_fund = services.ledger.maintenance.fund(UUID(a.complex_id))
     totals = shown["content"]["totals"]
     assert totals["closing"] == f"{ledger_fund.balance // 100}.{ledger_fund.balance % 100:02d}"
     assert (totals["deposits"], totals["disbursements"], totals["units"]) == (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.fund_service import fund_id
 from ledger.maintenance import MaintenanceFund
+from ledger.maintenance.receipts import fund_id
 from tests.builders import key
 from tests.e2e.conftest import Api
 from tests.e2e.world import Builder
@@ -17,7 +17,7 @@ def test_a_sale_changes_the_owner_and_takes_the_sub_ledger_along(api: Api) -> No
     a = Builder(api).side("370202")
     unit = a.unit_ids[0]
     services_ledger: Ledger = api.client.app.state.services.ledger  # type: ignore[attr-defined]
-    services_ledger.fund.record_deposits(
+    services_ledger.maintenance.record_deposits(
         UUID(a.complex_id), {unit: 2_000_00}, kind="first", on=api.clock().date(),
         reference="首次缴存", idempotency_key="first", actor=AUTHORITY,
     )  # fmt: skip

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from ledger.account import CommonFundAccount
-from ledger.application import Ledger
 from ledger.account.entries import IncomeDetails, Party
+from ledger.application import Ledger
 from ledger.errors import (
     AccountOpeningRefused,
     AuthorisationMissing,

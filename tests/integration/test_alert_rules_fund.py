@@ -21,8 +21,8 @@ from ledger.errors import (
     PayoutLimitExceeded,
     SubLedgerShortfall,
 )
-from ledger.fund_service import fund_id
 from ledger.maintenance import MaintenanceFund
+from ledger.maintenance.receipts import fund_id
 from projections.db import Tx
 from projections.runner import Runner
 from projections.supervision.catalog import DEFAULT_CATALOG
@@ -50,7 +50,7 @@ def runner(settings: Settings, ledger: Ledger) -> Iterator[Runner]:
 
 
 def emergency_project(f: Funded, key_: str, **kwargs: Any) -> UUID:
-    receipt = f.ledger.fund.plan_project(
+    receipt = f.ledger.maintenance.plan_project(
         f.complex_id, plan(f.world.unit_ids[:4], emergency=emergency(), **kwargs),
         idempotency_key=key_, actor=TREASURER,
     )  # fmt: skip
@@ -58,7 +58,7 @@ def emergency_project(f: Funded, key_: str, **kwargs: Any) -> UUID:
 
 
 def accept(f: Funded, project_id: UUID, on: date = TODAY) -> None:
-    f.ledger.fund.accept_project(project_id, on=on, reference="竣工验收单", actor=TREASURER)
+    f.ledger.maintenance.accept_project(project_id, on=on, reference="竣工验收单", actor=TREASURER)
 
 
 def refused(call: Callable[[], object]) -> None:
@@ -75,7 +75,7 @@ def test_a09_fires_when_no_annual_statement_for_12_months(
     silent = funded(ledger, code="QD-A")  # established OPENED, 2026-10-17: due 2027-10-17
     published = funded(ledger, code="QD-B")
     clock.set_today(date(2027, 1, 5))
-    ledger.fund.publish_annual_statement(
+    ledger.maintenance.publish_annual_statement(
         published.complex_id, 2026, through=1, content_hash="a" * 64, actor=TREASURER
     )
     clock.set_today(date(2028, 1, 6))
@@ -110,10 +110,10 @@ def test_a17_fires_when_an_emergency_is_not_disclosed_within_7_days(
     late = emergency_project(f, "leak-3")
     voted_project(f, f.world.unit_ids[4:8])  # near miss: normal use needs no such disclosure
     clock.set_today(TODAY + timedelta(days=8))
-    ledger.fund.disclose_project(
+    ledger.maintenance.disclose_project(
         on_time, on=TODAY + timedelta(days=7), reference="公告栏", actor=TREASURER
     )  # near miss: the seventh day
-    ledger.fund.disclose_project(
+    ledger.maintenance.disclose_project(
         late, on=TODAY + timedelta(days=8), reference="公告栏", actor=TREASURER
     )
     ledger.tick_supervision(TODAY + timedelta(days=7))  # near miss: due that day
@@ -157,11 +157,11 @@ def test_a17_fires_once_when_an_emergency_without_confirmation_is_refused(
     unconfirmed = plan(f.world.unit_ids[:4], emergency=emergency(confirmed=False))
     for _ in range(2):  # the same plan sent twice: one alert
         with pytest.raises(MaintenanceUseRefused, match="confirmation"):
-            ledger.fund.plan_project(
+            ledger.maintenance.plan_project(
                 f.complex_id, unconfirmed, idempotency_key="leak", actor=TREASURER
             )
     with pytest.raises(MaintenanceUseRefused):  # near miss: normal use refused (no vote)
-        ledger.fund.plan_project(
+        ledger.maintenance.plan_project(
             f.complex_id, plan(f.world.unit_ids[:4]), idempotency_key="roof", actor=TREASURER
         )
     events = list(ledger.events.get(fund_id(f.complex_id)))
@@ -183,7 +183,7 @@ def test_a19_fires_for_units_that_arrive_below_the_line_with_the_initial_transfe
     from tests.builders import world  # noqa: PLC0415
 
     w = world(ledger)
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         w.complex_id,
         {"1-001": 299_99, "1-002": 300_00, "1-003": 50_00},
         kind="initial_transfer",
@@ -257,7 +257,7 @@ def test_a19_fires_once_per_unit_that_falls_below_30_percent_of_its_first_deposi
     assert one.evidence["project_id"] == str(roof)
     assert one.trigger == one.evidence["event"]
     # topped up, then down again: a new crossing, a new alert
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         f.complex_id, {"1-001": 200_00}, kind="additional", on=TODAY, reference="续筹",
         idempotency_key="top-up", actor=AUTHORITY,
     )  # fmt: skip
@@ -289,14 +289,14 @@ def append_interest(
         )  # fmt: skip
         ledger.save(fund)
 
-    ledger._command(body, actor=AUTHORITY)  # the test writes what no command would
+    ledger.work.run(body, actor=AUTHORITY)  # the test writes what no command would
 
 
 def test_a22_fires_when_interest_is_not_fully_allocated(ledger: Ledger, runner: Runner) -> None:
     f = funded(ledger)
     units = f.world.unit_ids
     even = dict.fromkeys(units, 40 * 1_000_00)
-    ledger.fund.record_interest(  # near miss: the domain's exact allocation
+    ledger.maintenance.record_interest(  # near miss: the domain's exact allocation
         f.complex_id, 12_07, period_from=OPENED, period_to=OPENED + timedelta(days=9),
         on=OPENED + timedelta(days=10), reference="结息", actor=AUTHORITY,
     )  # fmt: skip
@@ -370,7 +370,7 @@ def test_a26_fires_when_a_project_is_planned_that_units_cannot_bear(
 ) -> None:
     f = funded(ledger)
     # 1-001 tops up to 1,500.00: exactly its share of the lift below, a near miss
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         f.complex_id, {"1-001": 500_00}, kind="additional", on=TODAY, reference="续筹",
         idempotency_key="top-up", actor=AUTHORITY,
     )  # fmt: skip

@@ -15,8 +15,8 @@ import pytest
 
 from commonfund.settings import Settings
 from commonfund.wiring import read_models
-from ledger.application import Ledger
 from ledger.account.entries import IncomeDetails, Party
+from ledger.application import Ledger
 from ledger.errors import CashLimitExceeded, InvalidCommand, InvalidState
 from projections.runner import Runner
 from projections.supervision.alerts import alert_id

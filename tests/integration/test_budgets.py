@@ -17,9 +17,9 @@ from eventsourcing.utils import get_topic
 
 from ledger.application import Ledger
 from ledger.chain import GENESIS, event_hash
+from ledger.committees.resolution import Budget, Resolution
 from ledger.errors import AuthorisationMissing, InvalidCommand, UnknownCategory
 from ledger.integrity import verify
-from ledger.committees.resolution import Budget, Resolution
 from tests.builders import OPERATOR, World, world
 from tests.conftest import TODAY
 

@@ -135,7 +135,7 @@ def test_the_fund_shortfall_is_a_refused_payout_on_its_project(
     ]
     assert [e.originator_version for e in kept] == anomaly["event_versions"]
     assert len(units) == len(kept[0].shortfalls) == 4  # every affected unit falls short
-    assert ledger.fund.project(UUID(project_id)).disbursed == 0
+    assert ledger.maintenance.project(UUID(project_id)).disbursed == 0
 
 
 def test_booked_anomalies_are_booked_at_the_versions_named(

@@ -19,8 +19,8 @@ import pytest
 
 from commonfund.settings import Settings
 from commonfund.wiring import build_ledger, committee_notices
-from ledger.application import Ledger
 from ledger.account.entries import IncomeDetails
+from ledger.application import Ledger
 from ledger.errors import MemberNotInOffice
 from projections.notices import Notices
 from tests.builders import COMPANY, OPERATOR, World, member_actor, world

@@ -13,8 +13,8 @@ import pytest
 
 from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
-from ledger.application import Ledger
 from ledger.account.entries import IncomeDetails
+from ledger.application import Ledger
 from ledger.errors import InsufficientBalance
 from tests.builders import COMPANY, World, member_actor, world
 from tests.conftest import TODAY, fixed_clock

@@ -13,8 +13,8 @@ from commonfund import cli
 from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
 from ledger.account import CommonFundAccount
-from ledger.application import Ledger
 from ledger.account.entries import IncomeDetails
+from ledger.application import Ledger
 from ledger.errors import (
     AuthorisationMissing,
     ClosureRefused,

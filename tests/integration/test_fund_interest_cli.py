@@ -11,7 +11,7 @@ from commonfund import cli
 from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
 from ledger.application import Ledger
-from ledger.fund_service import fund_id
+from ledger.maintenance.receipts import fund_id
 from tests.conftest import TODAY
 from tests.fund_builders import AUTHORITY, OPENED, funded
 
@@ -38,13 +38,13 @@ def test_interest_from_a_csv_is_allocated_once_and_a_rerun_skips_it(
     assert cli.main(command) == 0
     out = capsys.readouterr().out
     assert "2 funds allocated (24 unit sub-ledgers, 12.41 yuan); 0 already" in out
-    fund = ledger.fund.fund(one.complex_id)
+    fund = ledger.maintenance.fund(one.complex_id)
     assert fund.balance == 12 * 1_000_00 + 12_34
     assert sum(fund.unit_balance(u) for u in one.world.unit_ids) == fund.balance  # H10, exact
 
     assert cli.main(command) == 0  # a rerun after a crash finishes the rest, changes nothing here
     assert "0 funds allocated (0 unit sub-ledgers, 0.00 yuan); 2 already" in capsys.readouterr().out
-    assert ledger.fund.fund(one.complex_id).balance == fund.balance
+    assert ledger.maintenance.fund(one.complex_id).balance == fund.balance
 
 
 def test_a_bad_line_is_refused_by_its_number(
@@ -60,7 +60,7 @@ def test_a_bad_line_is_refused_by_its_number(
     monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
     assert cli.main([*ARGS, "--file", str(advices), "--reference", "利息"]) == 1
     assert f"{advices}:1: amount" in capsys.readouterr().err
-    assert ledger.fund.fund(one.complex_id).balance == 12 * 1_000_00
+    assert ledger.maintenance.fund(one.complex_id).balance == 12 * 1_000_00
 
 
 def test_a_fund_written_by_another_process_after_it_was_read_ahead_is_allocated_on_fresh_state(
@@ -69,7 +69,7 @@ def test_a_fund_written_by_another_process_after_it_was_read_ahead_is_allocated_
     one = funded(ledger, code="QD-SN-0001")
     two = funded(ledger, code="QD-SN-0002")
     the_fund = fund_id(one.complex_id)
-    stale = ledger.fund._stored_fund(the_fund)  # what the read-ahead saw
+    stale = ledger.maintenance._stored_fund(the_fund)  # what the read-ahead saw
     other = Ledger(
         personal=personal_keys(settings),
         env=settings.eventsourcing_env(),
@@ -77,20 +77,20 @@ def test_a_fund_written_by_another_process_after_it_was_read_ahead_is_allocated_
         clock=ledger.clock,
     )
     try:  # another process tops up one unit meanwhile
-        other.fund.record_deposits(
+        other.maintenance.record_deposits(
             one.complex_id, {one.world.unit_ids[0]: 500_00}, kind="additional", on=OPENED,
             reference="补缴", idempotency_key="top-up", actor=AUTHORITY,
         )  # fmt: skip
     finally:
         other.close()
-    ledger._evict([the_fund])
-    read = ledger.fund._stored_fund
+    ledger.work.evict([the_fund])
+    read = ledger.maintenance._stored_fund
     monkeypatch.setattr(
-        ledger.fund, "_stored_fund", lambda fid: stale if fid == the_fund else read(fid)
+        ledger.maintenance, "_stored_fund", lambda fid: stale if fid == the_fund else read(fid)
     )
 
     receipts = list(
-        ledger.fund.allocate_interest_for_city(
+        ledger.maintenance.allocate_interest_for_city(
             [(one.complex_id, 12_50), (two.complex_id, 12_00)], period_from=OPENED,
             period_to=TODAY - timedelta(days=6), on=TODAY - timedelta(days=5),
             reference="利息", actor=AUTHORITY,
@@ -98,11 +98,11 @@ def test_a_fund_written_by_another_process_after_it_was_read_ahead_is_allocated_
     )  # fmt: skip
 
     assert [r.replayed for r in receipts] == [False, False]
-    fund = ledger.fund.fund(one.complex_id)
+    fund = ledger.maintenance.fund(one.complex_id)
     assert fund.balance == 12 * 1_000_00 + 500_00 + 12_50  # the top-up is there, and the interest
     assert sum(fund.unit_balance(u) for u in one.world.unit_ids) == fund.balance
     # the topped-up unit held more than the others all period: the largest share (H10)
     shares = {u: fund.unit_balance(u) - one.deposits[u] for u in one.world.unit_ids}
     shares[one.world.unit_ids[0]] -= 500_00
     assert shares[one.world.unit_ids[0]] > max(shares[u] for u in one.world.unit_ids[1:])
-    assert ledger.fund.fund(two.complex_id).balance == 12 * 1_000_00 + 12_00
+    assert ledger.maintenance.fund(two.complex_id).balance == 12 * 1_000_00 + 12_00

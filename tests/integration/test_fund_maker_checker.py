@@ -18,9 +18,9 @@ from ledger.errors import (
     PayoutLimitExceeded,
     SubLedgerShortfall,
 )
-from ledger.fund_service import fund_id
 from ledger.integrity import verify
 from ledger.maintenance import Contractor, MaintenanceFund, RepairProject
+from ledger.maintenance.receipts import fund_id
 from tests.builders import OPERATOR, member_actor
 from tests.conftest import TODAY, MovableClock
 from tests.fund_builders import (
@@ -46,20 +46,20 @@ def test_a_payout_is_booked_only_when_a_second_signatory_approves(ledger: Ledger
     roof = voted_project(f, f.world.unit_ids[:4])
     proposed = propose(f, roof, 400_00, key_="p1")  # m1, a signatory: the first approval
     assert (proposed.status, proposed.fund_balance) == ("proposed", 12 * 1_000_00)
-    project = ledger.fund.project(roof)
+    project = ledger.maintenance.project(roof)
     assert project.disbursed == 0
     assert project.payouts[proposed.id]["approvals"] == ["m1"]
-    assert ledger.fund.fund(f.complex_id).unit_balance("1-001") == 1_000_00
+    assert ledger.maintenance.fund(f.complex_id).unit_balance("1-001") == 1_000_00
     booked = approve(f, roof, proposed.id, by=M2)
     assert (booked.status, booked.parts, booked.fund_balance) == ("booked", 4, 11_600_00)
-    assert ledger.fund.project(roof).disbursed == 400_00
-    assert ledger.fund.fund(f.complex_id).unit_balance("1-001") == 900_00
+    assert ledger.maintenance.project(roof).disbursed == 400_00
+    assert ledger.maintenance.fund(f.complex_id).unit_balance("1-001") == 900_00
     assert events_of(ledger, roof)[-4:] == [
         "DisbursementProposed", "DisbursementApproved", "DisbursementApproved", "Disbursed",
     ]  # fmt: skip
     again = approve(f, roof, proposed.id, by=M2)  # the same approval again: nothing new
     assert (again.replayed, again.status) == (True, "booked")
-    assert ledger.fund.fund(f.complex_id).balance == 11_600_00
+    assert ledger.maintenance.fund(f.complex_id).balance == 11_600_00
 
 
 def test_the_proposer_of_a_payout_cannot_also_be_its_checker(ledger: Ledger) -> None:
@@ -68,14 +68,14 @@ def test_the_proposer_of_a_payout_cannot_also_be_its_checker(ledger: Ledger) -> 
     proposed = propose(f, roof, 400_00, key_="p1")
     again = approve(f, roof, proposed.id, by=member_actor("m1"))
     assert (again.status, again.replayed) == ("proposed", True)
-    assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00
+    assert ledger.maintenance.fund(f.complex_id).balance == 12 * 1_000_00
 
 
 def test_a_member_who_is_not_a_signatory_proposes_but_never_approves(ledger: Ledger) -> None:
     f = funded(ledger)
     roof = voted_project(f, f.world.unit_ids[:4])
     proposed = propose(f, roof, 400_00, key_="p1", by=M4)  # m4: a member, not a signatory
-    assert ledger.fund.project(roof).payouts[proposed.id]["approvals"] == []
+    assert ledger.maintenance.project(roof).payouts[proposed.id]["approvals"] == []
     with pytest.raises(MakerCheckerViolation, match="not a signatory") as refused:
         approve(f, roof, proposed.id, by=M4)
     assert refused.value.rule == "H06"
@@ -116,7 +116,7 @@ def test_a_payout_needs_the_committee_in_office(ledger: Ledger) -> None:
         approve(f, roof, proposed.id, by=M2)
     with pytest.raises(MemberNotInOffice, match="dissolved"):
         propose(f, roof, 100_00, key_="p2")
-    assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00
+    assert ledger.maintenance.fund(f.complex_id).balance == 12 * 1_000_00
 
 
 def test_h09_is_checked_again_at_booking(ledger: Ledger) -> None:
@@ -127,7 +127,7 @@ def test_h09_is_checked_again_at_booking(ledger: Ledger) -> None:
     approve(f, roof, first.id, by=M2)
     with pytest.raises(PayoutLimitExceeded, match=r"70\.00%"):
         approve(f, roof, second.id, by=M2)  # together one fen over
-    project = ledger.fund.project(roof)
+    project = ledger.maintenance.project(roof)
     assert (project.disbursed, project.payouts[second.id]["status"]) == (3_000_00, "proposed")
     kept = [e for e in ledger.events.get(roof) if isinstance(e, RepairProject.DisbursementRefused)]
     assert [(e.rule, e.disbursement_id, e.disbursed_before) for e in kept] == [
@@ -138,7 +138,7 @@ def test_h09_is_checked_again_at_booking(ledger: Ledger) -> None:
 def test_h03_is_checked_again_at_booking_and_a_top_up_lets_it_book(ledger: Ledger) -> None:
     f = funded(ledger)
     roof = voted_project(f, f.world.unit_ids[:2], budget=3_000_00)
-    ledger.fund.accept_project(roof, on=TODAY, reference="验收", actor=member_actor("m1"))
+    ledger.maintenance.accept_project(roof, on=TODAY, reference="验收", actor=member_actor("m1"))
     first = propose(f, roof, 1_200_00, key_="p1")  # 600.00 each: the units hold 1,000.00
     second = propose(f, roof, 800_02, key_="p2")  # 400.01 each: fine while nothing is paid
     approve(f, roof, first.id, by=M2)
@@ -147,15 +147,15 @@ def test_h03_is_checked_again_at_booking_and_a_top_up_lets_it_book(ledger: Ledge
     assert [(s["unit_id"], s["shortfall"]) for s in refused.value.shortfalls] == [
         ("1-001", "0.01"), ("1-002", "0.01"),
     ]  # fmt: skip
-    assert ledger.fund.project(roof).payouts[second.id]["status"] == "proposed"
+    assert ledger.maintenance.project(roof).payouts[second.id]["status"] == "proposed"
     kept = [e for e in ledger.events.get(roof) if isinstance(e, RepairProject.DisbursementRefused)]
     assert [(e.rule, e.disbursement_id) for e in kept] == [("H03", second.id)]
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         f.complex_id, {"1-001": 1, "1-002": 1}, kind="additional", on=TODAY, reference="续筹",
         idempotency_key="top-up", actor=AUTHORITY,
     )  # fmt: skip
     assert approve(f, roof, second.id, by=M2).status == "booked"
-    fund = ledger.fund.fund(f.complex_id)
+    fund = ledger.maintenance.fund(f.complex_id)
     assert (fund.unit_balance("1-001"), fund.unit_balance("1-002")) == (0, 0)
 
 
@@ -164,15 +164,15 @@ def test_a_payout_is_withdrawn_by_its_proposer_or_rejected_by_a_member(ledger: L
     roof = voted_project(f, f.world.unit_ids[:4])
     first = propose(f, roof, 100_00, key_="p1")
     with pytest.raises(InvalidState, match="proposed"):
-        ledger.fund.withdraw_disbursement(roof, first.id, actor=M2)
-    ledger.fund.withdraw_disbursement(roof, first.id, actor=member_actor("m1"))
+        ledger.maintenance.withdraw_disbursement(roof, first.id, actor=M2)
+    ledger.maintenance.withdraw_disbursement(roof, first.id, actor=member_actor("m1"))
     second = propose(f, roof, 100_00, key_="p2")
-    ledger.fund.reject_disbursement(roof, second.id, reason="报价过高", actor=M3)
-    project = ledger.fund.project(roof)
+    ledger.maintenance.reject_disbursement(roof, second.id, reason="报价过高", actor=M3)
+    project = ledger.maintenance.project(roof)
     assert [project.payouts[p.id]["status"] for p in (first, second)] == ["withdrawn", "rejected"]
     with pytest.raises(InvalidState, match="rejected"):
         approve(f, roof, second.id, by=M2)
-    assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00
+    assert ledger.maintenance.fund(f.complex_id).balance == 12 * 1_000_00
 
 
 def legacy_disbursement(f: Funded, project_id: UUID, amount: int, disbursement_id: str) -> None:
@@ -191,7 +191,7 @@ def legacy_disbursement(f: Funded, project_id: UUID, amount: int, disbursement_i
         )  # fmt: skip
         ledger.save(project, fund)
 
-    ledger._command(body, actor=Actor("system", "old-code"))
+    ledger.work.run(body, actor=Actor("system", "old-code"))
 
 
 def test_a_stored_single_step_disbursement_still_replays(
@@ -204,11 +204,11 @@ def test_a_stored_single_step_disbursement_still_replays(
     pay(f, roof, 200_00, key_="p1")
     cold = Ledger(env=settings.eventsourcing_env(), policy=ledger.policy, clock=clock)
     try:
-        project = cold.fund.project(roof)
+        project = cold.maintenance.project(roof)
         assert project.disbursed == 600_00
         assert project.disbursements["old-1"][0] == 400_00
         assert [p["status"] for p in project.payouts.values()] == ["booked"]
-        assert cold.fund.fund(f.complex_id).balance == 12 * 1_000_00 - 600_00
+        assert cold.maintenance.fund(f.complex_id).balance == 12 * 1_000_00 - 600_00
         assert verify(cold).ok
     finally:
         cold.close()

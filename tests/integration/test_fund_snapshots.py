@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ledger.application import Ledger
-from ledger.fund_service import fund_id
 from ledger.integrity import verify
 from ledger.maintenance import MaintenanceFund
+from ledger.maintenance.receipts import fund_id
 from tests.conftest import TODAY
 from tests.fund_builders import funded, pay, voted_project
 
@@ -32,7 +32,9 @@ def test_the_tenth_event_snapshots_the_saved_fund_and_it_equals_the_replay(ledge
 
     cold = Ledger(env=ledger.env, policy=ledger.policy, clock=ledger.clock)  # snapshot + 1 event
     try:
-        assert vars(cold.fund.fund(f.complex_id)) == vars(ledger.fund.fund(f.complex_id))
+        assert vars(cold.maintenance.fund(f.complex_id)) == vars(
+            ledger.maintenance.fund(f.complex_id)
+        )
     finally:
         cold.close()
     assert verify(ledger).ok  # H12: the latest snapshot equals the state replayed from the events

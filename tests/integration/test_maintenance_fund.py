@@ -9,8 +9,8 @@ import pytest
 
 from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
-from ledger.application import Ledger
 from ledger.account.entries import ExpenditureDetails, Party
+from ledger.application import Ledger
 from ledger.errors import (
     AlreadyExists,
     IdempotencyConflict,
@@ -22,8 +22,8 @@ from ledger.errors import (
     PayoutLimitExceeded,
     SubLedgerShortfall,
 )
-from ledger.fund_service import FundReceipt, fund_id
 from ledger.maintenance import MaintenanceFund, RepairProject
+from ledger.maintenance.receipts import FundReceipt, fund_id
 from tests.builders import OPERATOR, World, member_actor
 from tests.conftest import TODAY, MovableClock
 from tests.fund_builders import (
@@ -43,7 +43,7 @@ from tests.fund_builders import (
 
 def test_first_deposits_make_the_fund_and_the_sub_ledgers(ledger: Ledger) -> None:
     f = funded(ledger)
-    fund = ledger.fund.fund(f.complex_id)
+    fund = ledger.maintenance.fund(f.complex_id)
     assert fund.balance == 12 * 1_000_00
     assert fund.sub_ledgers_sum() == fund.balance  # H10
     assert fund.first_deposit("1-001") == 1_000_00
@@ -53,29 +53,29 @@ def test_first_deposits_make_the_fund_and_the_sub_ledgers(ledger: Ledger) -> Non
 def test_a_second_first_deposit_is_refused_and_additional_is_not(ledger: Ledger) -> None:
     f = funded(ledger)
     with pytest.raises(AlreadyExists, match="additional"):
-        ledger.fund.record_deposits(
+        ledger.maintenance.record_deposits(
             f.complex_id, {"1-001": 500_00}, kind="first", on=TODAY, reference="",
             idempotency_key="again", actor=AUTHORITY,
         )  # fmt: skip
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         f.complex_id, {"1-001": 500_00}, kind="additional", on=TODAY, reference="续筹",
         idempotency_key="top-up", actor=AUTHORITY,
     )  # fmt: skip
-    fund = ledger.fund.fund(f.complex_id)
+    fund = ledger.maintenance.fund(f.complex_id)
     assert fund.unit_balance("1-001") == 1_500_00
     assert fund.first_deposit("1-001") == 1_000_00
 
 
 def test_deposit_batches_are_idempotent(ledger: Ledger) -> None:
     f = funded(ledger)
-    again = ledger.fund.record_deposits(
+    again = ledger.maintenance.record_deposits(
         f.complex_id, f.deposits, kind="first", on=OPENED, reference="首次缴存",
         idempotency_key="first", actor=AUTHORITY,
     )  # fmt: skip
     assert again.replayed
-    assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00
+    assert ledger.maintenance.fund(f.complex_id).balance == 12 * 1_000_00
     with pytest.raises(IdempotencyConflict):
-        ledger.fund.record_deposits(
+        ledger.maintenance.record_deposits(
             f.complex_id, {"1-001": 1}, kind="first", on=OPENED, reference="首次缴存",
             idempotency_key="first", actor=AUTHORITY,
         )  # fmt: skip
@@ -83,19 +83,19 @@ def test_deposit_batches_are_idempotent(ledger: Ledger) -> None:
 
 def test_a_deposit_to_an_unknown_unit_changes_nothing(ledger: Ledger) -> None:
     f = funded(ledger)
-    before = ledger.fund.fund(f.complex_id).version
+    before = ledger.maintenance.fund(f.complex_id).version
     with pytest.raises(NotFound, match="9-999"):
-        ledger.fund.record_deposits(
+        ledger.maintenance.record_deposits(
             f.complex_id, {"1-001": 100, "9-999": 100}, kind="additional", on=TODAY,
             reference="", idempotency_key="bad", actor=AUTHORITY,
         )  # fmt: skip
-    assert ledger.fund.fund(f.complex_id).version == before
+    assert ledger.maintenance.fund(f.complex_id).version == before
 
 
 def test_the_authoritys_initial_transfer_is_the_first_movement_only(ledger: Ledger) -> None:
     f = funded(ledger)
     with pytest.raises(InvalidState, match="first movement"):
-        ledger.fund.record_deposits(
+        ledger.maintenance.record_deposits(
             f.complex_id, {"1-001": 100}, kind="initial_transfer", on=TODAY, reference="",
             idempotency_key="initial", actor=AUTHORITY,
         )  # fmt: skip
@@ -105,12 +105,12 @@ def test_the_initial_transfer_sets_first_deposits(ledger: Ledger) -> None:
     from tests.builders import world  # noqa: PLC0415
 
     w = world(ledger)
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         w.complex_id, {"1-001": 3_000_00, "1-002": 2_000_00}, kind="initial_transfer",
         on=TODAY, reference="区住建局划转", idempotency_key="initial", actor=AUTHORITY,
         first_deposits={"1-001": 5_000_00},
     )  # fmt: skip
-    fund = ledger.fund.fund(w.complex_id)
+    fund = ledger.maintenance.fund(w.complex_id)
     assert (fund.first_deposit("1-001"), fund.first_deposit("1-002")) == (5_000_00, 2_000_00)
     assert fund.initial_transfer
 
@@ -121,15 +121,15 @@ def test_the_initial_transfer_sets_first_deposits(ledger: Ledger) -> None:
 def test_interest_follows_balance_days_exactly(ledger: Ledger) -> None:
     f = funded(ledger, amount=1_000_00)
     # 1-001 doubles its balance halfway through the 40-day period
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         f.complex_id, {"1-001": 1_000_00}, kind="additional", on=OPENED + timedelta(days=20),
         reference="", idempotency_key="half", actor=AUTHORITY,
     )  # fmt: skip
-    ledger.fund.record_interest(
+    ledger.maintenance.record_interest(
         f.complex_id, 1_25_00 + 7, period_from=OPENED, period_to=TODAY - timedelta(days=1),
         on=TODAY, reference="利息通知", actor=AUTHORITY,
     )  # fmt: skip
-    fund = ledger.fund.fund(f.complex_id)
+    fund = ledger.maintenance.fund(f.complex_id)
     assert fund.sub_ledgers_sum() == fund.balance
     shares = {
         u: fund.unit_balance(u) - (2_000_00 if u == "1-001" else 1_000_00) for u in fund.units
@@ -144,20 +144,22 @@ def test_interest_follows_balance_days_exactly(ledger: Ledger) -> None:
 def test_interest_for_a_period_is_allocated_once(ledger: Ledger) -> None:
     f = funded(ledger)
     args = {"period_from": OPENED, "period_to": TODAY - timedelta(days=1), "on": TODAY}
-    ledger.fund.record_interest(f.complex_id, 100_00, reference="R", actor=AUTHORITY, **args)
-    again = ledger.fund.record_interest(
+    ledger.maintenance.record_interest(f.complex_id, 100_00, reference="R", actor=AUTHORITY, **args)
+    again = ledger.maintenance.record_interest(
         f.complex_id, 100_00, reference="R", actor=AUTHORITY, **args
     )
     assert again.replayed
     with pytest.raises(IdempotencyConflict):
-        ledger.fund.record_interest(f.complex_id, 99_00, reference="R", actor=AUTHORITY, **args)
-    assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00 + 100_00
+        ledger.maintenance.record_interest(
+            f.complex_id, 99_00, reference="R", actor=AUTHORITY, **args
+        )
+    assert ledger.maintenance.fund(f.complex_id).balance == 12 * 1_000_00 + 100_00
 
 
 def test_interest_periods_follow_each_other(ledger: Ledger) -> None:
     f = funded(ledger)
     with pytest.raises(InvalidCommand, match="starts on"):
-        ledger.fund.record_interest(
+        ledger.maintenance.record_interest(
             f.complex_id, 100, period_from=OPENED + timedelta(days=1), period_to=TODAY,
             on=TODAY, reference="", actor=AUTHORITY,
         )  # fmt: skip
@@ -170,7 +172,7 @@ def test_city_interest_allocates_many_funds_and_resumes(ledger: Ledger) -> None:
 
     def run(per_transaction: int) -> list[FundReceipt]:
         return list(
-            ledger.fund.allocate_interest_for_city(
+            ledger.maintenance.allocate_interest_for_city(
                 advices, period_from=OPENED, period_to=TODAY - timedelta(days=1), on=TODAY,
                 reference="2026年度结息", actor=AUTHORITY, per_transaction=per_transaction,
             )
@@ -180,7 +182,7 @@ def test_city_interest_allocates_many_funds_and_resumes(ledger: Ledger) -> None:
     assert [r.replayed for r in done] == [False, False]
     rerun = run(50)
     assert [r.replayed for r in rerun] == [True, True]
-    assert ledger.fund.fund(two.complex_id).balance == 12 * 1_000_00 + 13_00
+    assert ledger.maintenance.fund(two.complex_id).balance == 12 * 1_000_00 + 13_00
 
 
 # --- projects: H08 ------------------------------------------------------------------------------
@@ -189,10 +191,10 @@ def test_city_interest_allocates_many_funds_and_resumes(ledger: Ledger) -> None:
 def test_a_voted_project_with_a_plan_public_7_days_is_accepted(ledger: Ledger) -> None:
     f = funded(ledger)
     project_id = voted_project(f, f.world.unit_ids[:4], published_on=TODAY - timedelta(days=17))
-    project = ledger.fund.project(project_id)
+    project = ledger.maintenance.project(project_id)
     assert project.kind == "normal"
     assert set(project.affected) == set(f.world.unit_ids[:4])
-    assert str(project_id) in ledger.fund.fund(f.complex_id).project_ids
+    assert str(project_id) in ledger.maintenance.fund(f.complex_id).project_ids
 
 
 def test_a_plan_published_6_days_before_the_vote_closed_is_refused(ledger: Ledger) -> None:
@@ -206,7 +208,7 @@ def test_a_resolution_whose_scope_misses_an_affected_unit_is_refused(ledger: Led
     f = funded(ledger)
     resolution_id = maintenance_vote(f, f.world.unit_ids[:3])
     with pytest.raises(MaintenanceUseRefused, match="1-004"):
-        ledger.fund.plan_project(
+        ledger.maintenance.plan_project(
             f.complex_id, plan(f.world.unit_ids[:4], resolution_id=resolution_id),
             idempotency_key="roof", actor=TREASURER,
         )  # fmt: skip
@@ -216,13 +218,13 @@ def test_a_failed_or_wrong_matter_resolution_is_refused(ledger: Ledger) -> None:
     f = funded(ledger)
     failed = maintenance_vote(f, f.world.unit_ids[:4], consent=False)
     with pytest.raises(MaintenanceUseRefused, match="did not pass"):
-        ledger.fund.plan_project(
+        ledger.maintenance.plan_project(
             f.complex_id, plan(f.world.unit_ids[:4], resolution_id=failed),
             idempotency_key="roof", actor=TREASURER,
         )  # fmt: skip
     election = UUID(ledger.complex(f.complex_id).resolution_ids[0])
     with pytest.raises(MaintenanceUseRefused, match="matter 3"):
-        ledger.fund.plan_project(
+        ledger.maintenance.plan_project(
             f.complex_id, plan(f.world.unit_ids[:4], resolution_id=election),
             idempotency_key="roof2", actor=TREASURER,
         )  # fmt: skip
@@ -231,7 +233,7 @@ def test_a_failed_or_wrong_matter_resolution_is_refused(ledger: Ledger) -> None:
 def test_normal_use_without_a_resolution_is_refused(ledger: Ledger) -> None:
     f = funded(ledger)
     with pytest.raises(MaintenanceUseRefused, match="H08"):
-        ledger.fund.plan_project(
+        ledger.maintenance.plan_project(
             f.complex_id, plan(f.world.unit_ids[:4]), idempotency_key="roof", actor=TREASURER
         )
 
@@ -239,12 +241,12 @@ def test_normal_use_without_a_resolution_is_refused(ledger: Ledger) -> None:
 def test_emergency_use_without_confirmation_is_refused(ledger: Ledger) -> None:
     f = funded(ledger)
     with pytest.raises(MaintenanceUseRefused, match="confirmation"):
-        ledger.fund.plan_project(
+        ledger.maintenance.plan_project(
             f.complex_id, plan(f.world.unit_ids[:4], emergency=emergency(confirmed=False)),
             idempotency_key="leak", actor=TREASURER,
         )  # fmt: skip
     with pytest.raises(MaintenanceUseRefused, match="emergency list"):
-        ledger.fund.plan_project(
+        ledger.maintenance.plan_project(
             f.complex_id,
             plan(f.world.unit_ids[:4], emergency=emergency(category="new_paint")),
             idempotency_key="paint", actor=TREASURER,
@@ -253,20 +255,20 @@ def test_emergency_use_without_confirmation_is_refused(ledger: Ledger) -> None:
 
 def test_a_confirmed_emergency_needs_no_resolution(ledger: Ledger) -> None:
     f = funded(ledger)
-    receipt = ledger.fund.plan_project(
+    receipt = ledger.maintenance.plan_project(
         f.complex_id, plan(f.world.unit_ids[:4], emergency=emergency()),
         idempotency_key="leak", actor=TREASURER,
     )  # fmt: skip
     assert receipt.status == "emergency"
     pay(f, UUID(receipt.id), 1_000_00, key_="p1")
-    assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00 - 1_000_00
+    assert ledger.maintenance.fund(f.complex_id).balance == 12 * 1_000_00 - 1_000_00
 
 
 def test_a_budget_above_the_resolutions_cap_is_refused(ledger: Ledger) -> None:
     f = funded(ledger)
     resolution_id = maintenance_vote(f, f.world.unit_ids[:4], cap=5_000_00)
     with pytest.raises(MaintenanceUseRefused, match="approved"):
-        ledger.fund.plan_project(
+        ledger.maintenance.plan_project(
             f.complex_id, plan(f.world.unit_ids[:4], resolution_id=resolution_id),
             idempotency_key="roof", actor=TREASURER,
         )  # fmt: skip
@@ -282,7 +284,7 @@ def test_70_percent_before_acceptance_is_allowed_and_one_fen_more_refused(ledger
     with pytest.raises(PayoutLimitExceeded, match=r"70\.00%"):
         pay(f, project_id, 2, key_="p2")  # 4,200.01: one fen above 70%
     pay(f, project_id, 1, key_="p3")  # exactly 4,200.00 = 70.00%
-    project = ledger.fund.project(project_id)
+    project = ledger.maintenance.project(project_id)
     assert project.disbursed == 4_200_00
     with pytest.raises(PayoutLimitExceeded):
         pay(f, project_id, 1, key_="p4")
@@ -296,13 +298,13 @@ def test_a_refused_payout_is_recorded_for_supervision(ledger: Ledger) -> None:
     events = list(ledger.events.get(project_id))
     refused = [e for e in events if isinstance(e, RepairProject.DisbursementRefused)]
     assert [(e.rule, e.amount) for e in refused] == [("H09", 5_000_00)]
-    assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00
+    assert ledger.maintenance.fund(f.complex_id).balance == 12 * 1_000_00
 
 
 def test_after_acceptance_the_budget_is_the_limit(ledger: Ledger) -> None:
     f = funded(ledger)
     project_id = voted_project(f, f.world.unit_ids[:8], budget=6_000_00, contract_sum=5_000_00)
-    ledger.fund.accept_project(project_id, on=TODAY, reference="竣工验收单", actor=TREASURER)
+    ledger.maintenance.accept_project(project_id, on=TODAY, reference="竣工验收单", actor=TREASURER)
     pay(f, project_id, 6_000_00, key_="all")
     with pytest.raises(PayoutLimitExceeded, match="budget"):
         pay(f, project_id, 1, key_="more")
@@ -314,7 +316,7 @@ def test_the_fund_pays_only_the_contractor_by_transfer(ledger: Ledger) -> None:
     with pytest.raises(MaintenancePayeeRefused, match="cash"):
         pay(f, project_id, 100_00, key_="cash", method="cash")
     with pytest.raises(MaintenancePayeeRefused, match="contractor"):
-        ledger.fund.propose_disbursement(
+        ledger.maintenance.propose_disbursement(
             project_id, 100_00, payee="王某", method="transfer", on=TODAY, reference="",
             idempotency_key="person", actor=TREASURER,
         )  # fmt: skip
@@ -325,7 +327,7 @@ def test_a_disbursement_is_apportioned_by_floor_area_exactly(ledger: Ledger) -> 
     affected = f.world.unit_ids[:3]
     project_id = voted_project(f, affected)
     pay(f, project_id, 1_000_01, key_="p1")  # 333,33.67 each: one fen goes by unit id
-    fund = ledger.fund.fund(f.complex_id)
+    fund = ledger.maintenance.fund(f.complex_id)
     paid = {u: 1_000_00 - fund.unit_balance(u) for u in affected}
     assert paid == {"1-001": 333_34, "1-002": 333_34, "1-003": 333_33}
     assert fund.sub_ledgers_sum() == fund.balance == 12 * 1_000_00 - 1_000_01
@@ -335,14 +337,14 @@ def test_a_shortfall_names_the_units_and_changes_nothing(ledger: Ledger) -> None
     f = funded(ledger)
     affected = f.world.unit_ids[:4]
     project_id = voted_project(f, affected, budget=8_000_00)
-    ledger.fund.accept_project(project_id, on=TODAY, reference="验收", actor=TREASURER)
+    ledger.maintenance.accept_project(project_id, on=TODAY, reference="验收", actor=TREASURER)
     with pytest.raises(SubLedgerShortfall) as refused:
         pay(f, project_id, 4_000_04, key_="p1")  # 1,000.01 each: every unit one fen short
     assert [s["unit_id"] for s in refused.value.shortfalls] == affected
     assert refused.value.shortfalls[0]["shortfall"] == "0.01"
     assert refused.value.rule == "H03"
-    assert ledger.fund.fund(f.complex_id).balance == 12 * 1_000_00
-    assert ledger.fund.project(project_id).disbursed == 0
+    assert ledger.maintenance.fund(f.complex_id).balance == 12 * 1_000_00
+    assert ledger.maintenance.project(project_id).disbursed == 0
     kept = [e for e in ledger.events.get(project_id)
             if isinstance(e, RepairProject.DisbursementRefused)]  # fmt: skip
     assert [(e.rule, e.amount) for e in kept] == [("H03", 4_000_04)]  # owners must top up
@@ -356,7 +358,7 @@ def test_disbursements_are_idempotent(ledger: Ledger) -> None:
     assert getattr(again, "replayed", False)
     with pytest.raises(IdempotencyConflict):
         pay(f, project_id, 200_00, key_="p1")
-    assert ledger.fund.project(project_id).disbursed == 100_00
+    assert ledger.maintenance.project(project_id).disbursed == 100_00
 
 
 # --- the common-fund account, sales, digest ---------------------------------------------------
@@ -383,7 +385,7 @@ def test_a_booked_transfer_to_the_fund_reaches_the_units_by_area(
             authorisation_kind="resolution", authorisation_id=resolution.id,
         )
     )  # fmt: skip
-    fund = ledger.fund.fund(w.complex_id)
+    fund = ledger.maintenance.fund(w.complex_id)
     assert fund.balance == 12 * 1_000_00 + 1_200_00
     assert fund.unit_balance("1-005") == 1_100_00  # equal areas: 100.00 each
     entries = ledger.entries(w.account_id)
@@ -417,14 +419,14 @@ def test_the_fund_survives_a_cold_load_from_its_snapshots(settings: object, ledg
     """Enough movements to snapshot (every 10): a fresh process sees the same sub-ledgers."""
     f = funded(ledger)
     for i in range(12):
-        ledger.fund.record_deposits(
+        ledger.maintenance.record_deposits(
             f.complex_id, {f.world.unit_ids[i % 12]: 1_00 + i}, kind="additional", on=TODAY,
             reference="", idempotency_key=f"k{i}", actor=AUTHORITY,
         )  # fmt: skip
-    warm = ledger.fund.fund(f.complex_id)
+    warm = ledger.maintenance.fund(f.complex_id)
     cold_ledger = Ledger(env=settings.eventsourcing_env(), policy=ledger.policy, clock=ledger.clock)  # type: ignore[attr-defined]
     try:
-        cold = cold_ledger.fund.fund(f.complex_id)
+        cold = cold_ledger.maintenance.fund(f.complex_id)
     finally:
         cold_ledger.close()
     assert cold.units == warm.units
@@ -436,7 +438,7 @@ def test_the_fund_survives_a_cold_load_from_its_snapshots(settings: object, ledg
 def test_value_dates_in_the_future_are_refused(ledger: Ledger) -> None:
     f = funded(ledger)
     with pytest.raises(InvalidCommand, match="future"):
-        ledger.fund.record_deposits(
+        ledger.maintenance.record_deposits(
             f.complex_id, {"1-001": 1}, kind="additional", on=TODAY + timedelta(days=1),
             reference="", idempotency_key="later", actor=AUTHORITY,
         )  # fmt: skip
@@ -447,18 +449,18 @@ def test_annual_statement_is_published_once_after_the_year(
 ) -> None:
     f = funded(ledger)
     with pytest.raises(InvalidCommand, match="has not ended"):
-        ledger.fund.publish_annual_statement(
+        ledger.maintenance.publish_annual_statement(
             f.complex_id, 2026, through=1, content_hash="a" * 64, actor=TREASURER
         )
     clock.set_today(date(2027, 1, 5))
-    ledger.fund.publish_annual_statement(
+    ledger.maintenance.publish_annual_statement(
         f.complex_id, 2026, through=1, content_hash="a" * 64, actor=TREASURER
     )
     with pytest.raises(AlreadyExists):
-        ledger.fund.publish_annual_statement(
+        ledger.maintenance.publish_annual_statement(
             f.complex_id, 2026, through=2, content_hash="b" * 64, actor=TREASURER
         )
-    assert ledger.fund.fund(f.complex_id).disclosures == {"2026": "a" * 64}
+    assert ledger.maintenance.fund(f.complex_id).disclosures == {"2026": "a" * 64}
 
 
 def test_a_city_may_set_its_own_payout_ratio(settings: Settings, clock: MovableClock) -> None:
@@ -483,11 +485,11 @@ def test_a_city_may_set_its_own_payout_ratio(settings: Settings, clock: MovableC
 def test_interest_received_on_the_last_day_earns_from_the_next_period(ledger: Ledger) -> None:
     f = funded(ledger, amount=1_000_00)
     last = TODAY - timedelta(days=1)
-    ledger.fund.record_interest(
+    ledger.maintenance.record_interest(
         f.complex_id, 12_00, period_from=OPENED, period_to=last, on=last, reference="",
         actor=AUTHORITY,
     )  # fmt: skip
-    fund = ledger.fund.fund(f.complex_id)
+    fund = ledger.maintenance.fund(f.complex_id)
     assert fund.period_start == TODAY.isoformat()
     # one day into the next period: each unit's weight is its new balance for that one day
     assert fund.weights(TODAY)["1-001"] == fund.unit_balance("1-001") * 1
@@ -497,16 +499,16 @@ def test_a_fund_opened_during_the_first_period_earns_from_its_first_movement(
     ledger: Ledger,
 ) -> None:
     f = funded(ledger)  # the fund's first movement is OPENED
-    receipt = ledger.fund.record_interest(
+    receipt = ledger.maintenance.record_interest(
         f.complex_id, 12_00, period_from=OPENED - timedelta(days=300),
         period_to=TODAY - timedelta(days=1), on=TODAY, reference="年度结息", actor=AUTHORITY,
     )  # fmt: skip
     assert not receipt.replayed
-    fund = ledger.fund.fund(f.complex_id)
+    fund = ledger.maintenance.fund(f.complex_id)
     assert fund.balance == 12 * 1_000_00 + 12_00
     # the next period must follow on without a gap
     with pytest.raises(InvalidCommand, match="starts on"):
-        ledger.fund.record_interest(
+        ledger.maintenance.record_interest(
             f.complex_id, 1, period_from=OPENED, period_to=TODAY, on=TODAY, reference="",
             actor=AUTHORITY,
         )  # fmt: skip
@@ -514,13 +516,15 @@ def test_a_fund_opened_during_the_first_period_earns_from_its_first_movement(
 
 def test_a_disclosure_is_not_dated_before_the_plan(ledger: Ledger) -> None:
     f = funded(ledger)
-    receipt = ledger.fund.plan_project(
+    receipt = ledger.maintenance.plan_project(
         f.complex_id, plan(f.world.unit_ids[:4], emergency=emergency()),
         idempotency_key="leak", actor=TREASURER,
     )  # fmt: skip
     with pytest.raises(InvalidCommand, match="after the plan"):
-        ledger.fund.disclose_project(
+        ledger.maintenance.disclose_project(
             UUID(receipt.id), on=TODAY - timedelta(days=1), reference="", actor=TREASURER
         )
-    ledger.fund.disclose_project(UUID(receipt.id), on=TODAY, reference="公告", actor=TREASURER)
-    assert ledger.fund.project(UUID(receipt.id)).disclosed_on == TODAY.isoformat()
+    ledger.maintenance.disclose_project(
+        UUID(receipt.id), on=TODAY, reference="公告", actor=TREASURER
+    )
+    assert ledger.maintenance.project(UUID(receipt.id)).disclosed_on == TODAY.isoformat()

@@ -15,8 +15,8 @@ from commonfund.settings import Settings
 from commonfund.wiring import maintenance_runner
 from ledger.application import Ledger
 from ledger.errors import SubLedgerShortfall
-from ledger.fund_service import fund_id
 from ledger.maintenance import Item, MaintenanceFund
+from ledger.maintenance.receipts import fund_id
 from projections.fund_content import canonical, hash_of
 from projections.fund_queries import FundReads
 from projections.runner import Runner
@@ -74,19 +74,19 @@ def busy_fund(ledger: Ledger) -> tuple[Funded, UUID]:
     """Two buildings, first deposits, a top-up, a voted repair paid 70%, interest."""
     f = funded(ledger)  # building 1: 12 units of 100 m², 1,000.00 each
     ledger.add_units(f.complex_id, units(4, area=5_000, prefix="2"), actor=OPERATOR)
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         f.complex_id, dict.fromkeys(["2-001", "2-002", "2-003", "2-004"], 400_00), kind="first",
         on=OPENED + timedelta(days=1), reference="二号楼首次缴存", idempotency_key="first-2",
         actor=AUTHORITY,
     )  # fmt: skip
-    ledger.fund.record_deposits(
+    ledger.maintenance.record_deposits(
         f.complex_id, {"1-001": 250_00}, kind="additional", on=OPENED + timedelta(days=5),
         reference="续筹", idempotency_key="top-up", actor=AUTHORITY,
     )  # fmt: skip
     affected = ["1-001", "1-002", "2-001", "2-002"]
     project = voted_project(f, affected, budget=1_200_00)
     pay(f, project, 840_00, key_="p1", on=TODAY - timedelta(days=1))  # 70% before acceptance
-    ledger.fund.record_interest(
+    ledger.maintenance.record_interest(
         f.complex_id, 37_13, period_from=OPENED, period_to=TODAY - timedelta(days=1), on=TODAY,
         reference="结息", actor=AUTHORITY,
     )  # fmt: skip
@@ -97,7 +97,7 @@ def test_the_read_model_agrees_with_the_fund(ledger: Ledger, runner: Runner) -> 
     f, project = busy_fund(ledger)
     runner.catch_up()
     reads = FundReads(runner.database)
-    fund = ledger.fund.fund(f.complex_id)
+    fund = ledger.maintenance.fund(f.complex_id)
     totals = reads.totals(str(f.complex_id))
     assert totals is not None
     assert (totals.balance, totals.units) == (fund.balance, len(fund.units))
@@ -163,7 +163,7 @@ def publish_2026(f: Funded, runner: Runner, clock: MovableClock) -> tuple[int, s
     runner.catch_up()
     through, digest = FundReads(runner.database).publication_basis(str(f.complex_id), 2026)
     clock.set_today(date(2027, 3, 1))
-    f.ledger.fund.publish_annual_statement(
+    f.ledger.maintenance.publish_annual_statement(
         f.complex_id, 2026, through=through, content_hash=digest, actor=TREASURER
     )
     runner.catch_up()
@@ -174,9 +174,9 @@ def test_the_annual_statement_is_frozen_with_its_hash_and_adds_up(
     ledger: Ledger, runner: Runner, clock: MovableClock
 ) -> None:
     f, project = busy_fund(ledger)
-    fund = ledger.fund.fund(f.complex_id)
+    fund = ledger.maintenance.fund(f.complex_id)
     through, digest = publish_2026(f, runner, clock)
-    ledger.fund.record_deposits(  # after publication: not in the frozen statement
+    ledger.maintenance.record_deposits(  # after publication: not in the frozen statement
         f.complex_id, {"1-003": 10_00}, kind="additional", on=date(2027, 3, 1), reference="",
         idempotency_key="later", actor=AUTHORITY,
     )  # fmt: skip
@@ -215,7 +215,7 @@ def test_the_annual_statement_is_frozen_with_its_hash_and_adds_up(
 
 def late_interest(f: Funded, amount: int = 12_34) -> None:
     """The bank's interest of 26 November to 31 December 2026, dated the 31st: recorded late."""
-    f.ledger.fund.record_interest(
+    f.ledger.maintenance.record_interest(
         f.complex_id, amount, period_from=TODAY, period_to=date(2026, 12, 31),
         on=date(2026, 12, 31), reference="2026年末结息", actor=AUTHORITY,
     )  # fmt: skip
@@ -231,7 +231,7 @@ def test_a_movement_dated_into_a_published_year_makes_its_next_version_with_a_di
     assert first is not None
     assert first.version == 1
     late_interest(f)  # recorded on 1 March 2027, dated 31 December 2026
-    ledger.fund.record_deposits(  # dated 2027: not the 2026 statement's
+    ledger.maintenance.record_deposits(  # dated 2027: not the 2026 statement's
         f.complex_id, {"1-003": 10_00}, kind="additional", on=date(2027, 3, 1), reference="",
         idempotency_key="later", actor=AUTHORITY,
     )  # fmt: skip
@@ -277,7 +277,7 @@ def test_a_backdated_acceptance_makes_the_next_version_of_the_year(
 ) -> None:
     f, project = busy_fund(ledger)
     publish_2026(f, runner, clock)
-    ledger.fund.accept_project(
+    ledger.maintenance.accept_project(
         project, on=date(2026, 12, 20), reference="竣工验收单", actor=TREASURER
     )
     runner.catch_up()
@@ -299,7 +299,7 @@ def test_an_entry_recorded_while_publishing_makes_version_2(
     through, digest = FundReads(runner.database).publication_basis(str(f.complex_id), 2026)
     clock.set_today(date(2027, 3, 1))
     late_interest(f)  # after the draft the committee saw, before its publication
-    ledger.fund.publish_annual_statement(
+    ledger.maintenance.publish_annual_statement(
         f.complex_id, 2026, through=through, content_hash=digest, actor=TREASURER
     )
     runner.catch_up()
@@ -320,7 +320,7 @@ def test_a_year_published_without_later_changes_keeps_one_version(
 ) -> None:
     f, _ = busy_fund(ledger)
     publish_2026(f, runner, clock)
-    ledger.fund.record_deposits(  # dated after the year
+    ledger.maintenance.record_deposits(  # dated after the year
         f.complex_id, {"1-003": 10_00}, kind="additional", on=date(2027, 3, 1), reference="",
         idempotency_key="later", actor=AUTHORITY,
     )  # fmt: skip
@@ -357,7 +357,7 @@ def test_registered_unit_ids_in_a_projects_text_are_masked_in_public(
         title="1-001、1-002屋面漏水维修",
         items=[Item(description="1-002室内墙面修补", amount=900_00)],
     )
-    ledger.fund.plan_project(f.complex_id, titled, idempotency_key="units", actor=TREASURER)
+    ledger.maintenance.plan_project(f.complex_id, titled, idempotency_key="units", actor=TREASURER)
     publish_2026(f, runner, clock)
     published = FundReads(runner.database).published(str(f.complex_id), 2026)
     assert published is not None

@@ -16,8 +16,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.application import Actor, Ledger
 from ledger.account.entries import IncomeDetails
+from ledger.application import Actor, Ledger
 from ledger.errors import MemberNotInOffice
 from tests.builders import (
     COMPANY,
@@ -80,7 +80,7 @@ def mine(w: World) -> dict[str, Any]:
 
 
 def funded(w: World) -> dict[str, Any]:
-    w.ledger.fund.record_deposits(
+    w.ledger.maintenance.record_deposits(
         w.complex_id, dict.fromkeys(w.unit_ids, 1_000_00), kind="first",
         on=TODAY - timedelta(days=30), reference="首次缴存", idempotency_key="first",
         actor=AUTHORITY,
@@ -90,7 +90,7 @@ def funded(w: World) -> dict[str, Any]:
 
 def planned(w: World) -> dict[str, Any]:
     found = funded(w)
-    receipt = w.ledger.fund.plan_project(
+    receipt = w.ledger.maintenance.plan_project(
         w.complex_id, plan(w.unit_ids[:4], resolution_id=found["vote"]),
         idempotency_key="roof", actor=IN_OFFICE,
     )  # fmt: skip
@@ -100,7 +100,7 @@ def planned(w: World) -> dict[str, Any]:
 def proposed(w: World) -> dict[str, Any]:
     """A payout proposed by a member in office, awaiting a second signatory (H06)."""
     found = planned(w)
-    receipt = w.ledger.fund.propose_disbursement(
+    receipt = w.ledger.maintenance.propose_disbursement(
         found["project"], 1_000_00, payee=CONTRACTOR["name"], method="transfer", on=TODAY,
         reference="发票 No.1", idempotency_key="payout", actor=IN_OFFICE,
     )  # fmt: skip
@@ -200,37 +200,37 @@ CASES: dict[str, Case] = {
             evidence=["HT-2026-11"], actor=a,
         ),
     ),
-    "fund.record_deposits": Case(nothing, lambda w, c, a: w.ledger.fund.record_deposits(
+    "fund.record_deposits": Case(nothing, lambda w, c, a: w.ledger.maintenance.record_deposits(
         w.complex_id, dict.fromkeys(w.unit_ids[:2], 500_00), kind="first", on=TODAY,
         reference="首次缴存", idempotency_key=key(w), actor=a,
     )),
-    "fund.plan_project": Case(funded, lambda w, c, a: w.ledger.fund.plan_project(
+    "fund.plan_project": Case(funded, lambda w, c, a: w.ledger.maintenance.plan_project(
         w.complex_id, plan(w.unit_ids[:4], resolution_id=c["vote"]),
         idempotency_key=key(w), actor=a,
     )),
-    "fund.accept_project": Case(planned, lambda w, c, a: w.ledger.fund.accept_project(
+    "fund.accept_project": Case(planned, lambda w, c, a: w.ledger.maintenance.accept_project(
         c["project"], on=TODAY, reference="竣工验收", actor=a,
     )),
-    "fund.disclose_project": Case(planned, lambda w, c, a: w.ledger.fund.disclose_project(
+    "fund.disclose_project": Case(planned, lambda w, c, a: w.ledger.maintenance.disclose_project(
         c["project"], on=TODAY, reference="公告栏", actor=a,
     )),
-    "fund.propose_disbursement": Case(planned, lambda w, c, a: w.ledger.fund.propose_disbursement(
+    "fund.propose_disbursement": Case(planned, lambda w, c, a: w.ledger.maintenance.propose_disbursement(
         c["project"], 1_000_00, payee=CONTRACTOR["name"], method="transfer", on=TODAY,
         reference="发票 No.1", idempotency_key=key(w), actor=a,
     )),
-    "fund.approve_disbursement": Case(proposed, lambda w, c, a: w.ledger.fund.approve_disbursement(
+    "fund.approve_disbursement": Case(proposed, lambda w, c, a: w.ledger.maintenance.approve_disbursement(
         c["project"], c["payout"], actor=a,
     ), member_actor("m2")),  # the second signatory (m1 proposed it)
-    "fund.reject_disbursement": Case(proposed, lambda w, c, a: w.ledger.fund.reject_disbursement(
+    "fund.reject_disbursement": Case(proposed, lambda w, c, a: w.ledger.maintenance.reject_disbursement(
         c["project"], c["payout"], reason="报价过高", actor=a,
     )),
     "fund.withdraw_disbursement": Case(
         proposed,
-        lambda w, c, a: w.ledger.fund.withdraw_disbursement(c["project"], c["payout"], actor=a),
+        lambda w, c, a: w.ledger.maintenance.withdraw_disbursement(c["project"], c["payout"], actor=a),
     ),
     "fund.publish_annual_statement": Case(
         funded,
-        lambda w, c, a: w.ledger.fund.publish_annual_statement(
+        lambda w, c, a: w.ledger.maintenance.publish_annual_statement(
             w.complex_id, 2025, through=0, content_hash="a" * 64, actor=a
         ),
     ),

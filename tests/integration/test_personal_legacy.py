@@ -15,9 +15,10 @@ from commonfund import cli
 from commonfund.erasure import erase
 from commonfund.settings import Settings
 from commonfund.wiring import personal_keys, read_models
-from ledger import account, committee
-from ledger.application import Ledger
+from ledger.account import account
 from ledger.account.entries import IncomeDetails, Party
+from ledger.application import Ledger
+from ledger.committees import committee
 from ledger.integrity import verify
 from ledger.periods import Period
 from ledger.personal import party_of

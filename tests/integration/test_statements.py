@@ -10,9 +10,9 @@ import pytest
 
 from commonfund.settings import Settings
 from commonfund.wiring import statements_runner
+from ledger.account.entries import Party
 from ledger.application import Ledger
 from ledger.dates import local_today
-from ledger.account.entries import Party
 from ledger.errors import AlreadyExists, InvalidState
 from ledger.periods import Period
 from projections.content import content_hash
