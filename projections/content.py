@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from ledger.money import format_fen
 from ledger.periods import Period
 from projections.db import Row, Tx
 
@@ -34,10 +35,7 @@ FOREVER = 2**62
 WANTED_PER_QUERY = 100  # statements per query: 6 parameters each, far below SQLite's limit
 
 
-def yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
+yuan = format_fen  # one money format (ledger/money.py), as the API shows it
 
 
 def content_hash(content: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ledger.maintenance.rules import below_replenishment
 from ledger.masking import UnitRegister
 from projections.content import canonical, hash_of, yuan
 from projections.db import Tx
@@ -62,7 +63,7 @@ def annual(
             sums[index] += int(value)
         known_first = int(first) if first_at is not None and int(first_at) <= through else 0
         sums[len(FIGURES)] += 1
-        below = known_first > 0 and int(figures[-1]) * 10_000 < known_first * ratio_bp
+        below = below_replenishment(int(figures[-1]), known_first, ratio_bp)
         sums[len(FIGURES) + 1] += int(below)
     totals = [sum(b[i] for b in buildings.values()) for i in range(len(FIGURES) + 2)]
     projects = _projects(tx, g, complex_id, start=start, end=end, through=through)

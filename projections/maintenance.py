@@ -33,6 +33,7 @@ from typing import Any
 from ledger.complexes.complex import Complex
 from ledger.maintenance import MaintenanceFund as Fund
 from ledger.maintenance import RepairProject as Project
+from ledger.maintenance.rules import below_replenishment
 from projections import fund_content
 from projections.content import yuan
 from projections.db import Tx, among, insert_many
@@ -283,7 +284,7 @@ class _Batch:
 
     def below(self, balance: int, first: int) -> bool:
         """A19: a unit below the replenishment line (a share of its first deposit)."""
-        return first > 0 and balance * 10_000 < first * self.ratio_bp
+        return below_replenishment(balance, first, self.ratio_bp)
 
     def move(
         self, position: int, e: Any, *, parts: dict[str, int], kind: str, sign: int,

@@ -73,6 +73,7 @@ from ledger.complexes.complex import Complex
 from ledger.errors import ConcurrencyConflict, InvalidCommand, NotFound
 from ledger.maintenance import Contractor, Emergency, Item, RepairProject
 from ledger.maintenance.receipts import FundReceipt, ProjectPlan
+from ledger.maintenance.rules import below_replenishment, payable_now, replenishment_line
 from ledger.money import format_area
 from projections.fund_queries import Published
 
@@ -309,12 +310,11 @@ def record_interest(
 
 def payable(services: Services, p: dict[str, Any]) -> int:
     """H09: what the project may still pay now."""
-    if p["accepted_on"] is None:
-        ratio = services.ledger.policy.maintenance_payout_ratio_bp
-        cap = min(int(p["contract_sum"]) * ratio // 10_000, int(p["budget"]))
-    else:
-        cap = int(p["budget"])
-    return max(0, cap - int(p["disbursed"]))
+    return payable_now(
+        budget=int(p["budget"]), contract_sum=int(p["contract_sum"]),
+        disbursed=int(p["disbursed"]), accepted=p["accepted_on"] is not None,
+        payout_ratio_bp=services.ledger.policy.maintenance_payout_ratio_bp,
+    )  # fmt: skip
 
 
 def project_public(services: Services, p: dict[str, Any], version: int | None) -> ProjectPublic:
@@ -706,7 +706,7 @@ def unit_ledger(
     if found is None:
         raise NotFound(f"unit {unit} has no sub-ledger yet")
     page = found.lines[:limit]
-    line = found.first_deposit * services.fund.ratio_bp // 10_000
+    line = replenishment_line(found.first_deposit, services.fund.ratio_bp)
     return UnitLedgerPublic(
         unit_id=f"{complex_id}:{unit}", complex_id=str(complex_id), unit=unit,
         building=found.building, balance=yuan(found.balance),
@@ -726,7 +726,7 @@ def unit_ledger(
 
 
 def services_below(services: Services, balance: int, first: int) -> bool:
-    return first > 0 and balance * 10_000 < first * services.fund.ratio_bp
+    return below_replenishment(balance, first, services.fund.ratio_bp)
 
 
 def _cursor(position: int) -> str:

@@ -52,6 +52,7 @@ from ledger.errors import (
     Shortfall,
     SubLedgerShortfall,
 )
+from ledger.maintenance.rules import exceeds_share, share_of
 from ledger.money import check_fen, format_fen, split_exact
 
 # A unit's sub-ledger in the fund's state: [balance, first deposit, balance-days, since].
@@ -877,8 +878,8 @@ class RepairProject(ChainedAggregate):
                 f"amount: {format_fen(amount)} would take the project to {format_fen(after)},"
                 f" above its budget of {format_fen(self.budget)} (H09)"
             )
-        if self.accepted_on is None and after * 10_000 > self.contract_sum * payout_ratio_bp:
-            limit = self.contract_sum * payout_ratio_bp // 10_000
+        if self.accepted_on is None and exceeds_share(after, self.contract_sum, payout_ratio_bp):
+            limit = share_of(self.contract_sum, payout_ratio_bp)
             raise PayoutLimitExceeded(
                 f"amount: before completion acceptance the project may pay at most"
                 f" {payout_ratio_bp / 100:.2f}% of its contract ({format_fen(limit)}); it has"

@@ -16,6 +16,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from ledger.maintenance.rules import exceeds_share, share_of
 from ledger.money import split_exact
 from projections.content import yuan
 from projections.db import Tx
@@ -220,8 +221,8 @@ def payout_refused(c: Catalog, e: Any, p: Project) -> list[Finding]:
             )
         )  # fmt: skip
     ratio_bp = c["A18"].params["ratio_bp"]
-    if not p.accepted_on and attempted * 10_000 > p.contract_sum * ratio_bp:
-        limit = p.contract_sum * ratio_bp // 10_000
+    if not p.accepted_on and exceeds_share(attempted, p.contract_sum, ratio_bp):
+        limit = share_of(p.contract_sum, ratio_bp)
         share = _percent(attempted, p.contract_sum)
         found.append(
             Finding(
