@@ -23,7 +23,7 @@ from ledger.committees.resolution import Resolution
 from ledger.complexes.complex import Complex
 from ledger.dates import parse_date
 from ledger.errors import NotFound
-from ledger.maintenance.queries import MaintenanceReadings
+from ledger.maintenance.commands.readings import MaintenanceReadings
 from ledger.unit_of_work import UnitOfWork
 
 

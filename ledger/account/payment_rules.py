@@ -2,7 +2,7 @@
 
 Pure functions over the facts they need; the account (which owns the balance
 and the spending counters) calls them, and H02/H03 stay with it. The maintenance
-fund's payouts use the same H06 checks (ledger/maintenance/projects.py).
+fund's payouts use the same H06 checks (ledger/maintenance/commands/projects.py).
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.complexes.complex import Complex
 from ledger.errors import IdempotencyConflict, NotFound
+from ledger.maintenance.commands.loading import existing_fund, fund_of
 from ledger.maintenance.fund import FundBatch, MaintenanceFund
-from ledger.maintenance.loading import existing_fund, fund_of
 from ledger.maintenance.receipts import FundReceipt, batch_id, fund_id, interest_fingerprint
 from ledger.requests import fingerprint
 from ledger.unit_of_work import Actor, Load, UnitOfWork

@@ -22,8 +22,8 @@ from ledger.errors import (
     PayoutLimitExceeded,
     SubLedgerShortfall,
 )
+from ledger.maintenance.commands.loading import existing_fund
 from ledger.maintenance.fund import MaintenanceFund, RepairProject
-from ledger.maintenance.loading import existing_fund
 from ledger.maintenance.receipts import FundReceipt, ProjectPlan, project_id
 from ledger.requests import fingerprint
 from ledger.unit_of_work import Actor, Load, UnitOfWork

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from ledger import ids
 from ledger.account.account import RECORDED_REFUSALS, CommonFundAccount
-from ledger.account.checks import authority, check_opening, request_body
+from ledger.account.commands.checks import authority, check_opening, request_body
 from ledger.account.entries import ExpenditureDetails, IncomeDetails
 from ledger.committees.committee import Committee
 from ledger.complexes.complex import Complex

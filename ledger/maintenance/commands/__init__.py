@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ledger.maintenance.money import MaintenanceMoney
-from ledger.maintenance.projects import MaintenanceProjects
-from ledger.maintenance.queries import MaintenanceReadings
+from ledger.maintenance.commands.money import MaintenanceMoney
+from ledger.maintenance.commands.projects import MaintenanceProjects
+from ledger.maintenance.commands.readings import MaintenanceReadings
 
 
 class MaintenanceCommands(MaintenanceMoney, MaintenanceProjects, MaintenanceReadings):
