@@ -34,7 +34,7 @@ from ledger.masking import name_key_text
 from ledger.personal import ERASED, PERSON, legacy_plaintext, name_key
 
 BATCH = 1_000
-# events whose fields hold parties or members (ledger/account.py, ledger/committee.py)
+# events whose fields hold parties or members (ledger/account/account.py, ledger/committees/committee.py)
 PERSONAL_EVENTS = (
     "Committee.Elected", "Committee.MembersChanged", "CommonFundAccount.IncomeRecorded",
     "CommonFundAccount.ExpenditureProposed", "CommonFundAccount.PaymentRefused",

@@ -10,6 +10,7 @@ from uuid import UUID
 from ledger import ids
 from ledger.account.account import RECORDED_REFUSALS, CommonFundAccount
 from ledger.account.commands.checks import authority, check_opening, request_body
+from ledger.account.commands.records import keep_payment_refusal, replay_receipt
 from ledger.account.entries import ExpenditureDetails, IncomeDetails
 from ledger.committees.committee import Committee
 from ledger.complexes.complex import Complex
@@ -19,9 +20,8 @@ from ledger.errors import (
     AlreadyExists,
     ClosureRefused,
     InvalidState,
-    LedgerError,
 )
-from ledger.personal import StoredParty, store_party
+from ledger.personal import store_party
 from ledger.requests import fingerprint
 from ledger.unit_of_work import Actor, Load, Receipt, UnitOfWork
 
@@ -113,7 +113,7 @@ class AccountCommands:
         def body(load: Load) -> Receipt:
             account = load(account_id, CommonFundAccount)
             if account.replayed(entry_id, request):
-                return self._replay_receipt(account, entry_id, "entry_id")
+                return replay_receipt(work, account, entry_id, "entry_id")
             account.record_income(
                 entry_id,
                 details,
@@ -133,22 +133,6 @@ class AccountCommands:
             )
 
         return self._run_on(account_id, body, actor)
-
-    def _replay_receipt(self, account: CommonFundAccount, entry_id: str, field: str) -> Receipt:
-        """A replay's receipt from the ledger's record: when and by whom the entry was recorded.
-
-        Issue #12: a retry after a crash that lost the stored response must answer what
-        the first request answered, not the retrying caller's principal and no time.
-        """
-        event = self._work.recorded(account.id, lambda e: getattr(e, field, None) == entry_id)
-        return Receipt(
-            entry_id,
-            account.version,
-            replayed=True,
-            balance=account.balance,
-            recorded_at=event.timestamp.isoformat(),
-            recorded_by=getattr(event, "principal", ""),
-        )
 
     def propose_expenditure(
         self,
@@ -192,8 +176,8 @@ class AccountCommands:
                     personal=work.personal,
                 )
             except RECORDED_REFUSALS as refusal:
-                self._keep_refusal(
-                    account, expenditure_id, refusal, member_id=member_id,
+                keep_payment_refusal(
+                    work, account, expenditure_id, refusal, member_id=member_id,
                     amount=details.amount, payee=store_party(work.personal, details.payee),
                     method=details.method, value_date=details.value_date, actor=actor,
                 )  # fmt: skip
@@ -230,8 +214,8 @@ class AccountCommands:
                     principal=actor.principal,
                 )
             except RECORDED_REFUSALS as refusal:
-                self._keep_refusal(
-                    account, expenditure_id, refusal, member_id=member_id,
+                keep_payment_refusal(
+                    work, account, expenditure_id, refusal, member_id=member_id,
                     amount=proposal["amount"], payee=proposal["payee"], method=proposal["method"],
                     value_date=parse_date(proposal["value_date"]), actor=actor,
                 )  # fmt: skip
@@ -256,31 +240,6 @@ class AccountCommands:
             )
 
         return self._run_on(account_id, body, actor)
-
-    def _keep_refusal(
-        self,
-        account: CommonFundAccount,
-        expenditure_id: str,
-        refusal: LedgerError,
-        *,
-        member_id: str,
-        amount: int,
-        payee: StoredParty,
-        method: str,
-        value_date: date,
-        actor: Actor,
-    ) -> None:
-        """Record the refused attempt (A24) on the account; the refusal is still raised."""
-        self._work.keep_refusal(
-            refusal,
-            judged_on={account.id: account.version},
-            stream=account.id,
-            kind=CommonFundAccount,
-            record=lambda fresh: fresh.record_refusal(
-                expenditure_id, refusal, member_id=member_id, amount=amount, payee=payee,
-                method=method, value_date=value_date, principal=actor.principal,
-            ),
-        )  # fmt: skip
 
     def reject_expenditure(
         self, account_id: UUID, expenditure_id: str, *, reason: str, actor: Actor
@@ -336,7 +295,7 @@ class AccountCommands:
         def body(load: Load) -> Receipt:
             account = load(account_id, CommonFundAccount)
             if account.replayed(entry_id, request):
-                return self._replay_receipt(account, entry_id, "entry_id")
+                return replay_receipt(work, account, entry_id, "entry_id")
             committee = work.fresh(UUID(account.committee_id), Committee)
             reversed_ = account.proposals.get(reverses)
             if reversed_ is not None and reversed_["category"] == TO_MAINTENANCE_FUND:
