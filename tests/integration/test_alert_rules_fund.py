@@ -23,6 +23,7 @@ from ledger.errors import (
 )
 from ledger.maintenance import MaintenanceFund
 from ledger.maintenance.receipts import fund_id
+from ledger.unit_of_work import Load
 from projections.db import Tx
 from projections.runner import Runner
 from projections.supervision.catalog import DEFAULT_CATALOG
@@ -279,7 +280,7 @@ def append_interest(
     """An InterestAllocated written around the domain's allocation, as a faulty import would."""
     ledger = f.ledger
 
-    def body(load: Callable[[UUID, type[Any]], Any]) -> None:
+    def body(load: Load) -> None:
         fund: MaintenanceFund = load(fund_id(f.complex_id), MaintenanceFund)
         fund.trigger_event(
             MaintenanceFund.InterestAllocated, period_from=fund.period_start,
