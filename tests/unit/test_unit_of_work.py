@@ -14,7 +14,14 @@ from ledger.errors import AlreadyExists, InvalidState, NotFound
 from ledger.unit_of_work import Actor, Load, UnitOfWork
 
 OPERATOR = Actor("operator", "t")
-PLACE = {"district": "370202", "street": "370202001", "community": "370202001001"}
+
+
+def register(ledger: Ledger) -> UUID:
+    receipt = ledger.register_complex(
+        code="QD-T", name="测试", district="370202", street="370202001",
+        community="370202001001", actor=OPERATOR,
+    )  # fmt: skip
+    return UUID(receipt.id)
 
 
 @pytest.fixture
@@ -31,14 +38,14 @@ def test_the_facade_binds_the_commands_of_each_context(ledger: Ledger) -> None:
 
 
 def test_a_command_is_refused_on_what_the_store_holds(ledger: Ledger) -> None:
-    receipt = ledger.register_complex(code="QD-T", name="测试", actor=OPERATOR, **PLACE)
+    complex_id = register(ledger)
     with pytest.raises(AlreadyExists):
-        ledger.register_complex(code="QD-T", name="测试", actor=OPERATOR, **PLACE)
-    assert ledger.complex_summary(UUID(receipt.id)).code == "QD-T"
+        register(ledger)
+    assert ledger.complex_summary(complex_id).code == "QD-T"
 
 
 def test_a_failed_command_leaves_what_it_touched_out_of_the_cache(ledger: Ledger) -> None:
-    complex_id = UUID(ledger.register_complex(code="QD-T", name="测试", actor=OPERATOR, **PLACE).id)
+    complex_id = register(ledger)
     work: UnitOfWork = ledger.work
     assert isinstance(work.cached(complex_id), Complex)
 
