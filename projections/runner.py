@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from ledger.application import Ledger
 from projections.db import Database, Tx
 from projections.health import Health
+from projections.legacy import decoded
 from projections.locks import AdvisoryLock, FileLock, RunnerLock
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ class Runner:
         notifications = self.ledger.recorder.select_notifications(
             start=after + 1, limit=self.batch_size, stop=head
         )
-        batch = [(n.id, self.ledger.mapper.to_domain_event(n)) for n in notifications]
+        batch = decoded(self.ledger, notifications)
         # A short batch read everything up to head: gaps (rolled-back ids) are passed too.
         reached = head if len(batch) < self.batch_size else batch[-1][0]
         return batch, reached

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
+from ledger.entries import BookedLine
 from ledger.personal import party_of
 from projections.db import Tx
 from projections.supervision import authority_rules, balance_rules, clock_rules, pattern_rules
@@ -77,9 +78,9 @@ def transferred_out(s: Step, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def booked(s: Step, position: int, p: Payment, proposal: dict[str, Any]) -> None:
+def booked(s: Step, position: int, p: Payment, line: BookedLine) -> None:
     """Rules on a booked payment that read the entries, then the payment joins them."""
-    c, authorisation = s.catalog, f"{proposal['authorisation_kind']}:{proposal['authorisation_id']}"
+    c, authorisation = s.catalog, f"{line['authorisation_kind']}:{line['authorisation_id']}"
     outflow = balance_rules.Outflow(
         p.account_id, p.complex_id, p.entry_id, p.value_date, p.amount,
         f"向{p.payee_name}付款", f"paying {p.payee_name}",
@@ -90,11 +91,11 @@ def booked(s: Step, position: int, p: Payment, proposal: dict[str, Any]) -> None
         *balance_rules.sharp_fall(s.tx, s.g, c, outflow),
         *balance_rules.waking_payout(s.tx, s.g, c, outflow),
     ]
-    if proposal["category"] == authority_rules.OPERATIONS:
+    if line["category"] == authority_rules.OPERATIONS:
         findings.extend(authority_rules.over_budget(s.tx, s.g, c, p))
     s.found(position, findings)
     entry(
-        s, position, p.account_id, p.entry_id, "expenditure", proposal["category"], p.value_date,
+        s, position, p.account_id, p.entry_id, "expenditure", line["category"], p.value_date,
         -p.amount, p.contract_ref, p.payee_name, p.payee_key, authorisation,
     )  # fmt: skip
 

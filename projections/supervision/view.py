@@ -19,6 +19,7 @@ from ledger.personal import member_of, party_key, party_of
 from ledger.resolution import Resolution
 from ledger.supervision import AlertCase, Snooze, SupervisionClock
 from projections.db import Tx
+from projections.legacy import carried_line
 from projections.runner import Batch
 from projections.supervision import event_rules as rules
 from projections.supervision import facts, fund_facts
@@ -26,7 +27,7 @@ from projections.supervision.alerts import Finding, OnRaise, raise_alert
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
 
 TABLES = (
-    "sup_places", "sup_streams", "sup_members", "sup_proposals", "sup_payments", "sup_snoozes",
+    "sup_places", "sup_streams", "sup_members", "sup_payments", "sup_snoozes",
     "alerts", "alert_steps", "sup_entries", "sup_accounts", "sup_committees", "sup_resolutions",
     "sup_publications", "sup_ticks", "sup_funds", "sup_fund_disclosures", "sup_fund_units",
     "sup_projects",
@@ -147,37 +148,18 @@ def _opened(s: _Step, position: int, e: Any) -> None:
     facts.opened(s, position, e)
 
 
-def _proposed(s: _Step, position: int, e: Any) -> None:
-    s.run(
-        "INSERT INTO sup_proposals (generation, account_id, expenditure_id, proposal)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        str(e.originator_id), e.expenditure_id, json.dumps(e.proposal),
-    )  # fmt: skip
-
-
-def _settled(s: _Step, position: int, e: Any) -> None:
-    s.run(
-        "DELETE FROM sup_proposals WHERE generation = ? AND account_id = ? AND expenditure_id = ?",
-        str(e.originator_id), e.expenditure_id,
-    )  # fmt: skip
-
-
-def _booked(s: _Step, position: int, e: Any) -> None:
+def _booked(s: _Step, position: int, e: Account.ExpenditureBooked) -> None:
+    """A booked payment: the rules that read it, then it joins the facts (its line is carried
+    by the event, projections/legacy.py)."""
     account_id = str(e.originator_id)
-    rows = s.run(
-        "SELECT proposal FROM sup_proposals WHERE generation = ? AND account_id = ?"
-        " AND expenditure_id = ?",
-        account_id, e.expenditure_id,
-    )  # fmt: skip
-    _settled(s, position, e)
-    proposal = json.loads(rows[0][0])
-    payee = party_of(proposal["payee"])
+    line = carried_line(e)
+    payee = party_of(line["payee"])
     complex_id, committee_id = s.owner(account_id)
     key = party_key(payee)
     p = rules.Payment(
         account_id, complex_id, committee_id, e.expenditure_id, e.value_date, key,
         payee["public_name"], payee["person"], payee["identity_key"], payee["name_key"],
-        e.amount, proposal["method"], proposal["contract_ref"], position,
+        e.amount, line["method"], line["contract_ref"], position,
     )  # fmt: skip
     c = s.catalog
     s.found(
@@ -190,13 +172,13 @@ def _booked(s: _Step, position: int, e: Any) -> None:
             *rules.frequent(s.tx, s.g, c, p),
         ],
     )
-    facts.booked(s, position, p, proposal)
+    facts.booked(s, position, p, line)
     s.run(
         "INSERT INTO sup_payments (generation, account_id, entry_id, value_date, payee_key,"
         " payee_name, amount, method, contract_ref, position)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         account_id, e.expenditure_id, e.value_date, key, payee["public_name"], e.amount,
-        proposal["method"], proposal["contract_ref"], position,
+        line["method"], line["contract_ref"], position,
     )  # fmt: skip
 
 
@@ -255,10 +237,7 @@ HANDLERS: dict[str, Handler] = {
         (Committee.MembersChanged, _members_changed),
         (Account.Opened, _opened),
         (Account.IncomeRecorded, _income),
-        (Account.ExpenditureProposed, _proposed),
         (Account.ExpenditureBooked, _booked),
-        (Account.ExpenditureRejected, _settled),
-        (Account.ExpenditureWithdrawn, _settled),
         (Account.PaymentRefused, _refused),
         (Account.TransferredIn, facts.transferred_in),
         (Account.TransferredOut, facts.transferred_out),
