@@ -27,7 +27,7 @@ from typing import Any
 from ledger.account import CommonFundAccount as Account
 from ledger.base import ChainedAggregate
 from ledger.chain import root_of
-from ledger.complex import Complex
+from ledger.complex import Complex, Listing, listed_stream
 from ledger.dates import local_today
 from ledger.masking import UnitRegister
 from ledger.periods import Period
@@ -36,7 +36,7 @@ from projections import content as stmt
 from projections.db import SQLITE_IN_LIMIT, Row, Tx, among, insert_many
 from projections.legacy import carried_line
 from projections.masking import Registers
-from projections.runner import Batch
+from projections.runner import Batch, on
 
 LINE_COLUMNS = (
     "generation, complex_id, entry_id, account_id, position, value_date, section, category,"
@@ -488,7 +488,9 @@ class _Batch:
             complex_id, lambda: _units_of(self.tx, self.generation, complex_id)
         )
 
-    def line(self, position: int, event: Any, section: str, amount: int, **fields: Any) -> None:
+    def line(
+        self, position: int, event: ChainedAggregate.Event, section: str, amount: int, **fields: Any
+    ) -> None:
         """A line; its party and description masked by the complex's register (issue #12)."""
         account_id = str(event.originator_id)
         complex_id = self.complex_of(account_id)
@@ -587,7 +589,9 @@ class _Batch:
             found = self.members.published[complex_id] = {str(r[0]) for r in rows}
         return found
 
-    def publish(self, complex_id: str, period: Period, position: int, e: Any) -> None:
+    def publish(
+        self, complex_id: str, period: Period, position: int, e: Complex.StatementPublished
+    ) -> None:
         """Version 1 of a published period: its digest now (the heads at this event), its
         content with the batch's other publications at the end of the batch (``freeze``).
 
@@ -690,7 +694,7 @@ class _Publication:
     digest: str  # JSON, as the event found the complex
 
 
-def recorded_on(event: Any) -> str:
+def recorded_on(event: ChainedAggregate.Event) -> str:
     """The business date an event was recorded on (Asia/Shanghai): a correction's version date."""
     return local_today(event.timestamp, TIMEZONE).isoformat()
 
@@ -705,20 +709,20 @@ def _cause(fields: dict[str, Any]) -> dict[str, Any]:
 # --- handlers -------------------------------------------------------------------------
 
 
-def _registered(b: _Batch, position: int, e: Any) -> None:
+def _registered(b: _Batch, position: int, e: Complex.Registered) -> None:
     b.own(str(e.originator_id), str(e.originator_id))
 
 
-def _noted(b: _Batch, position: int, e: Any) -> None:
-    stream = getattr(e, "committee_id", None) or getattr(e, "account_id", None) or e.resolution_id
+def _noted(b: _Batch, position: int, e: Listing) -> None:
+    stream = listed_stream(e)
     b.own(str(stream), str(e.originator_id))
 
 
-def _opened(b: _Batch, position: int, e: Any) -> None:
+def _opened(b: _Batch, position: int, e: Account.Opened) -> None:
     b.own(str(e.originator_id), e.complex_id)
 
 
-def _income(b: _Batch, position: int, e: Any) -> None:
+def _income(b: _Batch, position: int, e: Account.IncomeRecorded) -> None:
     b.line(
         position, e, "income", e.amount, entry_id=e.entry_id, category=e.category,
         party=party_of(e.payer)["public_name"], gross=e.gross, deduction=e.deduction,
@@ -726,14 +730,14 @@ def _income(b: _Batch, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def _transferred_in(b: _Batch, position: int, e: Any) -> None:
+def _transferred_in(b: _Batch, position: int, e: Account.TransferredIn) -> None:
     b.line(
         position, e, "income", e.amount, entry_id=e.entry_id, category="transfer_in",
         party=f"account {e.from_account_id}",
     )  # fmt: skip
 
 
-def _transferred_out(b: _Batch, position: int, e: Any) -> None:
+def _transferred_out(b: _Batch, position: int, e: Account.TransferredOut) -> None:
     b.line(
         position, e, "expenditure", -e.amount, entry_id=e.entry_id, category="transfer_out",
         party=f"account {e.to_account_id}", method="transfer",
@@ -750,7 +754,7 @@ def _booked(b: _Batch, position: int, e: Account.ExpenditureBooked) -> None:
     )  # fmt: skip
 
 
-def _reversed(b: _Batch, position: int, e: Any) -> None:
+def _reversed(b: _Batch, position: int, e: Account.EntryReversed) -> None:
     account = str(e.originator_id)
     complex_id = b.complex_of(account)
     original = b.mark_reversed(complex_id, e.reverses, e.entry_id, position)
@@ -768,7 +772,7 @@ def _reversed(b: _Batch, position: int, e: Any) -> None:
     b.reversion(complex_id, sorted({e.value_date, day}), position, cause)
 
 
-def _units_added(b: _Batch, position: int, e: Any) -> None:
+def _units_added(b: _Batch, position: int, e: Complex.UnitsAdded) -> None:
     """The complex's register grows: later lines mask these ids too (earlier ones stay as made)."""
     complex_id = str(e.originator_id)
     units = [(unit_id, str(unit["building"])) for unit_id, unit in e.units.items()]
@@ -781,7 +785,7 @@ def _units_added(b: _Batch, position: int, e: Any) -> None:
     b.registers.added(complex_id, units)
 
 
-def _published(b: _Batch, position: int, e: Any) -> None:
+def _published(b: _Batch, position: int, e: Complex.StatementPublished) -> None:
     complex_id = str(e.originator_id)
     period = Period.parse(e.period)
     b.publish(complex_id, period, position, e)
@@ -797,20 +801,19 @@ def _published(b: _Batch, position: int, e: Any) -> None:
 
 
 Handler = Callable[[_Batch, int, Any], None]
-HANDLERS: dict[str, Handler] = {
-    event.__qualname__: handler
-    for event, handler in (
-        (Complex.Registered, _registered),
-        (Complex.UnitsAdded, _units_added),
-        (Complex.CommitteeElected, _noted),
-        (Complex.AccountOpened, _noted),
-        (Complex.ResolutionRecorded, _noted),
-        (Complex.StatementPublished, _published),
-        (Account.Opened, _opened),
-        (Account.IncomeRecorded, _income),
-        (Account.TransferredIn, _transferred_in),
-        (Account.TransferredOut, _transferred_out),
-        (Account.ExpenditureBooked, _booked),
-        (Account.EntryReversed, _reversed),
+HANDLERS: dict[str, Handler] = dict(
+    (
+        on(Complex.Registered, _registered),
+        on(Complex.UnitsAdded, _units_added),
+        on(Complex.CommitteeElected, _noted),
+        on(Complex.AccountOpened, _noted),
+        on(Complex.ResolutionRecorded, _noted),
+        on(Complex.StatementPublished, _published),
+        on(Account.Opened, _opened),
+        on(Account.IncomeRecorded, _income),
+        on(Account.TransferredIn, _transferred_in),
+        on(Account.TransferredOut, _transferred_out),
+        on(Account.ExpenditureBooked, _booked),
+        on(Account.EntryReversed, _reversed),
     )
-}
+)
