@@ -2,12 +2,12 @@
 
 ``ExpenditureBooked`` version 1 carries no booked line (the upcaster gives it
 ``line=None``: it only sees the event's own state). Every view reads the log
-through :func:`decoded`, which takes such an event's line from its proposal in
-the account as it stood just before its last version-1 booking of the batch:
-one load of the account per batch, from its latest snapshot at or before that
-version, and only old events take this path. A proposal, once made, never
-changes what it pays (only its approvals and status move), and proposals are
-never dropped from the account, so the line is the one booked.
+through :func:`decoded`, which takes such a booking's line from the proposal
+it books, the ``ExpenditureProposed`` event of its expenditure: found in the
+same batch when it is there (a rebuild's large batches mostly hold both), or
+else read from the account's stream backwards from the booking, a page at a
+time. Only old events take this path, and it keeps no table: the proposal is
+the one in the log, as the views read it before version 2.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
 from ledger.account import CommonFundAccount as Account
-from ledger.entries import BookedLine, booked_line
+from ledger.entries import BookedLine, Proposal, booked_line
 
 Batch = Sequence[tuple[int, Any]]  # (notification id, domain event), as projections/runner.py
+PAGE = 50  # events of an account read at a time, looking back for a proposal
 
 
 def decoded(app: Application[UUID], notifications: Sequence[Notification]) -> list[tuple[int, Any]]:
@@ -33,26 +34,40 @@ def decoded(app: Application[UUID], notifications: Sequence[Notification]) -> li
 
 def complete(app: Application[UUID], batch: Batch) -> list[tuple[int, Any]]:
     """The batch, with the line of every version-1 booking filled in from its proposal."""
-    last: dict[UUID, int] = {}  # account -> the version of its last v1 booking in the batch
-    for _, event in batch:
-        if isinstance(event, Account.ExpenditureBooked) and event.line is None:
-            account_id = event.originator_id
-            last[account_id] = max(last.get(account_id, 0), event.originator_version)
-    if not last:
-        return list(batch)
-    accounts: dict[UUID, Account] = {
-        a: app.repository.get(a, version=v - 1) for a, v in last.items()
-    }
+    proposed: dict[tuple[UUID, str], Proposal] = {}
     completed: list[tuple[int, Any]] = []
     for position, event in batch:
-        if isinstance(event, Account.ExpenditureBooked) and event.line is None:
-            line = booked_line(accounts[event.originator_id].proposal(event.expenditure_id))
+        if isinstance(event, Account.ExpenditureProposed):
+            proposed[(event.originator_id, event.expenditure_id)] = event.proposal
+        elif isinstance(event, Account.ExpenditureBooked) and event.line is None:
+            key = (event.originator_id, event.expenditure_id)
+            proposal = proposed.get(key) or proposal_before(app, event)
             filled = copy.copy(event)  # the decoded event is the store's: leave it as it was
-            object.__setattr__(filled, "line", line)
+            object.__setattr__(filled, "line", booked_line(proposal))
             completed.append((position, filled))
-        else:
-            completed.append((position, event))
+            continue
+        completed.append((position, event))
     return completed
+
+
+def proposal_before(app: Application[UUID], booked: Account.ExpenditureBooked) -> Proposal:
+    """The proposal a booking books, from the account's stream before it (newest first)."""
+    below = booked.originator_version
+    while below > 1:
+        page = list(app.events.get(booked.originator_id, lte=below - 1, desc=True, limit=PAGE))
+        for event in page:
+            if (
+                isinstance(event, Account.ExpenditureProposed)
+                and event.expenditure_id == booked.expenditure_id
+            ):
+                return event.proposal
+        if len(page) < PAGE:
+            break
+        below = page[-1].originator_version
+    raise LookupError(
+        f"expenditure {booked.expenditure_id} is booked on account {booked.originator_id}"
+        " but never proposed there"
+    )
 
 
 def carried_line(event: Account.ExpenditureBooked) -> BookedLine:

@@ -24,6 +24,7 @@ from commonfund.wiring import read_models
 from ledger.account import CommonFundAccount as Account
 from ledger.application import Ledger
 from ledger.integrity import verify
+from projections import legacy
 from projections.runner import Runner, View
 from projections.statements import StatementsView
 from projections.supervision.view import SupervisionView
@@ -89,12 +90,17 @@ def test_stored_v1_bookings_verify_and_load(ledger: Ledger, fixture: dict[str, A
     assert account.proposals[fixture["still_open"]]["status"] == "proposed"
 
 
-@pytest.mark.parametrize("batch_size", [1, 7, 500])
+@pytest.mark.parametrize(("batch_size", "page"), [(1, 2), (1, 50), (7, 50), (500, 50)])
 def test_read_models_rebuilt_from_v1_bookings_are_the_old_ones(
-    fixture: dict[str, Any], runners: list[Runner], batch_size: int
+    fixture: dict[str, Any],
+    runners: list[Runner],
+    batch_size: int,
+    page: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each v1 booking takes its line from the account's proposal (projections/legacy.py),
-    whether the proposal is in its batch or an earlier one."""
+    """Each v1 booking takes its line from its proposal (projections/legacy.py), whether the
+    proposal is in its batch or an earlier one, however far back in the account's stream."""
+    monkeypatch.setattr(legacy, "PAGE", page)
     for runner in runners:
         runner.batch_size = batch_size
         assert runner.catch_up() == len(fixture["events"])
