@@ -1,4 +1,8 @@
-"""Request and response bodies of supervision (issue #5): alerts, their lifecycle, rule snoozes."""
+"""Request and response bodies of supervision (issue #5): alerts, their lifecycle, rule snoozes.
+
+``AlertPublic`` is the one public shape of an alert: the API answers it and the webhook
+delivers it (api/webhook_schemas.py ``AlertRaised``), both made by :func:`alert_public`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from api.schemas import PLAIN_TEXT, Day, Strict
+from projections.supervision.queries import AlertRow
 
 ID = "3f0c9a55-2b7e-5d1c-9e4a-8b6f0d2c1a77"
 ACCOUNT = "7122fe88-c735-5d19-b2a0-f200c42beed5"
@@ -108,6 +113,11 @@ class AlertPublic(BaseModel):
     outcome: Outcome | None = Field(description="Outcome once closed", examples=[None])
     subject_kind: str = Field(description="What the alert is about", examples=["account"])
     subject_id: str = Field(description="Its id", examples=[ACCOUNT])
+    trigger: str = Field(
+        description="What in the subject raised it (an entry, a period, a day): with the rule"
+        " and the subject, what the alert id is made of",
+        examples=["5d0f8e2a-6c41-5b37-9e18-2a4c6d8e0f13"],
+    )
     complex_id: str = Field(description="The complex", examples=[COMPLEX])
     district: str = Field(description="District code", examples=["370202"])
     street: str = Field(description="Street code", examples=["370202001"])
@@ -119,6 +129,23 @@ class AlertPublic(BaseModel):
         examples=[{"account_id": ACCOUNT, "entries": [ID], "amount": "5000.00"}],
     )
     explanation: AlertExplanation = Field(description="Why it fired, in two languages")
+    url: str = Field(description="This alert in the API", examples=[f"/v1/alerts/{ID}"])
+
+
+def alert_public(row: AlertRow) -> AlertPublic:
+    """An alert as the API answers it and the webhook delivers it."""
+    return AlertPublic.model_validate(
+        {
+            "alert_id": row.alert_id, "rule": row.rule, "rule_version": row.rule_version,
+            "severity": row.severity, "status": row.status, "outcome": row.outcome,
+            "subject_kind": row.subject_kind, "subject_id": row.subject_id,
+            "trigger": row.trigger, "complex_id": row.complex_id, "district": row.district,
+            "street": row.street, "community": row.community, "raised_on": row.raised_on,
+            "position": row.position, "evidence": row.evidence,
+            "explanation": {"zh": row.explanation_zh, "en": row.explanation_en},
+            "url": f"/v1/alerts/{row.alert_id}",
+        }
+    )  # fmt: skip
 
 
 class AlertStepPublic(BaseModel):

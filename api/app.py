@@ -36,6 +36,7 @@ from api.routers import (
     webhooks,
 )
 from api.schemas import UnitsCreate
+from api.webhook_schemas import AlertRaised
 
 ReadyCheck = Callable[[Services], dict[str, Any]]
 DESCRIPTION = """
@@ -138,8 +139,22 @@ def create_app(
         regulator,
     ):
         app.include_router(module.router)
+    _document_webhooks(app)
     _document_hand_parsed_bodies(app)
     return app
+
+
+def _document_webhooks(app: FastAPI) -> None:
+    """What a subscription receives (OpenAPI ``webhooks``): the alert as the API answers it."""
+
+    @app.webhooks.post(
+        "alert.raised",
+        summary="A new alert, POSTed to each subscription it matches",
+        tags=["webhooks"],
+    )
+    def alert_raised(body: AlertRaised) -> None:
+        """Signed as Standard Webhooks (``webhook-id``, ``webhook-timestamp``,
+        ``webhook-signature``); a 2xx answer takes it, anything else is retried for a day."""
 
 
 def _document_hand_parsed_bodies(app: FastAPI) -> None:

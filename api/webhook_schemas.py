@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.alert_schemas import AlertPublic
 from api.ports import Failure
 from api.schemas import Strict
 
@@ -125,6 +126,17 @@ class WebhookCreated(WebhookPublic):
         " bytes), for Webhook(secret).verify(body, headers); shown only now",
         examples=["whsec_n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="],
     )
+
+
+class AlertRaised(BaseModel):
+    """The body POSTed to a subscription for each new alert (signed as Standard Webhooks)."""
+
+    type: Literal["alert.raised"] = Field(description="What happened", examples=["alert.raised"])
+    delivery_id: str = Field(
+        description="The delivery (the webhook-id header: de-duplicate on it)", examples=[DELIVERY]
+    )
+    subscription_id: str = Field(description="The subscription it matched", examples=[ID])
+    alert: AlertPublic = Field(description="The alert, as GET /v1/alerts/{alert_id} answers it")
 
 
 class WebhookList(BaseModel):

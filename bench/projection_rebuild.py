@@ -853,7 +853,7 @@ def load_average() -> float:
 
 
 VACUUMED = (
-    "ledger_events", "stmt_lines", "stmt_streams", "stmt_proposals", "stmt_versions",
+    "ledger_events", "stmt_lines", "stmt_streams", "stmt_versions",
     "projection_tracking", "projection_state",
 )  # fmt: skip
 
@@ -862,8 +862,8 @@ def vacuum(url: str) -> dict[str, Any]:
     """VACUUM (ANALYZE) the log and the statements' tables, outside any timing.
 
     Autovacuum is off on the bench machine's PostgreSQL: without this, every rebuild
-    leaves the old copy's rows dead (and a rebuild churns stmt_proposals), and each
-    run would measure the garbage of the previous ones.
+    leaves the old copy's rows dead, and each run would measure the garbage of the
+    previous ones.
     """
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:

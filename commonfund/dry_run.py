@@ -20,6 +20,7 @@ from typing import Any
 from ledger.application import Ledger
 from migrations.runner import available
 from projections.db import Dialect, Row, insert_sql
+from projections.legacy import decoded
 from projections.supervision.catalog import Catalog
 from projections.supervision.view import SupervisionView
 
@@ -83,7 +84,7 @@ def dry_run(  # noqa: PLR0917 - the command line's arguments
             )
             if not notifications:
                 break
-            batch = [(n.id, ledger.mapper.to_domain_event(n)) for n in notifications]
+            batch = decoded(ledger, notifications)
             for generation, view in views:
                 view.apply(tx, generation, batch)
             after, events = notifications[-1].id, events + len(batch)

@@ -38,6 +38,7 @@ BATCH = 1_000
 PERSONAL_EVENTS = (
     "Committee.Elected", "Committee.MembersChanged", "CommonFundAccount.IncomeRecorded",
     "CommonFundAccount.ExpenditureProposed", "CommonFundAccount.PaymentRefused",
+    "CommonFundAccount.ExpenditureBooked",  # v2's line: a pre-0010 proposal booked now copies it
 )  # fmt: skip
 
 
@@ -81,9 +82,9 @@ def _parties(event: Any) -> Iterator[Mapping[str, Any]]:
         value = getattr(event, field_name, None)
         if isinstance(value, Mapping):
             yield value
-    proposal = getattr(event, "proposal", None)
-    if isinstance(proposal, Mapping):
-        yield proposal["payee"]
+    for booked in (getattr(event, "proposal", None), getattr(event, "line", None)):
+        if isinstance(booked, Mapping):
+            yield booked["payee"]
     yield from getattr(event, "members", [])
     yield from getattr(event, "added", [])
 

@@ -18,7 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
+from api.alert_schemas import alert_public
+from api.webhook_schemas import AlertRaised
 from projections.db import Database, Dialect, Tx
+from projections.supervision.queries import raised_row
 
 NAMESPACE = UUID("6b1e3f0a-2c47-4d8e-9a51-0e7c4b2d9f36")
 Clock = Callable[[], datetime]
@@ -43,32 +46,14 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def alert_body(delivery: str, subscription_id: str, alert: dict[str, Any]) -> str:
-    """The JSON a receiver gets, fixed at enqueueing so every attempt sends the same bytes."""
-    payload = {
-        "type": "alert.raised",
-        "delivery_id": delivery,
-        "subscription_id": subscription_id,
-        "alert": {
-            "alert_id": alert["alert_id"],
-            "url": f"/v1/alerts/{alert['alert_id']}",
-            "rule": alert["rule"],
-            "rule_version": alert["rule_version"],
-            "severity": alert["severity"],
-            "subject_kind": alert["subject_kind"],
-            "subject_id": alert["subject_id"],
-            "complex_id": alert["complex_id"],
-            "district": alert["district"],
-            "street": alert["street"],
-            "community": alert["community"],
-            "trigger": alert["trigger_key"],
-            "evidence": alert["evidence"],
-            "explanation_zh": alert["explanation_zh"],
-            "explanation_en": alert["explanation_en"],
-            "raised_on": alert["raised_on"],
-            "position": alert["position"],
-            "status": alert["status"],
-        },
-    }
+    """The JSON a receiver gets, fixed at enqueueing so every attempt sends the same bytes: the
+    alert in the API's shape (``AlertPublic``), in an ``AlertRaised`` envelope."""
+    payload = AlertRaised(
+        type="alert.raised",
+        delivery_id=delivery,
+        subscription_id=subscription_id,
+        alert=alert_public(raised_row(alert)),
+    ).model_dump(mode="json")
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.base import ChainedAggregate
 from ledger.complexes.complex import Complex
 from ledger.maintenance import MaintenanceFund as Fund
 from ledger.maintenance import RepairProject as Project
@@ -38,7 +39,7 @@ from projections import fund_content
 from projections.content import yuan
 from projections.db import Tx, among, insert_many
 from projections.masking import mask_units
-from projections.runner import Batch
+from projections.runner import Batch, on
 from projections.statements import recorded_on
 
 NAME = "maintenance"
@@ -207,7 +208,7 @@ class _Batch:
         revising = {self._known_complex(e) for _, e in batch if type(e).__qualname__ in REVISING}
         self._load_published(sorted(c for c in revising if c is not None))
 
-    def _known_complex(self, e: Any) -> str | None:
+    def _known_complex(self, e: ChainedAggregate.Event) -> str | None:
         """The complex of a fund or project event (None: a project planned in this batch,
         not applied yet)."""
         if type(e).__qualname__.startswith("MaintenanceFund."):
@@ -287,7 +288,7 @@ class _Batch:
         return below_replenishment(balance, first, self.ratio_bp)
 
     def move(
-        self, position: int, e: Any, *, parts: dict[str, int], kind: str, sign: int,
+        self, position: int, e: ChainedAggregate.Event, *, parts: dict[str, int], kind: str, sign: int,
         reference: str, note: str = "", firsts: dict[str, int] | None = None,
     ) -> None:  # fmt: skip
         """Each unit's part of one movement: an entry, its balance, the fund's counts."""
@@ -413,7 +414,9 @@ class _Batch:
                 expected=None, diff=fund_content.diff(before, new, cause),
             )  # fmt: skip
 
-    def disbursement(self, e: Any, position: int, complex_id: str) -> list[Any]:
+    def disbursement(
+        self, e: Fund.Disbursed | Project.Disbursed, position: int, complex_id: str
+    ) -> list[Any]:
         key = (e.project_id if hasattr(e, "project_id") else str(e.originator_id),
                e.disbursement_id)  # fmt: skip
         row = self.disbursements.get(key)
@@ -428,41 +431,41 @@ class _Batch:
 # --- handlers ----------------------------------------------------------------------------
 
 
-def _units_added(b: _Batch, position: int, e: Any) -> None:
+def _units_added(b: _Batch, position: int, e: Complex.UnitsAdded) -> None:
     complex_id = str(e.originator_id)
     for unit_id, unit in e.units.items():
         b.units[(complex_id, unit_id)] = [unit["building"], unit["area"], 0, 0, None, 0, NEW]
 
 
-def _established(b: _Batch, position: int, e: Any) -> None:
+def _established(b: _Batch, position: int, e: Fund.Established) -> None:
     b.totals[e.complex_id] = [
         b.g, e.complex_id, str(e.originator_id), e.value_date, 0, 0, 0, 0, 0, 0, 0,
         e.value_date, position,
     ]  # fmt: skip
 
 
-def _deposited(b: _Batch, position: int, e: Any) -> None:
+def _deposited(b: _Batch, position: int, e: Fund.Deposited) -> None:
     b.move(position, e, parts=e.parts, kind=e.kind, sign=1, reference=f"batch:{e.batch_id}",
            note=e.reference, firsts=e.first_deposits)  # fmt: skip
     b.totals[b.funds[str(e.originator_id)]][5] += e.total
     _revise(b, position, e, "deposit", amount=yuan(e.total), reference=e.reference)
 
 
-def _transferred_in(b: _Batch, position: int, e: Any) -> None:
+def _transferred_in(b: _Batch, position: int, e: Fund.TransferredIn) -> None:
     b.move(position, e, parts=e.parts, kind="transfer_in", sign=1,
            reference=f"transfer:{e.account_id}/{e.expenditure_id}")  # fmt: skip
     b.totals[b.funds[str(e.originator_id)]][7] += e.total
     _revise(b, position, e, "transfer_in", amount=yuan(e.total))
 
 
-def _interest(b: _Batch, position: int, e: Any) -> None:
+def _interest(b: _Batch, position: int, e: Fund.InterestAllocated) -> None:
     b.move(position, e, parts=e.parts, kind="interest", sign=1,
            reference=f"interest:{e.period_from}/{e.period_to}", note=e.reference)  # fmt: skip
     b.totals[b.funds[str(e.originator_id)]][6] += e.total
     _revise(b, position, e, "interest", amount=yuan(e.total), reference=e.reference)
 
 
-def _fund_disbursed(b: _Batch, position: int, e: Any) -> None:
+def _fund_disbursed(b: _Batch, position: int, e: Fund.Disbursed) -> None:
     complex_id = b.funds[str(e.originator_id)]
     b.move(position, e, parts=e.parts, kind="disbursement", sign=-1,
            reference=f"disbursement:{e.project_id}/{e.disbursement_id}")  # fmt: skip
@@ -477,7 +480,7 @@ def _fund_disbursed(b: _Batch, position: int, e: Any) -> None:
     _revise(b, position, e, "disbursement", amount=yuan(e.total), project_id=e.project_id)
 
 
-def _sale(b: _Batch, position: int, e: Any) -> None:
+def _sale(b: _Batch, position: int, e: Fund.SubLedgerTransferred) -> None:
     complex_id = b.funds[str(e.originator_id)]
     unit = b.units[(complex_id, e.unit_id)]
     unit[STATE] = unit[STATE] or DIRTY
@@ -489,7 +492,9 @@ def _sale(b: _Batch, position: int, e: Any) -> None:
     )
 
 
-def _revise(b: _Batch, position: int, e: Any, movement: str, **more: Any) -> None:
+def _revise(
+    b: _Batch, position: int, e: ChainedAggregate.Event, movement: str, **more: Any
+) -> None:
     """After an event dated inside a published year (or before it: its opening moves): the
     next version of each year it changes (H11)."""
     complex_id = b._known_complex(e) or ""
@@ -503,7 +508,7 @@ def _revise(b: _Batch, position: int, e: Any, movement: str, **more: Any) -> Non
     b.revise(complex_id, years, position, cause)
 
 
-def _annual_published(b: _Batch, position: int, e: Any) -> None:
+def _annual_published(b: _Batch, position: int, e: Fund.AnnualStatementPublished) -> None:
     """Version 1, as the ledger stood at ``through``; then version 2 if the year changed
     between the draft the committee saw and this event (it was applied before the year
     counted as published)."""
@@ -540,7 +545,7 @@ def _changed_after(b: _Batch, complex_id: str, after: int) -> bool:
     )
 
 
-def _planned(b: _Batch, position: int, e: Any) -> None:
+def _planned(b: _Batch, position: int, e: Project.Planned) -> None:
     buildings: dict[str, list[int]] = {}
     for unit_id, area in e.affected.items():
         building = b.units[(e.complex_id, unit_id)][BUILDING]
@@ -566,45 +571,44 @@ def _planned(b: _Batch, position: int, e: Any) -> None:
     b.changed_projects.add(project_id)
 
 
-def _accepted(b: _Batch, position: int, e: Any) -> None:
+def _accepted(b: _Batch, position: int, e: Project.Accepted) -> None:
     project = b.project(str(e.originator_id))
     project["accepted_on"], project["accepted_at"] = e.value_date, position
     _revise(b, position, e, "acceptance", project_id=str(e.originator_id))
 
 
-def _disclosed(b: _Batch, position: int, e: Any) -> None:
+def _disclosed(b: _Batch, position: int, e: Project.Disclosed) -> None:
     project = b.project(str(e.originator_id))
     project["disclosed_on"], project["disclosed_at"] = e.value_date, position
     _revise(b, position, e, "disclosure", project_id=str(e.originator_id))
 
 
-def _project_disbursed(b: _Batch, position: int, e: Any) -> None:
+def _project_disbursed(b: _Batch, position: int, e: Project.Disbursed) -> None:
     project = b.project(str(e.originator_id))
     project["disbursed"] += e.amount
     row = b.disbursement(e, position, project["complex_id"])
     row[7], row[8] = e.payee, mask_units(e.reference)
 
 
-def _refused(b: _Batch, position: int, e: Any) -> None:
+def _refused(b: _Batch, position: int, e: Project.DisbursementRefused) -> None:
     b.project(str(e.originator_id))["refusals"] += 1
 
 
 Handler = Callable[[_Batch, int, Any], None]
-HANDLERS: dict[str, Handler] = {
-    event.__qualname__: handler
-    for event, handler in (
-        (Complex.UnitsAdded, _units_added),
-        (Fund.Established, _established),
-        (Fund.Deposited, _deposited),
-        (Fund.TransferredIn, _transferred_in),
-        (Fund.InterestAllocated, _interest),
-        (Fund.Disbursed, _fund_disbursed),
-        (Fund.SubLedgerTransferred, _sale),
-        (Fund.AnnualStatementPublished, _annual_published),
-        (Project.Planned, _planned),
-        (Project.Accepted, _accepted),
-        (Project.Disclosed, _disclosed),
-        (Project.Disbursed, _project_disbursed),
-        (Project.DisbursementRefused, _refused),
+HANDLERS: dict[str, Handler] = dict(
+    (
+        on(Complex.UnitsAdded, _units_added),
+        on(Fund.Established, _established),
+        on(Fund.Deposited, _deposited),
+        on(Fund.TransferredIn, _transferred_in),
+        on(Fund.InterestAllocated, _interest),
+        on(Fund.Disbursed, _fund_disbursed),
+        on(Fund.SubLedgerTransferred, _sale),
+        on(Fund.AnnualStatementPublished, _annual_published),
+        on(Project.Planned, _planned),
+        on(Project.Accepted, _accepted),
+        on(Project.Disclosed, _disclosed),
+        on(Project.Disbursed, _project_disbursed),
+        on(Project.DisbursementRefused, _refused),
     )
-}
+)

@@ -32,16 +32,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ledger.application import Ledger
 from projections.db import Database, Tx
 from projections.health import Health
+from projections.legacy import decoded
 from projections.locks import AdvisoryLock, FileLock, RunnerLock
 
 log = logging.getLogger(__name__)
 
 Batch = Sequence[tuple[int, Any]]  # (notification id, domain event)
+S = TypeVar("S")  # what a view's handlers write through (its batch, its step)
+E = TypeVar("E")  # an event class
 EVERYTHING = "*"  # a notice that may have changed every key (a rebuild's swap)
 # ``commonfund rebuild``'s batches: a copy nobody reads yet is filled in fewer, larger
 # transactions (at a million events no slower than 500 a batch; docs/benchmarks.md)
@@ -53,6 +56,14 @@ NOTICE_BYTES = 7_000  # PostgreSQL refuses a NOTIFY payload of 8,000 bytes or mo
 OUTAGE_BACKOFF_BASE = 0.5
 OUTAGE_BACKOFF_CAP = 5.0
 BATCH_RETRY_SECONDS = 1.0
+
+
+def on(
+    event: type[E], handler: Callable[[S, int, E], None]
+) -> tuple[str, Callable[[S, int, Any], None]]:
+    """A view's handler of one event class, keyed by the class's name as the view looks it up
+    (``type(event).__qualname__``); mypy checks that the handler takes that class."""
+    return event.__qualname__, handler
 
 
 class Observer(Protocol):
@@ -172,7 +183,7 @@ class Runner:
         notifications = self.ledger.recorder.select_notifications(
             start=after + 1, limit=self.batch_size, stop=head
         )
-        batch = [(n.id, self.ledger.mapper.to_domain_event(n)) for n in notifications]
+        batch = decoded(self.ledger, notifications)
         # A short batch read everything up to head: gaps (rolled-back ids) are passed too.
         reached = head if len(batch) < self.batch_size else batch[-1][0]
         return batch, reached

@@ -9,10 +9,12 @@ version with a diff naming the entry that caused it.
 
 A batch costs a few statements, not a few per event (bench/projection_rebuild.py):
 before its events are handled, one query learns which complex each account of
-the batch belongs to and which of those complexes' periods are published, and
-one ``DELETE … RETURNING`` takes the proposals that the batch books or closes;
+the batch belongs to and which of those complexes' periods are published;
 rows are written with multi-row statements. Which complex a stream belongs to
-never changes, so the view remembers it across batches (per generation).
+never changes, so the view remembers it across batches (per generation). A
+booking carries its line (``ExpenditureBooked`` version 2; older ones are
+completed as they are read, projections/legacy.py), so the view keeps no
+table of open proposals.
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ from typing import Any
 from ledger.account import CommonFundAccount as Account
 from ledger.base import ChainedAggregate
 from ledger.chain import root_of
-from ledger.complexes.complex import Complex
+from ledger.complexes.complex import Complex, Listing, listed_stream
 from ledger.dates import local_today
 from ledger.masking import UnitRegister
 from ledger.periods import Period
 from ledger.personal import party_of
 from projections import content as stmt
 from projections.db import SQLITE_IN_LIMIT, Row, Tx, among, insert_many
+from projections.legacy import carried_line
 from projections.masking import Registers
-from projections.runner import Batch
+from projections.runner import Batch, on
 
 LINE_COLUMNS = (
     "generation, complex_id, entry_id, account_id, position, value_date, section, category,"
@@ -54,9 +57,8 @@ PUBLISHED = Complex.StatementPublished.__qualname__
 STREAM_COLUMNS = "generation, stream_id, complex_id, version, head"
 STREAM_TYPES = ("integer", "text", "text", "integer", "text")
 STREAM_NAMES = tuple(c.strip() for c in STREAM_COLUMNS.split(","))
-PROPOSAL_NAMES = ("generation", "account_id", "expenditure_id", "proposal")
 TIMEZONE = "Asia/Shanghai"  # the platform's business time zone (spec: defaults)
-TABLES = ("stmt_lines", "stmt_streams", "stmt_proposals", "stmt_versions", "stmt_units")
+TABLES = ("stmt_lines", "stmt_streams", "stmt_versions", "stmt_units")
 REMEMBERED_OWNERS = 1_000_000  # streams per generation before the view forgets and re-reads
 # Events that make a line on an account: the batch learns their complexes up front.
 LINE_EVENTS = frozenset(
@@ -69,11 +71,6 @@ LINE_EVENTS = frozenset(
         Account.EntryReversed,
     )
 )
-SETTLING_EVENTS = frozenset(
-    e.__qualname__
-    for e in (Account.ExpenditureBooked, Account.ExpenditureRejected, Account.ExpenditureWithdrawn)
-)
-PROPOSED = Account.ExpenditureProposed.__qualname__
 REVERSED = Account.EntryReversed.__qualname__
 
 
@@ -153,7 +150,7 @@ class StatementsView:
 
     def hold(self, generation: int) -> None:
         """A rebuild fills ``generation``, which nobody reads until its swap: keep its streams'
-        heads and its open proposals in memory instead of writing them batch by batch."""
+        heads in memory instead of writing them batch by batch."""
         self._held[generation] = _Held()
 
     def release(self, tx: Tx | None, generation: int) -> None:
@@ -165,10 +162,6 @@ class StatementsView:
         tx.append(
             "stmt_streams", STREAM_NAMES,
             [(generation, s, c, v, h) for s, (c, v, h) in held.streams.items()],
-        )  # fmt: skip
-        tx.append(
-            "stmt_proposals", PROPOSAL_NAMES,
-            [(generation, a, x, json.dumps(p)) for (a, x), p in held.proposals.items()],
         )  # fmt: skip
 
     def clear(self, tx: Tx, generation: int) -> None:
@@ -259,17 +252,16 @@ def _period_names(day: str) -> set[str]:
 
 @dataclass(slots=True)
 class _Held:
-    """The stmt_streams and stmt_proposals rows of a copy being rebuilt (StatementsView.hold)."""
+    """The stmt_streams rows of a copy being rebuilt (StatementsView.hold)."""
 
     streams: dict[str, list[Any]] = field(default_factory=dict)  # id -> [complex, version, head]
-    proposals: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 class _Batch:
     """One batch: writes are buffered and flushed before anything reads them back.
 
-    With ``held`` (a rebuild's copy), streams and open proposals live in memory instead of
-    their tables: every read of them below looks there first.
+    With ``held`` (a rebuild's copy), streams live in memory instead of their table: every
+    read of them below looks there first.
     """
 
     def __init__(
@@ -286,8 +278,6 @@ class _Batch:
         self.owners: dict[str, str] = {}  # stream -> complex, learnt in this batch
         self.lines: list[tuple[Any, ...]] = []
         self.buffered: dict[tuple[str, str], int] = {}  # (complex, entry) -> index in lines
-        self.proposals: dict[tuple[str, str], dict[str, Any]] = {}  # proposed in this batch
-        self.taken: dict[tuple[str, str], dict[str, Any]] = {}  # settled here, proposed before
         self.latest: dict[tuple[str, str], tuple[int, bytes]] = {}  # versions made here (JSON)
         self.versions: list[tuple[Any, ...]] = []  # written at the end of the batch
         self.stored: dict[str, tuple[int, str]] = {}  # stored heads read for this batch's digests
@@ -307,7 +297,6 @@ class _Batch:
                 handler(self, position, event)
         self.flush()
         self.freeze()
-        self.flush_proposals()
         insert_many(self.tx, "stmt_versions", VERSION_COLUMNS, VERSION_TYPES, self.versions)
         versioned = frozenset(str(row[1]) for row in self.versions)
         self.versions = []
@@ -316,11 +305,9 @@ class _Batch:
     # --- reading what the batch needs, once ------------------------------------------
 
     def prepare(self, batch: Batch) -> None:
-        """Learn the complexes of the batch's accounts, their published periods, and take
-        the proposals the batch settles, each in one statement (per few hundred rows)."""
+        """Learn the complexes of the batch's accounts and their published periods, each in
+        one statement (per few hundred rows)."""
         accounts: set[str] = set()
-        proposed: set[tuple[str, str]] = set()
-        settling: list[tuple[str, str]] = []
         publishing: set[str] = set()
         reversing: list[tuple[str, str]] = []  # (account, the entry it reverses)
         for _, event in batch:
@@ -329,14 +316,8 @@ class _Batch:
                 accounts.add(str(event.originator_id))
                 if kind == REVERSED:
                     reversing.append((str(event.originator_id), event.reverses))
-            elif kind == PROPOSED:
-                proposed.add((str(event.originator_id), event.expenditure_id))
             elif kind == PUBLISHED:
                 publishing.add(str(event.originator_id))
-            if kind in SETTLING_EVENTS:
-                key = (str(event.originator_id), event.expenditure_id)
-                if key not in proposed:
-                    settling.append(key)
         g = self.generation
         streams = sorted(
             {s for c in publishing for s in self.members.of(c) or () if s not in self.heads}
@@ -379,18 +360,6 @@ class _Batch:
             for complex_id, period in rows:
                 found[str(complex_id)].add(str(period))
         self.members.published.update(found)
-        settled = sorted(set(settling))
-        if settled and self.held is not None:
-            proposals = self.held.proposals
-            self.taken.update((k, proposals.pop(k)) for k in settled if k in proposals)
-        elif settled:
-            for condition, values in _pairs(self.tx, g, "account_id, expenditure_id", settled):
-                rows = self.tx.execute(
-                    f"DELETE FROM stmt_proposals WHERE {condition}"  # noqa: S608
-                    " RETURNING account_id, expenditure_id, proposal",
-                    values,
-                )
-                self.taken.update(((str(a), str(x)), json.loads(p)) for a, x, p in rows)
         # the lines the batch reverses that earlier batches wrote: read once, marked at a flush
         reversed_lines = sorted({(self.known[a], x) for a, x in reversing if a in self.known})
         pairs = _pairs(self.tx, g, "complex_id, entry_id", reversed_lines) if reversed_lines else ()
@@ -440,20 +409,6 @@ class _Batch:
         )  # fmt: skip
         self.stored.update((s, vh) for s, vh in self.heads.items() if s in self.stored)
         self.heads = {}
-
-    def flush_proposals(self) -> None:
-        """Proposals still open at the end of the batch (nothing in a batch reads the table)."""
-        if self.held is not None:
-            self.held.proposals.update(self.proposals)
-            self.proposals = {}
-            return
-        insert_many(
-            self.tx, "stmt_proposals", "generation, account_id, expenditure_id, proposal",
-            ("integer", "text", "text", "text"),
-            [(self.generation, a, x, json.dumps(p)) for (a, x), p in self.proposals.items()],
-            conflict=" ON CONFLICT DO NOTHING",
-        )  # fmt: skip
-        self.proposals = {}
 
     # --- who belongs where --------------------------------------------------------
 
@@ -533,7 +488,9 @@ class _Batch:
             complex_id, lambda: _units_of(self.tx, self.generation, complex_id)
         )
 
-    def line(self, position: int, event: Any, section: str, amount: int, **fields: Any) -> None:
+    def line(
+        self, position: int, event: ChainedAggregate.Event, section: str, amount: int, **fields: Any
+    ) -> None:
         """A line; its party and description masked by the complex's register (issue #12)."""
         account_id = str(event.originator_id)
         complex_id = self.complex_of(account_id)
@@ -632,7 +589,9 @@ class _Batch:
             found = self.members.published[complex_id] = {str(r[0]) for r in rows}
         return found
 
-    def publish(self, complex_id: str, period: Period, position: int, e: Any) -> None:
+    def publish(
+        self, complex_id: str, period: Period, position: int, e: Complex.StatementPublished
+    ) -> None:
         """Version 1 of a published period: its digest now (the heads at this event), its
         content with the batch's other publications at the end of the batch (``freeze``).
 
@@ -735,7 +694,7 @@ class _Publication:
     digest: str  # JSON, as the event found the complex
 
 
-def recorded_on(event: Any) -> str:
+def recorded_on(event: ChainedAggregate.Event) -> str:
     """The business date an event was recorded on (Asia/Shanghai): a correction's version date."""
     return local_today(event.timestamp, TIMEZONE).isoformat()
 
@@ -750,20 +709,20 @@ def _cause(fields: dict[str, Any]) -> dict[str, Any]:
 # --- handlers -------------------------------------------------------------------------
 
 
-def _registered(b: _Batch, position: int, e: Any) -> None:
+def _registered(b: _Batch, position: int, e: Complex.Registered) -> None:
     b.own(str(e.originator_id), str(e.originator_id))
 
 
-def _noted(b: _Batch, position: int, e: Any) -> None:
-    stream = getattr(e, "committee_id", None) or getattr(e, "account_id", None) or e.resolution_id
+def _noted(b: _Batch, position: int, e: Listing) -> None:
+    stream = listed_stream(e)
     b.own(str(stream), str(e.originator_id))
 
 
-def _opened(b: _Batch, position: int, e: Any) -> None:
+def _opened(b: _Batch, position: int, e: Account.Opened) -> None:
     b.own(str(e.originator_id), e.complex_id)
 
 
-def _income(b: _Batch, position: int, e: Any) -> None:
+def _income(b: _Batch, position: int, e: Account.IncomeRecorded) -> None:
     b.line(
         position, e, "income", e.amount, entry_id=e.entry_id, category=e.category,
         party=party_of(e.payer)["public_name"], gross=e.gross, deduction=e.deduction,
@@ -771,57 +730,22 @@ def _income(b: _Batch, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def _transferred_in(b: _Batch, position: int, e: Any) -> None:
+def _transferred_in(b: _Batch, position: int, e: Account.TransferredIn) -> None:
     b.line(
         position, e, "income", e.amount, entry_id=e.entry_id, category="transfer_in",
         party=f"account {e.from_account_id}",
     )  # fmt: skip
 
 
-def _transferred_out(b: _Batch, position: int, e: Any) -> None:
+def _transferred_out(b: _Batch, position: int, e: Account.TransferredOut) -> None:
     b.line(
         position, e, "expenditure", -e.amount, entry_id=e.entry_id, category="transfer_out",
         party=f"account {e.to_account_id}", method="transfer",
     )  # fmt: skip
 
 
-def _proposed(b: _Batch, position: int, e: Any) -> None:
-    b.proposals[(str(e.originator_id), e.expenditure_id)] = dict(e.proposal)
-
-
-def _proposal(b: _Batch, e: Any) -> dict[str, Any]:
-    key = (str(e.originator_id), e.expenditure_id)
-    if key in b.proposals:
-        return b.proposals[key]
-    if key in b.taken:
-        return b.taken[key]
-    if b.held is not None:
-        return b.held.proposals[key]
-    rows = b.tx.execute(
-        "SELECT proposal FROM stmt_proposals WHERE generation = ? AND account_id = ?"
-        " AND expenditure_id = ?",
-        (b.generation, *key),
-    )
-    return dict(json.loads(rows[0][0]))
-
-
-def _settled(b: _Batch, e: Any) -> None:
-    """The proposal is no longer open: never written if proposed in this batch, else taken."""
-    key = (str(e.originator_id), e.expenditure_id)
-    if b.proposals.pop(key, None) is None and b.taken.pop(key, None) is None:
-        if b.held is not None:
-            b.held.proposals.pop(key, None)
-            return
-        b.tx.execute(
-            "DELETE FROM stmt_proposals WHERE generation = ? AND account_id = ?"
-            " AND expenditure_id = ?",
-            (b.generation, *key),
-        )
-
-
-def _booked(b: _Batch, position: int, e: Any) -> None:
-    p = _proposal(b, e)
-    _settled(b, e)
+def _booked(b: _Batch, position: int, e: Account.ExpenditureBooked) -> None:
+    p = carried_line(e)
     b.line(
         position, e, "expenditure", -e.amount, entry_id=e.expenditure_id,
         category=p["category"], party=party_of(p["payee"])["public_name"], method=p["method"],
@@ -830,11 +754,7 @@ def _booked(b: _Batch, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def _closed_proposal(b: _Batch, position: int, e: Any) -> None:
-    _settled(b, e)
-
-
-def _reversed(b: _Batch, position: int, e: Any) -> None:
+def _reversed(b: _Batch, position: int, e: Account.EntryReversed) -> None:
     account = str(e.originator_id)
     complex_id = b.complex_of(account)
     original = b.mark_reversed(complex_id, e.reverses, e.entry_id, position)
@@ -852,7 +772,7 @@ def _reversed(b: _Batch, position: int, e: Any) -> None:
     b.reversion(complex_id, sorted({e.value_date, day}), position, cause)
 
 
-def _units_added(b: _Batch, position: int, e: Any) -> None:
+def _units_added(b: _Batch, position: int, e: Complex.UnitsAdded) -> None:
     """The complex's register grows: later lines mask these ids too (earlier ones stay as made)."""
     complex_id = str(e.originator_id)
     units = [(unit_id, str(unit["building"])) for unit_id, unit in e.units.items()]
@@ -865,7 +785,7 @@ def _units_added(b: _Batch, position: int, e: Any) -> None:
     b.registers.added(complex_id, units)
 
 
-def _published(b: _Batch, position: int, e: Any) -> None:
+def _published(b: _Batch, position: int, e: Complex.StatementPublished) -> None:
     complex_id = str(e.originator_id)
     period = Period.parse(e.period)
     b.publish(complex_id, period, position, e)
@@ -881,23 +801,19 @@ def _published(b: _Batch, position: int, e: Any) -> None:
 
 
 Handler = Callable[[_Batch, int, Any], None]
-HANDLERS: dict[str, Handler] = {
-    event.__qualname__: handler
-    for event, handler in (
-        (Complex.Registered, _registered),
-        (Complex.UnitsAdded, _units_added),
-        (Complex.CommitteeElected, _noted),
-        (Complex.AccountOpened, _noted),
-        (Complex.ResolutionRecorded, _noted),
-        (Complex.StatementPublished, _published),
-        (Account.Opened, _opened),
-        (Account.IncomeRecorded, _income),
-        (Account.TransferredIn, _transferred_in),
-        (Account.TransferredOut, _transferred_out),
-        (Account.ExpenditureProposed, _proposed),
-        (Account.ExpenditureBooked, _booked),
-        (Account.ExpenditureRejected, _closed_proposal),
-        (Account.ExpenditureWithdrawn, _closed_proposal),
-        (Account.EntryReversed, _reversed),
+HANDLERS: dict[str, Handler] = dict(
+    (
+        on(Complex.Registered, _registered),
+        on(Complex.UnitsAdded, _units_added),
+        on(Complex.CommitteeElected, _noted),
+        on(Complex.AccountOpened, _noted),
+        on(Complex.ResolutionRecorded, _noted),
+        on(Complex.StatementPublished, _published),
+        on(Account.Opened, _opened),
+        on(Account.IncomeRecorded, _income),
+        on(Account.TransferredIn, _transferred_in),
+        on(Account.TransferredOut, _transferred_out),
+        on(Account.ExpenditureBooked, _booked),
+        on(Account.EntryReversed, _reversed),
     )
-}
+)

@@ -23,8 +23,6 @@ from api.alert_schemas import (
     AcknowledgementCreate,
     AlertClosureCreate,
     AlertDetailPublic,
-    AlertExplanation,
-    AlertPublic,
     AlertsPage,
     AlertStepPublic,
     ExplanationCreate,
@@ -32,6 +30,7 @@ from api.alert_schemas import (
     SnoozeCreate,
     SnoozePublic,
     Status,
+    alert_public,
 )
 from api.auth import NOT_VISIBLE, Place, Principal, jurisdiction_prefix
 from api.deps import IdempotencyKey, PrincipalDep, Services, ServicesDep, place_of
@@ -57,18 +56,6 @@ CURSOR = re.compile(r"^a1:([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9a-f-]{36})$")
 # --- reading ---------------------------------------------------------------------------
 
 
-def alert_public(row: AlertRow) -> dict[str, Any]:
-    return {
-        "alert_id": row.alert_id, "rule": row.rule, "rule_version": row.rule_version,
-        "severity": row.severity, "status": row.status, "outcome": row.outcome,
-        "subject_kind": row.subject_kind, "subject_id": row.subject_id,
-        "complex_id": row.complex_id, "district": row.district, "street": row.street,
-        "community": row.community, "raised_on": row.raised_on, "position": row.position,
-        "evidence": row.evidence,
-        "explanation": AlertExplanation(zh=row.explanation_zh, en=row.explanation_en),
-    }  # fmt: skip
-
-
 def alert_detail(row: AlertRow) -> AlertDetailPublic:
     raised = AlertStepPublic(
         step="raised", by="system:supervision", on=row.raised_on,
@@ -79,7 +66,7 @@ def alert_detail(row: AlertRow) -> AlertDetailPublic:
         for h in row.history
     ]
     version = max((int(h["version"]) for h in row.history), default=0)
-    return AlertDetailPublic(**alert_public(row), history=[raised, *steps], version=version)
+    return AlertDetailPublic(**dict(alert_public(row)), history=[raised, *steps], version=version)
 
 
 def place_of_alert(row: AlertRow) -> Place:
@@ -187,7 +174,7 @@ def list_alerts(
     rows = services.alerts.page(narrowed, after=after, limit=limit + 1)
     page = rows[:limit]
     return AlertsPage(
-        items=[AlertPublic(**alert_public(r)) for r in page],
+        items=[alert_public(r) for r in page],
         next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None,
     )
 

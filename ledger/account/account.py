@@ -15,10 +15,12 @@ from uuid import UUID
 from ledger.account.entries import (
     METHODS,
     Authority,
+    BookedLine,
     Entry,
     ExpenditureDetails,
     IncomeDetails,
     Proposal,
+    booked_line,
     check_party,
 )
 from ledger.account.payment_rules import (
@@ -158,9 +160,22 @@ class CommonFundAccount(ChainedAggregate):
             aggregate.proposals[self.expenditure_id]["approvals"].append(self.member_id)
 
     class ExpenditureBooked(ChainedAggregate.Event):
+        """Version 2 carries the booked ``line`` (category, payee, method, authorisation,
+        references), copied from the proposal, so readers need not keep open proposals."""
+
+        class_version = 2
+
         expenditure_id: str
         amount: int
         approvers: list[str]
+        line: BookedLine | None  # None: booked before version 2; its proposal holds the line
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A v1 event carries no line and cannot know it: "not carried" (None), read from the
+            account's proposal instead (:func:`legacy_line`). The hash covers what was recorded
+            (ledger/integrity.py ``_recorded_hash``), so this adds nothing to it."""
+            state["line"] = None
 
         def apply(self, aggregate: Any) -> None:
             proposal = aggregate.proposals[self.expenditure_id]
@@ -505,6 +520,7 @@ class CommonFundAccount(ChainedAggregate):
                 expenditure_id=expenditure_id,
                 amount=proposal["amount"],
                 approvers=approvals,
+                line=booked_line(proposal),
                 principal=principal,
                 value_date=proposal["value_date"],
             )

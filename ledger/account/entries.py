@@ -57,6 +57,34 @@ class Proposal(TypedDict):
     status: str  # proposed | booked | rejected | withdrawn
 
 
+class BookedLine(TypedDict):
+    """What a booked expenditure is, as its readers show and check it: copied from its proposal
+    when it is booked (``ExpenditureBooked`` version 2), so no reader keeps open proposals."""
+
+    category: str
+    payee: StoredParty  # sealed as the proposal sealed it; its ``kind`` is the payee's kind
+    method: str
+    purpose: str
+    authorisation_kind: str
+    authorisation_id: str
+    contract_ref: str  # the payment's reference (contract), "" when none
+    description: str
+
+
+def booked_line(proposal: Proposal) -> BookedLine:
+    """The line a proposal books as."""
+    return BookedLine(
+        category=proposal["category"],
+        payee=proposal["payee"],
+        method=proposal["method"],
+        purpose=proposal["purpose"],
+        authorisation_kind=proposal["authorisation_kind"],
+        authorisation_id=proposal["authorisation_id"],
+        contract_ref=proposal["contract_ref"],
+        description=proposal["description"],
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Authority:
     """What an expenditure cites (H05): a passed resolution or an approved committee decision.

@@ -275,3 +275,15 @@ class Complex(ChainedAggregate):
     def stream_ids(self) -> list[str]:
         """Every stream of this complex, for its digest (H12)."""
         return [str(self.id), *self.committee_ids, *self.account_ids, *self.resolution_ids]
+
+
+Listing = Complex.CommitteeElected | Complex.AccountOpened | Complex.ResolutionRecorded
+
+
+def listed_stream(event: Listing) -> str:
+    """The stream a complex lists with this event (its committee, account or resolution)."""
+    if isinstance(event, Complex.CommitteeElected):
+        return event.committee_id
+    if isinstance(event, Complex.AccountOpened):
+        return event.account_id
+    return event.resolution_id

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ledger.account import CommonFundAccount as Account
+from ledger.committees.committee import Committee
 from projections.content import yuan
 from projections.db import Tx
 from projections.supervision.alerts import Finding
@@ -13,7 +13,9 @@ from projections.supervision.event_rules import Payment
 OPERATIONS = "committee_operations"  # the expenditure category of the committee's own costs
 
 
-def beyond_authority(c: Catalog, e: Any, account_id: str, complex_id: str) -> list[Finding]:
+def beyond_authority(
+    c: Catalog, e: Account.PaymentRefused, account_id: str, complex_id: str
+) -> list[Finding]:
     """A01: a payment refused under H05 because it needed the owners' resolution it did not have.
 
     The ledger refuses it (H05), so the attempt is the signal. A refusal about a committee
@@ -90,7 +92,7 @@ def over_budget(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding
     ]  # fmt: skip
 
 
-def depleted(tx: Tx, generation: int, c: Catalog, e: Any) -> list[Finding]:
+def depleted(tx: Tx, generation: int, c: Catalog, e: Committee.DecisionRecorded) -> list[Finding]:
     """A25: a decision recorded while fewer than half the seats are filled or fewer than 5 sit."""
     committee_id = str(e.originator_id)
     rows = tx.execute(

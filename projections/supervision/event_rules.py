@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ledger.account import CommonFundAccount as Account
 from ledger.personal import party_of
 from projections.content import yuan
 from projections.db import Tx
@@ -201,7 +202,9 @@ def _run_length(days: set[str], start: str) -> int:
     return length
 
 
-def deduction(c: Catalog, e: Any, account_id: str, complex_id: str) -> list[Finding]:
+def deduction(
+    c: Catalog, e: Account.IncomeRecorded, account_id: str, complex_id: str
+) -> list[Finding]:
     """A23: a collector kept more than its contracted rate of what it collected."""
     if e.gross is None or e.deduction is None or e.contracted_rate_bp is None:
         return []
@@ -226,7 +229,9 @@ def deduction(c: Catalog, e: Any, account_id: str, complex_id: str) -> list[Find
     ]  # fmt: skip
 
 
-def refused(c: Catalog, e: Any, account_id: str, complex_id: str) -> list[Finding]:
+def refused(
+    c: Catalog, e: Account.PaymentRefused, account_id: str, complex_id: str
+) -> list[Finding]:
     """A24: a payment refused under H02, H05 or H07 (a blocked attempt is itself a signal)."""
     evidence = {
         "account_id": account_id, "expenditure_id": e.expenditure_id, "rule": e.rule,

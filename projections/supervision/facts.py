@@ -11,7 +11,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
+from ledger.account import CommonFundAccount as Account
+from ledger.account.entries import BookedLine
+from ledger.base import ChainedAggregate
+from ledger.committees.committee import Committee
+from ledger.committees.resolution import Resolution
+from ledger.complexes.complex import Complex
 from ledger.personal import party_of
+from ledger.supervision import SupervisionClock
 from projections.db import Tx
 from projections.supervision import authority_rules, balance_rules, clock_rules, pattern_rules
 from projections.supervision.alerts import Finding, OnRaise, raise_alerts
@@ -58,18 +65,18 @@ def entry(  # noqa: PLR0917 - one row of sup_entries
 # --- money -----------------------------------------------------------------------
 
 
-def income(s: Step, position: int, e: Any) -> None:
+def income(s: Step, position: int, e: Account.IncomeRecorded) -> None:
     entry(
         s, position, str(e.originator_id), e.entry_id, "income", e.category, e.value_date,
         e.amount, e.contract_ref, party_of(e.payer)["public_name"],
     )  # fmt: skip
 
 
-def transferred_in(s: Step, position: int, e: Any) -> None:
+def transferred_in(s: Step, position: int, e: Account.TransferredIn) -> None:
     entry(s, position, str(e.originator_id), e.entry_id, "transfer_in", "", e.value_date, e.amount)
 
 
-def transferred_out(s: Step, position: int, e: Any) -> None:
+def transferred_out(s: Step, position: int, e: Account.TransferredOut) -> None:
     """A closing transfer to the complex's own successor account: no fall, no layering."""
     entry(
         s, position, str(e.originator_id), e.entry_id, "transfer_out", "", e.value_date,
@@ -77,9 +84,9 @@ def transferred_out(s: Step, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def booked(s: Step, position: int, p: Payment, proposal: dict[str, Any]) -> None:
+def booked(s: Step, position: int, p: Payment, line: BookedLine) -> None:
     """Rules on a booked payment that read the entries, then the payment joins them."""
-    c, authorisation = s.catalog, f"{proposal['authorisation_kind']}:{proposal['authorisation_id']}"
+    c, authorisation = s.catalog, f"{line['authorisation_kind']}:{line['authorisation_id']}"
     outflow = balance_rules.Outflow(
         p.account_id, p.complex_id, p.entry_id, p.value_date, p.amount,
         f"向{p.payee_name}付款", f"paying {p.payee_name}",
@@ -90,16 +97,16 @@ def booked(s: Step, position: int, p: Payment, proposal: dict[str, Any]) -> None
         *balance_rules.sharp_fall(s.tx, s.g, c, outflow),
         *balance_rules.waking_payout(s.tx, s.g, c, outflow),
     ]
-    if proposal["category"] == authority_rules.OPERATIONS:
+    if line["category"] == authority_rules.OPERATIONS:
         findings.extend(authority_rules.over_budget(s.tx, s.g, c, p))
     s.found(position, findings)
     entry(
-        s, position, p.account_id, p.entry_id, "expenditure", proposal["category"], p.value_date,
+        s, position, p.account_id, p.entry_id, "expenditure", line["category"], p.value_date,
         -p.amount, p.contract_ref, p.payee_name, p.payee_key, authorisation,
     )  # fmt: skip
 
 
-def reversed_entry(s: Step, position: int, e: Any) -> None:
+def reversed_entry(s: Step, position: int, e: Account.EntryReversed) -> None:
     account_id = str(e.originator_id)
     rows = s.run(
         "SELECT kind, category, counterparty FROM sup_entries WHERE generation = ?"
@@ -128,7 +135,7 @@ def reversed_entry(s: Step, position: int, e: Any) -> None:
     )
 
 
-def opened(s: Step, position: int, e: Any) -> None:
+def opened(s: Step, position: int, e: Account.Opened) -> None:
     s.run(
         "INSERT INTO sup_accounts (generation, account_id, complex_id, committee_id, opened_on)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -136,14 +143,14 @@ def opened(s: Step, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def closed(s: Step, position: int, e: Any) -> None:
+def closed(s: Step, position: int, e: Account.Closed) -> None:
     s.tx.execute(
         "UPDATE sup_accounts SET closed_on = ? WHERE generation = ? AND account_id = ?",
         (e.value_date, s.g, str(e.originator_id)),
     )
 
 
-def refused(s: Step, position: int, e: Any) -> None:
+def refused(s: Step, position: int, e: Account.PaymentRefused) -> None:
     account_id = str(e.originator_id)
     s.found(
         position,
@@ -154,7 +161,7 @@ def refused(s: Step, position: int, e: Any) -> None:
 # --- committees and resolutions ------------------------------------------------------------
 
 
-def elected(s: Step, position: int, e: Any) -> None:
+def elected(s: Step, position: int, e: Committee.Elected) -> None:
     s.run(
         "INSERT INTO sup_committees (generation, committee_id, complex_id, election_resolution_id,"
         " elected_on, term_end, seats, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'elected')"
@@ -164,44 +171,44 @@ def elected(s: Step, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def _committee(s: Step, e: Any, sql: str, *params: Any) -> None:
+def _committee(s: Step, e: ChainedAggregate.Event, sql: str, *params: Any) -> None:
     s.tx.execute(
         f"UPDATE sup_committees SET {sql} WHERE generation = ? AND committee_id = ?",  # noqa: S608
         (*params, s.g, str(e.originator_id)),
     )
 
 
-def filed(s: Step, position: int, e: Any) -> None:
+def filed(s: Step, position: int, e: Committee.Filed) -> None:
     _committee(s, e, "status = CASE WHEN status = 'elected' THEN 'filed' ELSE status END")
 
 
-def sealed(s: Step, position: int, e: Any) -> None:
+def sealed(s: Step, position: int, e: Committee.Sealed) -> None:
     _committee(s, e, "status = 'sealed'")
 
 
-def superseded(s: Step, position: int, e: Any) -> None:
+def superseded(s: Step, position: int, e: Committee.Superseded) -> None:
     _committee(
         s, e, "status = 'superseded', ended_on = CASE WHEN ended_on = '' THEN ? ELSE ended_on END",
         e.value_date,
     )  # fmt: skip
 
 
-def dissolved(s: Step, position: int, e: Any) -> None:
+def dissolved(s: Step, position: int, e: Committee.Dissolved) -> None:
     _committee(
         s, e, "status = 'dissolved', ended_on = CASE WHEN ended_on = '' THEN ? ELSE ended_on END",
         e.value_date,
     )  # fmt: skip
 
 
-def handed_over(s: Step, position: int, e: Any) -> None:
+def handed_over(s: Step, position: int, e: Committee.HandedOver) -> None:
     _committee(s, e, "handed_over_on = ?", e.handed_over_on)
 
 
-def decided(s: Step, position: int, e: Any) -> None:
+def decided(s: Step, position: int, e: Committee.DecisionRecorded) -> None:
     s.found(position, authority_rules.depleted(s.tx, s.g, s.catalog, e))
 
 
-def resolved(s: Step, position: int, e: Any) -> None:
+def resolved(s: Step, position: int, e: Resolution.Recorded) -> None:
     """A07 reads a resolution's matter and outcome; A20 only the committee's yearly budget.
 
     So ``amount_cap`` holds the cap of a budget of category ``committee_operations`` and is
@@ -219,7 +226,7 @@ def resolved(s: Step, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def published(s: Step, position: int, e: Any) -> None:
+def published(s: Step, position: int, e: Complex.StatementPublished) -> None:
     s.run(
         "INSERT INTO sup_publications (generation, complex_id, period, published_on, position)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -230,7 +237,7 @@ def published(s: Step, position: int, e: Any) -> None:
 # --- the clock ----------------------------------------------------------------------
 
 
-def ticked(s: Step, position: int, e: Any) -> None:
+def ticked(s: Step, position: int, e: SupervisionClock.Ticked) -> None:
     """Run every clock rule for the tick's date, against the facts as of this position."""
     as_of = date.fromisoformat(e.as_of)
     known = {

@@ -11,8 +11,9 @@ the runner's batch transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from ledger.maintenance import MaintenanceFund as Fund
+from ledger.maintenance import RepairProject as Project
 from projections.supervision import fund_rules
 from projections.supervision.alerts import raise_alerts
 from projections.supervision.facts import Step
@@ -58,7 +59,7 @@ def _complex_of_fund(s: Step, fund_id: str) -> str:
 # --- the fund ---------------------------------------------------------------------
 
 
-def established(s: Step, position: int, e: Any) -> None:
+def established(s: Step, position: int, e: Fund.Established) -> None:
     s.run(
         "INSERT INTO sup_funds (generation, fund_id, complex_id, established_on)"
         " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -66,24 +67,24 @@ def established(s: Step, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def deposited(s: Step, position: int, e: Any) -> None:
+def deposited(s: Step, position: int, e: Fund.Deposited) -> None:
     fund_id = str(e.originator_id)
     _move(s, fund_id, e.parts, 1, e.first_deposits)
     if e.kind == "initial_transfer":
         s.found(position, fund_rules.arrived_below(s.catalog, e, _complex_of_fund(s, fund_id)))
 
 
-def transferred_in(s: Step, position: int, e: Any) -> None:
+def transferred_in(s: Step, position: int, e: Fund.TransferredIn) -> None:
     _move(s, str(e.originator_id), e.parts, 1, {})
 
 
-def interest_allocated(s: Step, position: int, e: Any) -> None:
+def interest_allocated(s: Step, position: int, e: Fund.InterestAllocated) -> None:
     fund_id = str(e.originator_id)
     s.found(position, fund_rules.interest_gap(s.catalog, e, _complex_of_fund(s, fund_id)))
     _move(s, fund_id, e.parts, 1, {})
 
 
-def disbursed(s: Step, position: int, e: Any) -> None:
+def disbursed(s: Step, position: int, e: Fund.Disbursed) -> None:
     """A19 looks at the balances before the debit; its alerts are raised together."""
     fund_id = str(e.originator_id)
     findings = fund_rules.replenishment(s.tx, s.g, s.catalog, e, _complex_of_fund(s, fund_id))
@@ -92,7 +93,7 @@ def disbursed(s: Step, position: int, e: Any) -> None:
     _move(s, fund_id, e.parts, -1, {})
 
 
-def annual_published(s: Step, position: int, e: Any) -> None:
+def annual_published(s: Step, position: int, e: Fund.AnnualStatementPublished) -> None:
     s.run(
         "INSERT INTO sup_fund_disclosures (generation, fund_id, year, published_on, position)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -103,7 +104,7 @@ def annual_published(s: Step, position: int, e: Any) -> None:
 # --- repair projects ------------------------------------------------------------------
 
 
-def planned(s: Step, position: int, e: Any) -> None:
+def planned(s: Step, position: int, e: Project.Planned) -> None:
     s.run(
         "INSERT INTO sup_projects (generation, project_id, fund_id, complex_id, kind, budget,"
         " contract_sum, planned_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -115,22 +116,22 @@ def planned(s: Step, position: int, e: Any) -> None:
         raise_alerts(s.tx, s.g, findings, position, s.hooks)
 
 
-def _project(s: Step, e: Any, column: str) -> None:
+def _project(s: Step, e: Project.Accepted | Project.Disclosed, column: str) -> None:
     s.tx.execute(
         f"UPDATE sup_projects SET {column} = ? WHERE generation = ? AND project_id = ?",  # noqa: S608
         (e.value_date, s.g, str(e.originator_id)),
     )
 
 
-def accepted(s: Step, position: int, e: Any) -> None:
+def accepted(s: Step, position: int, e: Project.Accepted) -> None:
     _project(s, e, "accepted_on")
 
 
-def disclosed(s: Step, position: int, e: Any) -> None:
+def disclosed(s: Step, position: int, e: Project.Disclosed) -> None:
     _project(s, e, "disclosed_on")
 
 
-def refused(s: Step, position: int, e: Any) -> None:
+def refused(s: Step, position: int, e: Project.DisbursementRefused) -> None:
     rows = s.run(
         "SELECT project_id, fund_id, complex_id, kind, budget, contract_sum, planned_on,"
         " accepted_on FROM sup_projects WHERE generation = ? AND project_id = ?",
@@ -149,7 +150,7 @@ def refused(s: Step, position: int, e: Any) -> None:
         raise_alerts(s.tx, s.g, findings, position, s.hooks)
 
 
-def use_refused(s: Step, position: int, e: Any) -> None:
+def use_refused(s: Step, position: int, e: Fund.UseRefused) -> None:
     fund_id = str(e.originator_id)
     s.found(
         position, fund_rules.emergency_refused(s.catalog, e, fund_id, _complex_of_fund(s, fund_id))

@@ -16,6 +16,9 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from ledger.base import ChainedAggregate
+from ledger.maintenance import MaintenanceFund as Fund
+from ledger.maintenance import RepairProject
 from ledger.maintenance.rules import exceeds_share, share_of
 from ledger.money import split_exact
 from projections.content import yuan
@@ -26,7 +29,7 @@ from projections.supervision.catalog import Catalog
 MISSED_SHOWN = 20  # A22: units named in the evidence; the count says how many in all
 
 
-def event_ref(e: Any) -> str:
+def event_ref(e: ChainedAggregate.Event) -> str:
     return f"{e.originator_id}/{e.originator_version}"
 
 
@@ -38,7 +41,7 @@ def _percent(part: int, whole: int) -> str:
 # --- A22: interest not fully allocated ----------------------------------------------
 
 
-def interest_gap(c: Catalog, e: Any, complex_id: str) -> list[Finding]:
+def interest_gap(c: Catalog, e: Fund.InterestAllocated, complex_id: str) -> list[Finding]:
     """A22: an allocation whose parts do not sum to the interest received, or that leaves out a
     unit with a positive weight whose exact share is a fen or more (the domain's allocation is
     exact, H10: this catches an import or an event that was not made by it)."""
@@ -100,7 +103,7 @@ def _parts_relation(tx: Tx, parts: Mapping[str, int]) -> tuple[str, list[Any]]:
     return "SELECT key AS unit_id, value AS amount FROM json_each(?)", [json.dumps(parts)]
 
 
-def replenishment(tx: Tx, g: int, c: Catalog, e: Any, complex_id: str) -> list[Finding]:
+def replenishment(tx: Tx, g: int, c: Catalog, e: Fund.Disbursed, complex_id: str) -> list[Finding]:
     """A19: the units this debit takes from at or above 30% of their first deposit to below it.
 
     Run before the debit is applied to ``sup_fund_units``; one query whatever the number of
@@ -143,7 +146,7 @@ def replenishment(tx: Tx, g: int, c: Catalog, e: Any, complex_id: str) -> list[F
     return found
 
 
-def arrived_below(c: Catalog, e: Any, complex_id: str) -> list[Finding]:
+def arrived_below(c: Catalog, e: Fund.Deposited, complex_id: str) -> list[Finding]:
     """A19 at the authority's initial transfer: units that arrive already below 30% of the
     first deposit the authority names (their money was spent while the authority held it)."""
     if e.kind != "initial_transfer":
@@ -192,7 +195,7 @@ class Project:
     accepted_on: str
 
 
-def payout_refused(c: Catalog, e: Any, p: Project) -> list[Finding]:
+def payout_refused(c: Catalog, e: RepairProject.DisbursementRefused, p: Project) -> list[Finding]:
     """A17 (an emergency's payout refused over its budget) and A18 (a payout refused before
     completion acceptance that would have passed 70% of the contract), from H09 refusals;
     A24 from H07 refusals (a blocked attempt is itself a signal)."""
@@ -238,7 +241,7 @@ def payout_refused(c: Catalog, e: Any, p: Project) -> list[Finding]:
     return found
 
 
-def _payee_refused(c: Catalog, e: Any, p: Project) -> list[Finding]:
+def _payee_refused(c: Catalog, e: RepairProject.DisbursementRefused, p: Project) -> list[Finding]:
     """A24 on the fund: a payout refused under H07 (cash, or not the project's contractor)."""
     evidence = {
         "project_id": p.project_id, "fund_id": p.fund_id, "event": event_ref(e),
@@ -254,7 +257,9 @@ def _payee_refused(c: Catalog, e: Any, p: Project) -> list[Finding]:
     ]  # fmt: skip
 
 
-def emergency_refused(c: Catalog, e: Any, fund_id: str, complex_id: str) -> list[Finding]:
+def emergency_refused(
+    c: Catalog, e: Fund.UseRefused, fund_id: str, complex_id: str
+) -> list[Finding]:
     """A17: an emergency use attempted without the street office's confirmation, or of a
     category not on the city's list, and refused under H08 (the attempt is the signal).
 
@@ -283,7 +288,9 @@ def emergency_refused(c: Catalog, e: Any, fund_id: str, complex_id: str) -> list
 # --- A26: unit sub-ledgers short of their share (H03) ---------------------------------------
 
 
-def shortfall_refused(c: Catalog, e: Any, p: Project) -> list[Finding]:
+def shortfall_refused(
+    c: Catalog, e: RepairProject.DisbursementRefused, p: Project
+) -> list[Finding]:
     """A26 on a payout refused under H03: the units short of their share, as the refusal
     recorded them (``DisbursementRefused.shortfalls``; one stored before issue #12 has none)."""
     if e.rule != "H03":
@@ -301,7 +308,7 @@ def shortfall_refused(c: Catalog, e: Any, p: Project) -> list[Finding]:
     )  # fmt: skip
 
 
-def shortfall_planned(tx: Tx, g: int, c: Catalog, e: Any) -> list[Finding]:
+def shortfall_planned(tx: Tx, g: int, c: Catalog, e: RepairProject.Planned) -> list[Finding]:
     """A26 when a project is planned: the affected units whose balances cannot bear their share
     of its contract sum by floor area (H03 would refuse the payouts), read set-wide from
     ``sup_fund_units`` as the fund stands at the plan (a unit with no sub-ledger holds 0)."""

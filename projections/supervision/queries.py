@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,18 @@ class AlertRow:
     status: str
     outcome: str | None
     history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def raised_row(alert: Mapping[str, Any]) -> AlertRow:
+    """An alert as the supervision view hands it to its hooks when it is raised (the row it
+    inserts, projections/supervision/alerts.py): not closed, so no outcome yet."""
+    return AlertRow(
+        alert["alert_id"], alert["rule"], alert["rule_version"], alert["severity"],
+        alert["subject_kind"], alert["subject_id"], alert["complex_id"], alert["district"],
+        alert["street"], alert["community"], alert["trigger_key"], alert["evidence"],
+        alert["explanation_zh"], alert["explanation_en"], alert["raised_on"], alert["position"],
+        alert["status"], None,
+    )  # fmt: skip
 
 
 def _row(r: tuple[Any, ...]) -> AlertRow:

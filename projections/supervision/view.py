@@ -8,25 +8,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger.account import CommonFundAccount as Account
+from ledger.base import ChainedAggregate
 from ledger.committees.committee import Committee
 from ledger.committees.resolution import Resolution
-from ledger.complexes.complex import Complex
+from ledger.complexes.complex import Complex, Listing, listed_stream
 from ledger.maintenance import MaintenanceFund as Fund
 from ledger.maintenance import RepairProject as Project
-from ledger.personal import member_of, party_key, party_of
+from ledger.personal import StoredMember, member_of, party_key, party_of
 from ledger.supervision import AlertCase, Snooze, SupervisionClock
 from projections.db import Tx
-from projections.runner import Batch
+from projections.legacy import carried_line
+from projections.runner import Batch, on
 from projections.supervision import event_rules as rules
 from projections.supervision import facts, fund_facts
 from projections.supervision.alerts import Finding, OnRaise, raise_alert
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
 
 TABLES = (
-    "sup_places", "sup_streams", "sup_members", "sup_proposals", "sup_payments", "sup_snoozes",
+    "sup_places", "sup_streams", "sup_members", "sup_payments", "sup_snoozes",
     "alerts", "alert_steps", "sup_entries", "sup_accounts", "sup_committees", "sup_resolutions",
     "sup_publications", "sup_ticks", "sup_funds", "sup_fund_disclosures", "sup_fund_units",
     "sup_projects",
@@ -82,7 +84,9 @@ class _Step:
         for finding in findings:
             raise_alert(self.tx, self.g, finding, position, self.hooks)
 
-    def step(self, position: int, e: Any, step: str, detail: dict[str, Any]) -> None:
+    def step(
+        self, position: int, e: ChainedAggregate.Event, step: str, detail: dict[str, Any]
+    ) -> None:
         self.run(
             "INSERT INTO alert_steps (generation, alert_id, version, step, principal, detail,"
             " step_on, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -95,7 +99,7 @@ class _Step:
 # --- facts ------------------------------------------------------------------------
 
 
-def _registered(s: _Step, position: int, e: Any) -> None:
+def _registered(s: _Step, position: int, e: Complex.Registered) -> None:
     cid = str(e.originator_id)
     s.run(
         "INSERT INTO sup_places (generation, complex_id, code, name, district, street, community)"
@@ -105,20 +109,20 @@ def _registered(s: _Step, position: int, e: Any) -> None:
     s.stream(cid, cid)
 
 
-def _noted(s: _Step, position: int, e: Any) -> None:
-    stream = getattr(e, "committee_id", None) or getattr(e, "account_id", None) or e.resolution_id
+def _noted(s: _Step, position: int, e: Listing) -> None:
+    stream = listed_stream(e)
     if not s.owner(str(stream))[0]:
         s.stream(str(stream), str(e.originator_id))
 
 
-def _elected(s: _Step, position: int, e: Any) -> None:
+def _elected(s: _Step, position: int, e: Committee.Elected) -> None:
     committee_id = str(e.originator_id)
     s.stream(committee_id, e.complex_id, committee_id)
     _members(s, committee_id, e.members)
     facts.elected(s, position, e)
 
 
-def _members(s: _Step, committee_id: str, members: list[dict[str, Any]]) -> None:
+def _members(s: _Step, committee_id: str, members: list[StoredMember]) -> None:
     """Members as A05 compares them: identity key and the keyed hash of the name, never the name."""
     for stored in members:
         m = member_of(stored)
@@ -132,7 +136,7 @@ def _members(s: _Step, committee_id: str, members: list[dict[str, Any]]) -> None
         )  # fmt: skip
 
 
-def _members_changed(s: _Step, position: int, e: Any) -> None:
+def _members_changed(s: _Step, position: int, e: Committee.MembersChanged) -> None:
     committee_id = str(e.originator_id)
     for member_id in e.removed:
         s.run(
@@ -142,42 +146,23 @@ def _members_changed(s: _Step, position: int, e: Any) -> None:
     _members(s, committee_id, e.added)
 
 
-def _opened(s: _Step, position: int, e: Any) -> None:
+def _opened(s: _Step, position: int, e: Account.Opened) -> None:
     s.stream(str(e.originator_id), e.complex_id, e.committee_id)
     facts.opened(s, position, e)
 
 
-def _proposed(s: _Step, position: int, e: Any) -> None:
-    s.run(
-        "INSERT INTO sup_proposals (generation, account_id, expenditure_id, proposal)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        str(e.originator_id), e.expenditure_id, json.dumps(e.proposal),
-    )  # fmt: skip
-
-
-def _settled(s: _Step, position: int, e: Any) -> None:
-    s.run(
-        "DELETE FROM sup_proposals WHERE generation = ? AND account_id = ? AND expenditure_id = ?",
-        str(e.originator_id), e.expenditure_id,
-    )  # fmt: skip
-
-
-def _booked(s: _Step, position: int, e: Any) -> None:
+def _booked(s: _Step, position: int, e: Account.ExpenditureBooked) -> None:
+    """A booked payment: the rules that read it, then it joins the facts (its line is carried
+    by the event, projections/legacy.py)."""
     account_id = str(e.originator_id)
-    rows = s.run(
-        "SELECT proposal FROM sup_proposals WHERE generation = ? AND account_id = ?"
-        " AND expenditure_id = ?",
-        account_id, e.expenditure_id,
-    )  # fmt: skip
-    _settled(s, position, e)
-    proposal = json.loads(rows[0][0])
-    payee = party_of(proposal["payee"])
+    line = carried_line(e)
+    payee = party_of(line["payee"])
     complex_id, committee_id = s.owner(account_id)
     key = party_key(payee)
     p = rules.Payment(
         account_id, complex_id, committee_id, e.expenditure_id, e.value_date, key,
         payee["public_name"], payee["person"], payee["identity_key"], payee["name_key"],
-        e.amount, proposal["method"], proposal["contract_ref"], position,
+        e.amount, line["method"], line["contract_ref"], position,
     )  # fmt: skip
     c = s.catalog
     s.found(
@@ -190,23 +175,23 @@ def _booked(s: _Step, position: int, e: Any) -> None:
             *rules.frequent(s.tx, s.g, c, p),
         ],
     )
-    facts.booked(s, position, p, proposal)
+    facts.booked(s, position, p, line)
     s.run(
         "INSERT INTO sup_payments (generation, account_id, entry_id, value_date, payee_key,"
         " payee_name, amount, method, contract_ref, position)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         account_id, e.expenditure_id, e.value_date, key, payee["public_name"], e.amount,
-        proposal["method"], proposal["contract_ref"], position,
+        line["method"], line["contract_ref"], position,
     )  # fmt: skip
 
 
-def _income(s: _Step, position: int, e: Any) -> None:
+def _income(s: _Step, position: int, e: Account.IncomeRecorded) -> None:
     account_id = str(e.originator_id)
     s.found(position, rules.deduction(s.catalog, e, account_id, s.owner(account_id)[0]))
     facts.income(s, position, e)
 
 
-def _refused(s: _Step, position: int, e: Any) -> None:
+def _refused(s: _Step, position: int, e: Account.PaymentRefused) -> None:
     account_id = str(e.originator_id)
     s.found(position, rules.refused(s.catalog, e, account_id, s.owner(account_id)[0]))
     facts.refused(s, position, e)
@@ -214,9 +199,27 @@ def _refused(s: _Step, position: int, e: Any) -> None:
 
 # --- the lifecycle ----------------------------------------------------------------
 
+Case = TypeVar("Case", AlertCase.Acknowledged, AlertCase.Explained, AlertCase.Closed)
 
-def _case(status: str | None, step: str, detail: Callable[[Any], dict[str, Any]]) -> Any:
-    def handler(s: _Step, position: int, e: Any) -> None:
+
+def _acknowledged(e: AlertCase.Acknowledged) -> dict[str, Any]:
+    return {"note": e.note}
+
+
+def _explained(e: AlertCase.Explained) -> dict[str, Any]:
+    return {"text": e.text, "evidence": e.evidence}
+
+
+def _closed(e: AlertCase.Closed) -> dict[str, Any]:
+    return {"outcome": e.outcome, "reason": e.reason, "action": e.action}
+
+
+def _case(
+    status: str | None, step: str, detail: Callable[[Case], dict[str, Any]]
+) -> Callable[[_Step, int, Case], None]:
+    """A step of an alert's case: its detail, and the alert's new status (None: unchanged)."""
+
+    def handler(s: _Step, position: int, e: Case) -> None:
         alert = str(e.originator_id)
         if status is not None:
             s.tx.execute(
@@ -228,7 +231,7 @@ def _case(status: str | None, step: str, detail: Callable[[Any], dict[str, Any]]
     return handler
 
 
-def _snoozed(s: _Step, position: int, e: Any) -> None:
+def _snoozed(s: _Step, position: int, e: Snooze.Snoozed) -> None:
     s.run(
         "INSERT INTO sup_snoozes (generation, snooze_id, rule, subject_id, until)"
         " VALUES (?, ?, ?, ?, ?)",
@@ -236,7 +239,7 @@ def _snoozed(s: _Step, position: int, e: Any) -> None:
     )  # fmt: skip
 
 
-def _extended(s: _Step, position: int, e: Any) -> None:
+def _extended(s: _Step, position: int, e: Snooze.Extended) -> None:
     s.tx.execute(
         "UPDATE sup_snoozes SET until = ? WHERE generation = ? AND snooze_id = ?",
         (e.until, s.g, str(e.originator_id)),
@@ -244,60 +247,46 @@ def _extended(s: _Step, position: int, e: Any) -> None:
 
 
 Handler = Callable[[_Step, int, Any], None]
-HANDLERS: dict[str, Handler] = {
-    event.__qualname__: handler
-    for event, handler in (
-        (Complex.Registered, _registered),
-        (Complex.CommitteeElected, _noted),
-        (Complex.AccountOpened, _noted),
-        (Complex.ResolutionRecorded, _noted),
-        (Committee.Elected, _elected),
-        (Committee.MembersChanged, _members_changed),
-        (Account.Opened, _opened),
-        (Account.IncomeRecorded, _income),
-        (Account.ExpenditureProposed, _proposed),
-        (Account.ExpenditureBooked, _booked),
-        (Account.ExpenditureRejected, _settled),
-        (Account.ExpenditureWithdrawn, _settled),
-        (Account.PaymentRefused, _refused),
-        (Account.TransferredIn, facts.transferred_in),
-        (Account.TransferredOut, facts.transferred_out),
-        (Account.EntryReversed, facts.reversed_entry),
-        (Account.Closed, facts.closed),
-        (Committee.Filed, facts.filed),
-        (Committee.Sealed, facts.sealed),
-        (Committee.Superseded, facts.superseded),
-        (Committee.Dissolved, facts.dissolved),
-        (Committee.HandedOver, facts.handed_over),
-        (Committee.DecisionRecorded, facts.decided),
-        (Resolution.Recorded, facts.resolved),
-        (Complex.StatementPublished, facts.published),
-        (SupervisionClock.Ticked, facts.ticked),
-        (Fund.Established, fund_facts.established),
-        (Fund.Deposited, fund_facts.deposited),
-        (Fund.TransferredIn, fund_facts.transferred_in),
-        (Fund.InterestAllocated, fund_facts.interest_allocated),
-        (Fund.Disbursed, fund_facts.disbursed),
-        (Fund.AnnualStatementPublished, fund_facts.annual_published),
-        (Fund.UseRefused, fund_facts.use_refused),
-        (Project.Planned, fund_facts.planned),
-        (Project.Accepted, fund_facts.accepted),
-        (Project.Disclosed, fund_facts.disclosed),
-        (Project.DisbursementRefused, fund_facts.refused),
-        (AlertCase.Acknowledged, _case("acknowledged", "acknowledged", lambda e: {"note": e.note})),
-        (
-            AlertCase.Explained,
-            _case(None, "explained", lambda e: {"text": e.text, "evidence": e.evidence}),
-        ),
-        (
-            AlertCase.Closed,
-            _case(
-                "closed",
-                "closed",
-                lambda e: {"outcome": e.outcome, "reason": e.reason, "action": e.action},
-            ),
-        ),
-        (Snooze.Snoozed, _snoozed),
-        (Snooze.Extended, _extended),
+HANDLERS: dict[str, Handler] = dict(
+    (
+        on(Complex.Registered, _registered),
+        on(Complex.CommitteeElected, _noted),
+        on(Complex.AccountOpened, _noted),
+        on(Complex.ResolutionRecorded, _noted),
+        on(Committee.Elected, _elected),
+        on(Committee.MembersChanged, _members_changed),
+        on(Account.Opened, _opened),
+        on(Account.IncomeRecorded, _income),
+        on(Account.ExpenditureBooked, _booked),
+        on(Account.PaymentRefused, _refused),
+        on(Account.TransferredIn, facts.transferred_in),
+        on(Account.TransferredOut, facts.transferred_out),
+        on(Account.EntryReversed, facts.reversed_entry),
+        on(Account.Closed, facts.closed),
+        on(Committee.Filed, facts.filed),
+        on(Committee.Sealed, facts.sealed),
+        on(Committee.Superseded, facts.superseded),
+        on(Committee.Dissolved, facts.dissolved),
+        on(Committee.HandedOver, facts.handed_over),
+        on(Committee.DecisionRecorded, facts.decided),
+        on(Resolution.Recorded, facts.resolved),
+        on(Complex.StatementPublished, facts.published),
+        on(SupervisionClock.Ticked, facts.ticked),
+        on(Fund.Established, fund_facts.established),
+        on(Fund.Deposited, fund_facts.deposited),
+        on(Fund.TransferredIn, fund_facts.transferred_in),
+        on(Fund.InterestAllocated, fund_facts.interest_allocated),
+        on(Fund.Disbursed, fund_facts.disbursed),
+        on(Fund.AnnualStatementPublished, fund_facts.annual_published),
+        on(Fund.UseRefused, fund_facts.use_refused),
+        on(Project.Planned, fund_facts.planned),
+        on(Project.Accepted, fund_facts.accepted),
+        on(Project.Disclosed, fund_facts.disclosed),
+        on(Project.DisbursementRefused, fund_facts.refused),
+        on(AlertCase.Acknowledged, _case("acknowledged", "acknowledged", _acknowledged)),
+        on(AlertCase.Explained, _case(None, "explained", _explained)),
+        on(AlertCase.Closed, _case("closed", "closed", _closed)),
+        on(Snooze.Snoozed, _snoozed),
+        on(Snooze.Extended, _extended),
     )
-}
+)

@@ -115,3 +115,16 @@ def test_every_route_that_takes_a_token_lists_the_429(api: Api) -> None:
     assert len(taking) > 40
     assert [where for where, listed in taking.items() if "429" not in listed] == []
     assert "429" not in document["paths"]["/v1/public/complexes"]["get"]["responses"]
+
+
+def test_the_webhook_payload_is_documented_with_the_apis_alert(api: Api) -> None:
+    """One alert shape (issue #13): the webhook's body holds the API's AlertPublic."""
+    document = api.client.get("/openapi.json").json()
+    operation = document["webhooks"]["alert.raised"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/AlertRaised"}
+    schemas = document["components"]["schemas"]
+    alert = schemas["AlertRaised"]["properties"]["alert"]
+    assert "#/components/schemas/AlertPublic" in str(alert)
+    listed = schemas["AlertsPage"]["properties"]["items"]["items"]
+    assert listed == {"$ref": "#/components/schemas/AlertPublic"}

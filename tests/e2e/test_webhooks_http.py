@@ -104,6 +104,12 @@ def test_a_district_regulator_gets_its_alerts_signed_and_never_another_districts
     assert {json.loads(r.body)["alert"]["complex_id"] for r in theirs.requests()} == {
         other.complex_id
     }
+    # one shape (issue #13 item 4): the webhook delivers the alert as the API answers it
+    answered = api.call("GET", f"/v1/alerts/{alert['alert_id']}", r_a, expect=200)
+    assert alert == {k: v for k, v in answered.items() if k not in {"history", "version"}}
+    listed_alerts = api.call("GET", "/v1/alerts?rule=A04", r_a, expect=200)["items"]
+    assert [i for i in listed_alerts if i["alert_id"] == alert["alert_id"]] == [alert]
+    assert alert["url"] == f"/v1/alerts/{alert['alert_id']}"
     assert all(verify(their_hook["secret"], r.headers, r.body) for r in theirs.requests())
     # the status, as the regulator sees it
     assert "secret" not in item

@@ -71,12 +71,6 @@ EXPECTED_POSTGRES = {
         ("version", "integer"),
         ("head", "text"),
     ],
-    "stmt_proposals": [
-        ("generation", "integer"),
-        ("account_id", "text"),
-        ("expenditure_id", "text"),
-        ("proposal", "text"),
-    ],
     "stmt_lines": [
         ("generation", "integer"),
         ("complex_id", "text"),
@@ -154,12 +148,6 @@ EXPECTED_POSTGRES = {
         ("complex_id", "text"),
         ("unit_id", "text"),
         ("building", "text"),
-    ],
-    "sup_proposals": [
-        ("generation", "integer"),
-        ("account_id", "text"),
-        ("expenditure_id", "text"),
-        ("proposal", "text"),
     ],
     "sup_payments": [
         ("generation", "integer"),
@@ -453,7 +441,6 @@ EXPECTED_SQLITE = {
     "projection_state": ["name", "generation"],
     "projection_tracking": ["name", "generation", "position", "updated_at"],
     "stmt_streams": ["generation", "stream_id", "complex_id", "version", "head"],
-    "stmt_proposals": ["generation", "account_id", "expenditure_id", "proposal"],
     "stmt_lines": [
         "generation",
         "complex_id",
@@ -503,7 +490,6 @@ EXPECTED_SQLITE = {
     "personal_keys": ["person", "wrapped_key", "created_at", "erased_at"],
     "personal_erasures": ["id", "person", "erased_at", "erased_by", "report"],
     "stmt_units": ["generation", "complex_id", "unit_id", "building"],
-    "sup_proposals": ["generation", "account_id", "expenditure_id", "proposal"],
     "sup_payments": [
         "generation",
         "account_id",
@@ -774,6 +760,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0010_personal_data",
         "0011_fund_statement_versions",
         "0012_committee_notices",  # PostgreSQL only: a trigger, no table
+        "0013_booked_line",
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -788,6 +775,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0010_personal_data",
         "0011_fund_statement_versions",
         "0012_committee_notices",  # PostgreSQL only: a trigger, no table
+        "0013_booked_line",
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -835,6 +823,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0009_webhook_leases",
         "0010_personal_data",
         "0011_fund_statement_versions",
+        "0013_booked_line",
     ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:

@@ -106,3 +106,42 @@ def test_erasing_a_legacy_person_says_what_stays_in_plain_text(
 def income_version(ledger: Ledger, w: World) -> int:
     (event,) = [e for e in ledger.events.get(w.account_id) if hasattr(e, "payer")]
     return int(event.originator_version)
+
+
+def test_a_legacy_proposal_booked_now_is_reported_with_its_booking(
+    settings: Settings, ledger: Ledger, legacy: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ExpenditureBooked version 2 copies the proposal's payee into its line (issue #13): a
+    proposal made before 0010 and booked after leaves its name in plain text in the booking
+    too, and erasure says so."""
+    decision = legacy.decision("保洁", 5_000_00, on=TODAY - timedelta(days=5))
+    payee = Party(name=OLD_PAYER, kind="individual", identity_key="", bank_account="")
+    with monkeypatch.context() as old:
+        old.setattr(account, "store_party", lambda _, p: dict(p))
+        proposed = legacy.propose(legacy.expenditure(300_00, authorisation=decision, payee=payee))
+    ledger.approve_expenditure(legacy.account_id, proposed, actor=member_actor("m2"))
+    (booked,) = [
+        e
+        for e in ledger.events.get(legacy.account_id)
+        if isinstance(e, account.CommonFundAccount.ExpenditureBooked)
+    ]
+    assert booked.line is not None
+    assert booked.line["payee"]["name"] == OLD_PAYER  # copied as the proposal holds it
+    (proposal_version,) = [
+        e.originator_version
+        for e in ledger.events.get(legacy.account_id)
+        if isinstance(e, account.CommonFundAccount.ExpenditureProposed)
+    ]
+    keys = personal_keys(settings)
+    try:
+        report = erase(
+            settings, ledger, keys, "0" * 64, names=[OLD_PAYER], by="test", now=NOON_SHANGHAI
+        )
+    finally:
+        keys.close()
+    assert not report.complete
+    assert report.legacy_events == [
+        f"{legacy.account_id} v{v}"
+        for v in (income_version(ledger, legacy), proposal_version, booked.originator_version)
+    ]
+    assert verify(ledger).ok
