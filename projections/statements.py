@@ -38,10 +38,11 @@ from projections.runner import Batch
 LINE_COLUMNS = (
     "generation, complex_id, entry_id, account_id, position, value_date, section, category,"
     " party, amount, gross, deduction, collector, method, authorisation, contract_ref,"
-    " description, reverses, reversed_by, reversed_at"
+    " description, reverses, reversed_by, reversed_at, version, kind, counterparty, recorded_at,"
+    " recorded_by"
 )
 LINE_NAMES = tuple(c.strip() for c in LINE_COLUMNS.split(","))
-REVERSED_BY = 18  # where a buffered line keeps its reversal
+REVERSED_BY = 18  # where a buffered line keeps its reversal (and its position, after it)
 VERSION_COLUMNS = (
     "generation, complex_id, period, version, position, published_on, published_by,"
     " content_hash, hash_matches, content, digest, diff"
@@ -75,6 +76,7 @@ SETTLING_EVENTS = frozenset(
 )
 PROPOSED = Account.ExpenditureProposed.__qualname__
 REVERSED = Account.EntryReversed.__qualname__
+INCOMING = ":in"  # the suffix of an incoming transfer's line (its entry id is the outgoing one's)
 
 
 class Members:
@@ -497,7 +499,7 @@ class _Batch:
         index = self.buffered.get((complex_id, entry_id))
         if index is not None:
             row = self.lines[index]
-            self.lines[index] = (*row[:REVERSED_BY], by, position)
+            self.lines[index] = (*row[:REVERSED_BY], by, position, *row[REVERSED_BY + 2 :])
             return row[5], row[7], row[8]
         original = self.originals.get((complex_id, entry_id))
         if original is not None:
@@ -548,6 +550,7 @@ class _Batch:
                 units.mask(fields.get("collector", "")), fields.get("method", ""),
                 fields.get("authorisation", ""), fields.get("contract_ref", ""),
                 units.mask(fields.get("description", "")), fields.get("reverses", ""), "", None,
+                *_entry_columns(event, fields["kind"], fields["counterparty"]),
             )
         )  # fmt: skip
         if not self.published_periods(complex_id):
@@ -740,6 +743,16 @@ def recorded_on(event: Any) -> str:
     return local_today(event.timestamp, TIMEZONE).isoformat()
 
 
+def _entry_columns(event: Any, kind: str, counterparty: str | None) -> tuple[Any, ...]:
+    """What an account's entries show and its statement does not (migrations/0013): the stream
+    version that made the line, the entry's kind, the counterparty as the event keeps it (a
+    person sealed: ``party`` is the public form), when and by whom it was recorded."""
+    return (
+        event.originator_version, kind, counterparty, event.timestamp.isoformat(),
+        getattr(event, "principal", ""),
+    )  # fmt: skip
+
+
 def _cause(fields: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "entry_id", "section", "value_date", "recorded_on", "amount", "reverses", "reason", "party",
@@ -766,22 +779,26 @@ def _opened(b: _Batch, position: int, e: Any) -> None:
 def _income(b: _Batch, position: int, e: Any) -> None:
     b.line(
         position, e, "income", e.amount, entry_id=e.entry_id, category=e.category,
+        kind="income", counterparty=e.payer["name"],
         party=party_of(e.payer)["public_name"], gross=e.gross, deduction=e.deduction,
         collector=e.collector, contract_ref=e.contract_ref, description=e.description,
     )  # fmt: skip
 
 
 def _transferred_in(b: _Batch, position: int, e: Any) -> None:
+    # a closing transfer names one entry id on both accounts, both of the complex: the
+    # incoming line is keyed apart (it collided with the outgoing one, issue #13)
     b.line(
-        position, e, "income", e.amount, entry_id=e.entry_id, category="transfer_in",
-        party=f"account {e.from_account_id}",
+        position, e, "income", e.amount, entry_id=e.entry_id + INCOMING, category="transfer_in",
+        party=f"account {e.from_account_id}", kind="transfer_in", counterparty=e.from_account_id,
     )  # fmt: skip
 
 
 def _transferred_out(b: _Batch, position: int, e: Any) -> None:
     b.line(
         position, e, "expenditure", -e.amount, entry_id=e.entry_id, category="transfer_out",
-        party=f"account {e.to_account_id}", method="transfer",
+        party=f"account {e.to_account_id}", method="transfer", kind="transfer_out",
+        counterparty=e.to_account_id,
     )  # fmt: skip
 
 
@@ -825,6 +842,7 @@ def _booked(b: _Batch, position: int, e: Any) -> None:
     b.line(
         position, e, "expenditure", -e.amount, entry_id=e.expenditure_id,
         category=p["category"], party=party_of(p["payee"])["public_name"], method=p["method"],
+        kind="expenditure", counterparty=p["payee"]["name"],
         authorisation=f"{p['authorisation_kind']}:{p['authorisation_id']}",
         contract_ref=p["contract_ref"], description=p["description"] or p["purpose"],
     )  # fmt: skip
@@ -847,6 +865,8 @@ def _reversed(b: _Batch, position: int, e: Any) -> None:
         (
             b.generation, complex_id, e.entry_id, account, position, e.value_date, "reversal",
             category, party, e.amount, None, None, "", "", "", "", reason, e.reverses, "", None,
+            # the counterparty is the original's: read through ``reverses`` (projections/entries.py)
+            *_entry_columns(e, "reversal", None),
         )
     )  # fmt: skip
     b.reversion(complex_id, sorted({e.value_date, day}), position, cause)
