@@ -108,11 +108,14 @@ def test_paging_edges(ledger: Ledger, runner: Runner) -> None:
     n = len(everything)
     account = str(w.account_id)
     exact = entries.page(account, limit=n)
-    assert exact is not None and (exact.entries, exact.more) == (everything, False)
+    assert exact is not None
+    assert (exact.entries, exact.more) == (everything, False)
     short = entries.page(account, limit=n - 1)
-    assert short is not None and (short.entries, short.more) == (everything[:-1], True)
+    assert short is not None
+    assert (short.entries, short.more) == (everything[:-1], True)
     one = entries.page(account, limit=1)
-    assert one is not None and (one.entries, one.more) == (everything[:1], True)
+    assert one is not None
+    assert (one.entries, one.more) == (everything[:1], True)
     # page by page, each page after the last one's position: every entry once, in order
     walked, after = [], 0
     while True:
@@ -125,9 +128,11 @@ def test_paging_edges(ledger: Ledger, runner: Runner) -> None:
     assert walked == everything
     last = everything[-1].position
     tail = entries.page(account, after=last, limit=5)
-    assert tail is not None and (tail.entries, tail.more) == ([], False)
+    assert tail is not None
+    assert (tail.entries, tail.more) == ([], False)
     beyond = entries.page(account, after=last + 100)
-    assert beyond is not None and beyond.entries == []
+    assert beyond is not None
+    assert beyond.entries == []
     # a cursor in the middle of a filtered list: the filter applies after it too
     parking = [e for e in everything if e.category == "parking"]
     assert page(entries, w, category="parking") == parking
@@ -163,7 +168,8 @@ def test_an_account_with_no_entries_yet(ledger: Ledger, runner: Runner) -> None:
     w = world(ledger)
     entries = read(runner)
     empty = entries.page(str(w.account_id), limit=3)
-    assert empty is not None and (empty.entries, empty.more) == ([], False)
+    assert empty is not None
+    assert (empty.entries, empty.more) == ([], False)
     assert entries.balance_as_of(str(w.account_id), TODAY) == 0
     assert ledger.entries(w.account_id) == []
 
@@ -182,7 +188,8 @@ def test_a_read_behind_the_wanted_version_answers_nothing(ledger: Ledger, runner
     assert entries.entry(account, "nothing", wanted=version + 1) is None
     runner.catch_up()
     found = entries.page(account, wanted=version + 1)
-    assert found is not None and found.entries == ledger.entries(w.account_id)
+    assert found is not None
+    assert found.entries == ledger.entries(w.account_id)
     assert found.version == version + 1
 
 
