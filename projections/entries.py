@@ -27,15 +27,9 @@ from projections.db import Database, Row, Tx
 NAME = "statements"
 TRANSFERS = ("transfer_in", "transfer_out")
 INCOMING = ":in"  # projections/statements.py keys an incoming transfer's line apart
-# the line, and the counterparty of the entry a reversal reverses (a reversal shows it)
 ENTRY_COLUMNS = (
-    "l.entry_id, l.kind, l.amount, l.value_date, l.category, l.counterparty, l.method,"
-    " l.contract_ref, l.authorisation, l.reverses, l.reversed_by, l.recorded_at, l.recorded_by,"
-    " l.version, o.counterparty"
-)
-FROM_LINES = (
-    "stmt_lines l LEFT JOIN stmt_lines o ON l.kind = 'reversal' AND o.generation = l.generation"
-    " AND o.complex_id = l.complex_id AND o.entry_id = l.reverses"
+    "entry_id, kind, amount, value_date, category, counterparty, method, contract_ref,"
+    " authorisation, reverses, reversed_by, recorded_at, recorded_by, version"
 )
 
 
@@ -89,7 +83,7 @@ class AccountEntries:
             if applied.version < wanted:
                 return None
             where, params = (
-                ["l.generation = ?", "l.account_id = ?", "l.version > ?"],
+                ["generation = ?", "account_id = ?", "version > ?"],
                 [
                     applied.generation,
                     account_id,
@@ -97,21 +91,21 @@ class AccountEntries:
                 ],
             )
             if low is not None:
-                where.append("l.value_date >= ?")
+                where.append("value_date >= ?")
                 params.append(low.isoformat())
             if high is not None:
-                where.append("l.value_date <= ?")
+                where.append("value_date <= ?")
                 params.append(high.isoformat())
             if category is not None:  # a transfer shows no category (ledger/views.py)
-                where.append("l.category = ? AND l.kind NOT IN ('transfer_in', 'transfer_out')")
+                where.append("category = ? AND kind NOT IN ('transfer_in', 'transfer_out')")
                 params.append(category)
             bound = ""
             if limit is not None:
                 bound = " LIMIT ?"
                 params.append(limit + 1)
             rows = tx.execute(
-                f"SELECT {ENTRY_COLUMNS} FROM {FROM_LINES} WHERE {' AND '.join(where)}"  # noqa: S608 (constants)
-                f" ORDER BY l.version{bound}",
+                f"SELECT {ENTRY_COLUMNS} FROM stmt_lines WHERE {' AND '.join(where)}"  # noqa: S608 (constants)
+                f" ORDER BY version{bound}",
                 params,
             )
         more = limit is not None and len(rows) > limit
@@ -124,8 +118,8 @@ class AccountEntries:
             if applied.version < wanted:
                 return None
             rows = tx.execute(
-                f"SELECT {ENTRY_COLUMNS} FROM {FROM_LINES} WHERE l.generation = ?"  # noqa: S608
-                " AND l.account_id = ? AND l.entry_id = ?",
+                f"SELECT {ENTRY_COLUMNS} FROM stmt_lines WHERE generation = ?"  # noqa: S608
+                " AND account_id = ? AND entry_id = ?",
                 (applied.generation, account_id, entry_id),
             )
         return _entry(rows[0]) if rows else None
@@ -177,8 +171,7 @@ class AccountEntries:
 def _entry(row: Row) -> EntryView:
     """An entry as ledger.views.entry_views makes it from the stream."""
     (entry_id, kind, amount, value_date, category, counterparty, method, contract_ref,
-     authorisation, reverses, reversed_by, recorded_at, recorded_by, version,
-     original_counterparty) = row  # fmt: skip
+     authorisation, reverses, reversed_by, recorded_at, recorded_by, version) = row  # fmt: skip
     transfer = kind in TRANSFERS
     return EntryView(
         id=str(entry_id).removesuffix(INCOMING) if kind == "transfer_in" else str(entry_id),
@@ -186,7 +179,7 @@ def _entry(row: Row) -> EntryView:
         amount=int(amount),
         value_date=str(value_date),
         category=None if transfer else str(category),
-        counterparty=original_counterparty if kind == "reversal" else counterparty,
+        counterparty=counterparty,
         method="transfer" if transfer else str(method) if kind == "expenditure" else None,
         contract_ref=str(contract_ref) or None if kind in ("income", "expenditure") else None,
         authorisation=str(authorisation) or None,

@@ -43,6 +43,10 @@ LINE_COLUMNS = (
 )
 LINE_NAMES = tuple(c.strip() for c in LINE_COLUMNS.split(","))
 REVERSED_BY = 18  # where a buffered line keeps its reversal (and its position, after it)
+COUNTERPARTY = LINE_NAMES.index("counterparty")
+Original = tuple[
+    str, str, str, str | None
+]  # a reversed line's value date, category, party, counterparty
 VERSION_COLUMNS = (
     "generation, complex_id, period, version, position, published_on, published_by,"
     " content_hash, hash_matches, content, digest, diff"
@@ -293,8 +297,9 @@ class _Batch:
         self.latest: dict[tuple[str, str], tuple[int, bytes]] = {}  # versions made here (JSON)
         self.versions: list[tuple[Any, ...]] = []  # written at the end of the batch
         self.stored: dict[str, tuple[int, str]] = {}  # stored heads read for this batch's digests
-        # (complex, entry) -> (value date, category, party) of stored lines the batch reverses
-        self.originals: dict[tuple[str, str], tuple[str, str, str]] = {}
+        # (complex, entry) -> (value date, category, party, counterparty) of stored lines the
+        # batch reverses
+        self.originals: dict[tuple[str, str], Original] = {}
         self.marks: list[tuple[str, str, str, int]] = []  # reversals of stored lines, unflushed
         self.pending: list[_Publication] = []  # publications whose content is not frozen yet
 
@@ -398,12 +403,12 @@ class _Batch:
         pairs = _pairs(self.tx, g, "complex_id, entry_id", reversed_lines) if reversed_lines else ()
         for condition, values in pairs:
             rows = self.tx.execute(
-                "SELECT complex_id, entry_id, value_date, category, party FROM stmt_lines"  # noqa: S608
-                f" WHERE {condition}",
+                "SELECT complex_id, entry_id, value_date, category, party, counterparty"  # noqa: S608
+                f" FROM stmt_lines WHERE {condition}",
                 values,
             )
             self.originals.update(
-                ((str(c), str(x)), (str(d), str(k), str(p))) for c, x, d, k, p in rows
+                ((str(c), str(x)), (str(d), str(k), str(p), n)) for c, x, d, k, p, n in rows
             )
 
     # --- writing ----------------------------------------------------------------------
@@ -493,24 +498,29 @@ class _Batch:
 
     def mark_reversed(
         self, complex_id: str, entry_id: str, by: str, position: int
-    ) -> tuple[str, str, str] | None:
-        """Mark a line reversed; its value date, category and party (None: no such line)."""
+    ) -> Original | None:
+        """Mark a line reversed; its value date, category, party and counterparty (None: no
+        such line; the counterparty is None on a line made before migrations/0013)."""
         self.members.change(complex_id, position)
         index = self.buffered.get((complex_id, entry_id))
         if index is not None:
             row = self.lines[index]
             self.lines[index] = (*row[:REVERSED_BY], by, position, *row[REVERSED_BY + 2 :])
-            return row[5], row[7], row[8]
+            return row[5], row[7], row[8], row[COUNTERPARTY]
         original = self.originals.get((complex_id, entry_id))
         if original is not None:
             self.marks.append((complex_id, entry_id, by, position))
             return original
         rows = self.tx.execute(
             "UPDATE stmt_lines SET reversed_by = ?, reversed_at = ? WHERE generation = ?"
-            " AND complex_id = ? AND entry_id = ? RETURNING value_date, category, party",
+            " AND complex_id = ? AND entry_id = ?"
+            " RETURNING value_date, category, party, counterparty",
             (by, position, self.generation, complex_id, entry_id),
         )
-        return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
+        if not rows:
+            return None
+        day, category, party, counterparty = rows[0]
+        return str(day), str(category), str(party), counterparty
 
     def changed_since(self, complex_id: str, after: int, through: int) -> bool:
         """Whether a line of the complex was added or reversed at a position in (after, through]."""
@@ -856,7 +866,7 @@ def _reversed(b: _Batch, position: int, e: Any) -> None:
     account = str(e.originator_id)
     complex_id = b.complex_of(account)
     original = b.mark_reversed(complex_id, e.reverses, e.entry_id, position)
-    day, category, party = original or (e.value_date, "", "")
+    day, category, party, counterparty = original or (e.value_date, "", "", None)
     reason = b.units(complex_id).mask(e.reason)
     cause = {"entry_id": e.entry_id, "section": "reversal", "reverses": e.reverses,
              "reason": reason, "value_date": e.value_date,
@@ -865,8 +875,7 @@ def _reversed(b: _Batch, position: int, e: Any) -> None:
         (
             b.generation, complex_id, e.entry_id, account, position, e.value_date, "reversal",
             category, party, e.amount, None, None, "", "", "", "", reason, e.reverses, "", None,
-            # the counterparty is the original's: read through ``reverses`` (projections/entries.py)
-            *_entry_columns(e, "reversal", None),
+            *_entry_columns(e, "reversal", counterparty),  # the original's, as ledger/views.py
         )
     )  # fmt: skip
     b.reversion(complex_id, sorted({e.value_date, day}), position, cause)
