@@ -27,6 +27,7 @@ from typing import Any
 from ledger.periods import Period
 from projections import content as stmt
 from projections.db import Database, Row, Tx
+from projections.entries import AccountEntries
 from projections.runner import EVERYTHING
 
 NAME = "statements"
@@ -64,6 +65,7 @@ class Version:
 class Statements:
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.entries = AccountEntries(database)  # an account's entries, pages, as-of balance
         self._decoded: OrderedDict[tuple[int, str, str, int], tuple[Decoded, int]] = OrderedDict()
         self._cached_bytes = 0
         self._lock = threading.Lock()

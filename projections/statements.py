@@ -41,10 +41,15 @@ from projections.runner import Batch, on
 LINE_COLUMNS = (
     "generation, complex_id, entry_id, account_id, position, value_date, section, category,"
     " party, amount, gross, deduction, collector, method, authorisation, contract_ref,"
-    " description, reverses, reversed_by, reversed_at"
+    " description, reverses, reversed_by, reversed_at, version, kind, counterparty, recorded_at,"
+    " recorded_by"
 )
 LINE_NAMES = tuple(c.strip() for c in LINE_COLUMNS.split(","))
-REVERSED_BY = 18  # where a buffered line keeps its reversal
+REVERSED_BY = 18  # where a buffered line keeps its reversal (and its position, after it)
+COUNTERPARTY = LINE_NAMES.index("counterparty")
+Original = tuple[
+    str, str, str, str | None
+]  # a reversed line's value date, category, party, counterparty
 VERSION_COLUMNS = (
     "generation, complex_id, period, version, position, published_on, published_by,"
     " content_hash, hash_matches, content, digest, diff"
@@ -72,6 +77,7 @@ LINE_EVENTS = frozenset(
     )
 )
 REVERSED = Account.EntryReversed.__qualname__
+INCOMING = ":in"  # the suffix of an incoming transfer's line (its entry id is the outgoing one's)
 
 
 class Members:
@@ -281,8 +287,9 @@ class _Batch:
         self.latest: dict[tuple[str, str], tuple[int, bytes]] = {}  # versions made here (JSON)
         self.versions: list[tuple[Any, ...]] = []  # written at the end of the batch
         self.stored: dict[str, tuple[int, str]] = {}  # stored heads read for this batch's digests
-        # (complex, entry) -> (value date, category, party) of stored lines the batch reverses
-        self.originals: dict[tuple[str, str], tuple[str, str, str]] = {}
+        # (complex, entry) -> (value date, category, party, counterparty) of stored lines the
+        # batch reverses
+        self.originals: dict[tuple[str, str], Original] = {}
         self.marks: list[tuple[str, str, str, int]] = []  # reversals of stored lines, unflushed
         self.pending: list[_Publication] = []  # publications whose content is not frozen yet
 
@@ -365,12 +372,12 @@ class _Batch:
         pairs = _pairs(self.tx, g, "complex_id, entry_id", reversed_lines) if reversed_lines else ()
         for condition, values in pairs:
             rows = self.tx.execute(
-                "SELECT complex_id, entry_id, value_date, category, party FROM stmt_lines"  # noqa: S608
-                f" WHERE {condition}",
+                "SELECT complex_id, entry_id, value_date, category, party, counterparty"  # noqa: S608
+                f" FROM stmt_lines WHERE {condition}",
                 values,
             )
             self.originals.update(
-                ((str(c), str(x)), (str(d), str(k), str(p))) for c, x, d, k, p in rows
+                ((str(c), str(x)), (str(d), str(k), str(p), n)) for c, x, d, k, p, n in rows
             )
 
     # --- writing ----------------------------------------------------------------------
@@ -446,24 +453,29 @@ class _Batch:
 
     def mark_reversed(
         self, complex_id: str, entry_id: str, by: str, position: int
-    ) -> tuple[str, str, str] | None:
-        """Mark a line reversed; its value date, category and party (None: no such line)."""
+    ) -> Original | None:
+        """Mark a line reversed; its value date, category, party and counterparty (None: no
+        such line; the counterparty is None on a line made before migrations/0014)."""
         self.members.change(complex_id, position)
         index = self.buffered.get((complex_id, entry_id))
         if index is not None:
             row = self.lines[index]
-            self.lines[index] = (*row[:REVERSED_BY], by, position)
-            return row[5], row[7], row[8]
+            self.lines[index] = (*row[:REVERSED_BY], by, position, *row[REVERSED_BY + 2 :])
+            return row[5], row[7], row[8], row[COUNTERPARTY]
         original = self.originals.get((complex_id, entry_id))
         if original is not None:
             self.marks.append((complex_id, entry_id, by, position))
             return original
         rows = self.tx.execute(
             "UPDATE stmt_lines SET reversed_by = ?, reversed_at = ? WHERE generation = ?"
-            " AND complex_id = ? AND entry_id = ? RETURNING value_date, category, party",
+            " AND complex_id = ? AND entry_id = ?"
+            " RETURNING value_date, category, party, counterparty",
             (by, position, self.generation, complex_id, entry_id),
         )
-        return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
+        if not rows:
+            return None
+        day, category, party, counterparty = rows[0]
+        return str(day), str(category), str(party), counterparty
 
     def changed_since(self, complex_id: str, after: int, through: int) -> bool:
         """Whether a line of the complex was added or reversed at a position in (after, through]."""
@@ -505,6 +517,7 @@ class _Batch:
                 units.mask(fields.get("collector", "")), fields.get("method", ""),
                 fields.get("authorisation", ""), fields.get("contract_ref", ""),
                 units.mask(fields.get("description", "")), fields.get("reverses", ""), "", None,
+                *_entry_columns(event, fields["kind"], fields["counterparty"]),
             )
         )  # fmt: skip
         if not self.published_periods(complex_id):
@@ -699,6 +712,16 @@ def recorded_on(event: ChainedAggregate.Event) -> str:
     return local_today(event.timestamp, TIMEZONE).isoformat()
 
 
+def _entry_columns(event: Any, kind: str, counterparty: str | None) -> tuple[Any, ...]:
+    """What an account's entries show and its statement does not (migrations/0014): the stream
+    version that made the line, the entry's kind, the counterparty as the event keeps it (a
+    person sealed: ``party`` is the public form), when and by whom it was recorded."""
+    return (
+        event.originator_version, kind, counterparty, event.timestamp.isoformat(),
+        getattr(event, "principal", ""),
+    )  # fmt: skip
+
+
 def _cause(fields: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "entry_id", "section", "value_date", "recorded_on", "amount", "reverses", "reason", "party",
@@ -725,22 +748,26 @@ def _opened(b: _Batch, position: int, e: Account.Opened) -> None:
 def _income(b: _Batch, position: int, e: Account.IncomeRecorded) -> None:
     b.line(
         position, e, "income", e.amount, entry_id=e.entry_id, category=e.category,
+        kind="income", counterparty=e.payer["name"],
         party=party_of(e.payer)["public_name"], gross=e.gross, deduction=e.deduction,
         collector=e.collector, contract_ref=e.contract_ref, description=e.description,
     )  # fmt: skip
 
 
 def _transferred_in(b: _Batch, position: int, e: Account.TransferredIn) -> None:
+    # a closing transfer names one entry id on both accounts, both of the complex: the
+    # incoming line is keyed apart (it collided with the outgoing one, issue #13)
     b.line(
-        position, e, "income", e.amount, entry_id=e.entry_id, category="transfer_in",
-        party=f"account {e.from_account_id}",
+        position, e, "income", e.amount, entry_id=e.entry_id + INCOMING, category="transfer_in",
+        party=f"account {e.from_account_id}", kind="transfer_in", counterparty=e.from_account_id,
     )  # fmt: skip
 
 
 def _transferred_out(b: _Batch, position: int, e: Account.TransferredOut) -> None:
     b.line(
         position, e, "expenditure", -e.amount, entry_id=e.entry_id, category="transfer_out",
-        party=f"account {e.to_account_id}", method="transfer",
+        party=f"account {e.to_account_id}", method="transfer", kind="transfer_out",
+        counterparty=e.to_account_id,
     )  # fmt: skip
 
 
@@ -749,6 +776,7 @@ def _booked(b: _Batch, position: int, e: Account.ExpenditureBooked) -> None:
     b.line(
         position, e, "expenditure", -e.amount, entry_id=e.expenditure_id,
         category=p["category"], party=party_of(p["payee"])["public_name"], method=p["method"],
+        kind="expenditure", counterparty=p["payee"]["name"],
         authorisation=f"{p['authorisation_kind']}:{p['authorisation_id']}",
         contract_ref=p["contract_ref"], description=p["description"] or p["purpose"],
     )  # fmt: skip
@@ -758,7 +786,7 @@ def _reversed(b: _Batch, position: int, e: Account.EntryReversed) -> None:
     account = str(e.originator_id)
     complex_id = b.complex_of(account)
     original = b.mark_reversed(complex_id, e.reverses, e.entry_id, position)
-    day, category, party = original or (e.value_date, "", "")
+    day, category, party, counterparty = original or (e.value_date, "", "", None)
     reason = b.units(complex_id).mask(e.reason)
     cause = {"entry_id": e.entry_id, "section": "reversal", "reverses": e.reverses,
              "reason": reason, "value_date": e.value_date,
@@ -767,6 +795,7 @@ def _reversed(b: _Batch, position: int, e: Account.EntryReversed) -> None:
         (
             b.generation, complex_id, e.entry_id, account, position, e.value_date, "reversal",
             category, party, e.amount, None, None, "", "", "", "", reason, e.reverses, "", None,
+            *_entry_columns(e, "reversal", counterparty),  # the original's, as ledger/views.py
         )
     )  # fmt: skip
     b.reversion(complex_id, sorted({e.value_date, day}), position, cause)

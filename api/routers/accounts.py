@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from api import entries as reads
 from api.auth import Principal
 from api.cursors import cursor_of, position_of
 from api.deps import (
@@ -353,8 +354,7 @@ def reverse(
             idempotency_key=ledger_key,
             actor=principal.actor,
         )
-        entry = next(e for e in services.ledger.entries(account_id) if e.id == receipt.id)
-        return 201, entry_public(account_id, entry)
+        return 201, entry_public(account_id, reads.entry(services, account_id, receipt.id))
 
     return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
 
@@ -438,9 +438,22 @@ def get_account(account_id: UUID, services: ServicesDep, principal: PrincipalDep
     return account_public(services.ledger.account_summary(account_id))
 
 
+READ_YOUR_WRITES = (
+    " Read from the statements read model, never older than the account's own stream when"
+    " the request arrives: an entry recorded before it (by anyone, in any worker) is in the"
+    " answer, with or without `Prefer: read-your-writes`. The read waits for the read model"
+    " to apply the account's latest event (at most 2 s), and past that answers from the"
+    " ledger's stream itself; entries recorded while the request runs may or may not be in it."
+)
+
+
 @router.get(
     "/v1/accounts/{account_id}/entries",
     summary="Entries, in recording order, paginated",
+    description="The account's entries in recording order, at most `limit` per page;"
+    " `next_cursor` (present while more match) gives the next page. `from`, `to` (value"
+    " dates, inclusive) and `category` filter them (a transfer has no category)."
+    + READ_YOUR_WRITES,
     response_model=EntriesPage,
     responses=problems(),
 )
@@ -462,20 +475,15 @@ def list_entries(
     after = _position(cursor)
     low = parse_date(value_from, "from") if value_from else date.min
     high = parse_date(value_to, "to") if value_to else date.max
-    matching = [
-        e
-        for e in services.ledger.entries(account_id)
-        if e.position > after
-        and low <= date.fromisoformat(e.value_date) <= high
-        and (category is None or e.category == category)
-    ]
-    page = matching[:limit]
-    more = len(matching) > limit
+    found = reads.entries_page(
+        services, account_id, after=after, limit=limit, low=low, high=high, category=category
+    )
+    page = found.entries
     return revealed(
         services,
         EntriesPage(
             items=[entry_public(account_id, e) for e in page],
-            next_cursor=_cursor(page[-1].position) if more and page else None,
+            next_cursor=_cursor(page[-1].position) if found.more and page else None,
         ),
     )
 
@@ -483,6 +491,8 @@ def list_entries(
 @router.get(
     "/v1/accounts/{account_id}/balance",
     summary="The balance on a date (by value date)",
+    description="The sum of every entry with a value date on or before `as_of`"
+    " (reversals on their own value date)." + READ_YOUR_WRITES,
     response_model=BalancePublic,
     responses=problems(),
 )
@@ -497,7 +507,7 @@ def balance(
     return BalancePublic(
         account_id=str(account_id),
         as_of=day.isoformat(),
-        balance=yuan(services.ledger.balance_as_of(account_id, day)),
+        balance=yuan(reads.balance_as_of(services, account_id, day)),
     )
 
 

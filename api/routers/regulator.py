@@ -16,6 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api import entries as reads
 from api.auth import Principal, jurisdiction_prefix
 from api.deps import ServicesDep, authenticated, place_of_part
 from api.privacy import PRIVATE, depends_on_credentials
@@ -154,7 +155,9 @@ def account_entries(
             back="/regulator",
         )
     marked = set(highlight.split(",")) if highlight else set()
-    entries = sorted(services.ledger.entries(wanted), key=lambda e: e.position, reverse=True)
+    entries = sorted(
+        reads.entries_page(services, wanted).entries, key=lambda e: e.position, reverse=True
+    )
     summary = services.ledger.account_summary(wanted)
     return html(
         "regulator_account.html",

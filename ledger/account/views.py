@@ -3,8 +3,12 @@
 Built from events (not from aggregate state) so each entry keeps its
 counterparty, authorisation, recording time and principal. A counterparty who is
 a person is as the event keeps it, sealed (ledger/personal.py): the HTTP edge
-reveals it for those who may see it. Projections
-(next issues) will keep these in tables; until then the API pages over them.
+reveals it for those who may see it.
+
+The API reads these from the statements read model (projections/entries.py over
+``stmt_lines``, issue #13), which answers exactly as :func:`entry_views` does over
+the stream (tests/integration/test_entries_read.py); this replay is what it falls
+back on (api/entries.py) and what those tests compare it with.
 """
 
 from __future__ import annotations

@@ -92,6 +92,11 @@ EXPECTED_POSTGRES = {
         ("reverses", "text"),
         ("reversed_by", "text"),
         ("reversed_at", "bigint"),
+        ("version", "integer"),  # 0014: what an account's entries show (issue #13)
+        ("kind", "text"),
+        ("counterparty", "text"),
+        ("recorded_at", "text"),
+        ("recorded_by", "text"),
     ],
     "stmt_versions": [
         ("generation", "integer"),
@@ -462,6 +467,11 @@ EXPECTED_SQLITE = {
         "reverses",
         "reversed_by",
         "reversed_at",
+        "version",
+        "kind",
+        "counterparty",
+        "recorded_at",
+        "recorded_by",
     ],
     "stmt_versions": [
         "generation",
@@ -761,6 +771,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0011_fund_statement_versions",
         "0012_committee_notices",  # PostgreSQL only: a trigger, no table
         "0013_booked_line",
+        "0014_entry_lines",
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -776,6 +787,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0011_fund_statement_versions",
         "0012_committee_notices",  # PostgreSQL only: a trigger, no table
         "0013_booked_line",
+        "0014_entry_lines",
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -801,6 +813,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         found.setdefault(table, []).append((column, data_type))
     assert found == EXPECTED_POSTGRES
     assert "ledger_events_notification_id_idx" in indexes
+    assert {"stmt_lines_by_account", "stmt_lines_unversioned"} <= indexes  # 0014
     assert "stored_event_uuid" in types
     ledger = build_ledger(settings)  # CREATE_TABLE=n: the migrated tables must be enough
     try:
@@ -824,6 +837,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0010_personal_data",
         "0011_fund_statement_versions",
         "0013_booked_line",
+        "0014_entry_lines",
     ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
