@@ -34,6 +34,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0009_webhook_leases",
             "0010_personal_data",
             "0011_fund_statement_versions",
+            "0013_entry_lines",  # 0012 is PostgreSQL's only
         ]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")
