@@ -23,7 +23,7 @@ from ledger.errors import (
     MemberNotInOffice,
     UnknownCategory,
 )
-from tests.builders import (
+from tests.plugins.builders import (
     COMPANY,
     OPERATOR,
     REGULATOR,
@@ -35,7 +35,7 @@ from tests.builders import (
     successor_account,
     world,
 )
-from tests.conftest import TODAY, MovableClock
+from tests.plugins.clock import TODAY, MovableClock
 
 # --- H01 -------------------------------------------------------------------------
 

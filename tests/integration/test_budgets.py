@@ -20,8 +20,8 @@ from ledger.chain import GENESIS, event_hash
 from ledger.errors import AuthorisationMissing, InvalidCommand, UnknownCategory
 from ledger.integrity import verify
 from ledger.resolution import Budget, Resolution
-from tests.builders import OPERATOR, World, world
-from tests.conftest import TODAY
+from tests.plugins.builders import OPERATOR, World, world
+from tests.plugins.clock import TODAY
 
 FROM, TO = TODAY - timedelta(days=30), TODAY + timedelta(days=60)
 

@@ -18,8 +18,8 @@ from ledger.errors import (
     InvalidState,
 )
 from ledger.personal import shown
-from tests.builders import OPERATOR, elect, file_and_seal, members, register
-from tests.conftest import TODAY
+from tests.plugins.builders import OPERATOR, elect, file_and_seal, members, register
+from tests.plugins.clock import TODAY
 
 ELECTED = TODAY - timedelta(days=40)
 

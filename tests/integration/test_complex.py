@@ -10,8 +10,8 @@ import pytest
 from ledger.application import Ledger
 from ledger.complex import Unit
 from ledger.errors import AlreadyExists, InvalidCommand
-from tests.builders import OPERATOR, key, register
-from tests.conftest import TODAY
+from tests.plugins.builders import OPERATOR, key, register
+from tests.plugins.clock import TODAY
 
 
 def test_units_are_added_once_each(ledger: Ledger) -> None:

@@ -21,9 +21,9 @@ from ledger.errors import (
 from ledger.fund_service import fund_id
 from ledger.integrity import verify
 from ledger.maintenance import Contractor, MaintenanceFund, RepairProject
-from tests.builders import OPERATOR, member_actor
-from tests.conftest import TODAY, MovableClock
-from tests.fund_builders import (
+from tests.plugins.builders import OPERATOR, member_actor
+from tests.plugins.clock import TODAY, MovableClock
+from tests.plugins.maintenance import (
     AUTHORITY,
     CONTRACTOR,
     Funded,

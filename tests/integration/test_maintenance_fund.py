@@ -24,9 +24,9 @@ from ledger.errors import (
 )
 from ledger.fund_service import FundReceipt, fund_id
 from ledger.maintenance import MaintenanceFund, RepairProject
-from tests.builders import OPERATOR, World, member_actor
-from tests.conftest import TODAY, MovableClock
-from tests.fund_builders import (
+from tests.plugins.builders import OPERATOR, World, member_actor
+from tests.plugins.clock import TODAY, MovableClock
+from tests.plugins.maintenance import (
     AUTHORITY,
     OPENED,
     TREASURER,
@@ -102,7 +102,7 @@ def test_the_authoritys_initial_transfer_is_the_first_movement_only(ledger: Ledg
 
 
 def test_the_initial_transfer_sets_first_deposits(ledger: Ledger) -> None:
-    from tests.builders import world  # noqa: PLC0415
+    from tests.plugins.builders import world  # noqa: PLC0415
 
     w = world(ledger)
     ledger.fund.record_deposits(

@@ -19,7 +19,7 @@ import pytest
 from ledger.application import Actor, Ledger
 from ledger.entries import IncomeDetails
 from ledger.errors import MemberNotInOffice
-from tests.builders import (
+from tests.plugins.builders import (
     COMPANY,
     OPERATOR,
     World,
@@ -29,8 +29,8 @@ from tests.builders import (
     register,
     world,
 )
-from tests.conftest import TODAY
-from tests.fund_builders import AUTHORITY, CONTRACTOR, Funded, maintenance_vote, plan
+from tests.plugins.clock import TODAY
+from tests.plugins.maintenance import AUTHORITY, CONTRACTOR, Funded, maintenance_vote, plan
 
 NEVER = member_actor("m9")  # was never on the committee
 REMOVED = member_actor("m5")  # removed by a member change; the token still works at the edge

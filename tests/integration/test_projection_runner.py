@@ -22,8 +22,8 @@ from commonfund.settings import Settings
 from commonfund.wiring import statements_runner
 from ledger.application import Ledger
 from projections.runner import Runner
-from tests.builders import World, world
 from tests.integration.test_statements import dump
+from tests.plugins.builders import World, world
 
 INCOMES = 400
 

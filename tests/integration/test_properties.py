@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
 from ledger.errors import InsufficientBalance, LedgerError
-from tests.builders import member_actor, world
-from tests.conftest import TODAY
+from tests.plugins.builders import member_actor, world
+from tests.plugins.clock import TODAY
 
 codes = itertools.count()
 operations = st.lists(

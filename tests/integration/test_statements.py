@@ -18,8 +18,8 @@ from ledger.periods import Period
 from projections.content import content_hash
 from projections.queries import Statements, publication_basis
 from projections.runner import Runner
-from tests.builders import World, member_actor, world
-from tests.conftest import TODAY
+from tests.plugins.builders import World, member_actor, world
+from tests.plugins.clock import TODAY
 
 OCTOBER = Period.parse("2026-10")
 NOVEMBER = Period.parse("2026-11")
