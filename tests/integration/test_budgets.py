@@ -43,6 +43,12 @@ def repair(w: World, amount: int, resolution_id: str, *, on: date = TODAY, **mor
     return w.pay(replace(details, category=more.pop("category", "repairs")))
 
 
+# Rules of the commands, in memory (issue #13 item 6): the stores are tested where they matter
+# (concurrency, edges, snapshots, outages, verify, stored events, read models, e2e);
+# tests marked for both stores below read back what the store kept.
+pytestmark = pytest.mark.stores("memory")
+
+
 def test_a_budget_covers_payments_of_its_category_within_its_cap_and_period(
     ledger: Ledger,
 ) -> None:
@@ -124,6 +130,7 @@ def stored_before_budgets(ledger: Ledger, w: World, *, purpose: str, cap: int) -
     return resolution_id
 
 
+@pytest.mark.stores("sqlite", "postgres")  # an event stored by older code
 def test_a_resolution_recorded_before_budgets_keeps_its_meaning_and_its_hash(
     ledger: Ledger,
 ) -> None:

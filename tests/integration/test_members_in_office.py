@@ -32,6 +32,12 @@ from tests.plugins.builders import (
 from tests.plugins.clock import TODAY
 from tests.plugins.maintenance import AUTHORITY, CONTRACTOR, Funded, maintenance_vote, plan
 
+# Rules of the commands, in memory (issue #13 item 6): the stores are tested where they matter
+# (concurrency, edges, snapshots, outages, verify, stored events, read models, e2e);
+# tests marked for both stores below read back what the store kept.
+pytestmark = pytest.mark.stores("memory")
+
+
 NEVER = member_actor("m9")  # was never on the committee
 REMOVED = member_actor("m5")  # removed by a member change; the token still works at the edge
 IN_OFFICE = member_actor("m1")
