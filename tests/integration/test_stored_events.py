@@ -53,6 +53,17 @@ def test_events_stored_before_the_change_still_load(settings: Settings, ledger: 
     assert got == want
 
 
+@pytest.mark.stores("memory")
+def test_every_stored_aggregate_replays_in_memory(ledger: Ledger) -> None:
+    """The aggregates alone, no database: every event class (and upcaster) replays the same."""
+    want = expected()
+    stored.load_events(ledger, FOLDER)
+    stored.load_snapshots(ledger, FOLDER)
+    got = stored.aggregates_and_chains(ledger)
+    assert got["verify"] == want["verify"]
+    assert got["aggregates"] == want["aggregates"]
+
+
 @pytest.mark.xfail(
     raises=(sqlite3.IntegrityError, psycopg.errors.IntegrityError),
     reason="the statements view keys a line by (complex, entry id), and both halves of a"
