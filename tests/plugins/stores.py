@@ -6,7 +6,7 @@ eventsourcing's in-memory (POPO) persistence, with no database at all: for tests
 aggregates' and commands' rules, where a store adds nothing (its behaviour is covered by
 the tests left on both stores: concurrency, snapshots, outages, verify, stored events).
 A memory test cannot ask for ``settings``: there is no database to point them at.
-``pytest --every-store`` runs the marked tests on all three stores (they pass on each).
+``pytest --every-store`` runs the memory tests on SQLite and PostgreSQL as well.
 
 PostgreSQL tests need COMMONFUND_TEST_POSTGRES_URL; without it they are skipped with a
 visible reason, unless COMMONFUND_REQUIRE_POSTGRES=1 (as in .ci/run), which turns the skip
@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--every-store",
         action="store_true",
-        help="run the tests marked stores(...) on memory, SQLite and PostgreSQL alike",
+        help="run the tests marked to run in memory on SQLite and PostgreSQL as well",
     )
 
 
@@ -64,7 +64,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     marker = metafunc.definition.get_closest_marker("stores")
     kinds = marker.args if marker is not None else STORES
-    if marker is not None and metafunc.config.getoption("every_store"):
+    if "memory" in kinds and metafunc.config.getoption("every_store"):
         kinds = KINDS
     unknown = set(kinds) - set(KINDS)
     if unknown:
