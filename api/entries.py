@@ -22,9 +22,8 @@ from datetime import date
 from typing import TypeVar
 from uuid import UUID
 
-from ledger.account.views import EntryView
-
 from api.deps import Services
+from ledger.account.views import EntryView
 from projections.entries import Page, Unavailable
 
 WAIT_SECONDS = 2.0  # for the read model to apply the account's own latest event

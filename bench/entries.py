@@ -50,8 +50,6 @@ import httpx2
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ledger.account.entries import IncomeDetails, Party
-
 from bench.api_write import (  # a sibling benchmark's helpers: the server, database, CLI
     HOST,
     Server,
@@ -72,6 +70,7 @@ from commonfund.synthetic import (
     use_synthetic_identity_secret,
 )
 from commonfund.wiring import personal_keys
+from ledger.account.entries import IncomeDetails, Party
 from ledger.application import Actor, Ledger
 
 use_synthetic_identity_secret()  # made-up data: a made-up identity secret

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledger.account.views import EntryView
-
 from projections.db import Database, Row, Tx
 
 NAME = "statements"

@@ -29,7 +29,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from api.statement_page import money
-from tests.conftest import REQUIRE_POSTGRES
+from tests.plugins.stores import REQUIRE_POSTGRES
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ import pytest
 
 from ledger.account import CommonFundAccount
 from tests.e2e.alerting import cash_payment, round_payment
-from tests.e2e.conftest import Api
 from tests.e2e.world import Builder, Side, day, expenditure_body, income_body
+from tests.plugins.api import Api
 
 ALERTS = "/v1/alerts"
 RAISED = ("A04", "A06")

@@ -39,10 +39,8 @@ from uuid import uuid4
 import httpx2 as httpx
 import pytest
 
-from tests.builders import key
 from tests.e2e import fund_world
 from tests.e2e.alerting import round_payment
-from tests.e2e.conftest import Api
 from tests.e2e.world import (
     Builder,
     Side,
@@ -54,6 +52,8 @@ from tests.e2e.world import (
     member_rows,
     unit_rows,
 )
+from tests.plugins.api import Api
+from tests.plugins.builders import key
 
 PRINCIPALS = ("op", "m1", "m4", "cB", "own", "rA", "city", "rB", "bank", "exp", "rev", "none")
 OUT_OF_SCOPE = ("cB", "rB", "bank")  # may not know anything of complex A exists

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Api
 from tests.e2e.world import Builder, day, expenditure_body, income_body
+from tests.plugins.api import Api
 
 
 def test_a_budget_is_recorded_shown_and_covers_payments_of_its_category(api: Api) -> None:

@@ -15,8 +15,8 @@ from commonfund.wiring import personal_keys
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
 from ledger.periods import Period
-from tests.e2e.conftest import Api
 from tests.integration.tamper import edit_event_state
+from tests.plugins.api import Api
 
 
 def test_demo_loads_once_and_verifies(

@@ -17,9 +17,9 @@ from commonfund.server import build_services
 from commonfund.settings import Settings
 from commonfund.wiring import DATABASE_OUTAGES, build_ledger
 from ledger.application import Ledger
-from tests.builders import World, world
-from tests.conftest import TODAY, MovableClock
-from tests.e2e.conftest import Api
+from tests.plugins.api import Api
+from tests.plugins.builders import World, world
+from tests.plugins.clock import TODAY, MovableClock
 
 
 def income(n: int, on: str = TODAY.isoformat()) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from commonfund.server import app
 from commonfund.settings import Settings
 from commonfund.wiring import build_ledger, migrate
-from tests.builders import world
-from tests.conftest import fixed_clock
+from tests.plugins.builders import world
+from tests.plugins.clock import fixed_clock
 
 
 def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,9 +28,9 @@ from api.app import create_app
 from api.ports import StoredResponse
 from commonfund.server import build_services
 from commonfund.settings import Settings
-from tests.conftest import MovableClock
-from tests.e2e.conftest import Api
 from tests.e2e.world import Builder, Side, day, expenditure_body, income_body
+from tests.plugins.api import Api
+from tests.plugins.clock import MovableClock
 
 PROBLEM = "application/problem+json"
 

@@ -13,8 +13,6 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from tests.builders import key
-from tests.e2e.conftest import Api
 from tests.e2e.fund_world import (
     checker,
     deposits_body,
@@ -24,6 +22,8 @@ from tests.e2e.fund_world import (
     voted_project,
 )
 from tests.e2e.world import Builder, Side, day
+from tests.plugins.api import Api
+from tests.plugins.builders import key
 
 PROBLEM = "application/problem+json"
 

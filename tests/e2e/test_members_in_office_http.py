@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.builders import key
 from tests.e2e import fund_world
 from tests.e2e.alerting import round_payment
-from tests.e2e.conftest import Api
 from tests.e2e.test_authorization import (
     ACCOUNT,
     COMMITTEE,
@@ -36,6 +34,8 @@ from tests.e2e.world import (
     income_body,
     member_rows,
 )
+from tests.plugins.api import Api
+from tests.plugins.builders import key
 
 # (method, path template) -> the body to send, made once the world exists (all valid)
 Call = Callable[[Builder, Side], Any]

@@ -10,8 +10,8 @@ from uuid import uuid4
 
 from api.statement_page import day_label, money
 from ledger.dates import local_today
-from tests.e2e.conftest import Api
 from tests.e2e.world import Builder, Side, day, income_body
+from tests.plugins.api import Api
 
 OCTOBER = "2026-10"
 HTML = "text/html; charset=utf-8"

@@ -29,10 +29,10 @@ from commonfund.wiring import (
     supervision_runner,
 )
 from ledger.personal import ERASED
-from tests.builders import key
-from tests.conftest import MovableClock
-from tests.e2e.conftest import Api
 from tests.e2e.world import ELECTED, PLACES, day, election_body, unit_rows
+from tests.plugins.api import Api
+from tests.plugins.builders import key
+from tests.plugins.clock import MovableClock
 
 MEMBERS = ["王建国", "欧阳娜娜", "李卫东", "赵敏芳", "孙立群"]
 PAYER = "刘小红"  # an individual, named without an identity key

@@ -12,8 +12,8 @@ from typing import Any
 
 from api.rendered import LATEST
 from api.routers.pages import CACHE
-from tests.e2e.conftest import Api
 from tests.e2e.test_statements_http import OCTOBER, october
+from tests.plugins.api import Api
 
 PRIVATE = "private, no-store"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -22,8 +22,8 @@ from commonfund import server
 from commonfund.server import build_services
 from commonfund.serving import uvicorn_config
 from commonfund.settings import Settings
-from tests.conftest import MovableClock
-from tests.e2e.conftest import Api
+from tests.plugins.api import Api
+from tests.plugins.clock import MovableClock
 
 POLICY = RateLimitPolicy(failed_authentications=3, writes=5, window_seconds=60)
 HERE, THERE = ("198.51.100.7", 40000), ("203.0.113.9", 40000)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.e2e.alerting import cash_payment, round_payment
-from tests.e2e.conftest import Api
 from tests.e2e.world import Builder
+from tests.plugins.api import Api
 
 
 def test_the_overview_counts_only_the_callers_jurisdiction(api: Api) -> None:

@@ -11,9 +11,9 @@ from api.rendered import FROZEN, LATEST
 from api.routers.statements import published
 from ledger.periods import Period
 from projections.notices import Notices
-from tests.e2e.conftest import Api
 from tests.e2e.test_statements_http import OCTOBER, october
 from tests.e2e.world import day
+from tests.plugins.api import Api
 
 PLAIN = {"Accept-Encoding": "identity"}
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import Api
 from tests.e2e.world import Builder, Side, day, income_body
+from tests.plugins.api import Api
 
 OCTOBER = "2026-10"
 

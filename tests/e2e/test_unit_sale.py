@@ -7,10 +7,10 @@ from uuid import UUID
 from ledger.application import Ledger
 from ledger.maintenance import MaintenanceFund
 from ledger.maintenance.receipts import fund_id
-from tests.builders import key
-from tests.e2e.conftest import Api
 from tests.e2e.world import Builder
-from tests.fund_builders import AUTHORITY
+from tests.plugins.api import Api
+from tests.plugins.builders import key
+from tests.plugins.maintenance import AUTHORITY
 
 
 def test_a_sale_changes_the_owner_and_takes_the_sub_ledger_along(api: Api) -> None:

@@ -17,7 +17,6 @@ import httpx2 as httpx
 import pytest
 
 from api.limits import MAX_BODY
-from tests.e2e.conftest import Api
 from tests.e2e.world import (
     Builder,
     Side,
@@ -28,6 +27,7 @@ from tests.e2e.world import (
     income_body,
     unit_rows,
 )
+from tests.plugins.api import Api
 
 PROBLEM = "application/problem+json"
 BAD_AMOUNTS: list[Any] = [

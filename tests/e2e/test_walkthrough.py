@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.builders import key
-from tests.conftest import TODAY
-from tests.e2e.conftest import Api
+from tests.plugins.api import Api
+from tests.plugins.builders import key
+from tests.plugins.clock import TODAY
 
 ELECTED = (TODAY - timedelta(days=60)).isoformat()
 

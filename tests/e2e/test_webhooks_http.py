@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from commonfund.server import build_services
 from commonfund.settings import Settings
-from tests.conftest import MovableClock
-from tests.e2e.conftest import Api
 from tests.e2e.world import Builder, Side, expenditure_body
+from tests.plugins.api import Api
+from tests.plugins.clock import MovableClock
 from tests.webhook_receiver import LOOPBACK_ALLOWED, receiving, verify
 
 HOOKS = "/v1/webhooks"

@@ -15,9 +15,9 @@ from typing import Any
 from fastapi.routing import iter_route_contexts
 
 from api.app import create_app
-from tests.builders import key
-from tests.conftest import TODAY
-from tests.e2e.conftest import Api
+from tests.plugins.api import Api
+from tests.plugins.builders import key
+from tests.plugins.clock import TODAY
 
 ELECTED = TODAY - timedelta(days=60)
 PLACES = {

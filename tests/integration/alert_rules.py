@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from ledger.account.entries import IncomeDetails, Party
 from projections.runner import Runner
 from projections.supervision.queries import AlertFilter, AlertRow, Alerts
-from tests.builders import COMPANY, OPERATOR, World, member_actor
-from tests.conftest import TODAY
+from tests.plugins.builders import COMPANY, OPERATOR, World, member_actor
+from tests.plugins.clock import TODAY
 
 
 def org(name: str) -> Party:

@@ -23,7 +23,7 @@ from ledger.errors import (
     MemberNotInOffice,
     UnknownCategory,
 )
-from tests.builders import (
+from tests.plugins.builders import (
     COMPANY,
     OPERATOR,
     REGULATOR,
@@ -35,9 +35,15 @@ from tests.builders import (
     successor_account,
     world,
 )
-from tests.conftest import TODAY, MovableClock
+from tests.plugins.clock import TODAY, MovableClock
 
 # --- H01 -------------------------------------------------------------------------
+
+
+# Rules of the commands, in memory (issue #13 item 6): the stores are tested where they matter
+# (concurrency, edges, snapshots, outages, verify, stored events, read models, e2e);
+# tests marked for both stores below read back what the store kept.
+pytestmark = pytest.mark.stores("memory")
 
 
 def test_account_cannot_open_before_the_seal(ledger: Ledger) -> None:
@@ -403,6 +409,7 @@ def test_a_reversal_names_the_original_and_restores_the_balance(ledger: Ledger) 
         )
 
 
+@pytest.mark.stores("sqlite", "postgres")  # the first result is read back from the store
 def test_a_repeated_request_returns_the_first_result_and_a_different_body_is_refused(
     ledger: Ledger,
 ) -> None:

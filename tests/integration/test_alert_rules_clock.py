@@ -18,9 +18,17 @@ from ledger.supervision import clock_id
 from projections.runner import Runner
 from projections.supervision import ticks
 from projections.supervision.view import SupervisionView
-from tests.builders import OPERATOR, World, elect, file_and_seal, member_actor, register, world
-from tests.conftest import TODAY, MovableClock
 from tests.integration.alert_rules import alerts, income, org, pay, resolution
+from tests.plugins.builders import (
+    OPERATOR,
+    World,
+    elect,
+    file_and_seal,
+    member_actor,
+    register,
+    world,
+)
+from tests.plugins.clock import TODAY, MovableClock
 
 
 @pytest.fixture

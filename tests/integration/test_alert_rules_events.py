@@ -15,7 +15,8 @@ from ledger.application import Ledger
 from ledger.errors import AuthorisationMissing
 from projections.runner import Runner
 from projections.supervision.view import SupervisionView
-from tests.builders import (
+from tests.integration.alert_rules import alerts, income, org, pay, resolution
+from tests.plugins.builders import (
     OPERATOR,
     World,
     elect,
@@ -25,8 +26,7 @@ from tests.builders import (
     register,
     world,
 )
-from tests.conftest import TODAY
-from tests.integration.alert_rules import alerts, income, org, pay, resolution
+from tests.plugins.clock import TODAY
 
 PLUMBER, PAINTER, GLAZIER, ROOFER = (
     org("青岛顺通管道维修部"), org("青岛彩虹油漆店"), org("青岛明亮玻璃店"), org("青岛屋面防水公司"),

@@ -28,8 +28,9 @@ from projections.db import Tx
 from projections.runner import Runner
 from projections.supervision.catalog import DEFAULT_CATALOG
 from projections.supervision.view import SupervisionView
-from tests.conftest import TODAY, MovableClock
-from tests.fund_builders import (
+from tests.integration.alert_rules import alerts
+from tests.plugins.clock import TODAY, MovableClock
+from tests.plugins.maintenance import (
     AUTHORITY,
     OPENED,
     TREASURER,
@@ -40,7 +41,6 @@ from tests.fund_builders import (
     plan,
     voted_project,
 )
-from tests.integration.alert_rules import alerts
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_a17_fires_once_when_an_emergency_without_confirmation_is_refused(
 def test_a19_fires_for_units_that_arrive_below_the_line_with_the_initial_transfer(
     ledger: Ledger, runner: Runner
 ) -> None:
-    from tests.builders import world  # noqa: PLC0415
+    from tests.plugins.builders import world  # noqa: PLC0415
 
     w = world(ledger)
     ledger.maintenance.record_deposits(

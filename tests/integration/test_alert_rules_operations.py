@@ -15,9 +15,9 @@ from commonfund.wiring import read_models, supervision_catalog
 from ledger.application import Ledger
 from projections.runner import Runner
 from projections.supervision.view import SupervisionView
-from tests.builders import World, world
-from tests.conftest import TODAY
 from tests.integration.alert_rules import alerts, org, pay
+from tests.plugins.builders import World, world
+from tests.plugins.clock import TODAY
 
 PLUMBER = org("青岛顺通管道维修部")
 

@@ -23,8 +23,8 @@ from projections.supervision.alerts import alert_id
 from projections.supervision.catalog import DEFAULT_CATALOG
 from projections.supervision.queries import AlertFilter, AlertRow, Alerts
 from projections.supervision.view import SupervisionView
-from tests.builders import COMPANY, REGULATOR, World, key, member_actor, world
-from tests.conftest import TODAY, MovableClock
+from tests.plugins.builders import COMPANY, REGULATOR, World, key, member_actor, world
+from tests.plugins.clock import TODAY, MovableClock
 
 CATALOG = DEFAULT_CATALOG.with_params("A06", daily_limit=2_500_00).with_params(
     "A16", minimum=1_000_00

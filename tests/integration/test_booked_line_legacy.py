@@ -28,7 +28,7 @@ from projections import legacy
 from projections.runner import Runner, View
 from projections.statements import StatementsView
 from projections.supervision.view import SupervisionView
-from tests.builders import member_actor
+from tests.plugins.builders import member_actor
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "expenditure_booked_v1.json"
 ORDER = {

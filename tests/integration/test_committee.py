@@ -18,8 +18,14 @@ from ledger.errors import (
     InvalidState,
 )
 from ledger.personal import shown
-from tests.builders import OPERATOR, elect, file_and_seal, members, register
-from tests.conftest import TODAY
+from tests.plugins.builders import OPERATOR, elect, file_and_seal, members, register
+from tests.plugins.clock import TODAY
+
+# Rules of the commands, in memory (issue #13 item 6): the stores are tested where they matter
+# (concurrency, edges, snapshots, outages, verify, stored events, read models, e2e);
+# tests marked for both stores below read back what the store kept.
+pytestmark = pytest.mark.stores("memory")
+
 
 ELECTED = TODAY - timedelta(days=40)
 

@@ -23,8 +23,9 @@ from ledger.account.entries import IncomeDetails
 from ledger.application import Ledger
 from ledger.errors import MemberNotInOffice
 from projections.notices import Notices
-from tests.builders import COMPANY, OPERATOR, World, member_actor, world
-from tests.conftest import TODAY, fixed_clock, reset_postgres
+from tests.plugins.builders import COMPANY, OPERATOR, World, member_actor, world
+from tests.plugins.clock import TODAY, fixed_clock
+from tests.plugins.stores import reset_postgres
 
 pytestmark = pytest.mark.postgres
 

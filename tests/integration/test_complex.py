@@ -10,8 +10,13 @@ import pytest
 from ledger.application import Ledger
 from ledger.complexes.complex import Unit
 from ledger.errors import AlreadyExists, InvalidCommand
-from tests.builders import OPERATOR, key, register
-from tests.conftest import TODAY
+from tests.plugins.builders import OPERATOR, key, register
+from tests.plugins.clock import TODAY
+
+# Rules of the commands, in memory (issue #13 item 6): the stores are tested where they matter
+# (concurrency, edges, snapshots, outages, verify, stored events, read models, e2e);
+# tests marked for both stores below read back what the store kept.
+pytestmark = pytest.mark.stores("memory")
 
 
 def test_units_are_added_once_each(ledger: Ledger) -> None:

@@ -16,8 +16,8 @@ from commonfund.wiring import personal_keys
 from ledger.account.entries import IncomeDetails
 from ledger.application import Ledger
 from ledger.errors import InsufficientBalance
-from tests.builders import COMPANY, World, member_actor, world
-from tests.conftest import TODAY, fixed_clock
+from tests.plugins.builders import COMPANY, World, member_actor, world
+from tests.plugins.clock import TODAY, fixed_clock
 
 pytestmark = pytest.mark.slow
 PER_PROCESS = 40

@@ -35,14 +35,9 @@ from commonfund.wiring import (
     supervision_runner,
 )
 from projections.runner import Runner
-from tests.builders import world
-from tests.conftest import (
-    POSTGRES_URL,
-    fixed_clock,
-    postgres_url_or_skip,
-    reset_postgres,
-    worker_database,
-)
+from tests.plugins.builders import world
+from tests.plugins.clock import fixed_clock
+from tests.plugins.stores import POSTGRES_URL, postgres_url_or_skip, reset_postgres, worker_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.restarts_postgres, pytest.mark.slow]
 CLIENTS = 4

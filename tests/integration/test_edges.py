@@ -24,7 +24,8 @@ from ledger.errors import (
     ResolutionInvalid,
 )
 from ledger.integrity import verify
-from tests.builders import (
+from tests.integration.tamper import delete_event
+from tests.plugins.builders import (
     COMPANY,
     OPERATOR,
     REGULATOR,
@@ -34,8 +35,7 @@ from tests.builders import (
     successor_account,
     world,
 )
-from tests.conftest import TODAY, MovableClock
-from tests.integration.tamper import delete_event
+from tests.plugins.clock import TODAY, MovableClock
 
 # --- H04/H05: who a resolution speaks for ------------------------------------------------
 

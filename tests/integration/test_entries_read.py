@@ -8,16 +8,16 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from ledger.account.entries import Party
-from ledger.account.views import EntryView
 
 from commonfund.settings import Settings
 from commonfund.wiring import statements_runner
+from ledger.account.entries import Party
+from ledger.account.views import EntryView
 from ledger.application import Ledger
 from projections.entries import AccountEntries, Unavailable
 from projections.runner import Runner
-from tests.builders import World, member_actor, successor_account, world
-from tests.conftest import TODAY
+from tests.plugins.builders import World, member_actor, successor_account, world
+from tests.plugins.clock import TODAY
 
 PERSON = Party(name="王建国", kind="individual", identity_key="k" * 64, bank_account="")
 DAYS = [TODAY - timedelta(days=d) for d in (30, 20, 20, 12, 5, 0)]

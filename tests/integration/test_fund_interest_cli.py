@@ -12,8 +12,8 @@ from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
 from ledger.application import Ledger
 from ledger.maintenance.receipts import fund_id
-from tests.conftest import TODAY
-from tests.fund_builders import AUTHORITY, OPENED, funded
+from tests.plugins.clock import TODAY
+from tests.plugins.maintenance import AUTHORITY, OPENED, funded
 
 PERIOD = ["--from", OPENED.isoformat(), "--to", (TODAY - timedelta(days=6)).isoformat()]
 ARGS = ["fund", "interest", *PERIOD, "--on", (TODAY - timedelta(days=5)).isoformat()]

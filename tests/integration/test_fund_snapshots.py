@@ -6,8 +6,8 @@ from ledger.application import Ledger
 from ledger.integrity import verify
 from ledger.maintenance import MaintenanceFund
 from ledger.maintenance.receipts import fund_id
-from tests.conftest import TODAY
-from tests.fund_builders import funded, pay, voted_project
+from tests.plugins.clock import TODAY
+from tests.plugins.maintenance import funded, pay, voted_project
 
 
 def test_the_tenth_event_snapshots_the_saved_fund_and_it_equals_the_replay(ledger: Ledger) -> None:

@@ -24,9 +24,9 @@ from ledger.errors import (
 )
 from ledger.maintenance import MaintenanceFund, RepairProject
 from ledger.maintenance.receipts import FundReceipt, fund_id
-from tests.builders import OPERATOR, World, member_actor
-from tests.conftest import TODAY, MovableClock
-from tests.fund_builders import (
+from tests.plugins.builders import OPERATOR, World, member_actor
+from tests.plugins.clock import TODAY, MovableClock
+from tests.plugins.maintenance import (
     AUTHORITY,
     OPENED,
     TREASURER,
@@ -39,6 +39,12 @@ from tests.fund_builders import (
 )
 
 # --- deposits ---------------------------------------------------------------------------
+
+
+# Rules of the commands, in memory (issue #13 item 6): the stores are tested where they matter
+# (concurrency, edges, snapshots, outages, verify, stored events, read models, e2e);
+# tests marked for both stores below read back what the store kept.
+pytestmark = pytest.mark.stores("memory")
 
 
 def test_first_deposits_make_the_fund_and_the_sub_ledgers(ledger: Ledger) -> None:
@@ -66,6 +72,7 @@ def test_a_second_first_deposit_is_refused_and_additional_is_not(ledger: Ledger)
     assert fund.first_deposit("1-001") == 1_000_00
 
 
+@pytest.mark.stores("sqlite", "postgres")  # a replay reads the batch back from the store
 def test_deposit_batches_are_idempotent(ledger: Ledger) -> None:
     f = funded(ledger)
     again = ledger.maintenance.record_deposits(
@@ -102,7 +109,7 @@ def test_the_authoritys_initial_transfer_is_the_first_movement_only(ledger: Ledg
 
 
 def test_the_initial_transfer_sets_first_deposits(ledger: Ledger) -> None:
-    from tests.builders import world  # noqa: PLC0415
+    from tests.plugins.builders import world  # noqa: PLC0415
 
     w = world(ledger)
     ledger.maintenance.record_deposits(
@@ -350,6 +357,7 @@ def test_a_shortfall_names_the_units_and_changes_nothing(ledger: Ledger) -> None
     assert [(e.rule, e.amount) for e in kept] == [("H03", 4_000_04)]  # owners must top up
 
 
+@pytest.mark.stores("sqlite", "postgres")  # a replay reads the payout back from the store
 def test_disbursements_are_idempotent(ledger: Ledger) -> None:
     f = funded(ledger)
     project_id = voted_project(f, f.world.unit_ids[:4])
@@ -415,6 +423,7 @@ def test_the_digest_covers_the_fund_and_its_projects(ledger: Ledger) -> None:
     assert {str(fund_id(f.complex_id)), str(project_id)} <= streams
 
 
+@pytest.mark.stores("sqlite", "postgres")  # snapshots in the store
 def test_the_fund_survives_a_cold_load_from_its_snapshots(settings: object, ledger: Ledger) -> None:
     """Enough movements to snapshot (every 10): a fresh process sees the same sub-ledgers."""
     f = funded(ledger)
@@ -463,6 +472,7 @@ def test_annual_statement_is_published_once_after_the_year(
     assert ledger.maintenance.fund(f.complex_id).disclosures == {"2026": "a" * 64}
 
 
+@pytest.mark.stores("sqlite", "postgres")  # a second Ledger on the same store
 def test_a_city_may_set_its_own_payout_ratio(settings: Settings, clock: MovableClock) -> None:
     """COMMONFUND_MAINTENANCE_PAYOUT_RATIO_BP: 80.00% here; 80.00% passes, one fen more does not."""
     city = settings.model_copy(update={"maintenance_payout_ratio_bp": 8_000})

@@ -21,9 +21,9 @@ from projections.fund_content import canonical, hash_of
 from projections.fund_queries import FundReads
 from projections.runner import Runner
 from projections.statements import recorded_on
-from tests.builders import OPERATOR, units
-from tests.conftest import TODAY, MovableClock
-from tests.fund_builders import (
+from tests.plugins.builders import OPERATOR, units
+from tests.plugins.clock import TODAY, MovableClock
+from tests.plugins.maintenance import (
     AUTHORITY,
     OPENED,
     TREASURER,

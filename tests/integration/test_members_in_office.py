@@ -19,7 +19,7 @@ import pytest
 from ledger.account.entries import IncomeDetails
 from ledger.application import Actor, Ledger
 from ledger.errors import MemberNotInOffice
-from tests.builders import (
+from tests.plugins.builders import (
     COMPANY,
     OPERATOR,
     World,
@@ -29,8 +29,14 @@ from tests.builders import (
     register,
     world,
 )
-from tests.conftest import TODAY
-from tests.fund_builders import AUTHORITY, CONTRACTOR, Funded, maintenance_vote, plan
+from tests.plugins.clock import TODAY
+from tests.plugins.maintenance import AUTHORITY, CONTRACTOR, Funded, maintenance_vote, plan
+
+# Rules of the commands, in memory (issue #13 item 6): the stores are tested where they matter
+# (concurrency, edges, snapshots, outages, verify, stored events, read models, e2e);
+# tests marked for both stores below read back what the store kept.
+pytestmark = pytest.mark.stores("memory")
+
 
 NEVER = member_actor("m9")  # was never on the committee
 REMOVED = member_actor("m5")  # removed by a member change; the token still works at the edge

@@ -12,7 +12,7 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import build_ledger, migrate, pending_migrations
 from migrations import runner
-from tests.conftest import WORKER, postgres_url_or_skip
+from tests.plugins.stores import WORKER, postgres_url_or_skip
 
 EXPECTED_POSTGRES = {
     "ledger_events": [

@@ -17,8 +17,9 @@ from commonfund.server import build_stores
 from commonfund.settings import Settings
 from commonfund.wiring import build_ledger, statements_runner
 from projections.db import LivePool
-from tests.builders import world
-from tests.conftest import fixed_clock, reset_postgres
+from tests.plugins.builders import world
+from tests.plugins.clock import fixed_clock
+from tests.plugins.stores import reset_postgres
 
 pytestmark = pytest.mark.postgres
 

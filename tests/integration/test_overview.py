@@ -9,8 +9,8 @@ from commonfund.wiring import statements_runner, supervision_runner
 from ledger.application import Ledger
 from projections.queries import Statements, publication_basis
 from projections.supervision.overview import checked_quarter, overview
-from tests.builders import OPERATOR, member_actor, units, world
-from tests.conftest import TODAY, MovableClock
+from tests.plugins.builders import OPERATOR, member_actor, units, world
+from tests.plugins.clock import TODAY, MovableClock
 
 
 def test_checked_quarter_is_the_last_one_past_its_deadline() -> None:

@@ -12,7 +12,7 @@ from commonfund.personal_data import KeysUnreadable, PersonalKeys
 from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
 from ledger.personal import ERASED, person_of, shown
-from tests.builders import key
+from tests.plugins.builders import key
 
 ALICE, BOB = key("person-alice"), key("person-bob")
 ANOTHER_SECRET = "another-deployment"  # noqa: S105 - a test secret

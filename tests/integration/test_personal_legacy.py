@@ -25,8 +25,8 @@ from ledger.personal import party_of
 from projections.queries import Statements
 from projections.runner import Runner
 from projections.statements import StatementsView
-from tests.builders import World, member_actor, world
-from tests.conftest import NOON_SHANGHAI, TODAY
+from tests.plugins.builders import World, member_actor, world
+from tests.plugins.clock import NOON_SHANGHAI, TODAY
 
 OLD_PAYER = "周老五"
 

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
@@ -22,8 +22,8 @@ from commonfund.settings import Settings
 from commonfund.wiring import statements_runner
 from ledger.application import Ledger
 from projections.runner import Runner
-from tests.builders import World, world
 from tests.integration.test_statements import dump
+from tests.plugins.builders import World, world
 
 INCOMES = 400
 
@@ -62,30 +62,60 @@ def history(ledger: Ledger, incomes: int = INCOMES) -> World:
     return w
 
 
-def wait_until(condition: object, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return True
+# Only against a hang (a runner that never gets there fails the test instead of stopping the
+# suite): no assertion here depends on how fast anything runs, so load cannot fail them.
+HANG_GUARD_SECONDS = 600.0
+
+
+def started(process: subprocess.Popen[str]) -> None:
+    """Wait for the runner's first line (it prints it before it follows the ledger)."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert "following the ledger" in line, (line, process.poll())
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
+    """Wait until ``condition`` holds, failing at once if the runner process has died."""
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    while not condition():
+        assert process.poll() is None, f"the runner exited with {process.returncode}"
+        assert time.monotonic() < deadline, "hung: the condition never held"
         time.sleep(0.005)
-    return False
 
 
 def test_sigkill_in_the_middle_of_catch_up_then_restart_equals_a_clean_run(
     settings: Settings, ledger: Ledger, runner: Runner
 ) -> None:
-    history(ledger)
-    head = runner.head()
-    process = project(settings, "--batch-size", "2")
+    """Killed with a quarter of the log applied, then again somewhere in the rest: resumes.
+
+    The first kill lands when the runner has applied exactly the first quarter of the log
+    (the rest is written after it), so "in the middle" holds however loaded the machine is;
+    the second lands wherever the second runner has got to, mid-batch or between batches.
+    """
+    w = history(ledger, incomes=INCOMES // 4)
+    quarter = runner.head()
+    first = project(settings, "--batch-size", "2")
     try:
-        assert wait_until(lambda: runner.position() >= head // 4), "the runner never started"
+        started(first)
+        wait_until(lambda: runner.position() == quarter, first)
     finally:
-        stop(process, signal.SIGKILL)
+        stop(first, signal.SIGKILL)
+    for i in range(INCOMES // 4, INCOMES):
+        w.income(100 + i, on=date(2026, 10, 20 + i % 10))
+    head = runner.head()
     killed_at = runner.position()
-    assert 0 < killed_at < head, f"killed at {killed_at} of {head}: not in the middle"
+    assert 0 < killed_at == quarter < head, f"killed at {killed_at} of {head}: not in the middle"
+
+    second = project(settings, "--batch-size", "2")
+    try:
+        started(second)
+        wait_until(lambda: runner.position() > quarter, second)
+    finally:
+        stop(second, signal.SIGKILL)
+    assert quarter < runner.position() <= head
 
     restarted = project(settings, "--once", "--batch-size", "50")
-    output, _ = restarted.communicate(timeout=120)
+    output, _ = restarted.communicate(timeout=HANG_GUARD_SECONDS)
     assert restarted.returncode == 0, output
     assert runner.position() == head
     resumed = dump(runner)
@@ -101,13 +131,14 @@ def test_one_runner_is_active_and_a_standby_takes_over_when_it_dies(
     active = project(settings)
     standby: subprocess.Popen[str] | None = None
     try:
-        assert wait_until(lambda: runner.position() == runner.head()), "nothing followed"
+        started(active)
+        wait_until(lambda: runner.position() == runner.head(), active)
         standby = project(settings)
-        time.sleep(1.0)
+        started(standby)  # up, and (the lock being held) standing by
         assert not runner.lock.acquire()  # the active process holds it
         stop(active, signal.SIGKILL)
         late = w.income(77_77, on=date(2026, 11, 1))
-        assert wait_until(lambda: runner.position() == runner.head()), "no standby took over"
+        wait_until(lambda: runner.position() == runner.head(), standby)  # a standby took over
         assert standby.poll() is None  # the standby is the one that applied it
         lines = dump(runner)["stmt_lines"]
         assert len(lines) == 6

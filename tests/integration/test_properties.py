@@ -5,15 +5,19 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
 from ledger.errors import InsufficientBalance, LedgerError
-from tests.builders import member_actor, world
-from tests.conftest import TODAY
+from tests.plugins.builders import member_actor, world
+from tests.plugins.clock import TODAY
 
+# A property of the account's rules, in memory (issue #13 item 6): the stores keep what the
+# commands write, and are tested for it where that matters.
+pytestmark = pytest.mark.stores("memory")
 codes = itertools.count()
 operations = st.lists(
     st.one_of(

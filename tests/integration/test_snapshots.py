@@ -10,8 +10,8 @@ from commonfund.settings import Settings
 from commonfund.wiring import personal_keys
 from ledger.application import Ledger
 from ledger.integrity import verify
-from tests.builders import world
-from tests.conftest import fixed_clock
+from tests.plugins.builders import world
+from tests.plugins.clock import fixed_clock
 
 
 def snapshot_versions(settings: Settings) -> list[int]:

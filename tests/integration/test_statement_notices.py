@@ -24,15 +24,15 @@ from ledger.application import Ledger
 from projections.notices import Notices
 from projections.queries import Statements, Version
 from projections.runner import Runner
-from tests.builders import World
 from tests.integration.test_statements import OCTOBER, october_world, publish, reverse
+from tests.plugins.builders import World
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def pg_settings(migrated_postgres: str) -> Settings:
-    from tests.conftest import reset_postgres  # noqa: PLC0415
+    from tests.plugins.stores import reset_postgres  # noqa: PLC0415
 
     reset_postgres(migrated_postgres)
     return Settings(database_url=migrated_postgres)

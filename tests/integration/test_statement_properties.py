@@ -24,10 +24,10 @@ from ledger.periods import Period
 from projections.content import yuan
 from projections.queries import Statements
 from projections.runner import Runner
-from tests.builders import member_actor, world
-from tests.conftest import TODAY
+from tests.plugins.builders import member_actor, world
+from tests.plugins.clock import TODAY
 
-OPENED = date(2026, 10, 17)  # tests.builders.world opens the account 40 days before TODAY
+OPENED = date(2026, 10, 17)  # tests.plugins.builders.world opens the account 40 days before TODAY
 DAYS = (TODAY - OPENED).days
 codes = itertools.count()
 operations = st.lists(

@@ -19,8 +19,8 @@ from projections.content import content_hash
 from projections.queries import Statements, publication_basis
 from projections.runner import Runner
 from projections.statements import LINE_NAMES
-from tests.builders import World, member_actor, world
-from tests.conftest import TODAY
+from tests.plugins.builders import World, member_actor, world
+from tests.plugins.clock import TODAY
 
 OCTOBER = Period.parse("2026-10")
 NOVEMBER = Period.parse("2026-11")

@@ -9,8 +9,8 @@ from commonfund.settings import Settings
 from ledger.account import CommonFundAccount
 from ledger.application import Ledger
 from ledger.integrity import verify
-from tests.builders import world
 from tests.integration.tamper import delete_event, edit_event_state
+from tests.plugins.builders import world
 
 
 def busy_world(ledger: Ledger) -> tuple[object, list[CommonFundAccount.Event]]:

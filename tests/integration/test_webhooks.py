@@ -36,8 +36,8 @@ from commonfund.wiring import read_models, supervision_runner, webhook_deliverer
 from ledger.application import Ledger
 from projections.runner import Runner
 from projections.supervision.alerts import alert_id
-from tests.builders import World, world
-from tests.conftest import TODAY
+from tests.plugins.builders import World, world
+from tests.plugins.clock import TODAY
 from tests.webhook_receiver import LOOPBACK_ALLOWED, Receiver, certificate, receiving, verify
 
 

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def no_secret_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """tests/conftest.py gives every other test a secret; these start from the defaults."""
+    """tests/plugins/stores.py gives every other test a secret; these start from the defaults."""
     for name in ("IDENTITY_SECRET", "IDENTITY_SECRET_FILE", "ENVIRONMENT", "DATABASE_URL"):
         monkeypatch.delenv(f"COMMONFUND_{name}", raising=False)
 

@@ -1,4 +1,4 @@
-"""Test builders: a complex with units, an elected, filed and sealed committee, an open account."""
+"""Plugin: builders of a complex with units, an elected, filed and sealed committee, an open account."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
+import pytest
+
 from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party
 from ledger.application import Actor, Ledger
 from ledger.committees.committee import Member
 from ledger.complexes.complex import Unit
-from tests.conftest import TODAY
+from tests.plugins.clock import TODAY
 
 OPERATOR = Actor("operator", "op-1")
 REGULATOR = Actor("regulator", "reg-370202")
@@ -243,3 +245,9 @@ def successor_account(w: World, *, key_: str = "successor") -> UUID:
         actor=member_actor("m1n"),
     )
     return UUID(receipt.id)
+
+
+@pytest.fixture
+def sealed_world(ledger: Ledger) -> World:
+    """``world(ledger)``: 12 units, a sealed committee of 5 (m1–m3 signatories), an open account."""
+    return world(ledger)

@@ -1,4 +1,4 @@
-"""An HTTP client on a migrated store (SQLite and PostgreSQL), with tokens for every role."""
+"""Plugin: an HTTP client on a migrated store (SQLite and PostgreSQL), with tokens for every role."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from api.app import create_app
 from commonfund.server import build_services, build_stores
 from commonfund.settings import Settings
 from commonfund.wiring import DATABASE_OUTAGES
-from tests.conftest import MovableClock
+from tests.plugins.clock import MovableClock
 from tests.webhook_receiver import LOOPBACK_ALLOWED
 
 

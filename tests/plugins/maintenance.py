@@ -1,4 +1,4 @@
-"""Builders for the maintenance fund (issue #6): a funded complex, a voted repair, an emergency."""
+"""Plugin: builders for the maintenance fund (issue #6): a funded complex, a voted repair, an emergency."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
+import pytest
+
 from ledger.application import Actor, Ledger
 from ledger.maintenance import Contractor, Emergency, Item
 from ledger.maintenance.receipts import FundReceipt, ProjectPlan
-from tests.builders import OPERATOR, World, member_actor, world
-from tests.conftest import TODAY
+from tests.plugins.builders import OPERATOR, World, member_actor, world
+from tests.plugins.clock import TODAY
 
 AUTHORITY = Actor("regulator", "reg-370202")
 TREASURER = member_actor("m1")
@@ -154,3 +156,9 @@ def pay(
     if proposed.status == "booked":
         return proposed  # a replay of a payout booked before
     return approve(f, project_id, proposed.id)
+
+
+@pytest.fixture
+def funded_world(ledger: Ledger) -> Funded:
+    """``funded(ledger)``: the sealed world with a first deposit of 1,000.00 on every unit."""
+    return funded(ledger)
