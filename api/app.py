@@ -13,30 +13,23 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 
-from api import problems
+from api import admin, pages, problems
+from api.account import routes as accounts
+from api.committees import resolutions
+from api.committees import routes as committees
+from api.complexes import routes as complexes
 from api.deps import Services, get_principal, money_key
 from api.errors_doc import DESCRIBED
 from api.limits import Limits
-from api.maintenance_schemas import DepositCreate
+from api.maintenance import pages as maintenance_pages
+from api.maintenance import routes as maintenance
+from api.maintenance.schemas import DepositCreate
 from api.privacy import Privacy
 from api.ratelimit import RateLimits
-from api.routers import (
-    accounts,
-    admin,
-    alerts,
-    committees,
-    complexes,
-    fund_pages,
-    maintenance,
-    overview,
-    pages,
-    regulator,
-    resolutions,
-    statements,
-    webhooks,
-)
 from api.schemas import UnitsCreate
-from api.webhook_schemas import AlertRaised
+from api.statements import routes as statements
+from api.supervision import alerts, overview, regulator, webhooks
+from api.supervision.webhook_schemas import AlertRaised
 
 ReadyCheck = Callable[[Services], dict[str, Any]]
 DESCRIPTION = """
@@ -135,7 +128,7 @@ def create_app(
         webhooks,
         overview,
         pages,
-        fund_pages,
+        maintenance_pages,
         regulator,
     ):
         app.include_router(module.router)

@@ -15,16 +15,16 @@ from api.auth import NOT_VISIBLE, Place, Principal, authenticate
 from api.ports import IdempotencyStore, TokenStore, WebhookStore, WebhookTargets, Worker
 from api.privacy import depends_on_credentials
 from api.ratelimit import WRITES, RateLimits
-from api.rendered import RenderedCache
+from api.statements.rendered import RenderedCache
 from ledger.account import CommonFundAccount
 from ledger.application import ComplexSummary, Ledger
 from ledger.committees.committee import Committee
 from ledger.committees.resolution import Resolution
 from ledger.errors import NotFound
 from ledger.money import format_fen
-from projections.fund_queries import FundReads
-from projections.queries import Statements
+from projections.maintenance.queries import MaintenanceReads
 from projections.runner import Runner
+from projections.statements.queries import Statements
 from projections.supervision.queries import Alerts
 
 
@@ -37,20 +37,22 @@ class Services:
     idempotency: IdempotencyStore
     now: Callable[[], datetime]
     statements: Statements
-    projection: Runner  # the statements runner: lag, waits; followed in the lifespan if asked
+    statements_runner: (
+        Runner  # the statements runner: lag, waits; followed in the lifespan if asked
+    )
     alerts: Alerts
-    supervision: Runner  # the alerts runner
+    supervision_runner: Runner  # the alerts runner
     webhooks: WebhookStore
     webhook_targets: WebhookTargets  # where a subscription's URL may point
-    maintenance: Runner  # the maintenance fund's runner (issue #6)
-    fund: FundReads  # the maintenance fund's read model
+    maintenance_runner: Runner  # the maintenance fund's runner (issue #6)
+    maintenance: MaintenanceReads  # the maintenance fund's read model
     follow: bool = True  # run the projections in this process (standby unless it holds the lock)
     workers: tuple[Worker, ...] = ()  # background work besides the projections (webhook delivery)
     rendered: RenderedCache = field(default_factory=RenderedCache)  # published statements' JSON
 
     @property
     def runners(self) -> tuple[Runner, ...]:
-        return (self.projection, self.supervision, self.maintenance)
+        return (self.statements_runner, self.supervision_runner, self.maintenance_runner)
 
 
 async def get_services(request: Request) -> Services:

@@ -13,7 +13,7 @@ from fastapi import HTTPException
 from fastapi.responses import Response
 from openpyxl import Workbook
 
-from api.statement_schemas import StatementPublic
+from api.statements.schemas import StatementPublic
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SECTION_NAMES = {"income": "收入", "expenditure": "支出", "reversal": "冲正"}

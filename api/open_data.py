@@ -15,7 +15,7 @@ import json
 import zipfile
 from typing import Any
 
-from projections.queries import Version
+from projections.statements.queries import Version
 
 FIELDS = (
     ("period", "string", "Statement period (quarter)"),

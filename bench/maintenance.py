@@ -39,12 +39,12 @@
      others find them in the ``Ledger``'s cache, as a serving process would.
    - **a unit's ledger**: what reading one unit's ledger costs through the
      ``Ledger`` (a cold load of the whole fund) and, when the read model is
-     there (projections/maintenance.py), ``FundReads.unit_ledger``'s query on a
+     there (projections/maintenance/view.py), ``MaintenanceReads.unit_ledger``'s query on a
      database of its own (the complex with six payouts, caught up by the
      maintenance runner), counting the ``Ledger``'s loads during the reads.
    - **city interest**: a new ``Ledger``, then one command,
      ``ledger.maintenance.allocate_interest_for_city`` over every fund of the city for
-     2025 (what ``commonfund fund interest --file advices.csv`` runs), timed to
+     2025 (what ``commonfund maintenance interest --file advices.csv`` runs), timed to
      the last commit. In the same database, once before and once after it, the
      time to write the same number of per-unit rows (fund id, unit id, amount)
      with plain psycopg ``COPY`` into a new table, committed.
@@ -478,7 +478,7 @@ def disbursements(url: str, project_id: UUID, payouts: int) -> dict[str, Any]:
 def unit_ledger(url: str, complex_id: UUID, *, units: int, reads: int) -> dict[str, Any]:
     """A unit's ledger through the Ledger (the whole fund is loaded) and through the read model.
 
-    The read model (projections/maintenance.py, ``FundReads.unit_ledger``) is caught up
+    The read model (projections/maintenance/view.py, ``MaintenanceReads.unit_ledger``) is caught up
     on a database of its own holding only a complex of ``units`` units with its deposits
     and six payouts over all of its units, not on the city: what a unit's read costs does not
     depend on the rest of the city, and catching up 2.5M sub-ledgers is not what is
@@ -493,11 +493,11 @@ def unit_ledger(url: str, complex_id: UUID, *, units: int, reads: int) -> dict[s
         ledger.close()
     figures: dict[str, Any] = {"through_ledger_cold_ms": round(cold, 1)}
     try:
-        queries = importlib.import_module("projections.fund_queries")
+        queries = importlib.import_module("projections.maintenance.queries")
         wiring = importlib.import_module("commonfund.wiring")
         runner_of = wiring.maintenance_runner
     except (ImportError, AttributeError):
-        figures["read_model"] = "pending: projections/maintenance.py is not there yet"
+        figures["read_model"] = "pending: projections/maintenance/view.py is not there yet"
         return figures
     return {**figures, **read_model(url, queries, runner_of, units=units, reads=reads)}
 
@@ -530,7 +530,7 @@ def read_model(url: str, queries: Any, runner_of: Any, *, units: int, reads: int
             runner.catch_up()
             catch_up = time.perf_counter() - started
             loads_before = loads
-            reads_of = queries.FundReads(runner.database)
+            reads_of = queries.MaintenanceReads(runner.database)
             timings = []
             lines = 0
             for n in range(reads):
@@ -545,7 +545,7 @@ def read_model(url: str, queries: Any, runner_of: Any, *, units: int, reads: int
     finally:
         drop_database(own)
     return {
-        "read_model": "projections/fund_queries.py FundReads.unit_ledger",
+        "read_model": "projections/maintenance/queries.py MaintenanceReads.unit_ledger",
         "read_model_median_ms": round(statistics.median(timings), 2),
         "read_model_max_ms": round(max(timings), 2),
         "reads": reads,

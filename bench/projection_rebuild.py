@@ -53,7 +53,7 @@
    through the API and income is written as bench/api_write.py does
    (``--connections`` connections, one request at a time each) for
    ``--lag-seconds``, while ``/readyz`` is sampled every ``--sample-ms``
-   (``projections.statements.lag_seconds`` and ``lag_events``; target: the
+   (``projections.statements.view.lag_seconds`` and ``lag_events``; target: the
    median below 1 s).
 
 The last line printed is a JSON object with the rates, ``ratio``, the read
@@ -125,9 +125,9 @@ from ledger.identity import identity_key
 from ledger.periods import Period
 from ledger.requests import fingerprint
 from projections.db import Tx
-from projections.queries import Statements, publication_basis
 from projections.runner import REBUILD_BATCH, Batch, Runner
-from projections.statements import StatementsView
+from projections.statements.queries import Statements, publication_basis
+from projections.statements.view import StatementsView
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/commonfund_bench_rebuild"
 STATEMENT_CODE = "RB-STATEMENT"

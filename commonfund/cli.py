@@ -16,13 +16,13 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
+from api.admin import check_scope
 from api.ports import ROLES
-from api.routers.admin import check_scope
 from api.schemas import TokenCreate
 from commonfund.demo import load_demo
 from commonfund.dry_run import Outcome, dry_run
 from commonfund.erasure import erase, person_of
-from commonfund.fund_interest import allocate, read_advices
+from commonfund.maintenance_interest import allocate, read_advices
 from commonfund.personal_data import PersonalKeys
 from commonfund.server import build_stores
 from commonfund.serving import serve
@@ -265,7 +265,7 @@ def _print_outcome(outcome: Outcome, start: str, end: str) -> None:
             print(f"= {a['raised_on']} {a['subject']} [{a['trigger']}] {a['explanation_en']}")
 
 
-def cmd_fund_interest(args: argparse.Namespace) -> int:
+def cmd_maintenance_interest(args: argparse.Namespace) -> int:
     """A period's interest for every fund in the CSV, in one command (resumable)."""
     settings = load_settings()
     advices = read_advices(Path(args.file))
@@ -409,11 +409,12 @@ def _supervision_commands(sub: Any) -> None:
     dry.set_defaults(run=cmd_rules_dry_run)
 
 
-def _fund_commands(sub: Any) -> None:
-    fund = sub.add_parser("fund", help="maintenance funds").add_subparsers(
-        dest="fund_command", required=True
-    )
-    interest = fund.add_parser(
+def _maintenance_commands(sub: Any) -> None:
+    # `fund` is the name this command had before issue #13 (kept so operators' scripts run)
+    maintenance = sub.add_parser(
+        "maintenance", aliases=["fund"], help="maintenance funds"
+    ).add_subparsers(dest="maintenance_command", required=True)
+    interest = maintenance.add_parser(
         "interest", help="allocate a period's interest to every fund in a CSV of complex_id,amount"
     )
     interest.add_argument("--file", required=True, help="CSV: complex_id,amount (yuan)")
@@ -422,7 +423,7 @@ def _fund_commands(sub: Any) -> None:
     interest.add_argument("--on", required=True, help="the day the bank paid it, YYYY-MM-DD")
     interest.add_argument("--reference", required=True, help="the bank's advice or voucher")
     interest.add_argument("--per-transaction", type=int, default=50, help="funds per write")
-    interest.set_defaults(run=cmd_fund_interest)
+    interest.set_defaults(run=cmd_maintenance_interest)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -478,7 +479,7 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--batch-size", type=int, default=REBUILD_BATCH)
     rebuild.set_defaults(run=cmd_rebuild)
     _supervision_commands(sub)
-    _fund_commands(sub)
+    _maintenance_commands(sub)
     token = sub.add_parser("token", help="issue or revoke API tokens").add_subparsers(
         dest="token_command", required=True
     )

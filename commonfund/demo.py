@@ -6,14 +6,14 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from commonfund.demo_fund import load_fund
+from commonfund.maintenance_demo import load_fund
 from commonfund.settings import Settings
 from commonfund.synthetic import BuiltComplex, BusinessClock, build_complex, plan_complex, seeded
 from commonfund.wiring import personal_keys, statements_runner
 from ledger.application import Ledger
 from ledger.money import format_fen
 from ledger.periods import Period
-from projections.queries import Statements, publication_basis
+from projections.statements.queries import Statements, publication_basis
 
 DEMO_CODE = "QD-SN-DEMO-001"
 DEMO_SEED = 2026
@@ -23,7 +23,7 @@ PUBLISH_AFTER_DAYS = 10  # inside the 15-day deadline (Disclosure, spec/domain.m
 def load_demo(settings: Settings) -> dict[str, Any]:
     """Register the demo complex with 300 units, a filed and sealed committee, an account, a year
     of income and payments, an election and a repair resolution, and publish the statements of
-    its ended quarters; give it a maintenance fund with a voted roof repair (commonfund/demo_fund.py);
+    its ended quarters; give it a maintenance fund with a voted roof repair (commonfund/maintenance_demo.py);
     return what was made."""
     probe = Ledger(
         personal=personal_keys(settings), env=settings.eventsourcing_env(), policy=settings.policy()

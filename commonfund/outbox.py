@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
-from api.alert_schemas import alert_public
-from api.webhook_schemas import AlertRaised
+from api.supervision.schemas import alert_public
+from api.supervision.webhook_schemas import AlertRaised
 from projections.db import Database, Dialect, Tx
 from projections.supervision.queries import raised_row
 

@@ -29,9 +29,9 @@ from commonfund.wiring import (
     webhook_deliverer,
     webhook_targets,
 )
-from projections.fund_queries import FundReads
+from projections.maintenance.queries import MaintenanceReads
 from projections.notices import Notices
-from projections.queries import Statements
+from projections.statements.queries import Statements
 from projections.supervision.queries import Alerts
 
 
@@ -63,13 +63,13 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         idempotency=stores,
         now=clock,
         statements=statements,
-        projection=runner,
+        statements_runner=runner,
         alerts=Alerts(supervision.database),
-        supervision=supervision,
+        supervision_runner=supervision,
         webhooks=SqlWebhooks(outbox),
         webhook_targets=webhook_targets(settings),
-        maintenance=fund,
-        fund=FundReads(fund.database, replenish_ratio_bp=ratio),
+        maintenance_runner=fund,
+        maintenance=MaintenanceReads(fund.database, replenish_ratio_bp=ratio),
         follow=settings.run_projections,
         workers=tuple(workers),
     )

@@ -28,10 +28,10 @@ from migrations.runner import (
     pending,
 )
 from projections.db import RECONNECT_SECONDS, Database, LivePool
-from projections.maintenance import MaintenanceView
+from projections.maintenance.view import MaintenanceView
 from projections.notices import Notices
 from projections.runner import Runner
-from projections.statements import StatementsView
+from projections.statements.view import StatementsView
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
 from projections.supervision.view import SupervisionView
 

@@ -3,7 +3,7 @@
 The statements runner sends, with each batch that changes published versions,
 the complexes it changed (``NOTIFY commonfund_statements``, delivered at
 commit; projections/runner.py). Every serving process keeps the versions'
-small columns in memory while it hears those notices (projections/queries.py)
+small columns in memory while it hears those notices (projections/statements/queries.py)
 and forgets a complex's on its notice, so the public statement is read without
 a round trip and is never older than a notice in flight (a few milliseconds).
 

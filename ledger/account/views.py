@@ -5,10 +5,10 @@ counterparty, authorisation, recording time and principal. A counterparty who is
 a person is as the event keeps it, sealed (ledger/personal.py): the HTTP edge
 reveals it for those who may see it.
 
-The API reads these from the statements read model (projections/entries.py over
+The API reads these from the statements read model (projections/statements/entries.py over
 ``stmt_lines``, issue #13), which answers exactly as :func:`entry_views` does over
 the stream (tests/integration/test_entries_read.py); this replay is what it falls
-back on (api/entries.py) and what those tests compare it with.
+back on (api/account/entries.py) and what those tests compare it with.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@
   replayed idempotency key finds what it made without the fund remembering
   every batch it ever took.
 
-A unit's own ledger is a read model (projections/maintenance.py): reading it
+A unit's own ledger is a read model (projections/maintenance/view.py): reading it
 never loads the complex's history.
 
 Interest is split pro rata to each unit's **balance over the period**: its

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ledger.account import CommonFundAccount as Account
 from ledger.committees.committee import Committee
-from projections.content import yuan
 from projections.db import Tx
+from projections.statements.content import yuan
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
 from projections.supervision.event_rules import Payment

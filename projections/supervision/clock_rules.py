@@ -20,9 +20,9 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from ledger.periods import Period
-from projections.content import yuan
 from projections.db import Tx
-from projections.supervision import fund_rules
+from projections.statements.content import yuan
+from projections.supervision import maintenance_rules
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
 
@@ -373,11 +373,11 @@ def _quiet(  # noqa: PLR0917 - one call site
 CLOCK_RULES: dict[str, ClockRule] = {
     "A07": term_ending,
     "A08": unpublished,
-    "A09": fund_rules.disclosure_overdue,
+    "A09": maintenance_rules.disclosure_overdue,
     "A10": overdue_income,
     "A11": income_drop,
     "A13": inactive,
-    "A17": fund_rules.emergency_undisclosed,
+    "A17": maintenance_rules.emergency_undisclosed,
     "A21": handover_missing,
 }
 

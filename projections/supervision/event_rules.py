@@ -13,8 +13,8 @@ from typing import Any
 
 from ledger.account import CommonFundAccount as Account
 from ledger.personal import party_of
-from projections.content import yuan
 from projections.db import Tx
+from projections.statements.content import yuan
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
 

@@ -23,7 +23,7 @@ from projections.db import Tx
 from projections.legacy import carried_line
 from projections.runner import Batch, on
 from projections.supervision import event_rules as rules
-from projections.supervision import facts, fund_facts
+from projections.supervision import facts, maintenance_facts
 from projections.supervision.alerts import Finding, OnRaise, raise_alert
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
 
@@ -272,17 +272,17 @@ HANDLERS: dict[str, Handler] = dict(
         on(Resolution.Recorded, facts.resolved),
         on(Complex.StatementPublished, facts.published),
         on(SupervisionClock.Ticked, facts.ticked),
-        on(Fund.Established, fund_facts.established),
-        on(Fund.Deposited, fund_facts.deposited),
-        on(Fund.TransferredIn, fund_facts.transferred_in),
-        on(Fund.InterestAllocated, fund_facts.interest_allocated),
-        on(Fund.Disbursed, fund_facts.disbursed),
-        on(Fund.AnnualStatementPublished, fund_facts.annual_published),
-        on(Fund.UseRefused, fund_facts.use_refused),
-        on(Project.Planned, fund_facts.planned),
-        on(Project.Accepted, fund_facts.accepted),
-        on(Project.Disclosed, fund_facts.disclosed),
-        on(Project.DisbursementRefused, fund_facts.refused),
+        on(Fund.Established, maintenance_facts.established),
+        on(Fund.Deposited, maintenance_facts.deposited),
+        on(Fund.TransferredIn, maintenance_facts.transferred_in),
+        on(Fund.InterestAllocated, maintenance_facts.interest_allocated),
+        on(Fund.Disbursed, maintenance_facts.disbursed),
+        on(Fund.AnnualStatementPublished, maintenance_facts.annual_published),
+        on(Fund.UseRefused, maintenance_facts.use_refused),
+        on(Project.Planned, maintenance_facts.planned),
+        on(Project.Accepted, maintenance_facts.accepted),
+        on(Project.Disclosed, maintenance_facts.disclosed),
+        on(Project.DisbursementRefused, maintenance_facts.refused),
         on(AlertCase.Acknowledged, _case("acknowledged", "acknowledged", _acknowledged)),
         on(AlertCase.Explained, _case(None, "explained", _explained)),
         on(AlertCase.Closed, _case("closed", "closed", _closed)),

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from api.statement_page import money
+from api.statements.page import money
 from tests.plugins.stores import REQUIRE_POSTGRES
 
 pytestmark = pytest.mark.browser

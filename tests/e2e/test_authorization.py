@@ -39,7 +39,7 @@ from uuid import uuid4
 import httpx2 as httpx
 import pytest
 
-from tests.e2e import fund_world
+from tests.e2e import maintenance_world
 from tests.e2e.alerting import round_payment
 from tests.e2e.world import (
     Builder,
@@ -313,25 +313,25 @@ def alerted(json: Any = None) -> Prepare:
 
 
 def fund_deposits(b: Builder, a: Side) -> Call:
-    return Call(json=fund_world.deposits_body(a.unit_ids))
+    return Call(json=maintenance_world.deposits_body(a.unit_ids))
 
 
 def fund_interest(b: Builder, a: Side) -> Call:
-    fund_world.funded_once(b, a)
+    maintenance_world.funded_once(b, a)
     body = {"amount": "12.00", "period_from": day(-30), "period_to": day(-1), "value_date": day()}
     return Call(json=body)
 
 
 def fund_project(b: Builder, a: Side) -> Call:
     """A funded A and a passed matter-5 resolution: the body of a plan."""
-    fund_world.funded_once(b, a)
+    maintenance_world.funded_once(b, a)
     vote = b.post(
         f"/v1/complexes/{a.complex_id}/resolutions", b.regulators[a.district],
         {"matter": 5, "purpose": "维修屋面", "amount_cap": "5000.00", "period_from": day(-25),
          "period_to": day(100), "scope_units": a.unit_ids[:4], "participated": a.unit_ids[:4],
          "consented": a.unit_ids[:4], "closed_on": day(-10)},
     )  # fmt: skip
-    return Call(json=fund_world.project_body(a.unit_ids[:4], str(vote["id"])))
+    return Call(json=maintenance_world.project_body(a.unit_ids[:4], str(vote["id"])))
 
 
 def planned(json: Any = None) -> Prepare:
@@ -340,7 +340,7 @@ def planned(json: Any = None) -> Prepare:
     def prepare(b: Builder, a: Side) -> Call:
         made = b.post(f"/v1/complexes/{a.complex_id}/maintenance-fund/projects", a.tokens["m1"],
                       fund_project(b, a).json)  # fmt: skip
-        fund_world.settle(b)
+        maintenance_world.settle(b)
         return Call({"project_id": str(made["id"])}, json)
 
     return prepare
@@ -352,30 +352,30 @@ def proposed_payout(by: str, json: Any = None) -> Prepare:
     def prepare(b: Builder, a: Side) -> Call:
         project = planned()(b, a).ids["project_id"]
         made = b.post(f"/v1/maintenance-projects/{project}/disbursements", a.tokens[by],
-                      fund_world.disbursement_body("100.00"))  # fmt: skip
+                      maintenance_world.disbursement_body("100.00"))  # fmt: skip
         return Call({"project_id": project, "disbursement_id": str(made["id"])}, json)
 
     return prepare
 
 
 def fund_read(b: Builder, a: Side) -> Call:
-    fund_world.funded_once(b, a)
+    maintenance_world.funded_once(b, a)
     return Call()
 
 
 def unit_read(b: Builder, a: Side) -> Call:
     """The owner's own unit (1-001), written <complex_id>:<unit>."""
-    fund_world.funded_once(b, a)
+    maintenance_world.funded_once(b, a)
     return Call({"unit_id": f"{a.complex_id}:{a.unit_ids[0]}"})
 
 
 def annual_published(b: Builder, a: Side) -> Call:
-    fund_world.published_2025(b, a)
+    maintenance_world.published_2025(b, a)
     return Call({"year": "2025"})
 
 
 def annual_publishable(b: Builder, a: Side) -> Call:
-    fund_world.funded_once(b, a)
+    maintenance_world.funded_once(b, a)
     return Call({"year": "2025"})
 
 
@@ -501,7 +501,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", PROJECT + "/disclosure"): Row(
         COMMITTEE_OK, planned({"disclosed_on": day(), "reference": "公告栏"}), lean=True),
     ("POST", PROJECT + "/disbursements"): Row(
-        COMMITTEE_C, planned(fund_world.disbursement_body("100.00")), lean=True),
+        COMMITTEE_C, planned(maintenance_world.disbursement_body("100.00")), lean=True),
     # a payout proposed by m4: m1 approves it (the first signatory); m4, no signatory, may not
     ("POST", PAYOUT + "/approvals"): Row(
                    "403 200 422 404 403 403 403 404 404 401 401 401", proposed_payout("m4"),

@@ -107,7 +107,9 @@ def test_the_demo_has_a_maintenance_fund_with_a_voted_repair(
     complex_id = summary["complex"]["id"]
     regulator = api.token(role="regulator", jurisdiction="370202")
     services: Any = api.client.app.state.services  # type: ignore[attr-defined]
-    assert services.maintenance.wait_for(services.ledger.recorder.max_notification_id(), 10.0)
+    assert services.maintenance_runner.wait_for(
+        services.ledger.recorder.max_notification_id(), 10.0
+    )
     shown = api.call("GET", f"/v1/complexes/{complex_id}/maintenance-fund", regulator, expect=200)
     assert (shown["balance"], shown["units"]) == (fund["balance"], 300)
     (project,) = shown["projects"]

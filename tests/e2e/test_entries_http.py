@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import entries
+from api.account import entries
 from api.app import create_app
 from commonfund.server import build_services
 from commonfund.settings import Settings

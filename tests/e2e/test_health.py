@@ -82,7 +82,7 @@ def test_readiness_fails_when_a_runner_of_this_process_is_not_running(
     with TestClient(app()) as client:
         services = client.app.state.services  # type: ignore[attr-defined]
         assert client.get("/readyz").status_code == 200
-        services.supervision.health.stopped()  # as its thread does when it ends
+        services.supervision_runner.health.stopped()  # as its thread does when it ends
         report = client.get("/readyz")
         assert report.status_code == 503
         assert report.json()["reasons"] == [

@@ -13,7 +13,7 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from tests.e2e.fund_world import (
+from tests.e2e.maintenance_world import (
     checker,
     deposits_body,
     disbursement_body,
@@ -32,7 +32,7 @@ def settle(api: Api) -> None:
     """Wait until the fund's read model has applied every write so far."""
     services: Any = api.client.app.state.services  # type: ignore[attr-defined]
     head = services.ledger.recorder.max_notification_id() or 0
-    assert services.maintenance.wait_for(head, 10.0)
+    assert services.maintenance_runner.wait_for(head, 10.0)
 
 
 def deposits(a: Side) -> str:

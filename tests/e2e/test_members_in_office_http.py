@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.e2e import fund_world
+from tests.e2e import maintenance_world
 from tests.e2e.alerting import round_payment
 from tests.e2e.test_authorization import (
     ACCOUNT,
@@ -81,13 +81,13 @@ CALLS: dict[tuple[str, str], Call] = {
     },
     ("POST", ACCOUNT + "/closure"): lambda b, a: {"reason": "测试关闭"},
     ("POST", COMPLEX + "/statements/{period}/publication"): lambda b, a: None,
-    ("POST", FUND + "/deposits"): lambda b, a: fund_world.deposits_body(a.unit_ids[:2]),
-    ("POST", FUND + "/projects"): lambda b, a: fund_world.project_body(
+    ("POST", FUND + "/deposits"): lambda b, a: maintenance_world.deposits_body(a.unit_ids[:2]),
+    ("POST", FUND + "/projects"): lambda b, a: maintenance_world.project_body(
         a.unit_ids[:4], a.tokens["vote"]
     ),
     ("POST", PROJECT + "/acceptance"): lambda b, a: {"accepted_on": day(), "reference": "验收"},
     ("POST", PROJECT + "/disclosure"): lambda b, a: {"disclosed_on": day(), "reference": "公告"},
-    ("POST", PROJECT + "/disbursements"): lambda b, a: fund_world.disbursement_body("100.00"),
+    ("POST", PROJECT + "/disbursements"): lambda b, a: maintenance_world.disbursement_body("100.00"),
     ("POST", PAYOUT + "/approvals"): lambda b, a: None,
     ("POST", PAYOUT + "/rejection"): lambda b, a: {"reason": "报价高于市场价"},
     ("DELETE", PAYOUT): lambda b, a: None,
@@ -117,7 +117,7 @@ def a_world(b: Builder) -> Side:
     """A with spending, a funded maintenance fund with a voted project, and an A04 alert."""
     a = b.side("370202")
     a.tokens["alert"] = round_payment(b, a)
-    fund_world.funded_once(b, a)
+    maintenance_world.funded_once(b, a)
     vote = b.post(
         f"/v1/complexes/{a.complex_id}/resolutions", b.regulators[a.district],
         {"matter": 5, "purpose": "维修屋面", "amount_cap": "5000.00", "period_from": day(-25),
@@ -127,15 +127,15 @@ def a_world(b: Builder) -> Side:
     a.tokens["vote"] = str(vote["id"])
     project = b.post(
         f"/v1/complexes/{a.complex_id}/maintenance-fund/projects", a.tokens["m1"],
-        fund_world.project_body(a.unit_ids[:4], str(vote["id"]), budget="1000.00"),
+        maintenance_world.project_body(a.unit_ids[:4], str(vote["id"]), budget="1000.00"),
     )  # fmt: skip
     a.tokens["project"] = str(project["id"])
     payout = b.post(  # proposed by m2: awaiting a second signatory, whom m1 would be
-        f"/v1/maintenance-projects/{project['id']}/disbursements", fund_world.checker(b, a),
-        fund_world.disbursement_body("100.00"),
+        f"/v1/maintenance-projects/{project['id']}/disbursements", maintenance_world.checker(b, a),
+        maintenance_world.disbursement_body("100.00"),
     )  # fmt: skip
     a.tokens["payout"] = str(payout["id"])
-    fund_world.settle(b)
+    maintenance_world.settle(b)
     return a
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from api.statement_page import day_label, money
+from api.statements.page import day_label, money
 from ledger.dates import local_today
 from tests.e2e.world import Builder, Side, day, income_body
 from tests.plugins.api import Api

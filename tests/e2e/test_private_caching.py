@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.rendered import LATEST
-from api.routers.pages import CACHE
+from api.pages import CACHE
+from api.statements.rendered import LATEST
 from tests.e2e.test_statements_http import OCTOBER, october
 from tests.plugins.api import Api
 

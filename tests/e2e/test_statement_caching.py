@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx2 as httpx
 
-from api.rendered import FROZEN, LATEST
-from api.routers.statements import published
+from api.statements.rendered import FROZEN, LATEST
+from api.statements.routes import published
 from ledger.periods import Period
 from projections.notices import Notices
 from tests.e2e.test_statements_http import OCTOBER, october
@@ -104,7 +104,7 @@ def test_a_correction_is_served_at_once_and_version_one_revalidates(api: Api) ->
 
 def test_what_the_process_holds_is_answered_without_the_database(api: Api) -> None:
     """On PostgreSQL a worker that hears the runner's notices answers a published version it
-    holds on the event loop (api/routers/statements.py); SQLite holds nothing and always asks."""
+    holds on the event loop (api/statements/routes.py); SQLite holds nothing and always asks."""
     services: Any = api.client.app.state.services  # type: ignore[attr-defined]
     notices = [
         w for w in services.workers if isinstance(w, Notices) and w.hearer is services.statements

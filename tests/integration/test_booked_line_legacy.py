@@ -26,7 +26,7 @@ from ledger.application import Ledger
 from ledger.integrity import verify
 from projections import legacy
 from projections.runner import Runner, View
-from projections.statements import StatementsView
+from projections.statements.view import StatementsView
 from projections.supervision.view import SupervisionView
 from tests.plugins.builders import member_actor
 

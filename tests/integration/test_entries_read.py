@@ -14,8 +14,8 @@ from commonfund.wiring import statements_runner
 from ledger.account.entries import Party
 from ledger.account.views import EntryView
 from ledger.application import Ledger
-from projections.entries import AccountEntries, Unavailable
 from projections.runner import Runner
+from projections.statements.entries import AccountEntries, Unavailable
 from tests.plugins.builders import World, member_actor, successor_account, world
 from tests.plugins.clock import TODAY
 
@@ -175,7 +175,7 @@ def test_an_account_with_no_entries_yet(ledger: Ledger, runner: Runner) -> None:
 
 
 def test_a_read_behind_the_wanted_version_answers_nothing(ledger: Ledger, runner: Runner) -> None:
-    """Read-your-writes: the caller names the stream version it wants (api/entries.py)."""
+    """Read-your-writes: the caller names the stream version it wants (api/account/entries.py)."""
     w, _ = busy_world(ledger)
     entries = read(runner)
     account = str(w.account_id)

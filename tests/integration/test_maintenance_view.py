@@ -17,10 +17,10 @@ from ledger.application import Ledger
 from ledger.errors import SubLedgerShortfall
 from ledger.maintenance import Item, MaintenanceFund
 from ledger.maintenance.receipts import fund_id
-from projections.fund_content import canonical, hash_of
-from projections.fund_queries import FundReads
+from projections.maintenance.content import canonical, hash_of
+from projections.maintenance.queries import MaintenanceReads
 from projections.runner import Runner
-from projections.statements import recorded_on
+from projections.statements.view import recorded_on
 from tests.plugins.builders import OPERATOR, units
 from tests.plugins.clock import TODAY, MovableClock
 from tests.plugins.maintenance import (
@@ -96,7 +96,7 @@ def busy_fund(ledger: Ledger) -> tuple[Funded, UUID]:
 def test_the_read_model_agrees_with_the_fund(ledger: Ledger, runner: Runner) -> None:
     f, project = busy_fund(ledger)
     runner.catch_up()
-    reads = FundReads(runner.database)
+    reads = MaintenanceReads(runner.database)
     fund = ledger.maintenance.fund(f.complex_id)
     totals = reads.totals(str(f.complex_id))
     assert totals is not None
@@ -123,7 +123,7 @@ def test_the_read_model_agrees_with_the_fund(ledger: Ledger, runner: Runner) -> 
 def test_a_unit_ledger_pages_by_position(ledger: Ledger, runner: Runner) -> None:
     f, _ = busy_fund(ledger)
     runner.catch_up()
-    reads = FundReads(runner.database)
+    reads = MaintenanceReads(runner.database)
     first = reads.unit_ledger(str(f.complex_id), "1-001", after=0, limit=2)
     assert first is not None
     assert [line["kind"] for line in first.lines] == ["first", "additional"]
@@ -161,7 +161,7 @@ def test_a_rebuild_equals_the_live_read_model(ledger: Ledger, runner: Runner) ->
 
 def publish_2026(f: Funded, runner: Runner, clock: MovableClock) -> tuple[int, str]:
     runner.catch_up()
-    through, digest = FundReads(runner.database).publication_basis(str(f.complex_id), 2026)
+    through, digest = MaintenanceReads(runner.database).publication_basis(str(f.complex_id), 2026)
     clock.set_today(date(2027, 3, 1))
     f.ledger.maintenance.publish_annual_statement(
         f.complex_id, 2026, through=through, content_hash=digest, actor=TREASURER
@@ -181,7 +181,7 @@ def test_the_annual_statement_is_frozen_with_its_hash_and_adds_up(
         idempotency_key="later", actor=AUTHORITY,
     )  # fmt: skip
     runner.catch_up()
-    published = FundReads(runner.database).published(str(f.complex_id), 2026)
+    published = MaintenanceReads(runner.database).published(str(f.complex_id), 2026)
     assert published is not None
     assert (published.through, published.content_hash, published.hash_matches) == (
         through,
@@ -208,7 +208,7 @@ def test_the_annual_statement_is_frozen_with_its_hash_and_adds_up(
     assert "1-001" not in str(content)  # no unit in public
     # the same content rebuilt from the log has the same hash
     assert runner.rebuild() == runner.head()
-    again = FundReads(runner.database).published(str(f.complex_id), 2026)
+    again = MaintenanceReads(runner.database).published(str(f.complex_id), 2026)
     assert again is not None
     assert hash_of(canonical(again.content)) == digest
 
@@ -226,7 +226,7 @@ def test_a_movement_dated_into_a_published_year_makes_its_next_version_with_a_di
 ) -> None:
     f, _ = busy_fund(ledger)
     through, digest = publish_2026(f, runner, clock)
-    reads = FundReads(runner.database)
+    reads = MaintenanceReads(runner.database)
     first = reads.published(str(f.complex_id), 2026)
     assert first is not None
     assert first.version == 1
@@ -281,7 +281,7 @@ def test_a_backdated_acceptance_makes_the_next_version_of_the_year(
         project, on=date(2026, 12, 20), reference="竣工验收单", actor=TREASURER
     )
     runner.catch_up()
-    latest = FundReads(runner.database).published(str(f.complex_id), 2026)
+    latest = MaintenanceReads(runner.database).published(str(f.complex_id), 2026)
     assert latest is not None
     assert latest.version == 2
     (shown,) = latest.content["projects"]
@@ -296,14 +296,14 @@ def test_an_entry_recorded_while_publishing_makes_version_2(
 ) -> None:
     f, _ = busy_fund(ledger)
     runner.catch_up()
-    through, digest = FundReads(runner.database).publication_basis(str(f.complex_id), 2026)
+    through, digest = MaintenanceReads(runner.database).publication_basis(str(f.complex_id), 2026)
     clock.set_today(date(2027, 3, 1))
     late_interest(f)  # after the draft the committee saw, before its publication
     ledger.maintenance.publish_annual_statement(
         f.complex_id, 2026, through=through, content_hash=digest, actor=TREASURER
     )
     runner.catch_up()
-    reads = FundReads(runner.database)
+    reads = MaintenanceReads(runner.database)
     first = reads.published(str(f.complex_id), 2026, version=1)
     latest = reads.published(str(f.complex_id), 2026)
     assert first is not None
@@ -325,7 +325,9 @@ def test_a_year_published_without_later_changes_keeps_one_version(
         idempotency_key="later", actor=AUTHORITY,
     )  # fmt: skip
     runner.catch_up()
-    assert [v.version for v in FundReads(runner.database).versions(str(f.complex_id), 2026)] == [1]
+    assert [
+        v.version for v in MaintenanceReads(runner.database).versions(str(f.complex_id), 2026)
+    ] == [1]
 
 
 def test_a_runner_that_resumes_reads_which_years_are_published(
@@ -337,7 +339,7 @@ def test_a_runner_that_resumes_reads_which_years_are_published(
     resumed = maintenance_runner(settings, ledger)  # another process: its view knows nothing
     try:
         resumed.catch_up()
-        found = FundReads(resumed.database).published(str(f.complex_id), 2026)
+        found = MaintenanceReads(resumed.database).published(str(f.complex_id), 2026)
     finally:
         resumed.database.close()
     assert found is not None
@@ -359,7 +361,7 @@ def test_registered_unit_ids_in_a_projects_text_are_masked_in_public(
     )
     ledger.maintenance.plan_project(f.complex_id, titled, idempotency_key="units", actor=TREASURER)
     publish_2026(f, runner, clock)
-    published = FundReads(runner.database).published(str(f.complex_id), 2026)
+    published = MaintenanceReads(runner.database).published(str(f.complex_id), 2026)
     assert published is not None
     (shown,) = published.content["projects"]
     assert shown["title"] == "1-*、1-*屋面漏水维修"

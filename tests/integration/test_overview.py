@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from commonfund.settings import Settings
 from commonfund.wiring import statements_runner, supervision_runner
 from ledger.application import Ledger
-from projections.queries import Statements, publication_basis
+from projections.statements.queries import Statements, publication_basis
 from projections.supervision.overview import checked_quarter, overview
 from tests.plugins.builders import OPERATOR, member_actor, units, world
 from tests.plugins.clock import TODAY, MovableClock

@@ -22,9 +22,9 @@ from ledger.committees import committee
 from ledger.integrity import verify
 from ledger.periods import Period
 from ledger.personal import party_of
-from projections.queries import Statements
 from projections.runner import Runner
-from projections.statements import StatementsView
+from projections.statements.queries import Statements
+from projections.statements.view import StatementsView
 from tests.plugins.builders import World, member_actor, world
 from tests.plugins.clock import NOON_SHANGHAI, TODAY
 

@@ -1,6 +1,6 @@
 """Published versions' small columns kept in memory, and forgotten exactly when they change.
 
-projections/queries.py keeps which versions a (complex, period) has while the process
+projections/statements/queries.py keeps which versions a (complex, period) has while the process
 hears the statements runner's notices (projections/notices.py, PostgreSQL LISTEN); a
 runner in the same process also tells it before and after its commit. These tests
 count the reader's round trips to show what it keeps, and that a correction, a rebuild,
@@ -22,8 +22,8 @@ from commonfund.settings import Settings
 from commonfund.wiring import personal_keys, postgres_conninfo, read_models, statements_runner
 from ledger.application import Ledger
 from projections.notices import Notices
-from projections.queries import Statements, Version
 from projections.runner import Runner
+from projections.statements.queries import Statements, Version
 from tests.integration.test_statements import OCTOBER, october_world, publish, reverse
 from tests.plugins.builders import World
 

@@ -21,9 +21,9 @@ from commonfund.wiring import statements_runner
 from ledger.application import Ledger
 from ledger.errors import InsufficientBalance, LedgerError
 from ledger.periods import Period
-from projections.content import yuan
-from projections.queries import Statements
 from projections.runner import Runner
+from projections.statements.content import yuan
+from projections.statements.queries import Statements
 from tests.plugins.builders import member_actor, world
 from tests.plugins.clock import TODAY
 

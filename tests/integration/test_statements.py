@@ -15,10 +15,10 @@ from ledger.application import Ledger
 from ledger.dates import local_today
 from ledger.errors import AlreadyExists, InvalidState
 from ledger.periods import Period
-from projections.content import content_hash
-from projections.queries import Statements, publication_basis
 from projections.runner import Runner
-from projections.statements import LINE_NAMES
+from projections.statements.content import content_hash
+from projections.statements.queries import Statements, publication_basis
+from projections.statements.view import LINE_NAMES
 from tests.plugins.builders import World, member_actor, world
 from tests.plugins.clock import TODAY
 
@@ -216,7 +216,7 @@ def test_a_rebuild_is_the_same_whatever_the_batch_size(
 ) -> None:
     """A batch freezes its publications' content at its end and marks the lines it reverses in
     one statement, and a rebuild holds streams in memory until its swap
-    (projections/statements.py): one event per batch, a few, and the whole log in one batch
+    (projections/statements/view.py): one event per batch, a few, and the whole log in one batch
     give the same copy, corrections in the batch of their publication included. A proposal
     still open is in no table: booked after the rebuild, its event carries its line."""
     w, ids = october_world(ledger)

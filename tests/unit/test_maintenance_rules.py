@@ -13,7 +13,7 @@ from ledger.maintenance.rules import (
     replenishment_line,
 )
 from ledger.money import format_fen
-from projections.content import yuan
+from projections.statements.content import yuan
 
 fen = st.integers(min_value=0, max_value=10**12)
 ratio = st.integers(min_value=1, max_value=10_000)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from api.rendered import Rendered, RenderedCache, accepts_gzip, unchanged
+from api.statements.rendered import Rendered, RenderedCache, accepts_gzip, unchanged
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Committees and their resolutions at the HTTP edge."""

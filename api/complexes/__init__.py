@@ -1,0 +1,1 @@
+"""Complexes and their units at the HTTP edge."""

@@ -1,0 +1,1 @@
+"""The maintenance fund at the HTTP edge: routes, pages, schemas, formats."""

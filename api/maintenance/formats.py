@@ -1,0 +1,84 @@
+"""The fund's annual statement as CSV: UTF-8 with a BOM (Excel reads the Chinese), one table.
+
+One row per figure set: the complex's totals (汇总), each building (楼栋), each project (项目),
+each project's apportionment per building (分摊) and each disbursement (拨付); cells that
+would start a formula are neutralised as in the statements' CSV (api/formats.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.responses import Response
+
+from api.maintenance.schemas import AnnualPublic
+
+COLUMNS = (
+    ("section", "类别"),
+    ("name", "名称"),
+    ("building", "楼栋"),
+    ("units", "户数"),
+    ("opening", "期初余额"),
+    ("deposits", "缴存"),
+    ("interest", "利息"),
+    ("transfers_in", "转入"),
+    ("disbursements", "使用"),
+    ("closing", "期末余额"),
+    ("units_below_replenishment", "低于续筹线户数"),
+    ("date", "日期"),
+    ("amount", "金额（元）"),
+    ("reference", "编号"),
+)
+
+
+def rows(statement: AnnualPublic) -> Iterator[dict[str, Any]]:
+    content = statement.content
+    yield {"section": "汇总", "name": f"{content['year']}年度", **content["totals"]}
+    for building in content["buildings"]:
+        yield {"section": "楼栋", "name": building["building"], **building}
+    for project in content["projects"]:
+        yield {
+            "section": "项目", "name": project["title"], "units": project["affected_units"],
+            "disbursements": project["disbursed_in_year"], "date": project["planned_on"],
+            "amount": project["contract_sum"], "reference": project["project_id"],
+        }  # fmt: skip
+        for share in project["apportionment"]:
+            yield {
+                "section": "分摊", "name": project["title"], "building": share["building"],
+                "units": share["units"], "disbursements": share["disbursed_in_year"],
+                "reference": project["project_id"],
+            }  # fmt: skip
+        for payment in project["disbursements"]:
+            yield {
+                "section": "拨付", "name": project["title"], "date": payment["date"],
+                "amount": payment["amount"], "reference": payment["disbursement_id"],
+            }  # fmt: skip
+
+
+def csv_response(statement: AnnualPublic) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([zh for _, zh in COLUMNS])
+    for row in rows(statement):
+        writer.writerow([_cell(row.get(key)) for key, _ in COLUMNS])
+    name = f"maintenance-fund-{statement.year}.csv"
+    return Response(
+        ("\ufeff" + out.getvalue()).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # a cell starting with = + - @ is a formula to a spreadsheet: neutralise text ones
+    if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _is_amount(text)):
+        return "'" + text
+    return text
+
+
+def _is_amount(text: str) -> bool:
+    return text.lstrip("-").replace(".", "", 1).isdigit()

@@ -1,0 +1,123 @@
+"""The owners' pages (spec/api.md, "Human page"): published statements as Chinese HTML, public.
+
+Server-rendered with Jinja2 (autoescaped), one self-contained page each: the
+stylesheet is inlined, so a saved or printed page needs nothing else, and there
+is no JavaScript. Errors are Chinese HTML pages too (404), never problem+json:
+these are addresses people type or follow from a notice board.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from api.deps import Services, ServicesDep
+from api.statements import page as view
+from ledger.application import ComplexSummary
+from ledger.errors import InvalidCommand, NotFound
+from ledger.periods import Period
+
+router = APIRouter(include_in_schema=False)
+CACHE = "public, max-age=60"  # a version never changes, but a later one may supersede it
+templates = Environment(
+    loader=PackageLoader("api", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.globals.update(
+    money=view.money,
+    period_label=view.period_label,
+    day_label=view.day_label,
+    category=view.category,
+    reference=view.reference,
+    district=view.district,
+    methods=view.METHODS,
+    CORRECTION=view.CORRECTION,
+    stylesheet=(files("api") / "static" / "statement.css").read_text(encoding="utf-8"),
+)
+PERIOD_HELP = "公示期间的写法：季度如 2026-Q3，月份如 2026-07，年度如 2026。"
+
+
+def html(template: str, status: int = 200, *, cache: str = CACHE, **context: Any) -> HTMLResponse:
+    body = templates.get_template(template).render(**context)
+    headers = {"Cache-Control": cache, "Content-Language": "zh-CN"} if status == 200 else None
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def not_found(message: str, *, back: str | None = None) -> HTMLResponse:
+    return html("not_found.html", 404, message=message, back=back)
+
+
+def complex_of(services: Services, complex_id: str) -> ComplexSummary | None:
+    try:
+        return services.ledger.complex_summary(UUID(complex_id))
+    except (ValueError, NotFound):  # not a UUID, or no complex of that id
+        return None
+
+
+@router.get("/complexes/{complex_id}/statements", response_class=HTMLResponse)
+def statement_list(complex_id: str, services: ServicesDep) -> HTMLResponse:
+    """Every published period and version of a complex, newest period first."""
+    found = complex_of(services, complex_id)
+    if found is None:
+        return not_found("没有找到这个小区。请核对网址中的小区编号。")
+    versions = services.statements.versions(str(found.id))
+    periods: dict[str, list[Any]] = {}
+    for version in sorted(versions, key=lambda v: (v.period, v.version), reverse=True):
+        periods.setdefault(version.period, []).append(version)
+    return html("statement_list.html", complex=found, periods=periods)
+
+
+@router.get("/complexes/{complex_id}/statements/{period}", response_class=HTMLResponse)
+def statement(
+    complex_id: str,
+    period: str,
+    request: Request,
+    services: ServicesDep,
+    version: str | None = None,
+) -> HTMLResponse:
+    """A published statement: the latest version of the period, or ``?version=N``."""
+    found = complex_of(services, complex_id)
+    if found is None:
+        return not_found("没有找到这个小区。请核对网址中的小区编号。")
+    listing = f"/complexes/{found.id}/statements"
+    try:
+        stated = Period.parse(period)
+    except InvalidCommand:  # InvalidPeriod
+        return not_found(f"“{period}”不是一个公示期间。{PERIOD_HELP}", back=listing)
+    number = int(version) if version and version.isdigit() and len(version) <= 6 else None
+    if version is not None and number is None:
+        return not_found(f"“{version}”不是版本号：版本号是 1、2、3……", back=listing)
+    shown = services.statements.version(str(found.id), stated, number)
+    if shown is None:
+        which = f"第{number}版" if number else ""
+        return not_found(
+            f"{found.name}尚未公布{view.period_label(stated.name)}收支公示{which}。", back=listing
+        )
+    content = shown.content
+    public = f"/v1/public/complexes/{found.id}"
+    page = f"/complexes/{found.id}/statements/{stated.name}"
+    return html(
+        "statement.html",
+        complex=found,
+        version=shown,
+        content=content,
+        listing=listing,
+        page=page,
+        online=f"{str(request.base_url).rstrip('/')}{page}?version={shown.version}",  # printed
+        download=f"{public}/statements/{stated.name}?version={shown.version}",
+        digest_url=f"{public}/digest",
+        publisher=view.publisher(shown.published_by),
+        # a correction's date is the value date of the entry that caused it (projections)
+        corrected=shown.published_by == view.CORRECTION,
+        correction=view.correction(shown),
+        originals=view.originals(content),
+        heads=[(view.stream_label(h["stream_id"], content), h) for h in shown.digest["heads"]],
+    )

@@ -1,0 +1,206 @@
+"""The owners' statement page as its template reads it: Chinese labels, amounts, a correction told.
+
+Everything here works on a published version's frozen content (projections'
+statement dict); nothing is recomputed, so the page says exactly what the JSON,
+CSV and XLSX of the same version say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ledger.periods import Period
+from projections.masking import mask_units
+from projections.statements.queries import Version
+
+CATEGORIES = {
+    # income (spec/domain.md, income categories)
+    "parking": "停车收益",
+    "advertising": "广告收益",
+    "venue_rent": "场地租金",
+    "facility_fee": "设施使用费",
+    "interest": "利息",
+    "compensation": "赔偿补偿",
+    "transfer_in": "上一账户转入",
+    # expenditure
+    "repairs": "维修",
+    "cleaning_greening": "保洁绿化",
+    "security": "秩序维护",
+    "utilities_common": "公共水电",
+    "committee_operations": "业委会运行",
+    "audit_legal": "审计法律",
+    "distribution_to_owners": "分配给业主",
+    "transfer_to_maintenance_fund": "转入专项维修资金",
+    "transfer_out": "转至新账户",
+    "other": "其他",
+}
+CORRECTION = "correction"  # who "published" a version that a later entry made
+METHODS = {"transfer": "转账", "cash": "现金"}
+AUTHORITIES = {"resolution": "业主大会决议", "decision": "业委会决定"}
+DISTRICTS = {  # Qingdao (spec/domain.md, Jurisdictions)
+    "370202": "市南区",
+    "370203": "市北区",
+    "370211": "黄岛区",
+    "370212": "崂山区",
+    "370213": "李沧区",
+    "370214": "城阳区",
+    "370215": "即墨区",
+    "370281": "胶州市",
+    "370283": "平度市",
+    "370285": "莱西市",
+}
+TOTALS = {
+    "opening_balance": "期初余额",
+    "income": "收入合计",
+    "deductions": "物业公司扣留",
+    "expenditure": "支出合计",
+    "reversals": "冲正",
+    "closing_balance": "期末余额",
+}
+FIELDS = {
+    "date": "日期",
+    "category": "科目",
+    "party": "对方",
+    "amount": "金额",
+    "method": "方式",
+    "authorisation": "授权依据",
+    "contract_ref": "合同",
+    "description": "摘要",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An authorisation as owners read it: 业主大会决议 or 业委会决定, and its id."""
+
+    label: str
+    id: str
+
+    @property
+    def short(self) -> str:
+        return self.id[:8]
+
+
+def money(amount: str) -> str:
+    """``"-12345.60"`` as ``"-12,345.60"`` (the amount itself is never reformatted otherwise)."""
+    sign, digits = ("-", amount[1:]) if amount.startswith("-") else ("", amount)
+    whole, _, cents = digits.partition(".")
+    return f"{sign}{int(whole):,}.{cents or '00'}"
+
+
+def period_label(name: str) -> str:
+    period = Period.parse(name)
+    if period.kind == "quarter":
+        return f"{period.start.year}年第{(period.start.month - 1) // 3 + 1}季度"
+    if period.kind == "month":
+        return f"{period.start.year}年{period.start.month}月"
+    return f"{period.start.year}年度"
+
+
+def day_label(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def category(name: str) -> str:
+    return CATEGORIES.get(name, name)
+
+
+def reference(text: str | None) -> Reference | None:
+    kind, _, ref = (text or "").partition(":")
+    return Reference(AUTHORITIES.get(kind, kind), ref) if ref else None
+
+
+def publisher(published_by: str) -> str:
+    """``committee:<token>/m1`` names the member, never the token; ``correction`` the ledger."""
+    if published_by == CORRECTION:
+        return "更正分录入账后自动生成"
+    member = published_by.rpartition("/")[2]
+    return f"业主委员会委员 {member}" if member else "业主委员会"
+
+
+def district(code: str) -> str:
+    return DISTRICTS.get(code, code)
+
+
+def stream_label(stream_id: str, content: dict[str, Any]) -> str:
+    """What a chain head belongs to, for the digest table."""
+    if stream_id == content["complex_id"]:
+        return "小区档案"
+    if stream_id in accounts(content):
+        return "共有资金账户"
+    return "业委会或决议"
+
+
+def accounts(content: dict[str, Any]) -> set[str]:
+    return {line["account_id"] for line in all_lines(content)}
+
+
+def all_lines(content: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = [
+        line
+        for section in ("income", "expenditure")
+        for group in content[section]["categories"]
+        for line in group["lines"]
+    ]
+    return lines + list(content["reversals"]["lines"])
+
+
+def originals(content: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Lines by entry id: a reversal names the line it reverses."""
+    return {line["entry_id"]: line for line in all_lines(content)}
+
+
+def describe(line: dict[str, Any]) -> str:
+    """One line in a sentence: ``2026年10月20日 场地租金 李* 300.50 元``."""
+    return (
+        f"{day_label(line['date'])} {category(line['category'])} {line['party']}"
+        f" {money(line['amount'])} 元"
+    )
+
+
+def correction(version: Version) -> list[str]:
+    """The 更正说明 of a version > 1, from its ``diff``: the entry that caused it, then what changed."""
+    diff = version.diff
+    if not diff:
+        return []
+    told = [_cause(diff.get("cause", {}), version.version)]
+    told += [
+        f"新增一行{'冲正' if line.get('reverses') else ''}：{describe(line)}"
+        for line in diff.get("added", [])
+    ]
+    told += [f"删除一行：{describe(line)}" for line in diff.get("removed", [])]
+    told += [_changed(change) for change in diff.get("changed", [])]
+    told += [
+        f"{TOTALS.get(key, key)}：{money(t['before'])} 元 → {money(t['after'])} 元"
+        for key, t in diff.get("totals", {}).items()
+    ]
+    return told
+
+
+def _cause(cause: dict[str, Any], number: int) -> str:
+    when = day_label(cause["value_date"]) if cause.get("value_date") else "其后"
+    amount = f"{money(cause['amount'])} 元" if cause.get("amount") else ""
+    ref = str(cause.get("entry_id", ""))[:8]
+    if cause.get("section") == "reversal":
+        reason = mask_units(str(cause.get("reason", ""))) or "未说明"
+        what = f"一笔冲正（{amount}，原因：{reason}，冲正分录 {ref}，冲销分录 {cause.get('reverses', '')[:8]}）"
+    elif cause.get("section") == "income":
+        what = f"一笔补记的收入（{cause.get('party', '')}，{amount}，分录 {ref}）"
+    else:
+        what = f"一笔补记的支出（{cause.get('party', '')}，{amount}，分录 {ref}）"
+    return f"第{number}版因记账日期为{when}的{what}而更正，与上一版相比："
+
+
+def _changed(change: dict[str, Any]) -> str:
+    before, after = change["before"], change["after"]
+    if after.get("reversed_by") and not before.get("reversed_by"):
+        return f"已被冲正：{describe(before)}（冲正分录 {after['reversed_by'][:8]}）"
+    fields = [
+        f"{label} {before.get(key) or '—'} → {after.get(key) or '—'}"
+        for key, label in FIELDS.items()
+        if before.get(key) != after.get(key)
+    ]
+    return f"有变动：{describe(before)}（{'；'.join(fields) or '细节有变'}）"

@@ -1,0 +1,1 @@
+"""Supervision at the HTTP edge: alerts, the regulator's pages, overview, webhooks."""

@@ -1,0 +1,1 @@
+"""The maintenance fund's read model: per-unit ledgers, projects, formats."""

@@ -1,0 +1,1 @@
+"""The statements read model: the account's lines, drafts and published versions."""
