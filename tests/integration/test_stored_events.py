@@ -94,3 +94,32 @@ def test_the_statements_view_applies_a_closing_transfer(settings: Settings, ledg
     expectation stops before it. The incoming half is keyed apart now (its id + ":in")."""
     stored.load(ledger, settings, FOLDER)
     assert stored.catch_up(settings, ledger, "statements") == expected()["verify"]["events"]
+
+
+def test_loading_the_fixture_leaves_no_pool_open(
+    settings: Settings, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helpers close every read-model database they open. A pool left to the garbage
+    collector warned ("cannot join current thread") in whichever later test collected it."""
+    opened: list[Any] = []
+    closed: list[Any] = []
+    real = stored.read_models
+
+    def tracked(s: Settings) -> Any:
+        database = real(s)
+        opened.append(database)
+        close = database.close
+
+        def closing() -> None:
+            closed.append(database)
+            close()
+
+        database.close = closing  # type: ignore[method-assign]
+        return database
+
+    monkeypatch.setattr(stored, "read_models", tracked)
+    stored.load(ledger, settings, FOLDER)
+    assert stored.key_rows(settings)
+    assert len(opened) == 2
+    assert closed == opened
+    assert all(d._pool is None and d._autocommit is None for d in opened)
