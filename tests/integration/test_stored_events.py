@@ -103,7 +103,7 @@ def test_loading_the_fixture_leaves_no_pool_open(
     collector warned ("cannot join current thread") in whichever later test collected it."""
     opened: list[Any] = []
     closed: list[Any] = []
-    real = stored.read_models
+    real = stored.read_models  # type: ignore[attr-defined]
 
     def tracked(s: Settings) -> Any:
         database = real(s)
