@@ -25,6 +25,8 @@ from eventsourcing.domain import MutableOrImmutableAggregate
 
 from ledger.account.account import CommonFundAccount
 from ledger.account.commands import AccountCommands
+from ledger.bank.commands import BankCommands
+from ledger.bank.feed import BankFeed
 from ledger.committees.commands import CommitteeCommands
 from ledger.committees.committee import Committee
 from ledger.complexes.commands import ComplexCommands
@@ -60,6 +62,7 @@ class Ledger(Application[UUID]):
         # so a short interval keeps a cold load to one snapshot and a few events.
         MaintenanceFund: 10,
         RepairProject: 50,
+        BankFeed: 50,  # its state is its lines and matches; an import may add thousands
     }
 
     def __init__(
@@ -84,6 +87,7 @@ class Ledger(Application[UUID]):
         self.accounts = AccountCommands(work)
         self.maintenance = MaintenanceCommands(work)  # the maintenance fund (issue #6)
         self.supervision = SupervisionCommands(work)
+        self.bank = BankCommands(work)  # the bank feed and reconciliation (issue #14)
         self.queries = LedgerQueries(work, self.maintenance)
         # one context's command carries another's aggregate along, in the same write
         work.handoffs.unit_sold = self.maintenance.note_sale
@@ -120,6 +124,10 @@ class Ledger(Application[UUID]):
         self.close_alert = self.supervision.close_alert
         self.snooze_rule = self.supervision.snooze_rule
         self.tick_supervision = self.supervision.tick_supervision
+        self.import_bank_file = self.bank.import_file
+        self.reconcile = self.bank.reconcile
+        self.link_bank_lines = self.bank.link
+        self.unlink_bank_lines = self.bank.unlink
 
     def _bind_readings(self) -> None:
         """The readings and the unit of work's questions, bound."""

@@ -267,3 +267,31 @@ def legacy_plaintext(value: Mapping[str, Any]) -> bool:
         return False
     name = str(value.get("name", ""))
     return bool(name) and ("member_id" in value or is_person(name, str(value.get("kind", ""))))
+
+
+ORGANISATION_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "公司",
+    "co.,ltd.",
+    "co.,ltd",
+    "ltd.",
+    "ltd",
+)
+
+
+def match_key(party: Mapping[str, Any]) -> str:
+    """What two records of one counterparty share, for the bank feed's matching (issue #14):
+    a person by the keyed hash of their name (never the name), an organisation by its name
+    normalised (full-width/half-width, spaces, case) without the common company suffix.
+    "" when the party names no one."""
+    stored = party_of(party)
+    if stored.get("person"):
+        return "p:" + str(stored.get("name_key") or stored["person"])
+    text = name_key_text(str(stored.get("name", "")))
+    for suffix in ORGANISATION_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    return "o:" + text if text else ""

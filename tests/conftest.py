@@ -13,5 +13,6 @@ pytest_plugins = [
     "tests.plugins.stores",
     "tests.plugins.builders",
     "tests.plugins.maintenance",
+    "tests.plugins.bank",
     "tests.plugins.api",
 ]

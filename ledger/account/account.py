@@ -21,6 +21,8 @@ from ledger.account.entries import (
     IncomeDetails,
     Proposal,
     booked_line,
+    check_bank_code,
+    check_bank_reference,
     check_party,
 )
 from ledger.account.payment_rules import (
@@ -48,7 +50,7 @@ from ledger.errors import (
     UnknownCategory,
 )
 from ledger.money import check_fen
-from ledger.personal import PersonalData, StoredParty, store_party
+from ledger.personal import PersonalData, StoredParty, match_key, store_party
 from ledger.policy import Policy
 
 RECORDED_REFUSALS = (DebitBlocked, AuthorisationMissing, CashLimitExceeded)  # A24: H02, H05, H07
@@ -63,6 +65,13 @@ def balance_effect(event: object) -> int:
     if isinstance(event, CommonFundAccount.EntryReversed):
         return event.amount
     return 0
+
+
+def _note_matching(entry: Entry, party: str, bank_reference: str) -> None:
+    """What the bank feed matches an entry on (issue #14). Only entries recorded since then
+    carry it: an older one replays to the state its snapshots hold (``commonfund verify``)."""
+    entry["party"] = party
+    entry["bank_reference"] = bank_reference
 
 
 class CommonFundAccount(ChainedAggregate):
@@ -100,23 +109,38 @@ class CommonFundAccount(ChainedAggregate):
     # --- events -------------------------------------------------------------------
 
     class Opened(ChainedAggregate.Created):
+        """Version 2 carries the ``bank_code`` of the bank holding the account (issue #14)."""
+
+        class_version = 2
+
         complex_id: str
         committee_id: str
         bank: str
+        bank_code: str  # the CNAPS code; "" for an account opened without one
         account_number: str
         signatories: list[str]
         fingerprint: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["bank_code"] = ""  # opened before the bank feed: no bank was named by code
 
         def apply(self, aggregate: Any) -> None:
             aggregate.complex_id = self.complex_id
             aggregate.committee_id = self.committee_id
             aggregate.bank = self.bank
+            if self.bank_code:  # see ``CommonFundAccount.bank_code``
+                aggregate.held_by = self.bank_code
             aggregate.account_number = self.account_number
             aggregate.signatories = list(self.signatories)
             aggregate.opened_on = self.value_date
             aggregate.opening_fingerprint = self.fingerprint
 
     class IncomeRecorded(ChainedAggregate.Event):
+        """Version 2 carries the ``bank_reference`` the committee saw (issue #14)."""
+
+        class_version = 2
+
         entry_id: str
         fingerprint: str
         category: str
@@ -128,11 +152,20 @@ class CommonFundAccount(ChainedAggregate):
         deduction: int | None
         contracted_rate_bp: int | None
         collector: str
+        bank_reference: str | None  # None: recorded before version 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["bank_reference"] = None
 
         def apply(self, aggregate: Any) -> None:
+            matching = None
+            if self.bank_reference is not None:
+                matching = (match_key(self.payer), self.bank_reference)
             aggregate.credit(
-                self.entry_id, "income", self.amount, self.fingerprint, self.value_date
-            )
+                self.entry_id, "income", self.amount, self.fingerprint, self.value_date,
+                matching=matching,
+            )  # fmt: skip
 
     class TransferredIn(ChainedAggregate.Event):
         entry_id: str
@@ -198,11 +231,20 @@ class CommonFundAccount(ChainedAggregate):
             aggregate.proposals[self.expenditure_id]["status"] = "withdrawn"
 
     class EntryReversed(ChainedAggregate.Event):
+        """Version 2 carries the ``bank_reference`` of the reversal (issue #14)."""
+
+        class_version = 2
+
         entry_id: str
         fingerprint: str
         reverses: str
         amount: int  # signed effect of the reversal
         reason: str
+        bank_reference: str | None  # None: recorded before version 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["bank_reference"] = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.apply_reversal(self)
@@ -259,9 +301,25 @@ class CommonFundAccount(ChainedAggregate):
             aggregate.status = "closed"
             aggregate.successor_id = self.successor_id
 
+    @property
+    def bank_code(self) -> str:
+        """The CNAPS code of the bank holding the account; "" if opened without one. Kept as
+        ``held_by`` only when given (issue #14): an account opened before keeps the state it
+        had, so its stored snapshots still equal its replay (``commonfund verify``)."""
+        return str(self.__dict__.get("held_by", ""))
+
     # --- state changes shared by events (assign only) ------------------------------
 
-    def credit(self, entry_id: str, kind: str, amount: int, fingerprint: str, on: str) -> None:
+    def credit(
+        self,
+        entry_id: str,
+        kind: str,
+        amount: int,
+        fingerprint: str,
+        on: str,
+        *,
+        matching: tuple[str, str] | None = None,
+    ) -> None:
         self.balance += amount
         self.entries[entry_id] = Entry(
             kind=kind,
@@ -273,6 +331,8 @@ class CommonFundAccount(ChainedAggregate):
             purpose_key=None,
             authorisation_id=None,
         )
+        if matching is not None:
+            _note_matching(self.entries[entry_id], *matching)
 
     def debit(self, entry_id: str, proposal: Proposal) -> None:
         amount = proposal["amount"]
@@ -287,6 +347,10 @@ class CommonFundAccount(ChainedAggregate):
             purpose_key=proposal["purpose_key"],
             authorisation_id=proposal["authorisation_id"],
         )
+        if "bank_reference" in proposal:  # proposed since issue #14
+            _note_matching(
+                self.entries[entry_id], match_key(proposal["payee"]), proposal["bank_reference"]
+            )
         self._count_spending(self.entries[entry_id], amount)
 
     def apply_reversal(self, event: CommonFundAccount.EntryReversed) -> None:
@@ -303,6 +367,10 @@ class CommonFundAccount(ChainedAggregate):
             purpose_key=None,
             authorisation_id=None,
         )
+        if event.bank_reference is not None:
+            _note_matching(
+                self.entries[event.entry_id], original.get("party", ""), event.bank_reference
+            )
         if original["kind"] == "expenditure":
             self._count_spending(original, original["amount"])  # negative: gives it back
 
@@ -329,6 +397,7 @@ class CommonFundAccount(ChainedAggregate):
         opened_on: date,
         fingerprint: str,
         principal: str,
+        bank_code: str = "",
     ) -> CommonFundAccount:
         """Open the account; the application has checked H01's committee preconditions."""
         if not bank.strip() or not account_number.strip():
@@ -339,6 +408,7 @@ class CommonFundAccount(ChainedAggregate):
             complex_id=str(complex_id),
             committee_id=str(committee.id),
             bank=bank.strip(),
+            bank_code=check_bank_code(bank_code),
             account_number=account_number.strip(),
             signatories=sorted(set(signatories)),
             fingerprint=fingerprint,
@@ -412,6 +482,7 @@ class CommonFundAccount(ChainedAggregate):
             deduction=details.deduction,
             contracted_rate_bp=details.contracted_rate_bp,
             collector=details.collector.strip(),
+            bank_reference=check_bank_reference(details.bank_reference),
             principal=principal,
             value_date=details.value_date.isoformat(),
         )
@@ -459,6 +530,7 @@ class CommonFundAccount(ChainedAggregate):
             proposer=proposer,
             approvals=[],
             status="proposed",
+            bank_reference=check_bank_reference(details.bank_reference),
         )
         self._check_payment(proposal, committee, authority, policy, today, with_balance=False)
         check_payee_not_approver(proposal["payee"], committee, proposer)
@@ -575,6 +647,7 @@ class CommonFundAccount(ChainedAggregate):
         committee: Committee,
         today: date,
         principal: str,
+        bank_reference: str = "",
     ) -> None:
         """Correct a mistaken entry by a new entry of the opposite sign that names it."""
         self._require_open("reverse entries on")
@@ -611,6 +684,7 @@ class CommonFundAccount(ChainedAggregate):
             reverses=reverses,
             amount=amount,
             reason=reason.strip(),
+            bank_reference=check_bank_reference(bank_reference),
             principal=principal,
             value_date=value_date.isoformat(),
         )

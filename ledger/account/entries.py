@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from ledger.errors import InvalidCommand
 from ledger.personal import StoredParty
@@ -37,6 +37,9 @@ class Entry(TypedDict):
     reversed_by: str | None
     purpose_key: str | None
     authorisation_id: str | None
+    # What the bank feed matches on (issue #14), absent in entries recorded before it:
+    party: NotRequired[str]  # the counterparty's match key (ledger.personal.match_key)
+    bank_reference: NotRequired[str]  # the reference the committee saw at the bank, or ""
 
 
 class Proposal(TypedDict):
@@ -55,6 +58,7 @@ class Proposal(TypedDict):
     proposer: str
     approvals: list[str]
     status: str  # proposed | booked | rejected | withdrawn
+    bank_reference: NotRequired[str]  # the bank's reference of the payment (issue #14)
 
 
 class BookedLine(TypedDict):
@@ -116,6 +120,7 @@ class IncomeDetails:
     deduction: int | None = None  # what it kept
     contracted_rate_bp: int | None = None  # its contracted deduction rate, basis points
     collector: str = ""
+    bank_reference: str = ""  # the bank's reference of the credit, where the committee saw it
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,23 @@ class ExpenditureDetails:
     authorisation_id: str
     contract_ref: str = ""
     description: str = ""
+    bank_reference: str = ""  # the bank's reference of the payment (issue #14)
+
+
+def check_bank_reference(reference: str) -> str:
+    """A bank's reference as the committee copied it: printable, at most 64 characters."""
+    reference = reference.strip()
+    if len(reference) > 64 or not reference.isprintable():
+        raise InvalidCommand("bank_reference: at most 64 printable characters")
+    return reference
+
+
+def check_bank_code(code: str) -> str:
+    """A bank code (CNAPS 联行号): 12 digits; "" for an account opened without one."""
+    code = code.strip()
+    if code and not (len(code) == 12 and code.isascii() and code.isdigit()):
+        raise InvalidCommand("bank_code: the bank's 12-digit CNAPS code (联行号)")
+    return code
 
 
 def check_party(party: Party | StoredParty, field: str) -> None:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ledger import calendar
 from projections.db import Tx
 from projections.statements.content import yuan
-from projections.supervision import calendar
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ledger import calendar
 from projections.db import Tx
 from projections.statements.content import yuan
-from projections.supervision import calendar
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
 from projections.supervision.event_rules import Payment

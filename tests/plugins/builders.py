@@ -66,8 +66,19 @@ class World:
         self.counter += 1
         return f"{kind}-{self.counter}"
 
-    def income(self, amount: int, *, on: date = TODAY, category: str = "parking") -> str:
-        details = IncomeDetails(category=category, payer=COMPANY, amount=amount, value_date=on)
+    def income(
+        self,
+        amount: int,
+        *,
+        on: date = TODAY,
+        category: str = "parking",
+        payer: Party = COMPANY,
+        bank_reference: str = "",
+    ) -> str:
+        details = IncomeDetails(
+            category=category, payer=payer, amount=amount, value_date=on,
+            bank_reference=bank_reference,
+        )  # fmt: skip
         receipt = self.ledger.record_income(
             self.account_id,
             details,
@@ -206,8 +217,10 @@ def world(
     code: str = "QD-SN-0001",
     elected_on: date = TODAY - timedelta(days=60),
     term_end: date | None = None,
+    bank_code: str = "",
 ) -> World:
-    """A complex with 12 units, a sealed committee of 5 (m1–m3 signatories), an open account."""
+    """A complex with 12 units, a sealed committee of 5 (m1–m3 signatories), an open account
+    (held by the bank of ``bank_code``, where given: issue #14)."""
     complex_id, unit_ids = register(ledger, code)
     committee_id = elect(ledger, complex_id, unit_ids, elected_on=elected_on, term_end=term_end)
     file_and_seal(ledger, committee_id, elected_on)
@@ -218,6 +231,7 @@ def world(
         signatories=["m1", "m2", "m3"],
         opened_on=elected_on + timedelta(days=20),
         actor=member_actor("m1"),
+        bank_code=bank_code,
     )
     return World(ledger, complex_id, committee_id, UUID(account.id), unit_ids, members())
 

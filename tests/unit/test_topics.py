@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 import ledger
 from ledger.account import CommonFundAccount
+from ledger.bank.feed import BankFeed
 from ledger.base import ChainedAggregate
 from ledger.chain import event_hash
 from ledger.complexes.complex import Complex
@@ -58,8 +59,12 @@ def test_an_event_topic_stored_before_the_move_resolves_and_is_the_one_hashed(to
     assert get_topic(cls) != topic  # stored from now on under its new module
 
 
+# Aggregate classes made after the move, in their context's folder from the start.
+NEW_SINCE = {BankFeed}
+
+
 def test_every_aggregate_class_either_never_moved_or_is_in_the_table() -> None:
-    classes = _aggregate_classes()
+    classes = [cls for cls in _aggregate_classes() if cls not in NEW_SINCE]
     assert len(classes) == len(MOVED_TOPICS)
     for cls in classes:
         assert get_topic(cls) in MOVED_TOPICS.values(), cls

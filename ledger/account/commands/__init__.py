@@ -49,17 +49,20 @@ class AccountCommands:
         signatories: list[str],
         opened_on: date,
         actor: Actor,
+        bank_code: str = "",
     ) -> Receipt:
-        """H01: only for a filed and sealed committee in its term, with two member signatories."""
+        """H01: only for a filed and sealed committee in its term, with two member signatories.
+        ``bank_code`` names the bank holding it (issue #14; H15 scopes a bank's token by it)."""
         work = self._work
-        request = fingerprint(
-            {
-                "bank": bank,
-                "account_number": account_number,
-                "signatories": sorted(signatories),
-                "opened_on": opened_on,
-            }
-        )
+        opening: dict[str, object] = {
+            "bank": bank,
+            "account_number": account_number,
+            "signatories": sorted(signatories),
+            "opened_on": opened_on,
+        }
+        if bank_code:
+            opening["bank_code"] = bank_code
+        request = fingerprint(opening)
 
         def body(load: Load) -> Receipt:
             complex_ = load(complex_id, Complex)
@@ -89,6 +92,7 @@ class AccountCommands:
                 complex_id=complex_id,
                 committee=committee,
                 bank=bank,
+                bank_code=bank_code,
                 account_number=account_number,
                 signatories=signatories,
                 opened_on=opened_on,
@@ -285,12 +289,16 @@ class AccountCommands:
         value_date: date,
         idempotency_key: str,
         actor: Actor,
+        bank_reference: str = "",
     ) -> Receipt:
         work = self._work
         entry_id = ids.child_id(account_id, idempotency_key)
-        request = fingerprint(
-            {"reversal": {"reverses": reverses, "reason": reason, "value_date": value_date}}
-        )
+        reversal: dict[str, object] = {
+            "reverses": reverses, "reason": reason, "value_date": value_date
+        }  # fmt: skip
+        if bank_reference:
+            reversal["bank_reference"] = bank_reference
+        request = fingerprint({"reversal": reversal})
 
         def body(load: Load) -> Receipt:
             account = load(account_id, CommonFundAccount)
@@ -306,7 +314,7 @@ class AccountCommands:
             account.reverse(
                 entry_id, reverses=reverses, reason=reason, value_date=value_date,
                 fingerprint=request, committee=committee, today=work.today(),
-                principal=actor.principal,
+                principal=actor.principal, bank_reference=bank_reference,
             )  # fmt: skip
             work.save(account)
             return Receipt(

@@ -114,6 +114,10 @@ def request_body(
     """The request's fields for its fingerprint (shallow: ``asdict`` deep-copies, and costs), a
     person's name blinded (the fingerprint is kept in the event and must outlive an erasure)."""
     body = {f.name: getattr(details, f.name) for f in fields(details)}
+    if not body.get("bank_reference"):
+        # a request without one fingerprints as it did before the field came (issue #14), so a
+        # retry across the upgrade still replays
+        body.pop("bank_reference", None)
     for party in ("payer", "payee"):
         if party in body:
             body[party] = blind_party(personal, body[party])

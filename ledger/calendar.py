@@ -1,5 +1,8 @@
 """Working days on China's official calendar: public holidays off, make-up working days on.
 
+The supervision rules (A02, A14, A15, B01–B05) and the bank feed's matching (issue #14) count
+with it, so it is kernel: ledger/ uses the ``chinese-calendar`` data package for it.
+
 The State Council publishes each year's arrangement late in the year before;
 the ``chinese-calendar`` package carries every published year (2004–2026 in
 1.11). For a year it does not know yet, weekdays count as working days and
@@ -53,3 +56,10 @@ def note(first: date, last: date) -> str:
     if covered(first) and covered(last):
         return SOURCE
     return f"{SOURCE}; weekdays only where the year's arrangement is not yet published"
+
+
+def apart(first: date, second: date) -> int:
+    """How many working days lie between two dates: those after the earlier, up to and
+    including the later (0 for the same day; Friday to Monday is 1)."""
+    low, high = sorted((first, second))
+    return working_days(low + timedelta(days=1), high)
