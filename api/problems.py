@@ -22,7 +22,7 @@ STATUS_BY_KIND = {
 }  # fmt: skip
 # What a refusal may carry besides its message, as members of the problem (RFC 9457
 # extensions): H03 on the maintenance fund lists the units that fall short.
-EXTENSIONS = ("shortfalls",)
+EXTENSIONS = ("shortfalls", "where", "reason")  # reason, where: a refused bank file (issue #14)
 
 
 @dataclass(frozen=True, slots=True)

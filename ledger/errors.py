@@ -56,6 +56,19 @@ class InvalidDate(InvalidCommand):
     problem = "invalid-date"
 
 
+class StatementRefused(InvalidCommand):
+    """The bank file was refused whole; nothing of it was recorded."""
+
+    problem = "bank-statement-refused"
+
+    def __init__(self, detail: str, *, where: str = "", problem: str = "") -> None:
+        # ``where`` names the element or line ("Stmt[1]/Bal[2]", "line 7"); ``problem`` a
+        # narrower slug ("unbalanced", "duplicate-reference", "unsafe-xml") shown as ``reason``
+        self.where = where
+        self.reason = problem or "invalid"
+        super().__init__(f"{where}: {detail}" if where else detail)
+
+
 class UnknownCategory(InvalidCommand):
     """The category is not one of the domain's categories."""
 

@@ -125,15 +125,11 @@ def match(
         for group_lines, group_entries in groups.values():
             if not group_entries:
                 continue
-            candidates = _candidates(group_lines, group_entries, tolerance, apart)
-            used_lines: set[str] = set()
-            used_entries: set[str] = set()
-            for _, entry_id, key, line, entry in candidates:
-                if key in used_lines or entry_id in used_entries:
-                    continue
-                used_lines.add(key)
-                used_entries.add(entry_id)
-                take(how, line, [entry])
+            pairs = _pairs(_candidates(group_lines, group_entries, tolerance, apart))
+            lines_by_key = {line.key: line for line in group_lines}
+            entries_by_id = {entry.entry_id: entry for entry in group_entries}
+            for key, entry_id in sorted(pairs.items()):
+                take(how, lines_by_key[key], [entries_by_id[entry_id]])
 
     pair("reversal", lambda line: line.reversal, lambda entry: entry.kind == "reversal")
 
@@ -147,6 +143,67 @@ def match(
 
     pair("amount", lambda line: True, lambda entry: True)
     return sorted(found, key=lambda m: m["match_id"])
+
+
+def _pairs(candidates: list[tuple[int, str, str, BankSide, LedgerSide]]) -> dict[str, str]:
+    """The pairs of one direction and amount: as many as can be made, the nearest first.
+
+    Picking the nearest pair first can strand a line whose only partner the pick took (two
+    equal amounts a few days apart, each bank line shifted toward the other entry). So the
+    nearest-first picks are then completed by augmenting paths (Kuhn's algorithm, in sorted
+    order, so the result stays a function of the sets): no line and entry that could both be
+    matched are left apart, and every pick the first pass made keeps its line matched.
+    """
+    entry_of: dict[str, str] = {}  # line key -> entry id
+    line_of: dict[str, str] = {}  # entry id -> line key
+    partners: dict[str, list[str]] = defaultdict(list)  # line key -> entries, best first
+    for _, entry_id, key, _, _ in candidates:
+        partners[key].append(entry_id)
+        if key not in entry_of and entry_id not in line_of:
+            entry_of[key] = entry_id
+            line_of[entry_id] = key
+    for start in sorted(partners):
+        if start not in entry_of:
+            _augment(start, partners, entry_of, line_of)
+    return entry_of
+
+
+def _augment(
+    start: str, partners: dict[str, list[str]], entry_of: dict[str, str], line_of: dict[str, str]
+) -> bool:
+    """Find an alternating path from the free line ``start`` to a free entry and flip it."""
+    reached_from: dict[str, str] = {}  # entry -> the line that reached it
+    stack = [(start, iter(partners[start]))]
+    while stack:
+        line, untried = stack[-1]
+        for entry in untried:
+            if entry in reached_from:
+                continue
+            reached_from[entry] = line
+            owner = line_of.get(entry)
+            if owner is None:  # a free entry: flip the path back to the start
+                _flip(start, entry, reached_from, entry_of, line_of)
+                return True
+            stack.append((owner, iter(partners[owner])))
+            break
+        else:
+            stack.pop()
+    return False
+
+
+def _flip(
+    start: str,
+    free: str,
+    reached_from: dict[str, str],
+    entry_of: dict[str, str],
+    line_of: dict[str, str],
+) -> None:
+    entry: str | None = free
+    while entry is not None:
+        via = reached_from[entry]
+        before = entry_of.get(via)  # None only for the start, the one free line on the path
+        entry_of[via], line_of[entry] = entry, via
+        entry = None if via == start else before
 
 
 def _candidates(

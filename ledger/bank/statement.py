@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Literal
 
-from ledger.errors import InvalidCommand
+from ledger.errors import StatementRefused
+
+__all__ = ["BankFile", "BankLine", "BankStatement", "Direction", "StatementRefused"]
 
 Direction = Literal["credit", "debit"]
 
@@ -71,16 +73,3 @@ class BankFile:
     message_id: str  # GrpHdr/MsgId; the file's hash for a CSV
     sha256: str  # of the bytes received
     statements: tuple[BankStatement, ...] = field(default=())
-
-
-class StatementRefused(InvalidCommand):
-    """The bank file was refused whole; nothing of it was recorded."""
-
-    problem: ClassVar[str] = "bank-statement-refused"
-
-    def __init__(self, detail: str, *, where: str = "", problem: str = "") -> None:
-        # ``where`` names the element or line ("Stmt[1]/Bal[2]", "line 7"); ``problem`` a
-        # narrower slug ("unbalanced", "duplicate-reference", "unsafe-xml") shown as ``reason``
-        self.where = where
-        self.reason = problem or "invalid"
-        super().__init__(f"{where}: {detail}" if where else detail)

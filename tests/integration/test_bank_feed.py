@@ -231,3 +231,23 @@ def test_a_bank_token_on_an_account_without_a_feed_finds_none(ledger: Ledger) ->
     assert ledger.account(w.account_id).bank_code == ""
     assert BANK.role == "bank"
     assert bank_file().statements == ()
+
+
+def test_the_matches_do_not_depend_on_the_order_of_import(ledger: Ledger) -> None:
+    """Two statements with equal amounts a few days apart, imported in either order."""
+    d = TODAY - timedelta(days=20)
+    early = statement("S1", [line("R1", 300_00, on=d + timedelta(days=2))], closing_on=d)
+    late = statement("S2", [line("R2", 300_00, on=d + timedelta(days=9))], opening=300_00)
+    results = []
+    for code, order in (("QD-SN-0101", (early, late)), ("QD-SN-0102", (late, early))):
+        w = world(ledger, code=code, bank_code=BANK_CODE)
+        ids = [w.income(300_00, on=d), w.income(300_00, on=d + timedelta(days=7))]
+        for s in order:
+            feed(w, s)
+        results.append(
+            sorted(
+                (m["how"], m["bank_keys"], [ids.index(e) for e in m["entry_ids"]])
+                for m in the_feed(w).matches.values()
+            )
+        )
+    assert results[0] == results[1] == [("amount", ["R1"], [0]), ("amount", ["R2"], [1])]
