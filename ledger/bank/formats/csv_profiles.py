@@ -233,11 +233,10 @@ def _line(layout: CsvProfile, cell: Cell, where: str, seen: dict[tuple[str, ...]
         amount = to_fen(cell(column), where, grouped=True, field=column)
     if amount == 0:
         raise StatementRefused("the amount is zero", where=where, problem="invalid-amount")
-    balance = None
-    if layout.balance:
-        balance = to_fen(
-            cell(layout.balance), where, signed=True, grouped=True, field=layout.balance
-        )
+    written = cell(layout.balance) if layout.balance else ""
+    balance = (
+        to_fen(written, where, signed=True, grouped=True, field=layout.balance) if written else None
+    )
     reference = cell(layout.reference) if layout.reference else ""
     counterparty = cell(layout.counterparty) if layout.counterparty else ""
     account = cell(layout.counterparty_account) if layout.counterparty_account else ""
