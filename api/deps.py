@@ -22,6 +22,7 @@ from ledger.committees.committee import Committee
 from ledger.committees.resolution import Resolution
 from ledger.errors import NotFound
 from ledger.money import format_fen
+from projections.bank.queries import BankReads
 from projections.maintenance.queries import MaintenanceReads
 from projections.runner import Runner
 from projections.statements.queries import Statements
@@ -46,13 +47,20 @@ class Services:
     webhook_targets: WebhookTargets  # where a subscription's URL may point
     maintenance_runner: Runner  # the maintenance fund's runner (issue #6)
     maintenance: MaintenanceReads  # the maintenance fund's read model
+    bank_runner: Runner  # the bank feed's runner (issue #14)
+    bank: BankReads  # the bank feed's read model: reconciliation, statements, counts
     follow: bool = True  # run the projections in this process (standby unless it holds the lock)
     workers: tuple[Worker, ...] = ()  # background work besides the projections (webhook delivery)
     rendered: RenderedCache = field(default_factory=RenderedCache)  # published statements' JSON
 
     @property
     def runners(self) -> tuple[Runner, ...]:
-        return (self.statements_runner, self.supervision_runner, self.maintenance_runner)
+        return (
+            self.statements_runner,
+            self.supervision_runner,
+            self.maintenance_runner,
+            self.bank_runner,
+        )
 
 
 async def get_services(request: Request) -> Services:

@@ -29,6 +29,7 @@ from commonfund.serving import serve
 from commonfund.settings import load_settings
 from commonfund.stores import utcnow
 from commonfund.wiring import (
+    bank_runner,
     build_ledger,
     maintenance_runner,
     migrate,
@@ -118,6 +119,7 @@ READ_MODELS = {
     "statements": statements_runner,
     "supervision": supervision_runner,
     "maintenance": maintenance_runner,
+    "bank": bank_runner,
 }
 
 

@@ -18,6 +18,7 @@ from commonfund.stores import SqlStores, utcnow
 from commonfund.webhook_store import SqlWebhooks
 from commonfund.wiring import (
     DATABASE_OUTAGES,
+    bank_runner,
     build_ledger,
     committee_notices,
     maintenance_runner,
@@ -29,6 +30,7 @@ from commonfund.wiring import (
     webhook_deliverer,
     webhook_targets,
 )
+from projections.bank.queries import BankReads
 from projections.maintenance.queries import MaintenanceReads
 from projections.notices import Notices
 from projections.statements.queries import Statements
@@ -47,6 +49,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
     runner = statements_runner(settings, ledger)
     supervision = supervision_runner(settings, ledger)
     fund = maintenance_runner(settings, ledger)
+    bank = bank_runner(settings, ledger)
     ratio = settings.policy().maintenance_replenish_ratio_bp
     outbox = read_models(settings)  # webhook subscriptions and deliveries
     statements = Statements(runner.database)
@@ -70,6 +73,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         webhook_targets=webhook_targets(settings),
         maintenance_runner=fund,
         maintenance=MaintenanceReads(fund.database, replenish_ratio_bp=ratio),
+        bank_runner=bank,
+        bank=BankReads(bank.database),
         follow=settings.run_projections,
         workers=tuple(workers),
     )

@@ -27,6 +27,7 @@ from migrations.runner import (
     migrate_sqlite,
     pending,
 )
+from projections.bank.view import BankView
 from projections.db import RECONNECT_SECONDS, Database, LivePool
 from projections.maintenance.view import MaintenanceView
 from projections.notices import Notices
@@ -140,6 +141,11 @@ def maintenance_runner(settings: Settings, ledger: Ledger, **options: Any) -> Ru
     """The maintenance fund's read model (issue #6), with the city's replenishment line (A19)."""
     view = MaintenanceView(settings.policy().maintenance_replenish_ratio_bp)
     return Runner(ledger, read_models(settings), view, **options)
+
+
+def bank_runner(settings: Settings, ledger: Ledger, **options: Any) -> Runner:
+    """The bank feed's read model (issue #14): statements, lines, matches, reconciliation."""
+    return Runner(ledger, read_models(settings), BankView(), **options)
 
 
 def supervision_catalog(settings: Settings) -> Catalog:

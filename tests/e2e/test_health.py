@@ -36,6 +36,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0011_fund_statement_versions",
             "0013_booked_line",  # 0012 is PostgreSQL's only
             "0014_entry_lines",
+            "0015_bank",
         ]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")
@@ -114,5 +115,10 @@ def test_readiness_fails_when_a_read_model_lags_past_the_limit(
         report = client.get("/readyz")
         assert report.status_code == 503
         reasons = report.json()["reasons"]
-        assert [r.split(":")[0] for r in reasons] == ["statements", "supervision", "maintenance"]
+        assert [r.split(":")[0] for r in reasons] == [
+            "statements",
+            "supervision",
+            "maintenance",
+            "bank",
+        ]
         assert all("behind the ledger (limit 0.2 s)" in r for r in reasons)

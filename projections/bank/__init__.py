@@ -1,0 +1,1 @@
+"""The bank feed's read model (issue #14): statements, lines, matches, reconciliation."""
