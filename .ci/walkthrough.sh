@@ -21,3 +21,7 @@ grep -q '"status":"booked"' <<< "$out"
 grep -q '"rule":"H02"' <<< "$out"
 grep -q '"balance":"5300.00"' <<< "$out"
 grep -q '"status":"published","version":1' <<< "$out"
+# The bank feed (issue #14): two lines match, the payment the books never show makes the difference.
+grep -q '"statements":1,"lines":3,"matched":2' <<< "$out"
+grep -q '"difference":"-600.00"' <<< "$out"
+grep -q '{"status":404}' <<< "$out"

@@ -24,6 +24,7 @@ def token_public(record: TokenRecord) -> TokenPublic:
         complex_id=str(record.complex_id) if record.complex_id else None,
         member_id=record.member_id,
         jurisdiction=record.jurisdiction,
+        bank_code=record.bank_code,
         label=record.label,
         created_at=record.created_at.isoformat(),
         expires_at=record.expires_at.isoformat(),
@@ -38,10 +39,12 @@ def check_scope(body: TokenCreate) -> UUID | None:
         "committee": {"complex_id", "member_id"},
         "owner": {"complex_id", "owner_key"},
         "regulator": {"jurisdiction"},
-        "bank": set(),
+        "bank": {"bank_code"},
     }[body.role]
     given = {
-        f for f in ("complex_id", "member_id", "owner_key", "jurisdiction") if getattr(body, f)
+        f
+        for f in ("complex_id", "member_id", "owner_key", "jurisdiction", "bank_code")
+        if getattr(body, f)
     }
     if given != needs:
         wanted = ", ".join(sorted(needs)) or "no scope fields"
@@ -73,6 +76,7 @@ def issue(body: TokenCreate, services: ServicesDep, principal: PrincipalDep) -> 
         member_id=body.member_id,
         owner_key=body.owner_key,
         jurisdiction=body.jurisdiction,
+        bank_code=body.bank_code,
         expires_at=now + timedelta(days=body.expires_days),
         label=body.label,
         now=now,

@@ -15,12 +15,13 @@ from fastapi.routing import iter_route_contexts
 
 from api import admin, pages, problems
 from api.account import routes as accounts
+from api.bank import routes as bank
 from api.committees import resolutions
 from api.committees import routes as committees
 from api.complexes import routes as complexes
 from api.deps import Services, get_principal, money_key
 from api.errors_doc import DESCRIBED
-from api.limits import Limits
+from api.limits import MAX_BANK_BODY, Limits
 from api.maintenance import pages as maintenance_pages
 from api.maintenance import routes as maintenance
 from api.maintenance.schemas import DepositCreate
@@ -49,6 +50,7 @@ def create_app(
     ready_check: ReadyCheck,
     outages: tuple[type[Exception], ...] = (),
     rate_limits: RateLimits | None = None,
+    bank_body_limit: int = MAX_BANK_BODY,
 ) -> FastAPI:
     """The app; the composition root passes how to build its services and check readiness,
     which errors mean the database is unreachable (answered 503, api/problems.py), and the
@@ -99,7 +101,8 @@ def create_app(
     problems.install(app, outages)
     app.state.rate_limits = rate_limits  # read where credentials are (api/deps.py)
 
-    app.add_middleware(Limits)
+    app.add_middleware(Limits, max_bank_body=bank_body_limit)
+    app.state.bank_body_limit = bank_body_limit  # a bank file's size limit (issue #14)
     app.add_middleware(Privacy)  # outside Limits: its last-resort problem is marked too
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
@@ -121,6 +124,7 @@ def create_app(
         committees,
         resolutions,
         accounts,
+        bank,
         admin,
         statements,
         maintenance,

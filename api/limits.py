@@ -29,11 +29,16 @@ MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CSV_BODIES = ("/units", "/maintenance-fund/deposits")  # bodies that may come as CSV
 FORMS = {"/regulator/session": ("application/x-www-form-urlencoded",)}  # the page's login form
+# A bank file comes as itself (issue #14): camt.053 XML or a CSV export, up to 20 MB by default
+BANK_BODIES = "/bank-statements"
+BANK_MEDIA_TYPES = ("application/xml", "text/xml", "text/csv")
+MAX_BANK_BODY = 20 * 1024 * 1024
 
 
 class Limits:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, max_bank_body: int = MAX_BANK_BODY) -> None:
         self.app = app
+        self.max_bank_body = max_bank_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -41,7 +46,8 @@ class Limits:
             return
         path: str = scope["path"]
         if scope["method"] in BODY_METHODS:
-            refused, receive = await _checked_body(scope, receive, path)
+            limit = self.max_bank_body if path.endswith(BANK_BODIES) else MAX_BODY
+            refused, receive = await _checked_body(scope, receive, path, limit)
             if refused is not None:
                 await refused(scope, receive, send)
                 return
@@ -64,21 +70,25 @@ class Limits:
 
 
 async def _checked_body(
-    scope: Scope, receive: Receive, path: str
+    scope: Scope, receive: Receive, path: str, limit: int = MAX_BODY
 ) -> tuple[Response | None, Receive]:
     """A problem if the body is refused (size, media type), else a receive that replays it."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     length = headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-        return _too_large(path), receive
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        return _too_large(path, limit), receive
     content_type = media_type(headers.get("content-type", ""))
     allowed = FORMS.get(path) or (
-        ("application/json", "text/csv") if path.endswith(CSV_BODIES) else ("application/json",)
+        BANK_MEDIA_TYPES
+        if path.endswith(BANK_BODIES)
+        else ("application/json", "text/csv")
+        if path.endswith(CSV_BODIES)
+        else ("application/json",)
     )
     if content_type and content_type not in allowed:
         return problems.problem(
             "unsupported-media-type",
-            f"{content_type} is not accepted here; send JSON",
+            f"{content_type} is not accepted here; send {' or '.join(allowed)}",
             instance=path,
         ), receive
     chunks: list[bytes] = []
@@ -89,8 +99,8 @@ async def _checked_body(
             return None, _replay([message])
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
-            return _too_large(path), receive
+        if size > limit:
+            return _too_large(path, limit), receive
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
@@ -121,5 +131,8 @@ def _replay(messages: list[Message]) -> Receive:
     return receive
 
 
-def _too_large(path: str) -> Response:
-    return problems.problem("body-too-large", "a request body is at most 1 MiB", instance=path)
+def _too_large(path: str, limit: int = MAX_BODY) -> Response:
+    size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return problems.problem(
+        "body-too-large", f"a request body here is at most {size}", instance=path
+    )

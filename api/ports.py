@@ -25,6 +25,7 @@ class TokenRecord:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    bank_code: str | None = None  # a bank token's bank (H15: the accounts it holds)
 
 
 class TokenStore(Protocol):
@@ -39,6 +40,7 @@ class TokenStore(Protocol):
         expires_at: datetime,
         label: str,
         now: datetime,
+        bank_code: str | None = None,
     ) -> tuple[str, TokenRecord]:
         """Store a new token; return the secret (shown once) and its record."""
         ...

@@ -384,6 +384,13 @@ class AccountCreate(Strict):
         description="Members who sign (H01, H06)",
     )
     opened_on: Day
+    bank_code: str = Field(
+        default="",
+        pattern=r"^([0-9]{12})?$",
+        examples=["313452060150"],
+        description="The bank's 12-digit CNAPS code (联行号): the bank token of that code feeds"
+        " this account's statements (issue #14, H15)",
+    )
 
 
 class PartyCreate(Strict):
@@ -416,6 +423,13 @@ class IncomeCreate(Strict):
     collected: CollectionCreate | None = Field(
         default=None, description="When a property company collected it"
     )
+    bank_reference: OptionalText = Field(
+        default="",
+        max_length=64,
+        examples=[""],
+        description="The bank's reference of this movement (流水号 / AcctSvcrRef), where the"
+        " committee saw it: the reconciliation matches on it first (issue #14)",
+    )
 
 
 class AuthorisationCreate(Strict):
@@ -438,6 +452,13 @@ class ExpenditureCreate(Strict):
     authorisation: AuthorisationCreate = Field(description="The decision or resolution (H05)")
     contract_ref: OptionalText = Field(default="", examples=["BJ-2026-03"], description="Contract")
     description: OptionalText = Field(default="", examples=["6月保洁服务费"], description="Note")
+    bank_reference: OptionalText = Field(
+        default="",
+        max_length=64,
+        examples=[""],
+        description="The bank's reference of this movement (流水号 / AcctSvcrRef), where the"
+        " committee saw it: the reconciliation matches on it first (issue #14)",
+    )
 
 
 class RejectionCreate(Strict):
@@ -453,6 +474,13 @@ class ReversalCreate(Strict):
     )
     reason: Text = Field(examples=["金额录入错误"], description="Why")
     value_date: Day
+    bank_reference: OptionalText = Field(
+        default="",
+        max_length=64,
+        examples=[""],
+        description="The bank's reference of this movement (流水号 / AcctSvcrRef), where the"
+        " committee saw it: the reconciliation matches on it first (issue #14)",
+    )
 
 
 class SuspensionCreate(Strict):
@@ -475,6 +503,9 @@ class AccountPublic(BaseModel):
         description="Committee that opened it", examples=["e75a9b0c-8270-5f0b-b906-25d34d63a789"]
     )
     bank: str = Field(description="Bank", examples=["青岛银行市南支行"])
+    bank_code: str = Field(
+        default="", description="The bank's CNAPS code (issue #14)", examples=["313452060150"]
+    )
     account_number: str = Field(description="Account number", examples=["6228480012345678"])
     signatories: list[str] = Field(description="Signatories", examples=[["m1", "m2", "m3"]])
     opened_on: str = Field(description="Opening date", examples=["2025-11-20"])
@@ -582,6 +613,13 @@ class TokenCreate(Strict):
         description="For regulator tokens: city, district or street",
         examples=["370202"],
     )
+    bank_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{12}$",
+        description="For bank tokens: the bank's 12-digit CNAPS code (联行号); it feeds and"
+        " reads only the accounts that name it (H15)",
+        examples=["313452060150"],
+    )
     expires_days: int = Field(
         default=90, ge=1, le=366, description="Lifetime in days", examples=[90]
     )
@@ -596,6 +634,7 @@ class TokenPublic(BaseModel):
     complex_id: str | None = Field(description="Complex", examples=[None])
     member_id: str | None = Field(description="Member", examples=["m1"])
     jurisdiction: str | None = Field(description="Jurisdiction", examples=[None])
+    bank_code: str | None = Field(default=None, description="Bank (CNAPS code)", examples=[None])
     label: str = Field(description="Label", examples=[""])
     created_at: str = Field(description="Issued", examples=["2026-11-26T04:00:00+00:00"])
     expires_at: str = Field(description="Expires", examples=["2027-02-24T04:00:00+00:00"])

@@ -17,15 +17,18 @@ import os
 import statistics
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
+if __package__ in (None, ""):  # run as a script: make ``bench`` importable
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.one_complex import one_complex
 from commonfund.settings import Settings
 from commonfund.synthetic import (
-    BusinessClock,
-    build_complex,
-    plan_complex,
-    seeded,
     use_synthetic_identity_secret,
 )
 from commonfund.wiring import migrate, personal_keys
@@ -101,28 +104,9 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings(database_url=args.database_url)
     migrate(settings)
-    clock = BusinessClock(TODAY, settings.timezone)
-    writer = Ledger(
-        personal=personal_keys(settings),
-        env=settings.eventsourcing_env(),
-        policy=settings.policy(),
-        clock=clock,
-    )
-    run = uuid4().hex[:8]
+    built = one_complex(settings, TODAY, prefix="LOAD", name="负载小区")
+    writer, account_id = built.ledger, built.account_id
     try:
-        rng = seeded("account-load", run)
-        spec = plan_complex(
-            code=f"LOAD-{run}",
-            name="负载小区",
-            district="370202",
-            street="370202001",
-            community="370202001001",
-            unit_count=100,
-            today=TODAY,
-            rng=rng,
-            identity_secret=settings.identity_secret,
-        )
-        account_id = UUID(build_complex(writer, spec, rng, TODAY).account_id)
         actor = Actor("committee", "bench", "m1")
         for i in range(args.entries):
             details = IncomeDetails(

@@ -43,7 +43,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from uuid import UUID, uuid4
 
 import httpx2
 
@@ -61,17 +60,11 @@ from bench.api_write import (  # a sibling benchmark's helpers: the server, data
     terminate_as_exit,
     where,
 )
+from bench.one_complex import one_complex
 from commonfund.settings import Settings
-from commonfund.synthetic import (
-    BusinessClock,
-    build_complex,
-    plan_complex,
-    seeded,
-    use_synthetic_identity_secret,
-)
-from commonfund.wiring import personal_keys
+from commonfund.synthetic import use_synthetic_identity_secret
 from ledger.account.entries import IncomeDetails, Party
-from ledger.application import Actor, Ledger
+from ledger.application import Actor
 
 use_synthetic_identity_secret()  # made-up data: a made-up identity secret
 
@@ -92,29 +85,9 @@ CATEGORIES = ("parking", "advertising")
 def build_account(settings: Settings, entries: int, reversal_every: int) -> dict[str, Any]:
     """One complex whose account holds ``entries`` entries; its ids and dates."""
     today = shanghai_today()
-    clock = BusinessClock(today, settings.timezone)
-    ledger = Ledger(
-        personal=personal_keys(settings),
-        env=settings.eventsourcing_env(),
-        policy=settings.policy(),
-        clock=clock,
-    )
-    run = uuid4().hex[:8]
+    built = one_complex(settings, today, prefix="ENTRIES", name="分录小区")
+    ledger, account_id = built.ledger, built.account_id
     try:
-        rng = seeded("entries-bench", run)
-        spec = plan_complex(
-            code=f"ENTRIES-{run}",
-            name="分录小区",
-            district="370202",
-            street="370202001",
-            community="370202001001",
-            unit_count=100,
-            today=today,
-            rng=rng,
-            identity_secret=settings.identity_secret,
-        )
-        built = build_complex(ledger, spec, rng, today)
-        account_id = UUID(built.account_id)
         actor = Actor("committee", "bench", "m1")
         opened = max(built.opened_on, today - timedelta(days=364))
         days = (today - opened).days + 1

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from api.admin import check_scope
 from api.ports import ROLES
 from api.schemas import TokenCreate
+from commonfund.bank_import import import_file
 from commonfund.demo import load_demo
 from commonfund.dry_run import Outcome, dry_run
 from commonfund.erasure import erase, person_of
@@ -40,6 +41,7 @@ from commonfund.wiring import (
     webhook_deliverer,
 )
 from ledger.application import Actor
+from ledger.bank.formats import PROFILES
 from ledger.dates import parse_date
 from ledger.errors import LedgerError
 from ledger.identity import identity_key
@@ -267,6 +269,21 @@ def _print_outcome(outcome: Outcome, start: str, end: str) -> None:
             print(f"= {a['raised_on']} {a['subject']} [{a['trigger']}] {a['explanation_en']}")
 
 
+def cmd_bank_import(args: argparse.Namespace) -> int:
+    """A bank file for one account: checked whole, then recorded statement by statement."""
+    settings = load_settings()
+    ledger = build_ledger(settings)
+    try:
+        report = import_file(
+            ledger, Path(args.file), UUID(args.account), profile=args.profile,
+            progress=not args.quiet,
+        )  # fmt: skip
+    finally:
+        ledger.close()
+    print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
 def cmd_maintenance_interest(args: argparse.Namespace) -> int:
     """A period's interest for every fund in the CSV, in one command (resumable)."""
     settings = load_settings()
@@ -316,6 +333,7 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
         member_id=args.member,
         owner_key=args.owner_key,
         jurisdiction=args.jurisdiction,
+        bank_code=args.bank_code,
         expires_days=args.expires_days,
         label=args.label,
     )
@@ -329,6 +347,7 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
             member_id=body.member_id,
             owner_key=body.owner_key,
             jurisdiction=body.jurisdiction,
+            bank_code=body.bank_code,
             expires_at=now + timedelta(days=body.expires_days),
             label=body.label,
             now=now,
@@ -411,6 +430,12 @@ def _supervision_commands(sub: Any) -> None:
     dry.set_defaults(run=cmd_rules_dry_run)
 
 
+def _context_commands(sub: Any) -> None:
+    """The contexts' own commands: the maintenance fund's, the bank feed's."""
+    _maintenance_commands(sub)
+    _bank_commands(sub)
+
+
 def _maintenance_commands(sub: Any) -> None:
     # `fund` is the name this command had before issue #13 (kept so operators' scripts run)
     maintenance = sub.add_parser(
@@ -426,6 +451,39 @@ def _maintenance_commands(sub: Any) -> None:
     interest.add_argument("--reference", required=True, help="the bank's advice or voucher")
     interest.add_argument("--per-transaction", type=int, default=50, help="funds per write")
     interest.set_defaults(run=cmd_maintenance_interest)
+
+
+def _bank_commands(sub: Any) -> None:
+    bank = sub.add_parser("bank", help="the bank feed (issue #14)").add_subparsers(
+        dest="bank_command", required=True
+    )
+    bank_import = bank.add_parser(
+        "import", help="import a bank file (camt.053 XML, or CSV with --profile) for one account"
+    )
+    bank_import.add_argument("file", help="the bank's file")
+    bank_import.add_argument("--account", required=True, help="the account id")
+    bank_import.add_argument("--profile", help="the CSV layout: " + ", ".join(sorted(PROFILES)))
+    bank_import.add_argument("--quiet", action="store_true", help="no progress bar")
+    bank_import.set_defaults(run=cmd_bank_import)
+
+
+def _token_commands(sub: Any) -> None:
+    token = sub.add_parser("token", help="issue or revoke API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
+    issue = token.add_parser("issue", help="issue a token; the secret is the last line printed")
+    issue.add_argument("--role", required=True, choices=ROLES)
+    issue.add_argument("--complex", help="complex id (committee and owner tokens)")
+    issue.add_argument("--member", help="member id (committee tokens)")
+    issue.add_argument("--owner-key", help="owner identity key (owner tokens)")
+    issue.add_argument("--jurisdiction", help="division code (regulator tokens)")
+    issue.add_argument("--bank-code", help="the bank's 12-digit CNAPS code (bank tokens)")
+    issue.add_argument("--expires-days", type=int, default=90)
+    issue.add_argument("--label", default="")
+    issue.set_defaults(run=cmd_token_issue)
+    revoke = token.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id")
+    revoke.set_defaults(run=cmd_token_revoke)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -481,22 +539,8 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--batch-size", type=int, default=REBUILD_BATCH)
     rebuild.set_defaults(run=cmd_rebuild)
     _supervision_commands(sub)
-    _maintenance_commands(sub)
-    token = sub.add_parser("token", help="issue or revoke API tokens").add_subparsers(
-        dest="token_command", required=True
-    )
-    issue = token.add_parser("issue", help="issue a token; the secret is the last line printed")
-    issue.add_argument("--role", required=True, choices=ROLES)
-    issue.add_argument("--complex", help="complex id (committee and owner tokens)")
-    issue.add_argument("--member", help="member id (committee tokens)")
-    issue.add_argument("--owner-key", help="owner identity key (owner tokens)")
-    issue.add_argument("--jurisdiction", help="division code (regulator tokens)")
-    issue.add_argument("--expires-days", type=int, default=90)
-    issue.add_argument("--label", default="")
-    issue.set_defaults(run=cmd_token_issue)
-    revoke = token.add_parser("revoke", help="revoke a token by its id")
-    revoke.add_argument("token_id")
-    revoke.set_defaults(run=cmd_token_revoke)
+    _context_commands(sub)
+    _token_commands(sub)
     sub.add_parser(
         "identity-key",
         help="print the identity key of each ID number read from standard input, one a line",

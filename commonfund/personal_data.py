@@ -21,6 +21,7 @@ import hmac
 import os
 import threading
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,17 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# a new person, or one erased before and named again (their old data stays erased: it was
+# sealed under the key that is gone)
+INSERT_KEY = (
+    "INSERT INTO personal_keys (person, wrapped_key, created_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (person) DO UPDATE SET wrapped_key = excluded.wrapped_key,"
+    " created_at = excluded.created_at, erased_at = NULL"
+    " WHERE personal_keys.wrapped_key IS NULL"
+)
+BATCH = 500  # persons per query
 
 
 class PersonalKeys(SqlStore):
@@ -99,6 +111,63 @@ class PersonalKeys(SqlStore):
         except (InvalidTag, ValueError):
             return None
         return plain.decode()
+
+    def prepare(self, persons: Iterable[str]) -> None:
+        """Load the keys of many persons in one transaction, making the missing ones, into the
+        cache (issue #14: a bank file of 100,000 lines names thousands of payers; one round
+        trip each cost more than the rest of the import)."""
+        if self._cache_seconds <= 0:
+            return
+        now = time.monotonic()
+        with self._lock:
+            wanted = sorted(
+                p
+                for p in set(persons)
+                if PERSON.fullmatch(p)
+                and not ((c := self._cache.get(p)) and c[0] > now and c[1] is not None)
+            )
+            if not wanted:
+                return
+            wrapped = self._load_many(wanted)
+            until = time.monotonic() + self._cache_seconds
+            if len(self._cache) + len(wrapped) > 100_000:
+                self._cache.clear()
+            for person, key in wrapped.items():
+                self._cache[person] = (until, self._unwrap(person, key))
+
+    def _load_many(self, persons: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        with self._transaction() as conn:
+            for start in range(0, len(persons), BATCH):
+                chunk = persons[start : start + BATCH]
+                marks = ", ".join("?" * len(chunk))
+                rows = self._run(
+                    conn,
+                    f"SELECT person, wrapped_key FROM personal_keys WHERE person IN ({marks})",  # noqa: S608 - placeholders only
+                    chunk,
+                )
+                found.update({str(p): bytes(w) for p, w in rows if w is not None})
+            now = self._time(datetime.now(UTC))
+            for person in persons:
+                if person in found:
+                    continue
+                fresh = AESGCM.generate_key(bit_length=256)
+                nonce = os.urandom(NONCE)
+                sealed = nonce + self._wrap.encrypt(nonce, fresh, person.encode())
+                self._run(conn, INSERT_KEY, (person, sealed, now))
+                wrapped = self._wrapped(conn, person)  # another process may have won
+                if wrapped is not None:
+                    found[person] = wrapped
+        return found
+
+    def _unwrap(self, person: str, wrapped: bytes) -> AESGCM:
+        try:
+            return AESGCM(self._wrap.decrypt(wrapped[:NONCE], wrapped[NONCE:], person.encode()))
+        except InvalidTag:
+            raise KeysUnreadable(
+                "the personal-data keys do not open with this COMMONFUND_IDENTITY_SECRET:"
+                " the deployment secret was changed, or the keys table was altered"
+            ) from None
 
     # --- erasure ------------------------------------------------------------------------
 
@@ -161,24 +230,11 @@ class PersonalKeys(SqlStore):
                 now = self._time(datetime.now(UTC))
                 # a new person, or one erased before and named again (their old data stays
                 # erased: it was sealed under the key that is gone)
-                self._run(
-                    conn,
-                    "INSERT INTO personal_keys (person, wrapped_key, created_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (person) DO UPDATE SET wrapped_key = excluded.wrapped_key,"
-                    " created_at = excluded.created_at, erased_at = NULL"
-                    " WHERE personal_keys.wrapped_key IS NULL",
-                    (person, sealed, now),
-                )
+                self._run(conn, INSERT_KEY, (person, sealed, now))
                 wrapped = self._wrapped(conn, person)
         if wrapped is None:
             return None
-        try:
-            return AESGCM(self._wrap.decrypt(wrapped[:NONCE], wrapped[NONCE:], person.encode()))
-        except InvalidTag:
-            raise KeysUnreadable(
-                "the personal-data keys do not open with this COMMONFUND_IDENTITY_SECRET:"
-                " the deployment secret was changed, or the keys table was altered"
-            ) from None
+        return self._unwrap(person, wrapped)
 
     def _wrapped(self, conn: Any, person: str) -> bytes | None:
         rows = self._run(conn, "SELECT wrapped_key FROM personal_keys WHERE person = ?", (person,))

@@ -129,8 +129,9 @@ def app() -> FastAPI:
     policy = settings.rate_limit_policy()
     limits = RateLimits(policy) if policy is not None else None
     application = create_app(
-        lambda: build_services(settings), ready_check, DATABASE_OUTAGES, rate_limits=limits
-    )
+        lambda: build_services(settings), ready_check, DATABASE_OUTAGES, rate_limits=limits,
+        bank_body_limit=settings.bank_statement_max_bytes,
+    )  # fmt: skip
     if settings.supervise_daily:
         application.router.lifespan_context = with_daily_supervision(
             application.router.lifespan_context, lambda app: app.state.services.ledger

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     # the proxies whose X-Forwarded-For (the client's address) and X-Forwarded-Proto uvicorn
     # believes: comma-separated addresses or networks, or *; empty: the peer is the client
     trusted_proxies: str = ""
+    # the bank feed (issue #14): the largest bank file one request may carry (the CLI's
+    # `commonfund bank import` has no limit), and the working days the matching allows
+    # between the bank's value date and the ledger's
+    bank_statement_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024**3)
+    bank_match_working_days: int = Field(default=3, ge=0, le=20)
 
     @field_validator("database_url")
     @classmethod

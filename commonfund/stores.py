@@ -19,7 +19,7 @@ TOKEN_PREFIX = "cf_"
 ABANDONED_AFTER = timedelta(seconds=30)  # a claim left by a crashed request may be retaken
 _TOKEN_COLUMNS = (
     "id, role, complex_id, member_id, owner_key, jurisdiction, label, created_at, expires_at,"
-    " revoked_at"
+    " revoked_at, bank_code"
 )
 
 
@@ -102,6 +102,7 @@ class SqlStores(SqlStore):
             created_at=created,
             expires_at=expires,
             revoked_at=self._parse_time(row[9]),
+            bank_code=row[10],
         )
 
     def issue(
@@ -115,6 +116,7 @@ class SqlStores(SqlStore):
         expires_at: datetime,
         label: str,
         now: datetime,
+        bank_code: str | None = None,
     ) -> tuple[str, TokenRecord]:
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = "tok_" + secrets.token_hex(8)
@@ -123,7 +125,7 @@ class SqlStores(SqlStore):
             self._run(
                 conn,
                 f"INSERT INTO api_tokens ({_TOKEN_COLUMNS}, token_hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     token_id,
                     role,
@@ -135,6 +137,7 @@ class SqlStores(SqlStore):
                     self._time(now),
                     self._time(expires_at),
                     None,
+                    bank_code,
                     token_hash(secret),
                 ),
             )
@@ -149,6 +152,7 @@ class SqlStores(SqlStore):
             now,
             expires_at,
             None,
+            bank_code,
         )
         return secret, record
 

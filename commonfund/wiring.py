@@ -78,6 +78,7 @@ def build_ledger(settings: Settings, clock: Callable[[], datetime] | None = None
         clock=clock,
         personal=personal_keys(settings),
     )
+    ledger.bank.tolerance = settings.bank_match_working_days  # the matching's (issue #14)
     check_ledger_connections(ledger)
     return ledger
 

@@ -49,7 +49,7 @@ post "$REG" "/v1/committees/$KID/filing" "{\"number\":\"市南备〔2026〕18号
 post "$M1" "/v1/committees/$KID/seal" "{\"seal_number\":\"3702020012345\",\"sealed_on\":\"$(day -45)\"}" \
     | jq -c '{status}'
 AID=$(post "$M1" "/v1/complexes/$CID/account" "{\"bank\":\"青岛银行市南支行\",
-  \"account_number\":\"6228480012345678\",\"signatories\":[\"m1\",\"m2\",\"m3\"],
+  \"bank_code\":\"313452060150\",\"account_number\":\"6228480012345678\",\"signatories\":[\"m1\",\"m2\",\"m3\"],
   \"opened_on\":\"$(day -40)\"}" | jq -r .id)
 echo "account $AID"
 
@@ -129,3 +129,31 @@ get "$OWNER" "/v1/units/1-001/maintenance-ledger" \
     | jq -c '{balance, items: [.items[] | {kind, amount, balance_after}]}'
 get "$OWNER" "/v1/units/$CID:1-002/maintenance-ledger" | jq -c '{status, type}'   # 403: a neighbour's
 get "$M1" "/v1/complexes/$CID/maintenance-fund" | jq -c '{balance, units, disbursed}'
+
+# 13. The bank feed (issue #14): the operator issues the bank's token (scoped to its CNAPS
+#     code); the bank posts its camt.053 day-end statement; the ledger's income and payment
+#     match, a payment the books never show stays unmatched (B01 once a working day passes).
+BANK=$(token '{"role":"bank","bank_code":"313452060150","label":"青岛银行 对账接口"}')
+ntry() {  # ntry REF AMOUNT CRDT|DBIT DATE NAME
+    printf '<Ntry><Amt Ccy="CNY">%s</Amt><CdtDbtInd>%s</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>' "$2" "$3"
+    printf '<BookgDt><Dt>%s</Dt></BookgDt><ValDt><Dt>%s</Dt></ValDt><AcctSvcrRef>%s</AcctSvcrRef>' "$4" "$4" "$1"
+    printf '<NtryDtls><TxDtls><RltdPties><%s><Pty><Nm>%s</Nm></Pty></%s></RltdPties></TxDtls></NtryDtls></Ntry>' \
+        "$([ "$3" = CRDT ] && echo Dbtr || echo Cdtr)" "$5" "$([ "$3" = CRDT ] && echo Dbtr || echo Cdtr)"
+}
+bal() { printf '<Bal><Tp><CdOrPrtry><Cd>%s</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">%s</Amt><CdtDbtInd>%s</CdtDbtInd><Dt><Dt>%s</Dt></Dt></Bal>' "$@"; }
+STMT="<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>
+<GrpHdr><MsgId>QDB-$run</MsgId><CreDtTm>$(day 0)T06:00:00+08:00</CreDtTm></GrpHdr>
+<Stmt><Id>QDB-STMT-$run</Id><ElctrncSeqNb>1</ElctrncSeqNb>
+<Acct><Id><Othr><Id>6228480012345678</Id></Othr></Id><Ccy>CNY</Ccy></Acct>
+$(bal OPBD 0.00 CRDT "$(day -2)")$(bal CLBD 4700.00 CRDT "$(day 0)")
+$(ntry "QDB$run-1" 8500.00 CRDT "$(day -1)" 青岛某物业服务有限公司)
+$(ntry "QDB$run-2" 3200.00 DBIT "$(day 0)" 青岛洁美保洁有限公司)
+$(ntry "QDB$run-3" 600.00 DBIT "$(day 0)" 张某)
+</Stmt></BkToCstmrStmt></Document>"
+curl -sS -X POST "$BASE/v1/accounts/$AID/bank-statements" -H "Authorization: Bearer $BANK" \
+    -H 'Content-Type: application/xml' --data-binary "$STMT" | jq -c '{statements, lines, matched}'
+#   {"statements":1,"lines":3,"matched":2}   the same file again: {"statements":0,"lines":0,…}
+get "$M1" "/v1/accounts/$AID/reconciliation" \
+    | jq -c '{bank_balance, ledger_balance, difference, unmatched: [.unmatched_bank[] | {key, amount}]}'
+get "$BANK" "/v1/accounts/$AID/entries" | jq -c '{status}'   # 404: a bank reads only its feed

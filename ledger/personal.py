@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, TypedDict
 
 from ledger.errors import InvalidCommand
@@ -57,6 +57,11 @@ class PersonalData(Protocol):
         """A keyed hash (hex) of ``text`` for ``purpose`` under the deployment secret."""
         ...
 
+    def prepare(self, persons: Iterable[str]) -> None:
+        """Make ready the keys of many persons at once, before sealing for each (a bank file
+        names thousands: issue #14); sealing works without it, one person at a time."""
+        ...
+
 
 class Unavailable:
     """The port of a ledger built without one: it can read, but not record personal data."""
@@ -69,6 +74,9 @@ class Unavailable:
 
     def pseudonym(self, purpose: str, text: str) -> str:
         raise RuntimeError("this Ledger has no personal-data keeper: build it with personal=")
+
+    def prepare(self, persons: Iterable[str]) -> None:
+        return None
 
 
 class StoredParty(TypedDict):

@@ -44,6 +44,7 @@ class AccountSummary:
     version: int
     entries: int
     pending_expenditures: int
+    bank_code: str = ""  # the CNAPS code of the bank holding it (issue #14)
 
     @classmethod
     def of(cls, account: CommonFundAccount) -> AccountSummary:
@@ -63,6 +64,7 @@ class AccountSummary:
             pending_expenditures=sum(
                 1 for p in account.proposals.values() if p["status"] == "proposed"
             ),
+            bank_code=account.bank_code,
         )
 
 

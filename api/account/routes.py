@@ -58,6 +58,7 @@ def account_public(s: AccountSummary) -> AccountPublic:
         complex_id=s.complex_id,
         committee_id=s.committee_id,
         bank=s.bank,
+        bank_code=s.bank_code,
         account_number=s.account_number,
         signatories=list(s.signatories),
         opened_on=s.opened_on,
@@ -144,6 +145,7 @@ def open_account(
             signatories=body.signatories,
             opened_on=body.opened_on,
             actor=principal.actor,
+            bank_code=body.bank_code,
         )
         return 201, account_public(services.ledger.account_summary(UUID(receipt.id)))
 
@@ -178,6 +180,7 @@ def record_income(
         deduction=c.deduction if c else None,
         contracted_rate_bp=c.contracted_rate if c else None,
         collector=c.collector if c else "",
+        bank_reference=body.bank_reference,
     )
 
     def run(ledger_key: str) -> tuple[int, EntryPublic]:
@@ -232,6 +235,7 @@ def propose(
         authorisation_id=body.authorisation.id,
         contract_ref=body.contract_ref,
         description=body.description,
+        bank_reference=body.bank_reference,
     )
 
     def run(ledger_key: str) -> tuple[int, ExpenditurePublic]:
@@ -353,6 +357,7 @@ def reverse(
             value_date=body.value_date,
             idempotency_key=ledger_key,
             actor=principal.actor,
+            bank_reference=body.bank_reference,
         )
         return 201, entry_public(account_id, reads.entry(services, account_id, receipt.id))
 

@@ -146,7 +146,7 @@ def list_alerts(
     ] = None,
     severity: Annotated[Severity | None, Query(description="Severity")] = None,
     status: Annotated[Status | None, Query(description="Status")] = None,
-    rule: Annotated[str | None, Query(pattern=r"^A[0-9]{2}$", description="Rule id")] = None,
+    rule: Annotated[str | None, Query(pattern=r"^[AB][0-9]{2}$", description="Rule id")] = None,
     complex_id: Annotated[UUID | None, Query(description="One complex")] = None,
     raised_from: Annotated[
         str | None, Query(alias="from", pattern=DATE_PATTERN, description="Raised on or after")

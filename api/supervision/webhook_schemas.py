@@ -16,7 +16,9 @@ DELIVERY = "5d0f8e2a-6c41-5b37-9e18-2a4c6d8e0f13"
 ALERT = "3f0c9a55-2b7e-5d1c-9e4a-8b6f0d2c1a77"
 WHEN = "2026-11-26T04:00:00+00:00"
 Severity = Literal["info", "warning", "high", "critical"]
-RuleId = Annotated[str, Field(pattern=r"^A[0-9]{2}$")]
+RuleId = Annotated[
+    str, Field(pattern=r"^[AB][0-9]{2}$")
+]  # A: the ledger's rules; B: the bank feed's (issue #14)
 
 
 class WebhookCreate(Strict):

@@ -20,7 +20,8 @@ from ledger.bank.matching import DEFAULT_TOLERANCE, BankSide, LedgerSide, match
 from ledger.bank.statement import BankFile, BankLine, BankStatement
 from ledger.dates import parse_date
 from ledger.errors import NotFound
-from ledger.personal import PersonalData, StoredParty, match_key, store_party
+from ledger.masking import is_person
+from ledger.personal import PersonalData, StoredParty, match_key, name_key, store_party
 from ledger.unit_of_work import SYSTEM, Actor, Load, UnitOfWork
 
 
@@ -62,6 +63,7 @@ class BankCommands:
             account = load(account_id, CommonFundAccount)
             check_file(file, account_number=account.account_number, today=today)
             feed = self._feed(load, account, actor, today)
+            work.personal.prepare(_persons(file, work.personal))
             known_statements = known_lines = recorded = breaks = new_statements = 0
             seen: set[str] = set()
             for statement in file.statements:
@@ -195,6 +197,17 @@ class BankCommands:
             end_to_end_id=line.end_to_end_id, balance_after=line.balance_after,
             statement=statement.statement_id, where=line.where,
         )  # fmt: skip
+
+
+def _persons(file: BankFile, personal: PersonalData) -> set[str]:
+    """Whose keys the file's counterparties are sealed under (a person's name key)."""
+    names = {
+        line.counterparty
+        for statement in file.statements
+        for line in statement.lines
+        if line.counterparty.strip()
+    }
+    return {name_key(personal, name) for name in names if is_person(name, "")}
 
 
 def _counterparty(personal: PersonalData, name: str, account: str) -> StoredParty:

@@ -151,7 +151,7 @@ def test_each_principal_sees_only_its_scope(api: Api) -> None:
     assert places(api, c.a.tokens["m1"], complex_id=c.other.complex_id) == set()
     assert places(api, c.other.tokens["m1"]) == b
     # owners and banks do not work alerts
-    bank = c.b.issue(role="bank")
+    bank = c.b.issue(role="bank", bank_code="313452060150")
     problem(api, "GET", ALERTS, c.a.tokens["owner"], 403)
     problem(api, "GET", ALERTS, bank, 403)
 

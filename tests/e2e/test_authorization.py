@@ -33,12 +33,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
 import httpx2 as httpx
 import pytest
 
+from bench.bank_files import camt053_bytes
+from ledger.bank.statement import BankLine
 from tests.e2e import maintenance_world
 from tests.e2e.alerting import round_payment
 from tests.e2e.world import (
@@ -54,6 +57,7 @@ from tests.e2e.world import (
 )
 from tests.plugins.api import Api
 from tests.plugins.builders import key
+from tests.plugins.clock import TODAY
 
 PRINCIPALS = ("op", "m1", "m4", "cB", "own", "rA", "city", "rB", "bank", "exp", "rev", "none")
 OUT_OF_SCOPE = ("cB", "rB", "bank")  # may not know anything of complex A exists
@@ -67,6 +71,8 @@ class Call:
     ids: dict[str, str] = field(default_factory=dict)
     json: Any = None
     params: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None  # a raw body (a bank file), sent with ``headers``
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Prepare = Callable[[Builder, Side], Call]
@@ -119,6 +125,7 @@ def path_of(template: str, a: Side, call: Call, *, ghost: bool = False) -> str:
         "year": "2026",
         "alert_id": "00000000-0000-0000-0000-000000000000",  # rows that need one raise it
         "rule_id": "A04",
+        "link_id": "link-00000000-0000-0000-0000-000000000000",  # rows that need one make it
     }
     return template.format(**{**ids, **call.ids})
 
@@ -294,7 +301,7 @@ def published_quarter(b: Builder, a: Side) -> Call:
 
 
 def token_to_revoke(b: Builder, a: Side) -> Call:
-    record = b.issue_record(role="bank", label="to revoke")
+    record = b.issue_record(role="bank", bank_code="313452060150", label="to revoke")
     return Call({"token_id": str(record["id"])})
 
 
@@ -379,6 +386,65 @@ def annual_publishable(b: Builder, a: Side) -> Call:
     return Call({"year": "2025"})
 
 
+BANK_CODE = "313452060150"  # the "bank" principal's bank
+
+
+def bank_file(a: Side, ref: str) -> bytes:
+    line = BankLine(
+        key=ref, reference=ref, direction="credit", amount=99_00, booked_on=TODAY - timedelta(days=1),
+        value_on=TODAY - timedelta(days=1), counterparty="青岛某物业服务有限公司",
+    )  # fmt: skip
+    return camt053_bytes(
+        [line], account_number="6228480087654321", opening=0, statement_id=f"S-{ref}",
+        message_id=f"M-{ref}",
+    )  # fmt: skip
+
+
+def with_bank(b: Builder, a: Side) -> None:
+    """A's account, held by the "bank" principal's bank."""
+    made = b.post(f"/v1/complexes/{a.complex_id}/account", a.tokens["m1"],
+                  {**account(a), "bank_code": BANK_CODE})  # fmt: skip
+    a.account_id = str(made["id"])
+
+
+def bank_statement(b: Builder, a: Side) -> Call:
+    with_bank(b, a)
+    return Call(content=bank_file(a, b.fresh("ref")), headers={"Content-Type": "application/xml"})
+
+
+def bank_fed(b: Builder, a: Side) -> str:
+    """A's bank-held account fed a statement by its bank; the line's key."""
+    with_bank(b, a)
+    ref = b.fresh("ref")
+    bank = b.issue(role="bank", bank_code=BANK_CODE)
+    response = b.api.client.post(
+        f"/v1/accounts/{a.account_id}/bank-statements", content=bank_file(a, ref),
+        headers={"Authorization": f"Bearer {bank}", "Content-Type": "application/xml"},
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+    return ref
+
+
+def reconciled(b: Builder, a: Side) -> Call:
+    bank_fed(b, a)
+    return Call()
+
+
+def linkable(b: Builder, a: Side) -> Call:
+    """A bank line and an income the matching leaves apart (another amount): a link's body."""
+    ref = bank_fed(b, a)
+    income = b.post(f"/v1/accounts/{a.account_id}/income", a.tokens["m1"], income_body("98.00"))
+    return Call(
+        json={"bank_lines": [ref], "entries": [income["id"]], "reason": "金额差1元为手续费"}
+    )
+
+
+def linked(b: Builder, a: Side) -> Call:
+    call = linkable(b, a)
+    made = b.post(f"/v1/accounts/{a.account_id}/reconciliation/links", a.tokens["m1"], call.json)
+    return Call({"link_id": str(made["link_id"])}, params={"reason": "链接有误"})
+
+
 def snoozing(b: Builder, a: Side) -> Call:
     return Call(json={"subject_id": a.account_id, "until": day(30), "reason": "合同已备案"})
 
@@ -402,6 +468,7 @@ KEEPERS_OK =   "403 200 200 404 403 200 200 404 404 401 401 401"
 REGULATOR_OK = "403 403 403 404 403 200 200 404 404 401 401 401"
 READ_ALL =     "200 200 200 404 200 200 200 404 404 401 401 401"
 READ_ACCOUNT = "403 200 200 404 403 200 200 404 404 401 401 401"
+READ_BANK =    "403 200 200 404 403 200 200 404 200 401 401 401"
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"): Row(PUBLIC),
@@ -478,6 +545,17 @@ MATRIX: dict[tuple[str, str], Row] = {
         refusals={"rA": "closure-refused", "city": "closure-refused"}),
     ("GET", ACCOUNT): Row(READ_ACCOUNT),
     ("GET", ACCOUNT + "/entries"): Row(READ_ACCOUNT),
+    # the bank feed (issue #14): the bank of the account feeds it; the committee and the
+    # regulator read the reconciliation and link by hand; the bank reads its own feed
+    ("POST", ACCOUNT + "/bank-statements"): Row(
+                   "403 403 403 404 403 403 403 404 201 401 401 401", bank_statement,
+        account=False),
+    ("GET", ACCOUNT + "/bank-statements"): Row(READ_BANK, reconciled, account=False),
+    ("GET", ACCOUNT + "/reconciliation"): Row(READ_BANK, reconciled, account=False),
+    ("POST", ACCOUNT + "/reconciliation/links"): Row(
+                   "403 201 201 404 403 201 201 404 403 401 401 401", linkable, account=False),
+    ("DELETE", ACCOUNT + "/reconciliation/links/{link_id}"): Row(
+                   "403 204 204 404 403 204 204 404 403 401 401 401", linked, account=False),
     ("GET", ACCOUNT + "/balance"): Row(
         READ_ACCOUNT, lambda b, a: Call(params={"as_of": day()})),
     # statements: the committee publishes; drafts for the complex's roles; the rest is public
@@ -599,7 +677,7 @@ def build(api: Api, row: Row) -> World:
         "rA": b.regulators["370202"],
         "city": b.regulators["370200"],
         "rB": b.regulators["370203"],
-        "bank": b.issue(role="bank"),
+        "bank": b.issue(role="bank", bank_code="313452060150"),
         "exp": api.token(role="committee", complex_id=a.complex_id, member_id="m1", days=-1),
         "rev": str(revoked["token"]),
         "none": None,
@@ -615,6 +693,11 @@ def send(world: World, method: str, path: str, call: Call, who: str) -> httpx.Re
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if method in MUTATING:
         headers["Idempotency-Key"] = world.builder.fresh(f"cell-{who}")
+    if call.content is not None:
+        return world.builder.api.client.request(
+            method, path, content=call.content, params=call.params,
+            headers={**headers, **call.headers},
+        )  # fmt: skip
     return world.builder.api.client.request(
         method, path, json=call.json, params=call.params, headers=headers
     )

@@ -541,6 +541,7 @@ def test_no_route_answers_a_bad_body_with_a_500(api: Api, side: Side) -> None:
         "disbursement_id": "00000000-0000-0000-0000-000000000000",
         "year": "2025",
         "unit_id": "1-001",
+        "link_id": "link-0",
     }
     regulator = Builder(api).regulators["370202"]
     bodies: list[bytes] = [

@@ -40,6 +40,7 @@ EXPECTED_POSTGRES = {
         ("created_at", "timestamp with time zone"),
         ("expires_at", "timestamp with time zone"),
         ("revoked_at", "timestamp with time zone"),
+        ("bank_code", "text"),  # 0016: a bank token's bank (issue #14)
     ],
     "api_idempotency": [
         ("scope", "text"),
@@ -567,6 +568,7 @@ EXPECTED_SQLITE = {
         "created_at",
         "expires_at",
         "revoked_at",
+        "bank_code",
     ],
     "api_idempotency": [
         "scope",
@@ -1043,6 +1045,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0013_booked_line",
         "0014_entry_lines",
         "0015_bank",
+        "0016_bank_tokens",
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -1060,6 +1063,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0013_booked_line",
         "0014_entry_lines",
         "0015_bank",
+        "0016_bank_tokens",
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -1111,6 +1115,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0013_booked_line",
         "0014_entry_lines",
         "0015_bank",
+        "0016_bank_tokens",
     ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
