@@ -107,10 +107,10 @@ def unseen_entries(tx: Tx, g: int, c: Catalog, as_of: date) -> list[Finding]:
     feeds = _feeds(tx, g, as_of)
     found = []
     for account_id, entry_id, kind, value_date, amount in tx.execute(
-        "SELECT e.account_id, e.entry_id, e.kind, e.value_date, e.amount FROM sup_entries e"
-        " WHERE e.generation = ? AND e.amount <> 0 AND e.value_date <= ?"
-        " AND EXISTS (SELECT 1 FROM sup_bank_feeds f WHERE f.generation = e.generation"
-        " AND f.account_id = e.account_id) AND NOT EXISTS (SELECT 1 FROM sup_bank_links k"
+        "SELECT e.account_id, e.entry_id, e.kind, e.value_date, e.amount FROM sup_bank_feeds f"
+        " JOIN sup_entries e ON e.generation = f.generation AND e.account_id = f.account_id"
+        " WHERE f.generation = ? AND e.amount <> 0 AND e.value_date <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM sup_bank_links k"
         " WHERE k.generation = e.generation AND k.account_id = e.account_id"
         " AND k.entry_id = e.entry_id) ORDER BY e.account_id, e.entry_id",
         (g, day),
@@ -159,8 +159,9 @@ def balance_differs(tx: Tx, g: int, c: Catalog, as_of: date) -> list[Finding]:
         return []
     days: dict[str, list[EntryRow]] = defaultdict(list)
     for account_id, value_date, total in tx.execute(
-        "SELECT account_id, value_date, SUM(amount) FROM sup_entries WHERE generation = ?"
-        " AND value_date <= ? GROUP BY account_id, value_date",
+        "SELECT e.account_id, e.value_date, SUM(e.amount) FROM sup_bank_feeds f"
+        " JOIN sup_entries e ON e.generation = f.generation AND e.account_id = f.account_id"
+        " WHERE f.generation = ? AND e.value_date <= ? GROUP BY e.account_id, e.value_date",
         (g, day),
     ):
         if str(account_id) in statements:
