@@ -239,6 +239,68 @@ RULES = {
             "decision by a depleted committee",
             {"min_members": 5},
         ),
+        # the bank feed (issue #14): what the bank saw against what the committee recorded
+        Rule(
+            "B01",
+            1,
+            "clock",
+            "critical",
+            "银行支出未在账簿中记录",
+            "a bank debit not recorded in the ledger",
+            {"working_days": 1},
+        ),
+        Rule(
+            "B02",
+            1,
+            "clock",
+            "warning",
+            "银行收入未在账簿中记录",
+            "a bank credit not recorded in the ledger",
+            {"working_days": 3},
+        ),
+        Rule(
+            "B03",
+            1,
+            "clock",
+            "high",
+            "账簿记录未见于银行流水",
+            "a ledger entry the bank never shows",
+            {"working_days": 3},
+        ),
+        Rule(
+            "B04",
+            1,
+            "clock",
+            "high",
+            "对账单期末余额与账簿余额不符",
+            "bank and ledger balances differ at a statement's end",
+            {"working_days": 3},  # judged once the statement's end is this far behind
+        ),
+        Rule(
+            "B05",
+            1,
+            "clock",
+            "warning",
+            "银行对账单长期未报送",
+            "no bank statement received",
+            {"days": 7},
+        ),
+        Rule(
+            "B06",
+            1,
+            "event",
+            "critical",
+            "账户开立前或销户后发生银行交易",
+            "bank activity before the account was opened or after it was closed",
+        ),
+        Rule(
+            "B07",
+            1,
+            "event",
+            "high",
+            "银行对账单不连续",
+            "a break in the bank statements' continuity",
+        ),
     )
 }
 

@@ -22,7 +22,7 @@ from dateutil.relativedelta import relativedelta
 from ledger.periods import Period
 from projections.db import Tx
 from projections.statements.content import yuan
-from projections.supervision import maintenance_rules
+from projections.supervision import bank_rules, maintenance_rules
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
 
@@ -379,6 +379,7 @@ CLOCK_RULES: dict[str, ClockRule] = {
     "A13": inactive,
     "A17": maintenance_rules.emergency_undisclosed,
     "A21": handover_missing,
+    **bank_rules.CLOCK,  # B01–B05 (issue #14)
 }
 
 

@@ -240,12 +240,13 @@ def published(s: Step, position: int, e: Complex.StatementPublished) -> None:
 def ticked(s: Step, position: int, e: SupervisionClock.Ticked) -> None:
     """Run every clock rule for the tick's date, against the facts as of this position."""
     as_of = date.fromisoformat(e.as_of)
+    rules = sorted(clock_rules.CLOCK_RULES)
     known = {
         str(r[0])
         for r in s.tx.execute(
-            "SELECT alert_id FROM alerts WHERE generation = ? AND rule IN ('A07', 'A08', 'A09',"
-            " 'A10', 'A11', 'A13', 'A17', 'A21')",
-            (s.g,),
+            "SELECT alert_id FROM alerts WHERE generation = ?"  # noqa: S608 - placeholders only
+            f" AND rule IN ({', '.join('?' * len(rules))})",
+            (s.g, *rules),
         )
     }
     findings = clock_rules.sweep(s.tx, s.g, s.catalog, as_of)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ledger.account import CommonFundAccount as Account
+from ledger.bank.feed import BankFeed
 from ledger.base import ChainedAggregate
 from ledger.committees.committee import Committee
 from ledger.committees.resolution import Resolution
@@ -22,8 +23,8 @@ from ledger.supervision import AlertCase, Snooze, SupervisionClock
 from projections.db import Tx
 from projections.legacy import carried_line
 from projections.runner import Batch, on
+from projections.supervision import bank_facts, facts, maintenance_facts
 from projections.supervision import event_rules as rules
-from projections.supervision import facts, maintenance_facts
 from projections.supervision.alerts import Finding, OnRaise, raise_alert
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
 
@@ -31,7 +32,8 @@ TABLES = (
     "sup_places", "sup_streams", "sup_members", "sup_payments", "sup_snoozes",
     "alerts", "alert_steps", "sup_entries", "sup_accounts", "sup_committees", "sup_resolutions",
     "sup_publications", "sup_ticks", "sup_funds", "sup_fund_disclosures", "sup_fund_units",
-    "sup_projects",
+    "sup_projects", "sup_bank_accounts", "sup_bank_feeds", "sup_bank_statements",
+    "sup_bank_lines", "sup_bank_links",
 )  # fmt: skip
 
 
@@ -149,6 +151,12 @@ def _members_changed(s: _Step, position: int, e: Committee.MembersChanged) -> No
 def _opened(s: _Step, position: int, e: Account.Opened) -> None:
     s.stream(str(e.originator_id), e.complex_id, e.committee_id)
     facts.opened(s, position, e)
+    bank_facts.opened(s, position, e)
+
+
+def _account_closed(s: _Step, position: int, e: Account.Closed) -> None:
+    facts.closed(s, position, e)
+    bank_facts.closed(s, position, e)
 
 
 def _booked(s: _Step, position: int, e: Account.ExpenditureBooked) -> None:
@@ -262,7 +270,7 @@ HANDLERS: dict[str, Handler] = dict(
         on(Account.TransferredIn, facts.transferred_in),
         on(Account.TransferredOut, facts.transferred_out),
         on(Account.EntryReversed, facts.reversed_entry),
-        on(Account.Closed, facts.closed),
+        on(Account.Closed, _account_closed),
         on(Committee.Filed, facts.filed),
         on(Committee.Sealed, facts.sealed),
         on(Committee.Superseded, facts.superseded),
@@ -283,6 +291,11 @@ HANDLERS: dict[str, Handler] = dict(
         on(Project.Accepted, maintenance_facts.accepted),
         on(Project.Disclosed, maintenance_facts.disclosed),
         on(Project.DisbursementRefused, maintenance_facts.refused),
+        on(BankFeed.Started, bank_facts.started),
+        on(BankFeed.StatementRecorded, bank_facts.statement),
+        on(BankFeed.LinesRecorded, bank_facts.lines),
+        on(BankFeed.Matched, bank_facts.matched),
+        on(BankFeed.Unmatched, bank_facts.unmatched),
         on(AlertCase.Acknowledged, _case("acknowledged", "acknowledged", _acknowledged)),
         on(AlertCase.Explained, _case(None, "explained", _explained)),
         on(AlertCase.Closed, _case("closed", "closed", _closed)),

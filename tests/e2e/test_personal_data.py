@@ -23,6 +23,7 @@ from commonfund import cli
 from commonfund.server import build_services
 from commonfund.settings import Settings
 from commonfund.wiring import (
+    bank_runner,
     build_ledger,
     maintenance_runner,
     statements_runner,
@@ -230,7 +231,7 @@ def read_models(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
 def rebuild_all(settings: Settings) -> None:
     ledger = build_ledger(settings)
     try:
-        for make in (statements_runner, supervision_runner, maintenance_runner):
+        for make in (statements_runner, supervision_runner, maintenance_runner, bank_runner):
             runner = make(settings, ledger)
             try:
                 runner.rebuild()
@@ -243,7 +244,7 @@ def rebuild_all(settings: Settings) -> None:
 def catch_up(settings: Settings) -> None:
     ledger = build_ledger(settings)
     try:
-        for make in (statements_runner, supervision_runner, maintenance_runner):
+        for make in (statements_runner, supervision_runner, maintenance_runner, bank_runner):
             runner = make(settings, ledger)
             try:
                 runner.catch_up()
