@@ -25,6 +25,7 @@ from commonfund.dry_run import Outcome, dry_run
 from commonfund.erasure import erase, person_of
 from commonfund.maintenance_interest import allocate, read_advices
 from commonfund.personal_data import PersonalKeys
+from commonfund.scheduler import reconcile_feeds
 from commonfund.server import build_stores
 from commonfund.serving import serve
 from commonfund.settings import load_settings
@@ -47,6 +48,7 @@ from ledger.errors import LedgerError
 from ledger.identity import identity_key
 from ledger.integrity import verify
 from ledger.money import format_fen
+from projections.bank.queries import BankReads
 from projections.runner import REBUILD_BATCH
 from projections.supervision import ticks
 
@@ -217,6 +219,9 @@ def cmd_erase_person(args: argparse.Namespace) -> int:
     return 3
 
 
+CLI_ACTOR = Actor("operator", "cli")
+
+
 def cmd_supervise(args: argparse.Namespace) -> int:
     """Record the clock-rule run for a date, then print the alerts it raised once applied."""
     settings = load_settings()
@@ -224,7 +229,13 @@ def cmd_supervise(args: argparse.Namespace) -> int:
     ledger = build_ledger(settings)
     runner = supervision_runner(settings, ledger, batch_size=args.batch_size)
     try:
-        receipt = ledger.tick_supervision(as_of, actor=Actor("operator", "cli"))
+        feeds = bank_runner(settings, ledger)
+        try:
+            feeds.catch_up()  # every account with a feed, as the log has it now
+            reconcile_feeds(ledger, BankReads(feeds.database).feed_accounts(), CLI_ACTOR)
+        finally:
+            feeds.database.close()
+        receipt = ledger.tick_supervision(as_of, actor=CLI_ACTOR)
         runner.catch_up()  # safe beside a live runner: batches serialise on projection_state
         found = ticks.tick(runner.database, as_of.isoformat())
         if found is None:

@@ -134,6 +134,8 @@ def app() -> FastAPI:
     )  # fmt: skip
     if settings.supervise_daily:
         application.router.lifespan_context = with_daily_supervision(
-            application.router.lifespan_context, lambda app: app.state.services.ledger
+            application.router.lifespan_context,
+            lambda app: app.state.services.ledger,
+            lambda app: app.state.services.bank.feed_accounts,
         )
     return application

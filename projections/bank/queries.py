@@ -74,6 +74,15 @@ class BankReads:
             for r in rows
         ]
 
+    def feed_accounts(self) -> list[str]:
+        """Every account that has a bank feed (the daily matching runs over them)."""
+        with self.database.reading() as tx:
+            rows = tx.execute(
+                "SELECT account_id FROM bank_feeds WHERE generation = ? ORDER BY account_id",
+                (_generation(tx),),
+            )
+        return [str(r[0]) for r in rows]
+
     def account_of_feed(self, feed_id: str) -> str | None:
         with self.database.reading() as tx:
             rows = tx.execute(

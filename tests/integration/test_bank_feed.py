@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from commonfund.scheduler import DailySupervision, reconcile_feeds
 from ledger.application import Ledger
 from ledger.bank.feed import BankFeed, feed_id
 from ledger.bank.statement import StatementRefused
@@ -251,3 +252,15 @@ def test_the_matches_do_not_depend_on_the_order_of_import(ledger: Ledger) -> Non
             )
         )
     assert results[0] == results[1] == [("amount", ["R1"], [0]), ("amount", ["R2"], [1])]
+
+
+def test_the_daily_run_matches_entries_recorded_after_their_bank_line(w: World) -> None:
+    """B01–B03 judge after the day's matching: the debit recorded late is matched first."""
+    day = TODAY - timedelta(days=3)
+    feed(w, statement("S1", [line("R1", 45_00, on=day)]))
+    income = w.income(45_00, on=day)  # recorded after the bank reported it
+    assert income not in the_feed(w).entry_match
+    daily = DailySupervision(w.ledger, feeds=lambda: [str(w.account_id)])
+    assert daily.run_once() is not None
+    assert income in the_feed(w).entry_match
+    assert reconcile_feeds(w.ledger, ["00000000-0000-0000-0000-000000000000"]) == 0  # no feed
