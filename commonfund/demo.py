@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from commonfund.bank_demo import load_bank_feed
 from commonfund.maintenance_demo import load_fund
 from commonfund.settings import Settings
 from commonfund.synthetic import BuiltComplex, BusinessClock, build_complex, plan_complex, seeded
@@ -22,9 +23,10 @@ PUBLISH_AFTER_DAYS = 10  # inside the 15-day deadline (Disclosure, spec/domain.m
 
 def load_demo(settings: Settings) -> dict[str, Any]:
     """Register the demo complex with 300 units, a filed and sealed committee, an account, a year
-    of income and payments, an election and a repair resolution, and publish the statements of
-    its ended quarters; give it a maintenance fund with a voted roof repair (commonfund/maintenance_demo.py);
-    return what was made."""
+    of income and payments, an election and a repair resolution, its bank's statements (matching
+    but for one unrecorded payment, B01, and one forgotten credit, B02: commonfund/bank_demo.py),
+    and publish the statements of its ended quarters; give it a maintenance fund with a voted
+    roof repair (commonfund/maintenance_demo.py); return what was made."""
     probe = Ledger(
         personal=personal_keys(settings), env=settings.eventsourcing_env(), policy=settings.policy()
     )
@@ -51,6 +53,8 @@ def load_demo(settings: Settings) -> dict[str, Any]:
             identity_secret=settings.identity_secret,
         )
         built = build_complex(ledger, spec, rng, today)
+        # the bank's statements before the publications, which show the reconciliation
+        bank = load_bank_feed(ledger, UUID(built.account_id), built.opened_on, today)
         published = publish_quarters(settings, ledger, built, clock, today)
         fund = load_fund(settings, ledger, built, clock, today)
         account = ledger.account_summary(UUID(built.account_id))
@@ -69,6 +73,7 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         "balance": format_fen(account.balance),
         "statements": published,
         "maintenance_fund": fund,
+        "bank_feed": bank,
         "as_of": today.isoformat(),
     }
 

@@ -118,3 +118,24 @@ def test_the_demo_has_a_maintenance_fund_with_a_voted_repair(
         page = api.client.get(f"/complexes/{complex_id}/maintenance-fund/{year}")
         assert page.status_code == 200
         assert "海韵花园" in page.text
+
+
+def test_the_demo_bank_feed_matches_but_for_its_two_planted_differences(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #14: a year of statements; one payment never recorded (B01), one credit forgotten
+    (B02); everything else matched; the regulator sees both after the day's run."""
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
+    assert cli.main(["demo"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    feed = summary["bank_feed"]
+    assert feed["statements"] >= 12
+    assert feed["matched"] == feed["lines"] - 2
+    assert cli.main(["supervise", "--as-of", summary["as_of"]]) == 0
+    raised = capsys.readouterr().out
+    for rule in ("B01", "B02"):
+        key = feed["planted"][rule]["key"]
+        assert f"[line/{key}]" in raised or key in raised, (rule, raised)
+    assert "B03" not in raised
+    assert "B07" not in raised
+    assert cli.main(["verify"]) == 0
