@@ -61,6 +61,7 @@ INSERT_KEY = (
     " WHERE personal_keys.wrapped_key IS NULL"
 )
 BATCH = 500  # persons per query
+PREPARED_SECONDS = 60.0  # how long keys prepared for a bank import stay cached
 
 
 class PersonalKeys(SqlStore):
@@ -129,7 +130,9 @@ class PersonalKeys(SqlStore):
             if not wanted:
                 return
             wrapped = self._load_many(wanted)
-            until = time.monotonic() + self._cache_seconds
+            # held long enough for the import that asked to seal with them (100,000 lines take
+            # some seconds): an erasure reaches this process at most PREPARED_SECONDS later
+            until = time.monotonic() + max(self._cache_seconds, PREPARED_SECONDS)
             if len(self._cache) + len(wrapped) > 100_000:
                 self._cache.clear()
             for person, key in wrapped.items():

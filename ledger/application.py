@@ -62,7 +62,9 @@ class Ledger(Application[UUID]):
         # so a short interval keeps a cold load to one snapshot and a few events.
         MaintenanceFund: 10,
         RepairProject: 50,
-        BankFeed: 50,  # its state is its lines and matches; an import may add thousands
+        # its state is its lines and matches: a snapshot of a large feed costs seconds, and an
+        # import of 100,000 lines is ~100 events, a day's feed ~3; replaying 500 small ones is cheap
+        BankFeed: 500,
     }
 
     def __init__(

@@ -64,10 +64,11 @@ class BankCommands:
             check_file(file, account_number=account.account_number, today=today)
             feed = self._feed(load, account, actor, today)
             work.personal.prepare(_persons(file, work.personal))
+            parties = _Parties(work.personal)
             known_statements = known_lines = recorded = breaks = new_statements = 0
             seen: set[str] = set()
             for statement in file.statements:
-                lines = [self._line(line, statement, work.personal) for line in statement.lines]
+                lines = [self._line(line, statement, parties) for line in statement.lines]
                 if statement.statement_id in feed.statements:
                     known_statements += 1
                     known_lines += len(lines)
@@ -183,20 +184,36 @@ class BankCommands:
         return feed.rematch(wanted, principal=SYSTEM.principal, on=on)
 
     @staticmethod
-    def _line(line: BankLine, statement: BankStatement, personal: PersonalData) -> Line:
-        party = _counterparty(personal, line.counterparty, line.counterparty_account)
+    def _line(line: BankLine, statement: BankStatement, parties: _Parties) -> Line:
+        party, key = parties.of(line.counterparty, line.counterparty_account)
         remittance = line.remittance
         if remittance and party.get("person"):
-            remittance = personal.seal(party["person"], remittance)
+            remittance = parties.personal.seal(party["person"], remittance)
         return Line(
             key=line.key, reference=line.reference, direction=line.direction,
             amount=line.amount, booked_on=line.booked_on.isoformat(),
             value_on=line.value_on.isoformat(), reversal=line.reversal, counterparty=party,
-            party=match_key(party) if line.counterparty.strip() else "",
+            party=key,
             remittance=remittance, transaction_code=line.transaction_code,
             end_to_end_id=line.end_to_end_id, balance_after=line.balance_after,
             statement=statement.statement_id, where=line.where,
         )  # fmt: skip
+
+
+class _Parties:
+    """The counterparties of one import, each sealed once: a payer named on 50 lines of a
+    statement is one party (one seal, one match key), not 50."""
+
+    def __init__(self, personal: PersonalData) -> None:
+        self.personal = personal
+        self._made: dict[tuple[str, str], tuple[StoredParty, str]] = {}
+
+    def of(self, name: str, account: str) -> tuple[StoredParty, str]:
+        made = self._made.get((name, account))
+        if made is None:
+            party = _counterparty(self.personal, name, account)
+            made = self._made[(name, account)] = (party, match_key(party) if name.strip() else "")
+        return made
 
 
 def _persons(file: BankFile, personal: PersonalData) -> set[str]:

@@ -98,7 +98,7 @@ class BankFeed(ChainedAggregate):
     line_match: dict[str, str]  # bank key -> match id
     entry_match: dict[str, str]  # entry id -> match id
 
-    snapshot_interval = 50
+    snapshot_interval = 500  # as in Ledger.snapshotting_intervals
 
     def __init__(self) -> None:
         super().__init__()
