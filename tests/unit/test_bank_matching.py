@@ -111,3 +111,14 @@ def test_a_holiday_week_counts_as_no_working_days() -> None:
     line = BankSide("b1", "credit", 50_00, date(2026, 10, 8))
     assert calendar.apart(entry.value_on, line.value_on) == 1
     assert len(match([line], [entry], tolerance=1)) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dates(min_value=date(1980, 1, 1), max_value=date(2035, 12, 31)),
+    st.integers(min_value=-60, max_value=60),
+)
+def test_apart_counts_the_working_days_between_as_the_calendar_does(day: date, days: int) -> None:
+    other = day + timedelta(days=days)
+    low, high = sorted((day, other))
+    assert calendar.apart(day, other) == calendar.working_days(low + timedelta(days=1), high)
