@@ -37,6 +37,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0013_booked_line",  # 0012 is PostgreSQL's only
             "0014_entry_lines",
             "0015_bank",
+            "0016_bank_tokens",
         ]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")

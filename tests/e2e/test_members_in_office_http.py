@@ -92,6 +92,10 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", PAYOUT + "/rejection"): lambda b, a: {"reason": "报价高于市场价"},
     ("DELETE", PAYOUT): lambda b, a: None,
     ("POST", FUND + "/{year}/publication"): lambda b, a: None,
+    ("POST", ACCOUNT + "/reconciliation/links"): lambda b, a: {
+        "bank_lines": ["QD-1"], "entries": [a.income_id], "reason": "合并存入",
+    },
+    ("DELETE", ACCOUNT + "/reconciliation/links/{link_id}"): lambda b, a: None,
     ("POST", "/v1/alerts/{alert_id}/explanations"): lambda b, a: {
         "text": "保洁合同首期款", "evidence": ["HT-2026-11"],
     },
@@ -161,6 +165,7 @@ def test_a_member_not_in_office_is_refused_everywhere_and_nothing_is_recorded(ap
         "expenditure_id": a.theirs, "period": "2026-10", "year": "2025",
         "project_id": a.tokens["project"], "alert_id": a.tokens["alert"],
         "disbursement_id": a.tokens["payout"],
+        "link_id": "link-0?reason=撤销",  # an unlink says why in its query
     }  # fmt: skip
     for (method, template), make in CALLS.items():
         body = make(b, a)
