@@ -72,6 +72,13 @@ months, so in stream order they follow entries with later value dates (as a
 late recording would). ``related_rules`` names what their setting may also
 trip: A21/A07 around an expired term, A06 near the cash limit, A16 for a first
 payment to a new payee, A12 if the planted payments made the balance fall 30%.
+
+Bank feeds (issue #14, ``commonfund/synthetic_bank.py``): about nine complexes in
+ten open their account with a bank code and, after the A anomalies, get their
+bank's statements derived from the ledger and imported; normal activity raises
+no B alert. Seven planted differences (B01–B07), each on a feed of its own where
+there are enough, are manifest anomalies whose ``bank_keys`` name what the B
+rule's evidence names.
 """
 
 from __future__ import annotations

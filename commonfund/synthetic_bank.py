@@ -22,8 +22,9 @@ Planted differences (:data:`PLANTS`), one complex each, each a manifest anomaly 
 - ``bank_debit_unrecorded`` (B01; B04 related: the bank then holds less than the books);
 - ``bank_credit_unrecorded`` (B02; B04 related);
 - ``expenditure_not_at_bank`` (B03: a booked transfer the bank never shows; B04 related);
-- ``unrecorded_bank_fee`` (B04: the bank charges a fee the books never record; B01 related,
-  the fee is an unmatched debit); ``bank_keys`` are the statements from the fee's on;
+- ``unrecorded_bank_fee`` (B04: the bank charges a fee the books never record, before the end
+  of the last statement B04 judges; B01 related, the fee is an unmatched debit);
+  ``bank_keys`` are the statements from the fee's on;
 - ``feed_stopped`` (B05: no statement in the 10–20 days before ``today``); its key is B05's
   trigger, ``quiet/<last end>``;
 - ``line_before_opening`` (B06: a 1.00 test credit and its return dated before the opening;
@@ -267,8 +268,12 @@ def expenditure_not_at_bank(feed: Feed, rng: random.Random) -> BPlant:
 
 
 def unrecorded_bank_fee(feed: Feed, rng: random.Random) -> BPlant:
-    """B04: the bank charges an account fee the books never record; the closings then differ."""
-    on = _day(feed, rng, 20, 60)
+    """B04: the bank charges an account fee the books never record; the closings then differ.
+
+    Dated 5–25 days before the end of the last statement B04 judges on ``today`` (one ending a
+    week or more before it, past B04's 3 working days of grace), so that statement differs."""
+    judged = max(end for _, end in feed.periods() if end <= feed.today - timedelta(days=7))
+    on = max(feed.built.opened_on, judged - timedelta(days=rng.randint(5, 25)))
     line = _Line(feed.key(on), "debit", rng.randint(5, 50) * 100, on, "", "账户管理费")
     feed.lines.append(line)
     return BPlant(["B04"], ["B01"], [line.key, *feed.statement_keys_from(on)], [line.amount], [on])
