@@ -1,4 +1,5 @@
-"""Precision and recall of the alert rules on the synthetic city (issue #5, acceptance).
+"""Precision and recall of the alert rules on the synthetic city (issue #5, acceptance; B01–B07,
+issue #14).
 
     python bench/alert_quality.py --scale 0.05 [--seed 1] [--today 2026-11-26]
         [--database-url URL] [--manifest PATH] [--reuse]
@@ -9,16 +10,20 @@
    With ``--reuse`` an existing manifest and a database that holds the city's
    complexes are used as they are (the city is built only if either is missing;
    a partly built database is refused rather than mixed with a new build).
-2. **The alerts.** The supervision read model catches up with the log, one
-   clock-rule run (``SupervisionClock`` tick) is recorded for the generator's
-   ``today`` and applied, and every alert of the serving copy is read.
+2. **The alerts.** The supervision read model catches up with the log, every
+   account with a bank feed is matched again (``reconcile_feeds``, as the daily
+   run does before its tick), one clock-rule run (``SupervisionClock`` tick) is
+   recorded for the generator's ``today`` and applied, and every alert of the
+   serving copy is read.
 3. **The comparison.** Each alert is put in one class:
 
    - ``planted``: its rule is one of an anomaly's ``expected_rules``, on one of
      the anomaly's subjects (its account; A20: its complex's committee; for the
      maintenance fund's, the project and the units), and its evidence names one
      of the anomaly's expenditures (the booked payments or the refused attempt,
-     or payout);
+     or payout) or, for a bank difference (issue #14), one of its ``bank_keys``:
+     the bank line (B01, B02), the entry (B03), the statement (B04, B06, B07),
+     or B05's trigger ``quiet/<last statement end>``;
    - ``related``: its rule is one of an anomaly's ``related_rules``, on the
      anomaly's complex (the generator says the setting may trip it);
    - ``predicted``: a clock rule the generator's description names for normal
@@ -26,6 +31,9 @@
      the committee of a complex built with an expired term;
    - ``unexplained``: anything else, an alert on normal activity the generator
      does not predict.
+
+   ``bank_rules`` gives recall and precision rule by rule for B01–B07 (the same
+   bar: recall 1.0, no unexplained alert).
 
    **Recall** is the share of (anomaly, expected rule) pairs found;
    ``anomalies_found`` counts the anomalies whose every expected rule was found.
@@ -58,6 +66,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from commonfund.scheduler import reconcile_feeds
 from commonfund.settings import Settings
 from commonfund.synthetic import BusinessClock, plan_city, use_synthetic_identity_secret
 from commonfund.wiring import personal_keys, supervision_runner
@@ -71,11 +80,14 @@ from projections.supervision.catalog import DEFAULT_CATALOG
 use_synthetic_identity_secret()  # made-up data: a made-up identity secret
 
 DEFAULT_TODAY = date(2026, 11, 26)
-CLOCK_RULES = frozenset(r for r in ("A07", "A08", "A10", "A11", "A13", "A21"))
+CLOCK_RULES = frozenset(
+    ("A07", "A08", "A10", "A11", "A13", "A21", "B01", "B02", "B03", "B04", "B05")
+)
 # What the generator's description (commonfund/synthetic.py) predicts on normal activity.
 EVERY_COMPLEX = ("A08",)  # no statement is ever published
 EXPIRED_TERM = ("A07", "A21")  # on the committee of a complex whose term has ended
 OPERATOR = Actor("operator", "alert-quality")
+BANK_RULES = ("B01", "B02", "B03", "B04", "B05", "B06", "B07")
 
 
 def load_city() -> ModuleType:
@@ -196,6 +208,10 @@ def supervise(database_url: str, today: date, *, batch_size: int = 500) -> dict[
         started = time.perf_counter()
         events = runner.catch_up()
         caught_up = time.perf_counter() - started
+        # as the daily run does (commonfund/scheduler.py): match every feed, then the tick
+        started = time.perf_counter()
+        matched = reconcile_feeds(ledger, feed_accounts(runner.database), OPERATOR)
+        reconciled = time.perf_counter() - started
         receipt = ledger.tick_supervision(today, actor=OPERATOR)
         started = time.perf_counter()
         runner.catch_up()
@@ -209,11 +225,24 @@ def supervise(database_url: str, today: date, *, batch_size: int = 500) -> dict[
     return {
         "events": events,
         "catch_up_seconds": round(caught_up, 2),
+        "reconcile_matched": matched,
+        "reconcile_seconds": round(reconciled, 2),
         "tick_replayed": receipt.replayed,
         "tick_position": found.position,
         "tick_raised": found.raised,
         "tick_seconds": round(swept, 2),
     }
+
+
+def feed_accounts(database: Database) -> list[str]:
+    """The accounts with a bank feed, as the supervision read model knows them (issue #14)."""
+    with database.reading() as tx:
+        rows = tx.execute(
+            "SELECT account_id FROM sup_bank_feeds WHERE generation ="
+            " (SELECT generation FROM projection_state WHERE name = 'supervision')"
+            " ORDER BY account_id"
+        )
+    return [str(r[0]) for r in rows]
 
 
 def committees(database: Database) -> dict[str, str]:
@@ -242,14 +271,37 @@ class Quality:
     anomalies_found: int = 0
     missed: list[dict[str, Any]] = field(default_factory=list)
     predicted_missing: list[dict[str, str]] = field(default_factory=list)
+    planted_to: dict[int, set[str]] = field(default_factory=dict)
+
+
+def rule_quality(q: Quality, manifest: dict[str, Any], rules: Sequence[str]) -> dict[str, Any]:
+    """Recall and precision rule by rule (the bank rules B01–B07, issue #14): recall over the
+    anomalies that expect the rule, precision over the rule's alerts."""
+    out: dict[str, Any] = {}
+    for rule in rules:
+        wanted = [n for n, a in enumerate(manifest["anomalies"]) if rule in a["expected_rules"]]
+        found = sum(1 for n in wanted if rule in q.planted_to.get(n, set()))
+        counts = q.per_rule.get(rule, Counter())
+        alerts = sum(counts.values())
+        out[rule] = {
+            "expected": len(wanted), "found": found,
+            "recall": round(found / len(wanted), 4) if wanted else 1.0,
+            "alerts": alerts, "planted": counts["planted"], "related": counts["related"],
+            "unexplained": counts["unexplained"],
+            "precision": round((alerts - counts["unexplained"]) / alerts, 4) if alerts else 1.0,
+        }  # fmt: skip
+    return out
 
 
 def _named(alert: Alert) -> set[str]:
-    """The expenditure ids an alert's evidence names."""
+    """The expenditure ids an alert's evidence names; for the bank rules (issue #14) its bank
+    line (B01, B02), entry (B03), statement (B04, B06, B07) or, for B05, its trigger."""
     named = {str(x) for x in alert.evidence.get("entries", [])}
-    for field_ in ("expenditure_id", "disbursement_id"):
+    for field_ in ("expenditure_id", "disbursement_id", "bank_line", "statement"):
         if alert.evidence.get(field_):
             named.add(str(alert.evidence[field_]))
+    if alert.rule == "B05":
+        named.add(alert.trigger)
     return named
 
 
@@ -263,13 +315,14 @@ def compare(
     expired = {str(ids.complex_id(code)) for code in manifest["expired_term_complexes"]}
     expired_committees = {complexes[c] for c in expired if c in complexes}
     planted_to: dict[int, set[str]] = defaultdict(set)  # anomaly index -> rules found
+    q.planted_to = planted_to
     for alert in alerts:
         kind = "unexplained"
         for n, a in enumerate(anomalies):
             if (
                 alert.rule in a["expected_rules"]
                 and alert.subject_id in a["subject_ids"]
-                and _named(alert) & set(a["expenditure_ids"])
+                and _named(alert) & {*a["expenditure_ids"], *a.get("bank_keys", [])}
             ):
                 kind = "planted"
                 planted_to[n].add(alert.rule)
@@ -351,6 +404,8 @@ def report(q: Quality, manifest: dict[str, Any], alerts: Sequence[Alert]) -> dic
         "alerts": total,
         "classes": dict(sorted(q.classes.items())),
         "per_rule": {rule: dict(sorted(c.items())) for rule, c in sorted(q.per_rule.items())},
+        "bank_rules": rule_quality(q, manifest, BANK_RULES),
+        "bank_feeds": len(manifest.get("bank_feeds", [])),
         "rules_in_catalog": sorted(DEFAULT_CATALOG.rules),
         "unexplained": q.unexplained,
         "missed": q.missed,

@@ -72,6 +72,13 @@ months, so in stream order they follow entries with later value dates (as a
 late recording would). ``related_rules`` names what their setting may also
 trip: A21/A07 around an expired term, A06 near the cash limit, A16 for a first
 payment to a new payee, A12 if the planted payments made the balance fall 30%.
+
+Bank feeds (issue #14, ``commonfund/synthetic_bank.py``): about nine complexes in
+ten open their account with a bank code and, after the A anomalies, get their
+bank's statements derived from the ledger and imported; normal activity raises
+no B alert. Seven planted differences (B01–B07), each on a feed of its own where
+there are enough, are manifest anomalies whose ``bank_keys`` name what the B
+rule's evidence names.
 """
 
 from __future__ import annotations
@@ -88,6 +95,14 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from commonfund.synthetic_bank import (
+    BANK_PLANTS,
+    PlantingSkipped,
+    cnaps_code,
+    derive,
+    import_feed,
+    plan_feed,
+)
 from ledger.account import CommonFundAccount, balance_effect
 from ledger.account.entries import ExpenditureDetails, IncomeDetails, Party
 from ledger.application import Actor, Ledger, Receipt
@@ -285,6 +300,7 @@ class ComplexSpec:
     term_end: date
     opened_on: date
     identity_secret: str = field(repr=False, compare=False)
+    bank_feed: str = ""  # "monthly" or "weekly" statements, and a bank code; "" neither (#14)
 
 
 def plan_complex(
@@ -299,6 +315,7 @@ def plan_complex(
     rng: random.Random,
     identity_secret: str,
     term_expired: bool = False,
+    bank_feed: str = "",
 ) -> ComplexSpec:
     """A spec with realistic dates: elected ~13 months ago, or with a term that ended 20–60 days ago."""
     opened_on = today - relativedelta(years=1) + timedelta(days=rng.randint(-10, 10))
@@ -323,6 +340,7 @@ def plan_complex(
         term_end=term_end,
         opened_on=opened_on,
         identity_secret=identity_secret,
+        bank_feed=bank_feed,
     )
 
 
@@ -426,6 +444,8 @@ class BuiltComplex:
     reversals: int
     commands: int
     balance: int  # fen, after the build
+    bank_code: str = ""  # the account's CNAPS code: it has a bank feed (issue #14)
+    bank_feed: str = ""  # its statements: "monthly", "weekly"; "" no feed
 
     def actor(self, member_id: str) -> Actor:
         return committee_actor(self.code, member_id)
@@ -474,6 +494,7 @@ class _Builder:
         self.caps: dict[str, int] = {}
         self.expected_balance = 0
         self.mistake_ids: dict[int, str] = {}
+        self.bank_code = ""
 
     # --- commands ---------------------------------------------------------------------
 
@@ -614,13 +635,16 @@ class _Builder:
             actor=OPERATOR,
         )
         self.at(spec.opened_on)
+        bank = rng.choice(BANKS)
+        self.bank_code = cnaps_code(bank, spec.code) if spec.bank_feed else ""
         self.account_id = self.ledger.open_account(
             UUID(self.complex_id),
-            bank=rng.choice(BANKS),
+            bank=bank,
             account_number=digits(rng, 19),
             signatories=self.signatories,
             opened_on=spec.opened_on,
             actor=OPERATOR,
+            bank_code=self.bank_code,
         ).id
 
     def _members(self) -> tuple[Member, ...]:
@@ -962,6 +986,8 @@ class _Builder:
             reversals=self.counts["reversal"],
             commands=self.commands,
             balance=self.balance,
+            bank_code=self.bank_code,
+            bank_feed=self.spec.bank_feed,
         )
 
 
@@ -1062,6 +1088,7 @@ class Planted(TypedDict):
     payee: str
     amounts: list[int]
     dates: list[str]
+    bank_keys: list[str]  # B anomalies: the bank lines, entries, statements B evidence names
 
 
 class PlantingError(RuntimeError):
@@ -1098,6 +1125,7 @@ def _record(
         payee=payee["name"],
         amounts=amounts,
         dates=[d.isoformat() for d in dates],
+        bank_keys=[],
     )
 
 
@@ -1665,6 +1693,7 @@ class CityPlan:
     today: date
     specs: tuple[ComplexSpec, ...]
     plants: tuple[tuple[str, str], ...]  # (kind, complex code), in planting order
+    bank_plants: tuple[tuple[str, str], ...] = ()  # (B kind, complex code), issue #14
 
 
 def unit_counts(total: int, count: int, rng: random.Random) -> list[int]:
@@ -1724,6 +1753,7 @@ def plan_city(scale: float, *, seed: int, today: date, identity_secret: str) -> 
             rng=seeded(seed, code, "plan"),
             identity_secret=identity_secret,
             term_expired=code in expired,
+            bank_feed=plan_feed(seeded(seed, code, "bank")),
         )
         for code, district, street, community in places
     )
@@ -1734,7 +1764,27 @@ def plan_city(scale: float, *, seed: int, today: date, identity_secret: str) -> 
     order = {s.code: i for i, s in enumerate(specs)}
     kinds = list(PLANTS)
     chosen.sort(key=lambda kc: (order[kc[1]], kinds.index(kc[0])))
-    return CityPlan(scale=scale, seed=seed, today=today, specs=specs, plants=tuple(chosen))
+    return CityPlan(
+        scale=scale, seed=seed, today=today, specs=specs, plants=tuple(chosen),
+        bank_plants=_bank_hosts(specs, {code for _, code in chosen}, per_kind, rng),
+    )  # fmt: skip
+
+
+def _bank_hosts(
+    specs: Sequence[ComplexSpec], hosts: set[str], per_kind: int, rng: random.Random
+) -> tuple[tuple[str, str], ...]:
+    """Which feeds carry which bank difference: complexes hosting no A anomaly first, each
+    difference on a complex of its own while there are enough (issue #14)."""
+    feeds = [s.code for s in specs if s.bank_feed]
+    free = [code for code in feeds if code not in hosts]
+    rng.shuffle(free)
+    busy = [code for code in feeds if code in hosts]
+    rng.shuffle(busy)
+    pool = free + busy
+    if not pool:
+        return ()
+    wanted = [kind for kind in BANK_PLANTS for _ in range(per_kind)]
+    return tuple((kind, pool[n % len(pool)]) for n, kind in enumerate(wanted))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1757,6 +1807,7 @@ class CityResult:
             "units": sum(b.units for b in self.built),
             "districts": districts,
             "expired_term_complexes": sorted(b.code for b in self.built if b.term_expired),
+            "bank_feeds": sorted(b.code for b in self.built if b.bank_feed),
             "anomalies": sorted(self.anomalies, key=lambda a: (a["kind"], a["complex_code"])),
         }
 
@@ -1778,4 +1829,36 @@ def build_city(
         plant(kind, ledger, built[code], seeded(plan.seed, code, kind), plan.today)
         for kind, code in plan.plants
     )
+    anomalies += tuple(feed_city(ledger, plan, built))
     return CityResult(plan=plan, built=tuple(built.values()), anomalies=anomalies)
+
+
+def feed_city(ledger: Ledger, plan: CityPlan, built: Mapping[str, BuiltComplex]) -> list[Planted]:
+    """Each feed derived from its account's ledger, its planted differences made, imported
+    (``commonfund/synthetic_bank.py``, issue #14); the differences as manifest anomalies."""
+    kinds: dict[str, list[str]] = {}
+    for kind, code in plan.bank_plants:
+        kinds.setdefault(code, []).append(kind)
+    found: list[Planted] = []
+    for b in built.values():
+        if not b.bank_feed:
+            continue
+        rng = seeded(plan.seed, b.code, "feed")
+        feed = derive(ledger, b, b.bank_feed, rng, plan.today)
+        for kind in sorted(kinds.get(b.code, ()), key=list(BANK_PLANTS).index):
+            try:
+                made = BANK_PLANTS[kind](feed, seeded(plan.seed, b.code, kind))
+            except PlantingSkipped:
+                continue
+            found.append(
+                Planted(
+                    kind=kind, complex_code=b.code, complex_id=b.complex_id,
+                    account_id=b.account_id, expected_rules=made.expected,
+                    related_rules=made.related, refused_rule=None, expenditure_ids=made.entries,
+                    event_versions=[], subject_ids=[b.account_id], authorisation_id="",
+                    payee="", amounts=made.amounts, dates=[d.isoformat() for d in made.dates],
+                    bank_keys=made.keys,
+                )
+            )  # fmt: skip
+        import_feed(ledger, feed, b.bank_code)
+    return found

@@ -44,12 +44,11 @@ def test_every_planted_anomaly_is_found_and_nothing_unexplained_is_raised(
     quality: dict[str, Any],
 ) -> None:
     assert quality["complexes"] == 10
-    assert (
-        quality["anomalies"] == 7
-    )  # the account's five, the committee budget's (A20), the fund's (A26)
+    # the account's five, the committee budget's (A20), the fund's (A26), the bank's B01–B07
+    assert quality["anomalies"] == 14
     assert quality["missed"] == []
     assert quality["recall"] == 1.0
-    assert quality["anomalies_found"] == 7
+    assert quality["anomalies_found"] == 14
     assert quality["per_rule"]["A20"] == {"planted": 1}  # every complex has its budget
     assert quality["unexplained"] == []
     assert quality["precision"] == 1.0
@@ -58,8 +57,29 @@ def test_every_planted_anomaly_is_found_and_nothing_unexplained_is_raised(
     assert quality["per_rule"]["A08"] == {"predicted": 50}  # five periods each, none published
     assert quality["per_rule"]["A21"] == {"predicted": 1}
     assert quality["per_rule"]["A26"] == {"planted": 5}  # the committee's, four owners' (H03)
-    clock = {"A07", "A08", "A10", "A11", "A13", "A21"}
+    clock = {"A07", "A08", "A10", "A11", "A13", "A21", "B01", "B02", "B03", "B04", "B05"}
     raised_by_tick = sum(
         sum(c.values()) for rule, c in quality["per_rule"].items() if rule in clock
     )
     assert quality["supervision"]["tick_raised"] == raised_by_tick
+
+
+def test_every_bank_difference_is_found_and_normal_feeds_raise_nothing(
+    quality: dict[str, Any],
+) -> None:
+    """Issue #14: B01–B07 each found on its planted difference, at the same bar as the A rules;
+    every other B alert is one the planted difference's ``related_rules`` name (B04 after an
+    unrecorded line, B01 for the fee, B01/B02 for the lines before the opening)."""
+    assert quality["bank_feeds"] == 10  # seed 7: every complex drew one (nine in ten on average)
+    bank = quality["bank_rules"]
+    assert set(bank) == {"B01", "B02", "B03", "B04", "B05", "B06", "B07"}
+    for rule, figures in bank.items():
+        assert figures["expected"] == figures["found"] == 1, rule
+        assert figures["planted"] == 1, rule
+        assert figures["recall"] == 1.0, rule
+        assert figures["unexplained"] == 0, rule
+        assert figures["precision"] == 1.0, rule
+    assert bank["B04"]["related"] == 3  # after B01's, B02's and B03's differences
+    assert bank["B01"]["related"] == 2  # the fee, the test debit before the opening
+    assert bank["B02"]["related"] == 1  # the test credit before the opening
+    assert quality["supervision"]["reconcile_matched"] == 0  # the imports matched everything

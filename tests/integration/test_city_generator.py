@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import sys
 from collections.abc import Iterator
@@ -34,6 +35,14 @@ EXPECTED = {
     "payment_to_member": (["A05"], None),
     "fund_shortfall": (["A26"], "H03"),
     "operations_over_budget": (["A20"], None),
+    # issue #14: the bank feed's planted differences
+    "bank_debit_unrecorded": (["B01"], None),
+    "bank_credit_unrecorded": (["B02"], None),
+    "expenditure_not_at_bank": (["B03"], None),
+    "unrecorded_bank_fee": (["B04"], None),
+    "feed_stopped": (["B05"], None),
+    "line_before_opening": (["B06"], None),
+    "sequence_gap": (["B07"], None),
 }
 
 
@@ -141,7 +150,8 @@ def test_the_fund_shortfall_is_a_refused_payout_on_its_project(
 def test_booked_anomalies_are_booked_at_the_versions_named(
     city: tuple[Any, str, dict[str, Any]], ledger: Ledger
 ) -> None:
-    for anomaly in (a for a in city[2]["anomalies"] if not a["refused_rule"]):  # on accounts
+    booked_kinds = (a for a in city[2]["anomalies"] if not a["refused_rule"] and not a["bank_keys"])
+    for anomaly in booked_kinds:  # on accounts
         events = account_events(ledger, anomaly["account_id"])
         booked = {
             e.expenditure_id: e
@@ -200,3 +210,37 @@ def test_the_same_seed_gives_the_same_manifest(
 ) -> None:
     _, _, again = generate(tmp_path)
     assert again == city[2]
+
+
+def test_bank_feeds_follow_the_ledger_except_where_a_difference_is_planted(
+    city: tuple[Any, str, dict[str, Any]], ledger: Ledger
+) -> None:
+    """Issue #14: about nine complexes in ten have a bank code and a feed; every statement opens at the
+    previous closing (B07's break is a skipped number only), and where nothing is planted the
+    last closing is the ledger's balance on that day and every line is matched."""
+    from ledger.bank.feed import BankFeed, feed_id  # noqa: PLC0415
+
+    manifest = city[2]
+    feeds = set(manifest["bank_feeds"])
+    assert len(feeds) == 10  # seed 7: every complex drew a feed (nine in ten on average)
+    hosts = {a["complex_code"] for a in manifest["anomalies"] if a["bank_keys"]}
+    gap = next(a for a in manifest["anomalies"] if a["kind"] == "sequence_gap")
+    for built in city[0].result.built:
+        assert bool(built.bank_code) == (built.code in feeds), built.code
+        if not built.bank_code:
+            continue
+        assert len(built.bank_code) == 12
+        feed = ledger.read(feed_id(built.account_id), BankFeed)
+        ordered = sorted(feed.statements.values(), key=lambda r: r["sequence"] or 0)
+        for before, after in itertools.pairwise(ordered):
+            assert after["opening"] == before["closing"]
+            skipped = (after["sequence"] or 0) - (before["sequence"] or 0) - 1
+            assert skipped == (after["key"] in gap["bank_keys"])
+        if built.code in hosts:
+            continue
+        last = ordered[-1]
+        assert last["closing"] == ledger.balance_as_of(
+            UUID(built.account_id), date.fromisoformat(str(last["closing_on"]))
+        )
+        matched = {k for m in feed.matches.values() for k in m["bank_keys"]}
+        assert matched == set(feed.lines), built.code
