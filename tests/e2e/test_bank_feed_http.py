@@ -5,6 +5,7 @@ reconciliation; ``commonfund verify`` passes. Hostile files are refused whole, b
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -131,10 +132,16 @@ def test_the_bank_feeds_the_committee_links_and_the_regulator_closes(
     # B01: a bank debit the books never show, raised for the regulator
     services = api.client.app.state.services  # type: ignore[attr-defined]
     services.ledger.tick_supervision(TODAY)
-    page = api.call(
-        "GET", "/v1/alerts", api.operator, expect=200, params={"rule": "B01", "limit": 50}
-    )
-    (alert,) = [a for a in page["items"] if a["complex_id"] == side.complex_id]
+    found: list[dict[str, Any]] = []
+    for _ in range(100):  # the supervision runner applies the tick in its own thread
+        page = api.call(
+            "GET", "/v1/alerts", api.operator, expect=200, params={"rule": "B01", "limit": 50}
+        )
+        found = [a for a in page["items"] if a["complex_id"] == side.complex_id]
+        if found:
+            break
+        time.sleep(0.1)
+    (alert,) = found
     assert alert["severity"] == "critical"
     alerts = f"/v1/alerts/{alert['alert_id']}"
     regulator = b.regulators["370202"]
