@@ -15,6 +15,7 @@ from fastapi.routing import iter_route_contexts
 
 from api import admin, pages, problems
 from api.account import routes as accounts
+from api.bank import pages as bank_pages
 from api.bank import routes as bank
 from api.committees import resolutions
 from api.committees import routes as committees
@@ -134,6 +135,7 @@ def create_app(
         pages,
         maintenance_pages,
         regulator,
+        bank_pages,
     ):
         app.include_router(module.router)
     _document_webhooks(app)

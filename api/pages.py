@@ -40,6 +40,7 @@ templates.globals.update(
     district=view.district,
     methods=view.METHODS,
     CORRECTION=view.CORRECTION,
+    bank_sentence=view.bank_sentence,
     stylesheet=(files("api") / "static" / "statement.css").read_text(encoding="utf-8"),
 )
 PERIOD_HELP = "公示期间的写法：季度如 2026-Q3，月份如 2026-07，年度如 2026。"
@@ -72,7 +73,8 @@ def statement_list(complex_id: str, services: ServicesDep) -> HTMLResponse:
     periods: dict[str, list[Any]] = {}
     for version in sorted(versions, key=lambda v: (v.period, v.version), reverse=True):
         periods.setdefault(version.period, []).append(version)
-    return html("statement_list.html", complex=found, periods=periods)
+    public = services.bank.public_status(str(found.id), services.ledger.today())
+    return html("statement_list.html", complex=found, periods=periods, bank=public)
 
 
 @router.get("/complexes/{complex_id}/statements/{period}", response_class=HTMLResponse)

@@ -10,10 +10,11 @@ from commonfund.bank_demo import load_bank_feed
 from commonfund.maintenance_demo import load_fund
 from commonfund.settings import Settings
 from commonfund.synthetic import BuiltComplex, BusinessClock, build_complex, plan_complex, seeded
-from commonfund.wiring import personal_keys, statements_runner
+from commonfund.wiring import bank_runner, personal_keys, statements_runner
 from ledger.application import Ledger
 from ledger.money import format_fen
 from ledger.periods import Period
+from projections.bank.queries import BankReads, bank_status_of
 from projections.statements.queries import Statements, publication_basis
 
 DEMO_CODE = "QD-SN-DEMO-001"
@@ -97,22 +98,27 @@ def publish_quarters(
     runner catches up before it (to freeze everything written) and after (to
     apply the publication before the next one is made).
     """
-    runner = statements_runner(settings, ledger)
-    statements = Statements(runner.database)
+    runner, feeds = statements_runner(settings, ledger), bank_runner(settings, ledger)
+    statements, bank = Statements(runner.database), BankReads(feeds.database)
     complex_id = UUID(built.complex_id)
     published: list[str] = []
     try:
+        feeds.catch_up()
         for quarter in ended_quarters(built.opened_on, today):
             runner.catch_up()
-            through, digest = publication_basis(statements, built.complex_id, quarter)
+            # the bank status as of the quarter's end, as the API's publication reads it
+            public = bank.public_status(built.complex_id, quarter.end)
+            status = None if public is None else bank_status_of(public)
+            through, digest = publication_basis(statements, built.complex_id, quarter, status)
             clock.set(min(quarter.end + timedelta(days=PUBLISH_AFTER_DAYS), today))
             ledger.publish_statement(
                 complex_id, period=quarter.name, through=through, content_hash=digest,
-                actor=built.actor("m1"),
+                reconciliation=status, actor=built.actor("m1"),
             )  # fmt: skip
             runner.catch_up()
             published.append(quarter.name)
     finally:
         clock.reset()
         runner.database.close()
+        feeds.database.close()
     return published

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,7 +13,7 @@ from api.app import create_app
 from api.deps import Services
 from api.ports import Worker
 from api.ratelimit import RateLimits
-from commonfund.scheduler import with_daily_supervision
+from commonfund.scheduler import bank_statuses, with_daily_supervision
 from commonfund.settings import Settings, load_settings
 from commonfund.stores import SqlStores, utcnow
 from commonfund.webhook_store import SqlWebhooks
@@ -137,5 +138,8 @@ def app() -> FastAPI:
             application.router.lifespan_context,
             lambda app: app.state.services.ledger,
             lambda app: app.state.services.bank.feed_accounts,
+            lambda app: partial(
+                bank_statuses, app.state.services.statements, app.state.services.bank
+            ),
         )
     return application

@@ -103,6 +103,7 @@ class Ledger(Application[UUID]):
         self.add_units = self.complexes.add_units
         self.transfer_unit = self.complexes.transfer_unit
         self.publish_statement = self.complexes.publish_statement
+        self.reconcile_statement = self.complexes.reconcile_statement
         self.record_resolution = self.committees.record_resolution
         self.elect_committee = self.committees.elect_committee
         self.file_committee = self.committees.file_committee

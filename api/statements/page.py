@@ -37,6 +37,7 @@ CATEGORIES = {
     "other": "其他",
 }
 CORRECTION = "correction"  # who "published" a version that a later entry made
+BANK = "bank_reconciliation"  # a version's bank status (content) and the cause that changed it
 METHODS = {"transfer": "转账", "cash": "现金"}
 AUTHORITIES = {"resolution": "业主大会决议", "decision": "业委会决定"}
 DISTRICTS = {  # Qingdao (spec/domain.md, Jurisdictions)
@@ -174,16 +175,39 @@ def correction(version: Version) -> list[str]:
     told += [f"删除一行：{describe(line)}" for line in diff.get("removed", [])]
     told += [_changed(change) for change in diff.get("changed", [])]
     told += [
-        f"{TOTALS.get(key, key)}：{money(t['before'])} 元 → {money(t['after'])} 元"
+        bank_change(t["before"], t["after"])
+        if key == BANK
+        else f"{TOTALS.get(key, key)}：{money(t['before'])} 元 → {money(t['after'])} 元"
         for key, t in diff.get("totals", {}).items()
     ]
     return told
+
+
+def bank_sentence(status: dict[str, Any] | None) -> str:
+    """The owners' one line on the bank (issue #14), from a version's ``bank_reconciliation``:
+    ``已与银行对账至 2026-09-30，银行余额 1,234.56 元，差额 0.00 元``."""
+    if not status:
+        return "尚未收到银行对账单"
+    money_told = (
+        f"银行余额 {money(status['bank_balance'])} 元，差额 {money(status['difference'])} 元"
+    )
+    through = status.get("reconciled_through")
+    if not through:
+        return f"尚未与银行对平，{money_told}"
+    return f"已与银行对账至 {through}，{money_told}"
+
+
+def bank_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    return f"银行对账：{bank_sentence(before)} → {bank_sentence(after)}"
 
 
 def _cause(cause: dict[str, Any], number: int) -> str:
     when = day_label(cause["value_date"]) if cause.get("value_date") else "其后"
     amount = f"{money(cause['amount'])} 元" if cause.get("amount") else ""
     ref = str(cause.get("entry_id", ""))[:8]
+    if cause.get("section") == BANK:
+        recorded = day_label(cause["recorded_on"]) if cause.get("recorded_on") else "其后"
+        return f"第{number}版因银行对账状态于{recorded}更新而更正，与上一版相比："
     if cause.get("section") == "reversal":
         reason = mask_units(str(cause.get("reason", ""))) or "未说明"
         what = f"一笔冲正（{amount}，原因：{reason}，冲正分录 {ref}，冲销分录 {cause.get('reverses', '')[:8]}）"

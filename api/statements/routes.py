@@ -36,9 +36,11 @@ from api.statements.schemas import (
     VersionsPage,
     VersionSummary,
 )
+from ledger.complexes.complex import BankStatus
 from ledger.errors import ConcurrencyConflict, InvalidPeriod, NotFound
 from ledger.periods import Period
-from projections.statements.content import content_hash
+from projections.bank.queries import bank_status_of
+from projections.statements.content import content_hash, with_reconciliation
 from projections.statements.queries import Version, publication_basis
 
 router = APIRouter(tags=["statements"])
@@ -298,6 +300,7 @@ def draft_statement(
     # a draft shows what is recorded: give the read model a moment to apply the latest writes
     services.statements_runner.wait_for(services.ledger.recorder.max_notification_id() or 0, 2.0)
     position, content = services.statements.draft(str(complex_id), stated)
+    content = with_reconciliation(content, bank_status(services, complex_id, stated))
     statement = StatementPublic(
         status="draft", version=None, published_on=None, published_by=None, superseded_by=None,
         position=position, content_hash=content_hash(content),
@@ -326,10 +329,11 @@ def publish(
 
     def run(_: str) -> tuple[int, StatementPublic]:
         catch_up(services)
-        through, digest = publication_basis(services.statements, str(complex_id), stated)
+        status = bank_status(services, complex_id, stated)
+        through, digest = publication_basis(services.statements, str(complex_id), stated, status)
         services.ledger.publish_statement(
             complex_id, period=stated.name, through=through, content_hash=digest,
-            actor=principal.actor,
+            reconciliation=status, actor=principal.actor,
         )  # fmt: skip
         catch_up(services)
         version = services.statements.version(str(complex_id), stated, 1)
@@ -341,7 +345,19 @@ def publish(
 
 
 def catch_up(services: Services) -> None:
-    """Wait (bounded) until the statements read model has applied everything written so far."""
+    """Wait (bounded) until the statements and bank read models have applied everything
+    written so far (a publication freezes both)."""
     head = services.ledger.recorder.max_notification_id() or 0
-    if not services.statements_runner.wait_for(head, CATCH_UP_SECONDS):
-        raise HTTPException(503, "the statements are catching up with the ledger; retry shortly")
+    for runner in (services.statements_runner, services.bank_runner):
+        if not runner.wait_for(head, CATCH_UP_SECONDS):
+            raise HTTPException(
+                503, "the statements are catching up with the ledger; retry shortly"
+            )
+
+
+def bank_status(services: Services, complex_id: UUID, period: Period) -> BankStatus | None:
+    """The bank status of the complex as of the period's end (or today, for a period still
+    running), as a publication freezes it (issue #14); None without a bank statement."""
+    as_of = min(period.end, services.ledger.today())
+    found = services.bank.public_status(str(complex_id), as_of)
+    return None if found is None else bank_status_of(found)

@@ -69,6 +69,21 @@ class Reversals(BaseModel):
     lines: list[StatementLine] = Field(description="Reversing entries")
 
 
+class BankReconciliationPublic(BaseModel):
+    """The bank status of the period as of its end (issue #14; domain.md Disclosure)."""
+
+    reconciled_through: str | None = Field(
+        default=None,
+        description="Bank and ledger agree through this day (absent: not reconciled yet)",
+        examples=["2026-09-30"],
+    )
+    bank_balance: str = Field(description="The bank's balance, yuan", examples=["51800.00"])
+    bank_balance_on: str | None = Field(
+        default=None, description="The day of the bank's balance", examples=["2026-09-30"]
+    )
+    difference: str = Field(description="Bank − ledger, yuan", examples=["0.00"])
+
+
 class StatementContent(BaseModel):
     complex_id: str = Field(description="Complex", examples=[ID])
     period: str = Field(description="2026-Q3, 2026-07 or 2026", examples=["2026-Q3"])
@@ -84,6 +99,10 @@ class StatementContent(BaseModel):
         description="opening + income − expenditure + reversals, yuan", examples=["51800.00"]
     )
     line_count: int = Field(description="Lines in the period", examples=[37])
+    bank_reconciliation: BankReconciliationPublic | None = Field(
+        default=None,
+        description="The bank status as of the period's end, for a complex with a bank feed",
+    )
 
     model_config = {"populate_by_name": True}
 

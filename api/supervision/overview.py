@@ -13,6 +13,7 @@ from api.deps import PrincipalDep, ServicesDep
 from api.errors_doc import problems
 from ledger.dates import parse_date
 from ledger.money import format_fen
+from projections.bank.queries import BankReads
 from projections.db import Database
 from projections.supervision.overview import SEVERITIES, Area, overview
 
@@ -43,6 +44,15 @@ class AreaPublic(BaseModel):
         description="Of those, published by the deadline", examples=[71]
     )
     open_alerts: AlertCounts = Field(description="Open or acknowledged alerts by severity")
+    bank_feeds: int = Field(
+        default=0, description="Accounts whose bank sends statements (issue #14)", examples=[80]
+    )
+    unreconciled: int = Field(
+        default=0,
+        description="Of those, not reconciled as of their latest bank statement: a difference,"
+        " or unmatched lines on either side",
+        examples=[3],
+    )
 
 
 class DistrictPublic(AreaPublic):
@@ -100,15 +110,36 @@ def city_overview(
 ) -> OverviewPublic:
     prefix = area_of(principal, jurisdiction)
     day = parse_date(as_of, "as_of") if as_of else services.ledger.today()
-    return overview_public(services.alerts.database, prefix, day)
+    return overview_public(services.alerts.database, prefix, day, services.bank)
 
 
-def overview_public(database: Database, prefix: str, day: date) -> OverviewPublic:
+def overview_public(
+    database: Database, prefix: str, day: date, bank: BankReads | None = None
+) -> OverviewPublic:
+    """The overview of ``prefix``; with ``bank``, each area's feeds and unreconciled accounts
+    (those counts are as of each account's latest bank statement, not ``day``)."""
     counted = overview(database, community_prefix=prefix, as_of=day)
+    feeds = {
+        (c["district"], c["street"]): c for c in (bank.unreconciled_counts(prefix) if bank else [])
+    }
     districts = []
     for total in counted.districts():
-        streets = [public(a) for a in counted.streets if a.district == total.district]
-        districts.append(DistrictPublic(**public(total).model_dump(), streets=streets))
+        streets = []
+        for area in (a for a in counted.streets if a.district == total.district):
+            found = feeds.get((area.district, area.street), {})
+            streets.append(
+                public(area).model_copy(
+                    update={"bank_feeds": found.get("accounts", 0),
+                            "unreconciled": found.get("unreconciled", 0)}
+                )
+            )  # fmt: skip
+        summed = {
+            "bank_feeds": sum(s.bank_feeds for s in streets),
+            "unreconciled": sum(s.unreconciled for s in streets),
+        }
+        districts.append(
+            DistrictPublic(**{**public(total).model_dump(), **summed}, streets=streets)
+        )
     return OverviewPublic(
         jurisdiction=prefix, as_of=day.isoformat(), quarter=counted.quarter, districts=districts
     )

@@ -90,7 +90,7 @@ def dashboard(request: Request, services: ServicesDep) -> Response:
     ]
     found.sort(key=lambda a: a.raised_on, reverse=True)
     found.sort(key=lambda a: SEVERITY_ORDER[a.severity])  # worst first, newest first within
-    counted = overview_public(services.alerts.database, prefix, today)
+    counted = overview_public(services.alerts.database, prefix, today, services.bank)
     return html(
         "regulator.html",
         cache=PRIVATE,

@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger import ids
-from ledger.complexes.complex import Complex, Unit
+from ledger.complexes.complex import BankStatus, Complex, Unit
 from ledger.errors import AlreadyExists, InvalidCommand, InvalidState
 from ledger.periods import Period
 from ledger.unit_of_work import Actor, Load, Receipt, UnitOfWork
@@ -92,13 +92,21 @@ class ComplexCommands:
         return work.run(body, actor=actor, complex_id=complex_id)
 
     def publish_statement(
-        self, complex_id: UUID, *, period: str, through: int, content_hash: str, actor: Actor
+        self,
+        complex_id: UUID,
+        *,
+        period: str,
+        through: int,
+        content_hash: str,
+        reconciliation: BankStatus | None = None,
+        actor: Actor,
     ) -> Receipt:
         """H11: a committee member in office publishes a period that has ended.
 
         ``through`` and ``content_hash`` come from the statements read model: the
         statement as it stood at that ledger position, which the read model
-        freezes as version 1 when it meets this event.
+        freezes as version 1 when it meets this event; ``reconciliation`` from the
+        bank read model, the bank status as of the period's end (issue #14).
         """
         work = self._work
         member_id = actor.require_member()
@@ -119,10 +127,36 @@ class ComplexCommands:
                 through=through,
                 content_hash=content_hash,
                 member_id=member_id,
+                reconciliation=reconciliation,
                 principal=actor.principal,
                 value_date=work.today().isoformat(),
             )
             work.save(complex_)
             return Receipt(stated.name, complex_.version, status="published")
+
+        return work.run(body, actor=actor, complex_id=complex_id)
+
+    def reconcile_statement(
+        self, complex_id: UUID, *, period: str, reconciliation: BankStatus, actor: Actor
+    ) -> Receipt:
+        """Record a published period's new bank status (issue #14; the daily run does, from the
+        bank read model): the statements read model makes a new version showing it. Status
+        ``unchanged`` and nothing recorded when the period already shows it."""
+        work = self._work
+        stated = Period.parse(period)
+
+        def body(load: Load) -> Receipt:
+            complex_ = load(complex_id, Complex)
+            changed = complex_.reconcile_statement(
+                stated.name,
+                reconciliation,
+                principal=actor.principal,
+                value_date=work.today().isoformat(),
+            )
+            if changed:
+                work.save(complex_)
+            return Receipt(
+                stated.name, complex_.version, status="reconciled" if changed else "unchanged"
+            )
 
         return work.run(body, actor=actor, complex_id=complex_id)

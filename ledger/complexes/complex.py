@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 from uuid import UUID
 
 from ledger.base import ChainedAggregate
-from ledger.errors import AlreadyExists, InvalidCommand, NotFound
+from ledger.errors import AlreadyExists, InvalidCommand, InvalidState, NotFound
 
 DEVELOPER = "developer"
 _DISTRICT = re.compile(r"\d{6}")
@@ -16,6 +16,7 @@ _STREET = re.compile(r"\d{9}")
 _COMMUNITY = re.compile(r"\d{12}")
 _UNIT_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,63}")
 _KEY = re.compile(r"[0-9a-f]{16,128}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Unit(TypedDict):
@@ -55,6 +56,31 @@ def check_units(units: dict[str, Unit], existing: Iterable[str] = ()) -> None:
                 f"units: unit {unit_id} needs an owner identity key (hex HMAC) unless the"
                 " developer still holds it"
             )
+
+
+class BankStatus(TypedDict):
+    """A period's bank reconciliation as owners read it (issue #14): the last day through which
+    bank and ledger matched (ISO date, None: never), the bank's balance and its date, and the
+    difference bank − ledger, in fen."""
+
+    reconciled_through: str | None
+    bank_balance: int
+    bank_balance_on: str | None
+    difference: int
+
+
+def check_bank_status(status: BankStatus) -> BankStatus:
+    if set(status) != set(BankStatus.__annotations__):
+        raise InvalidCommand(
+            "reconciliation: needs reconciled_through, bank_balance, bank_balance_on, difference"
+        )
+    for day in (status["reconciled_through"], status["bank_balance_on"]):
+        if day is not None and not _DAY.fullmatch(day):
+            raise InvalidCommand(f"reconciliation: {day!r} is not an ISO date")
+    for money in (status["bank_balance"], status["difference"]):
+        if type(money) is not int:
+            raise InvalidCommand("reconciliation: amounts are whole fen")
+    return status
 
 
 class Complex(ChainedAggregate):
@@ -132,16 +158,40 @@ class Complex(ChainedAggregate):
         ``through`` is the ledger position (notification id) the statement was
         made from; ``content_hash`` is the SHA-256 of its canonical JSON, so the
         frozen version can be rebuilt from the log and checked against it.
+
+        Version 2 carries the ``reconciliation``: the bank status as of the period's end
+        as the platform read it at publication (issue #14), None for a complex without a
+        bank feed. The content hash covers it: the frozen version shows it.
         """
+
+        class_version = 2
 
         period: str
         through: int
         content_hash: str
         member_id: str
+        reconciliation: BankStatus | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reconciliation"] = None  # published before the bank feed: none was read
 
         def apply(self, aggregate: Any) -> None:
             # snapshots taken before publication existed have no ``published``
             aggregate.__dict__.setdefault("published", {})[self.period] = self.content_hash
+            if self.reconciliation is not None:  # as a v1 event left it: snapshots still verify
+                aggregate.__dict__.setdefault("reconciled", {})[self.period] = self.reconciliation
+
+    class StatementReconciled(ChainedAggregate.Event):
+        """The bank status of a published period changed (issue #14): a statement the bank sent
+        later, a line matched or unmatched since. The statements read model makes a new
+        version of the period showing it, like any correction (H11)."""
+
+        period: str
+        reconciliation: BankStatus
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.__dict__.setdefault("reconciled", {})[self.period] = self.reconciliation
 
     class ResolutionRecorded(ChainedAggregate.Event):
         resolution_id: str
@@ -249,6 +299,7 @@ class Complex(ChainedAggregate):
         through: int,
         content_hash: str,
         member_id: str,
+        reconciliation: BankStatus | None,
         principal: str,
         value_date: str,
     ) -> None:
@@ -263,9 +314,33 @@ class Complex(ChainedAggregate):
             through=through,
             content_hash=content_hash,
             member_id=member_id,
+            reconciliation=None if reconciliation is None else check_bank_status(reconciliation),
             principal=principal,
             value_date=value_date,
         )
+
+    def reconciliation_of(self, period: str) -> BankStatus | None:
+        """The bank status a published period shows now (None: none was recorded)."""
+        found: BankStatus | None = self.__dict__.get("reconciled", {}).get(period)
+        return found
+
+    def reconcile_statement(
+        self, period: str, reconciliation: BankStatus, *, principal: str, value_date: str
+    ) -> bool:
+        """Record a published period's new bank status; False (nothing recorded) if unchanged."""
+        if period not in self.__dict__.get("published", {}):
+            raise InvalidState(f"the statement of {period} is not published")
+        check_bank_status(reconciliation)
+        if self.reconciliation_of(period) == reconciliation:
+            return False
+        self.trigger_event(
+            self.StatementReconciled,
+            period=period,
+            reconciliation=dict(reconciliation),
+            principal=principal,
+            value_date=value_date,
+        )
+        return True
 
     def headcount_key(self, unit_id: str) -> str:
         """H04 headcount: one per owner however many units they hold; the developer's units once."""

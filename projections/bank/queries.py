@@ -11,6 +11,7 @@ import json
 from datetime import date
 from typing import Any
 
+from ledger.complexes.complex import BankStatus
 from projections.bank import reconciliation
 from projections.bank.reconciliation import age
 from projections.bank.rows import account_rows
@@ -79,6 +80,15 @@ class BankReads:
         with self.database.reading() as tx:
             rows = tx.execute(
                 "SELECT account_id FROM bank_feeds WHERE generation = ? ORDER BY account_id",
+                (_generation(tx),),
+            )
+        return [str(r[0]) for r in rows]
+
+    def feed_complexes(self) -> list[str]:
+        """Every complex with an account that has a bank feed."""
+        with self.database.reading() as tx:
+            rows = tx.execute(
+                "SELECT DISTINCT complex_id FROM bank_feeds WHERE generation = ? ORDER BY 1",
                 (_generation(tx),),
             )
         return [str(r[0]) for r in rows]
@@ -152,6 +162,23 @@ class BankReads:
             }
             for d, s, n, u, diff, m in rows
         ]
+
+
+def bank_status_of(public: dict[str, Any]) -> BankStatus | None:
+    """The status a statement freezes (ledger ``BankStatus``) from ``BankReads.public_status``;
+    None before the bank has sent a balance."""
+    if public["bank_balance"] is None or public["difference"] is None:
+        return None
+
+    def day(value: date | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return BankStatus(
+        reconciled_through=day(public["reconciled_through"]),
+        bank_balance=int(public["bank_balance"]),
+        bank_balance_on=day(public["bank_balance_on"]),
+        difference=int(public["difference"]),
+    )
 
 
 def _reconciliation(tx: Tx, g: int, account_id: str, as_of: date) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ledger.money import format_fen
@@ -175,6 +175,24 @@ def compose(
     }
 
 
+def with_reconciliation(
+    content: dict[str, Any], status: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The statement with the bank status of its period (issue #14; domain.md Disclosure: the
+    reconciled bank balance), in the statement's money format; unchanged without one, so the
+    content of a statement published before the bank feed hashes as it did."""
+    if status is None:
+        return content
+    shown = {
+        "reconciled_through": status["reconciled_through"],  # None: never reconciled
+        "bank_balance": yuan(status["bank_balance"]),
+        "bank_balance_on": status["bank_balance_on"],
+        "difference": yuan(status["difference"]),
+    }
+    # as the API shows content (exclude_none): the hash covers exactly what is shown
+    return {**content, "bank_reconciliation": {k: v for k, v in shown.items() if v is not None}}
+
+
 def _section(by_category: dict[str, list[dict[str, Any]]], total: int) -> dict[str, Any]:
     categories = []
     for category in sorted(by_category):
@@ -206,6 +224,11 @@ def diff(old: dict[str, Any], new: dict[str, Any], cause: dict[str, Any]) -> dic
     for section in ("income", "expenditure", "reversals", "deductions"):
         if old[section]["total"] != new[section]["total"]:
             totals[section] = {"before": old[section]["total"], "after": new[section]["total"]}
+    if old.get("bank_reconciliation") != new.get("bank_reconciliation"):
+        totals["bank_reconciliation"] = {
+            "before": old.get("bank_reconciliation"),
+            "after": new.get("bank_reconciliation"),
+        }
     return {
         "cause": cause,
         "added": [after[i] for i in sorted(after.keys() - before.keys())],

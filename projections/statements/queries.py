@@ -21,11 +21,13 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.complexes.complex import BankStatus
 from ledger.periods import Period
-from projections.db import Database, Row, Tx
+from projections.db import Database, Row, Tx, among
 from projections.runner import EVERYTHING
 from projections.statements import content as stmt
 from projections.statements.entries import AccountEntries
@@ -220,6 +222,20 @@ class Statements:
             )
         return {str(c): (str(p), int(v), str(d)) for c, p, v, d in rows}
 
+    def published_periods(self, complex_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """The published periods of these complexes: (complex, period), in that order."""
+        found: list[tuple[str, str]] = []
+        with self.database.reading() as tx:
+            generation, _ = self._serving(tx)
+            for condition, values in among(tx, "complex_id", complex_ids) if complex_ids else ():
+                rows = tx.execute(
+                    "SELECT DISTINCT complex_id, period FROM stmt_versions"  # noqa: S608
+                    f" WHERE generation = ? AND {condition}",
+                    [generation, *values],
+                )
+                found += [(str(c), str(p)) for c, p in rows]
+        return sorted(found)
+
     def _versions(
         self, tx: Tx, generation: int, complex_id: str, period: str | None, only: int | None = None
     ) -> list[Version]:
@@ -303,7 +319,10 @@ def _version(complex_id: str, row: Row, content: Decoded, latest: int) -> Versio
     )  # fmt: skip
 
 
-def publication_basis(statements: Statements, complex_id: str, period: Period) -> tuple[int, str]:
-    """What a publication freezes: the position of the statement and its content hash."""
+def publication_basis(
+    statements: Statements, complex_id: str, period: Period, bank: BankStatus | None = None
+) -> tuple[int, str]:
+    """What a publication freezes: the position of the statement and the hash of its content
+    with the bank status ``bank`` (the read model adds the same status when it freezes it)."""
     position, content = statements.draft(complex_id, period)
-    return position, stmt.content_hash(content)
+    return position, stmt.content_hash(stmt.with_reconciliation(content, bank))

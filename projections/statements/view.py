@@ -27,7 +27,7 @@ from typing import Any
 from ledger.account import CommonFundAccount as Account
 from ledger.base import ChainedAggregate
 from ledger.chain import root_of
-from ledger.complexes.complex import Complex, Listing, listed_stream
+from ledger.complexes.complex import BankStatus, Complex, Listing, listed_stream
 from ledger.dates import local_today
 from ledger.masking import UnitRegister
 from ledger.periods import Period
@@ -613,7 +613,7 @@ class _Batch:
         """
         self.pending.append(
             _Publication(complex_id, period, position, e.through, e.content_hash, e.value_date,
-                         e.principal, self.digest(complex_id))
+                         e.principal, self.digest(complex_id), e.reconciliation)
         )  # fmt: skip
         self.published_periods(complex_id).add(period.name)
 
@@ -628,14 +628,22 @@ class _Batch:
         )
         for p, content in zip(pending, contents, strict=True):
             self.insert_version(
-                p.complex_id, p.period, version=1, position=p.position, content=content,
+                p.complex_id, p.period, version=1, position=p.position,
+                content=stmt.with_reconciliation(content, p.reconciliation),
                 expected=p.expected, published_on=p.published_on, published_by=p.published_by,
                 diff=None, digest=p.digest,
             )  # fmt: skip
 
     def new_version(
-        self, complex_id: str, period: Period, position: int, cause: dict[str, Any]
+        self,
+        complex_id: str,
+        period: Period,
+        position: int,
+        cause: dict[str, Any],
+        reconciliation: BankStatus | None = None,
     ) -> None:
+        """The period as it stands at ``position`` if it differs from its latest version: the
+        bank status carried over from that version, or ``reconciliation`` when it changed."""
         g = self.generation
         if any(p.complex_id == complex_id and p.period == period for p in self.pending):
             self.freeze()
@@ -650,6 +658,10 @@ class _Batch:
         else:  # read back as from the table (key order too: the diff keeps it)
             version, old = made[0], json.loads(made[1])
         new = stmt.statement(self.tx, g, complex_id, period, through=position)
+        if reconciliation is not None:
+            new = stmt.with_reconciliation(new, reconciliation)
+        elif "bank_reconciliation" in old:
+            new["bank_reconciliation"] = old["bank_reconciliation"]
         if new == old:
             return
         change = stmt.diff(old, new, _cause(cause))
@@ -705,6 +717,7 @@ class _Publication:
     published_on: str
     published_by: str
     digest: str  # JSON, as the event found the complex
+    reconciliation: BankStatus | None  # the bank status the publication read (issue #14)
 
 
 def recorded_on(event: ChainedAggregate.Event) -> str:
@@ -829,6 +842,12 @@ def _published(b: _Batch, position: int, e: Complex.StatementPublished) -> None:
         b.new_version(complex_id, period, position, cause)
 
 
+def _reconciled(b: _Batch, position: int, e: Complex.StatementReconciled) -> None:
+    cause = {"section": "bank_reconciliation", "value_date": e.value_date,
+             "recorded_on": recorded_on(e)}  # fmt: skip
+    b.new_version(str(e.originator_id), Period.parse(e.period), position, cause, e.reconciliation)
+
+
 Handler = Callable[[_Batch, int, Any], None]
 HANDLERS: dict[str, Handler] = dict(
     (
@@ -838,6 +857,7 @@ HANDLERS: dict[str, Handler] = dict(
         on(Complex.AccountOpened, _noted),
         on(Complex.ResolutionRecorded, _noted),
         on(Complex.StatementPublished, _published),
+        on(Complex.StatementReconciled, _reconciled),
         on(Account.Opened, _opened),
         on(Account.IncomeRecorded, _income),
         on(Account.TransferredIn, _transferred_in),

@@ -622,6 +622,8 @@ MATRIX: dict[tuple[str, str], Row] = {
                    "401 401 401 401 401 401 401 401 401 401 401 401"),
     ("GET", "/regulator/accounts/{account_id}"): Row(
                    "200 200 200 200 200 200 200 404 200 200 200 200"),
+    ("GET", "/regulator/accounts/{account_id}/reconciliation"): Row(
+                   "200 200 200 200 200 200 200 404 200 200 200 200"),
 }
 # fmt: on
 

@@ -282,3 +282,61 @@ def test_a_csv_sample_feeds_through_its_profile(
     assert response.status_code == 201, response.text
     assert response.json()["lines"] > 0
     assert response.json()["format"] == "csv:icbc"
+
+
+def test_owners_and_regulators_see_the_reconciliation(
+    api: Api, world: tuple[Builder, Side, str]
+) -> None:
+    """The published statement freezes the bank status (its JSON and its page), the complex's
+    page shows today's, the regulator's page lists what is unmatched, the overview counts it."""
+    b, side, bank = world
+    aid, m1, cid = side.account_id, side.tokens["m1"], side.complex_id
+    october = date(2026, 10, 20)
+    b.post(
+        f"/v1/accounts/{aid}/income",
+        m1,
+        {**income_body("1200.00"), "value_date": october.isoformat()},
+    )
+    feed(api, side, bank, statement_xml([bank_line("QD-101", 1_200_00, october)], "STMT-10"), 201)
+    published = b.post(f"/v1/complexes/{cid}/statements/2026-10/publication", m1, None)
+    frozen = published["content"]["bank_reconciliation"]
+    assert frozen == {
+        "reconciled_through": "2026-10-20", "bank_balance": "1200.00",
+        "bank_balance_on": "2026-10-20", "difference": "0.00",
+    }  # fmt: skip
+    public = api.call("GET", f"/v1/public/complexes/{cid}/statements/2026-10", None, expect=200)
+    assert public["content"]["bank_reconciliation"] == frozen
+    page = api.client.get(f"/complexes/{cid}/statements/2026-10")
+    assert page.status_code == 200
+    assert "已与银行对账至 2026-10-20，银行余额 1,200.00 元，差额 0.00 元" in page.text
+
+    # a debit the books lack, after the period: today's status on the complex's page
+    later = TODAY - timedelta(days=3)
+    debit = bank_line("QD-102", 500_00, later, debit=True, party="张三")
+    feed(api, side, bank, statement_xml([debit], "STMT-11", opening=1_200_00), 201)
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    services.bank_runner.wait_for(services.ledger.recorder.max_notification_id() or 0, 10.0)
+    listing = api.client.get(f"/complexes/{cid}/statements")
+    assert (
+        "银行对账：已与银行对账至 2026-10-20，银行余额 700.00 元，差额 -500.00 元" in listing.text
+    ), listing.text
+
+    regulator = b.regulators["370202"]
+    html = api.client.get(
+        f"/regulator/accounts/{aid}/reconciliation",
+        headers={"Authorization": f"Bearer {regulator}"},
+    )
+    assert html.status_code == 200
+    assert 'data-state="off"' in html.text
+    assert "QD-102" in html.text
+    assert "张三" not in html.text  # a person's name is never shown in full
+    outside = b.regulators.get("370203")
+    if outside is not None:
+        refused = api.client.get(
+            f"/regulator/accounts/{aid}/reconciliation",
+            headers={"Authorization": f"Bearer {outside}"},
+        )
+        assert refused.status_code == 404
+    overview = api.call("GET", "/v1/overview", regulator, expect=200)
+    (district,) = [d for d in overview["districts"] if d["district"] == "370202"]
+    assert (district["bank_feeds"], district["unreconciled"]) == (1, 1)
