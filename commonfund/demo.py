@@ -52,6 +52,7 @@ def load_demo(settings: Settings) -> dict[str, Any]:
             today=today,
             rng=rng,
             identity_secret=settings.identity_secret,
+            bank_feed="monthly",  # its account names its bank's CNAPS code (the feed: bank_demo)
         )
         built = build_complex(ledger, spec, rng, today)
         # the bank's statements before the publications, which show the reconciliation

@@ -41,6 +41,7 @@ KIND_ZH = {
     "transfer_in": "转入",
     "transfer_out": "转出",
 }
+ROLE_ZH = {"committee": "业委会", "regulator": "监管部门", "operator": "平台运维", "bank": "银行"}
 BREAK_ZH = {"opening": "期初余额与上一期期末余额不符", "sequence": "对账单序号不连续"}
 
 
@@ -100,5 +101,6 @@ def reconciliation_page(
         how_zh=HOW_ZH,
         direction_zh=DIRECTION_ZH,
         kind_zh=KIND_ZH,
+        role_zh=ROLE_ZH,
         told_break=told_break,
     )

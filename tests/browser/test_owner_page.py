@@ -49,6 +49,7 @@ LINES_OF_TEXT = """cell => {
 class Live:
     base: str
     demo: dict[str, Any]
+    env: dict[str, str]
 
 
 def unavailable(reason: str) -> None:
@@ -109,7 +110,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, server, log)
-        yield Live(base, demo)
+        yield Live(base, demo, env)
     finally:
         server.terminate()
         try:
@@ -187,6 +188,11 @@ def test_the_owners_page_in_chromium_matches_the_public_json(live: Live, browser
     assert csv is not None
     status, kind, _ = get(live.base + csv)
     assert (status, kind.split(";")[0]) == (200, "text/csv")
+    bank = content["bank_reconciliation"]  # the demo's feed (issue #14), frozen at publication
+    section = page.locator("section.bank")
+    assert section.is_visible()
+    assert money(bank["bank_balance"]) in section.inner_text()
+    assert f"差额 {money(bank['difference'])} 元" in section.inner_text()
     page.screenshot(path=f"{stem}.png", full_page=True)
 
     page.emulate_media(media="print")
@@ -196,6 +202,43 @@ def test_the_owners_page_in_chromium_matches_the_public_json(live: Live, browser
     assert 1 <= pages <= 2, f"the quarter prints on {pages} A4 pages"
 
     phone = browser.new_page(viewport={"width": PHONE_WIDTH, "height": 740}, locale="zh-CN")
+    phone.goto(url)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH  # no sideways
+    for cell in phone.locator("td.num").all():  # an amount never breaks across lines
+        assert cell.evaluate(LINES_OF_TEXT) == 1, cell.inner_text()
+    phone.screenshot(path=f"{stem}-phone.png", full_page=True)
+
+
+def test_the_regulators_reconciliation_page_in_chromium(live: Live, browser: Browser) -> None:
+    """The demo's unrecorded debit (B01) and forgotten credit (B02), as a district regulator
+    reads them at desktop and phone widths and prints them on A4."""
+    issued = cli("token", "issue", "--role", "regulator", "--jurisdiction", "370202", env=live.env)
+    token = issued.strip().splitlines()[-1]
+    url = f"{live.base}/regulator/accounts/{live.demo['account_id']}/reconciliation"
+    headers = {"Authorization": f"Bearer {token}"}
+    OUT.mkdir(parents=True, exist_ok=True)
+    stem = OUT / "regulator-reconciliation"
+
+    page = browser.new_page(
+        viewport={"width": 1024, "height": 800}, locale="zh-CN", extra_http_headers=headers
+    )
+    response = page.goto(url)
+    assert response is not None
+    assert response.status == 200
+    assert page.locator("[data-state]").get_attribute("data-state") == "off"
+    bank_side = page.locator('table[data-side="bank"] tbody tr')
+    assert bank_side.count() == 2  # the unrecorded debit and the forgotten credit
+    amounts = bank_side.all_inner_texts()
+    assert any(money("4800.00") in row for row in amounts), amounts
+    assert any(money("1250.00") in row for row in amounts), amounts
+    page.screenshot(path=f"{stem}.png", full_page=True)
+    page.emulate_media(media="print")
+    page.pdf(path=f"{stem}.pdf", format="A4")
+    assert pdf_pages(Path(f"{stem}.pdf").read_bytes()) >= 1
+
+    phone = browser.new_page(
+        viewport={"width": PHONE_WIDTH, "height": 740}, locale="zh-CN", extra_http_headers=headers
+    )
     phone.goto(url)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH  # no sideways
     for cell in phone.locator("td.num").all():  # an amount never breaks across lines
