@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
 
-from api.deps import ServicesDep, place_of_part
+from api.deps import ServicesDep
 from api.pages import html
 from api.privacy import PRIVATE, depends_on_credentials
-from api.ratelimit import RateLimited
-from api.supervision.regulator import caller, too_many
-from ledger.account import CommonFundAccount
+from api.supervision.regulator import account_in_scope
 from ledger.dates import parse_date
 from ledger.errors import InvalidCommand
 from ledger.money import format_fen
@@ -63,24 +60,9 @@ def told_break(found: dict[str, Any]) -> str:
 def reconciliation_page(
     account_id: str, request: Request, services: ServicesDep, as_of: str | None = None
 ) -> Response:
-    try:
-        principal = caller(request, services)
-    except RateLimited as limited:
-        return too_many(limited)
-    if principal is None:
-        return RedirectResponse("/regulator", status_code=303)
-    try:
-        wanted = UUID(account_id)
-        visible = principal.in_scope(place_of_part(services.ledger, wanted, CommonFundAccount))
-    except (ValueError, HTTPException):  # not an id, or no such account (404)
-        visible = False
-    if not visible:
-        return html(
-            "not_found.html",
-            404,
-            message="没有找到这个账户，或它不在您的辖区内。",
-            back="/regulator",
-        )
+    wanted = account_in_scope(request, services, account_id)
+    if isinstance(wanted, Response):
+        return wanted
     back = f"/regulator/accounts/{wanted}/reconciliation"
     try:
         day: date = parse_date(as_of, "as_of") if as_of else services.ledger.today()

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.account import entries as reads
 from api.auth import Principal, jurisdiction_prefix
-from api.deps import ServicesDep, authenticated, place_of_part
+from api.deps import Services, ServicesDep, authenticated, place_of_part
 from api.pages import html
 from api.privacy import PRIVATE, depends_on_credentials
 from api.ratelimit import RateLimited
@@ -132,10 +132,9 @@ def logout() -> Response:
     return response
 
 
-@router.get("/regulator/accounts/{account_id}", response_class=HTMLResponse)
-def account_entries(
-    account_id: str, request: Request, services: ServicesDep, highlight: str = ""
-) -> Response:
+def account_in_scope(request: Request, services: Services, account_id: str) -> UUID | Response:
+    """The account a regulator's page names, if the session may see it; else the page to
+    answer instead (the login on no session, 429, or 404 for an account out of scope)."""
     try:
         principal = caller(request, services)
     except RateLimited as limited:
@@ -154,6 +153,16 @@ def account_entries(
             message="没有找到这个账户，或它不在您的辖区内。",
             back="/regulator",
         )
+    return wanted
+
+
+@router.get("/regulator/accounts/{account_id}", response_class=HTMLResponse)
+def account_entries(
+    account_id: str, request: Request, services: ServicesDep, highlight: str = ""
+) -> Response:
+    wanted = account_in_scope(request, services, account_id)
+    if isinstance(wanted, Response):
+        return wanted
     marked = set(highlight.split(",")) if highlight else set()
     entries = sorted(
         reads.entries_page(services, wanted).entries, key=lambda e: e.position, reverse=True
