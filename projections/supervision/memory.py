@@ -207,17 +207,26 @@ class Memory:
                 self.budgets[str(cid)].append(
                     Budget(str(rid), int(cap), str(period_from), str(period_to), str(closed_on))
                 )
-        for condition, params in among(tx, "a.complex_id", wanted):
+        # the complexes' accounts (sup_accounts is small), then their operations by account:
+        # no join for the planner to misjudge on a generation being filled
+        accounts: dict[str, str] = {}
+        for condition, params in among(tx, "complex_id", wanted):
+            for account_id, complex_id in tx.execute(
+                f"SELECT account_id, complex_id FROM sup_accounts"  # noqa: S608
+                f" WHERE generation = ? AND {condition}",
+                (g, *params),
+            ):
+                accounts[str(account_id)] = str(complex_id)
+        for condition, params in among(tx, "account_id", sorted(accounts)):
             for row in tx.execute(
-                "SELECT a.complex_id, e.account_id, e.entry_id, e.kind, e.category,"  # noqa: S608
-                " e.value_date, e.amount, e.counterparty, e.counterparty_key, e.authorisation,"
-                " e.position, e.reversed_by FROM sup_entries e JOIN sup_accounts a"
-                " ON a.generation = e.generation AND a.account_id = e.account_id"
-                f" WHERE e.generation = ? AND e.kind = 'expenditure' AND e.category = ?"
-                f" AND {condition}",
+                "SELECT account_id, entry_id, kind, category, value_date, amount,"  # noqa: S608
+                " counterparty, counterparty_key, authorisation, position, reversed_by"
+                " FROM sup_entries WHERE generation = ? AND kind = 'expenditure'"
+                f" AND category = ? AND {condition}",
                 (g, OPERATIONS, *params),
             ):
-                self.operations[str(row[0])][(str(row[1]), str(row[2]))] = _entry(row[2:])
+                owner = accounts[str(row[0])]
+                self.operations[owner][(str(row[0]), str(row[1]))] = _entry(row[1:])
 
     # --- what handlers write, kept here too -------------------------------------------
 

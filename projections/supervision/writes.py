@@ -15,6 +15,7 @@ joined, the rest by ``executemany`` (psycopg pipelines it).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +28,7 @@ _MERGEABLE_CONFLICT = re.compile(r"^\s*(?:ON CONFLICT(?:\s*\([^)]*\))? DO NOTHIN
 PARAMETERS = 9_000  # per multi-row statement: under SQLite's and PostgreSQL's limits
 
 
+@functools.cache
 def _table_written(sql: str) -> str | None:
     """The table a write touches, if it reads no other table and returns nothing."""
     found = _WRITE.match(sql)
@@ -105,6 +107,9 @@ class HeldTx:
             self.tx.executemany(sql, rows)
             return
         head, group, tail = split
+        if self.dialect == "postgres":
+            self._send_unnest(head, group, tail, rows)
+            return
         per_row = max(1, PARAMETERS // max(1, group.count("?")))
         for start in range(0, len(rows), per_row):
             chunk = rows[start : start + per_row]
@@ -113,6 +118,46 @@ class HeldTx:
                 f"{head}{', '.join([group] * len(chunk))}{tail}",
                 [value for row in chunk for value in row],
             )
+
+    def _send_unnest(self, head: str, group: str, tail: str, rows: list[Sequence[Any]]) -> None:
+        """PostgreSQL: the rows as one ``INSERT … SELECT … FROM unnest`` of a typed array per
+        column (sent in binary; one short text, prepared once, whatever the number of rows)."""
+        table = head.split()[2]
+        types = self._types(table)
+        columns = [c.strip() for c in head[head.index("(") + 1 : head.rindex(")")].split(",")]
+        items = [i.strip() for i in group.strip()[1:-1].split(",")]
+        picked, arrays, n = [], [], 0
+        for column, item in zip(columns, items, strict=True):
+            if item == "?":
+                picked.append(f"u.c{n}")
+                arrays.append(f"%b::{types[column]}[]")
+                n += 1
+            else:
+                picked.append(item)
+        self.statements += 1
+        self.tx.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(picked)}"  # noqa: S608
+            f" FROM unnest({', '.join(arrays)}) AS u({', '.join(f'c{i}' for i in range(n))})"
+            f"{tail}",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+
+    def _types(self, table: str) -> dict[str, str]:
+        found = _TYPES.get(table)
+        if found is None:
+            self.statements += 1
+            found = _TYPES[table] = {
+                str(name): str(kind)
+                for name, kind in self.tx.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns"
+                    " WHERE table_name = ? AND table_schema = current_schema()",
+                    (table,),
+                )
+            }
+        return found
+
+
+_TYPES: dict[str, dict[str, str]] = {}  # table -> column -> type, on PostgreSQL
 
 
 def _values(sql: str) -> tuple[str, str, str] | None:
