@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ledger.account import CommonFundAccount as Account
 from ledger.committees.committee import Committee
-from projections.db import Tx
 from projections.statements.content import yuan
+from projections.supervision import memory
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
 from projections.supervision.event_rules import Payment
+from projections.supervision.memory import Budget, Entry
 
-OPERATIONS = "committee_operations"  # the expenditure category of the committee's own costs
+OPERATIONS = memory.OPERATIONS  # the expenditure category of the committee's own costs
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    """A key that sorts texts in reverse (code point) order: ``ORDER BY text DESC``."""
+    return (*(-ord(ch) for ch in text), 1)
 
 
 def beyond_authority(
@@ -51,7 +59,9 @@ def beyond_authority(
     ]  # fmt: skip
 
 
-def over_budget(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
+def over_budget(
+    c: Catalog, p: Payment, budgets: Iterable[Budget], operations: Iterable[Entry]
+) -> list[Finding]:
     """A20: committee operations paid in a calendar year above the yearly amount the assembly
     approved: a passed resolution's budget of category committee_operations whose period
     overlaps the year (its cap is the amount for each such year; the latest closed counts).
@@ -59,25 +69,18 @@ def over_budget(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding
     only such budgets' caps: facts.resolved.)
     """
     year = p.value_date[:4]
-    budgets = tx.execute(
-        "SELECT resolution_id, amount_cap FROM sup_resolutions WHERE generation = ?"
-        " AND complex_id = ? AND passed = 1 AND whole_assembly = 1 AND amount_cap IS NOT NULL"
-        " AND period_from <= ? AND period_to >= ? ORDER BY closed_on DESC, resolution_id"
-        " LIMIT 1",
-        (generation, p.complex_id, f"{year}-12-31", f"{year}-01-01"),
-    )
-    if not budgets:
+    start, end = f"{year}-01-01", f"{year}-12-31"
+    overlapping = [b for b in budgets if b.period_from <= end and b.period_to >= start]
+    if not overlapping:
         return []
-    resolution_id, cap = str(budgets[0][0]), int(budgets[0][1])
-    rows = tx.execute(
-        "SELECT COALESCE(SUM(-e.amount), 0) FROM sup_entries e JOIN sup_accounts a"
-        " ON a.generation = e.generation AND a.account_id = e.account_id"
-        " WHERE e.generation = ? AND a.complex_id = ? AND e.kind = 'expenditure'"
-        " AND e.category = ? AND e.reversed_by = ''"
-        " AND e.value_date >= ? AND e.value_date <= ?",
-        (generation, p.complex_id, OPERATIONS, f"{year}-01-01", f"{year}-12-31"),
-    )
-    spent = int(rows[0][0]) + p.amount
+    # the latest closed counts (ORDER BY closed_on DESC, resolution_id)
+    latest = min(overlapping, key=lambda b: (_descending(b.closed_on), b.resolution_id))
+    resolution_id, cap = latest.resolution_id, latest.cap
+    paid = sum(
+        -e.amount for e in operations
+        if e.reversed_by == "" and start <= e.value_date <= end
+    )  # fmt: skip
+    spent = paid + p.amount
     if spent <= cap:
         return []
     return [
@@ -92,16 +95,17 @@ def over_budget(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding
     ]  # fmt: skip
 
 
-def depleted(tx: Tx, generation: int, c: Catalog, e: Committee.DecisionRecorded) -> list[Finding]:
-    """A25: a decision recorded while fewer than half the seats are filled or fewer than 5 sit."""
+def depleted(
+    c: Catalog, e: Committee.DecisionRecorded, committee: tuple[str, int] | None
+) -> list[Finding]:
+    """A25: a decision recorded while fewer than half the seats are filled or fewer than 5 sit.
+
+    ``committee``: its complex and seats (``sup_committees``), None if it was never elected.
+    """
     committee_id = str(e.originator_id)
-    rows = tx.execute(
-        "SELECT complex_id, seats FROM sup_committees WHERE generation = ? AND committee_id = ?",
-        (generation, committee_id),
-    )
-    if not rows:
+    if committee is None:
         return []
-    complex_id, seats = str(rows[0][0]), int(rows[0][1])
+    complex_id, seats = committee
     sitting = int(e.decision["members_in_office"])
     minimum = c["A25"].params["min_members"]
     if 2 * sitting >= seats and sitting >= minimum:

@@ -1,25 +1,25 @@
 """Event rules over an account's balance by value date (spec/alerts.md): A12 sharp fall, A14 waking.
 
 The balance on a day is the sum of every entry the read model holds dated on
-or before it (``sup_entries``), so an entry recorded late counts on its own
-date. Both rules run when money goes out (a payment, or the reversal of an
-income), before that outflow is added to the facts.
+or before it (``sup_entries``, as the view remembers an account's:
+``memory.py``), so an entry recorded late counts on its own date. Both rules
+run when money goes out (a payment, or the reversal of an income), before
+that outflow is added to the facts.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from ledger import calendar
-from projections.db import Tx
 from projections.statements.content import yuan
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
-
-ACTIVE = "NOT (kind = 'income' AND category = 'interest')"  # the bank's interest is not activity
+from projections.supervision.memory import AccountRows, Entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +39,15 @@ class Outflow:
         }  # fmt: skip
 
 
-def _balance_before(tx: Tx, generation: int, account_id: str, day: str) -> int:
-    rows = tx.execute(
-        "SELECT COALESCE(SUM(amount), 0) FROM sup_entries WHERE generation = ? AND account_id = ?"
-        " AND value_date < ?",
-        (generation, account_id, day),
-    )
-    return int(rows[0][0])
+def _balance_before(entries: Iterable[Entry], day: str) -> int:
+    return sum(e.amount for e in entries if e.value_date < day)
 
 
-def sharp_fall(tx: Tx, generation: int, c: Catalog, o: Outflow) -> list[Finding]:
+def _active(e: Entry) -> bool:
+    return not (e.kind == "income" and e.category == "interest")  # interest is not activity
+
+
+def sharp_fall(c: Catalog, o: Outflow, account: AccountRows) -> list[Finding]:
     """A12: the outflow takes the balance more than 30% below its peak of the last 30 days.
 
     Fires on the outflow that crosses the line, not on later ones in the same fall.
@@ -56,16 +55,17 @@ def sharp_fall(tx: Tx, generation: int, c: Catalog, o: Outflow) -> list[Finding]
     params = c["A12"].params
     day = date.fromisoformat(o.value_date)
     since = (day - timedelta(days=params["days"])).isoformat()
-    balance = peak = _balance_before(tx, generation, o.account_id, since)
+    entries = account.entries.values()
+    balance = peak = _balance_before(entries, since)
     peak_on = since
-    for on, change in tx.execute(
-        "SELECT value_date, SUM(amount) FROM sup_entries WHERE generation = ? AND account_id = ?"
-        " AND value_date >= ? AND value_date <= ? GROUP BY value_date ORDER BY value_date",
-        (generation, o.account_id, since, o.value_date),
-    ):
-        balance += int(change)
+    per_day: dict[str, int] = {}
+    for e in entries:
+        if since <= e.value_date <= o.value_date:
+            per_day[e.value_date] = per_day.get(e.value_date, 0) + e.amount
+    for on, change in sorted(per_day.items()):
+        balance += change
         if balance > peak:
-            peak, peak_on = balance, str(on)
+            peak, peak_on = balance, on
     after = balance - o.amount
     line = params["fall_bp"]
     if (
@@ -88,21 +88,20 @@ def sharp_fall(tx: Tx, generation: int, c: Catalog, o: Outflow) -> list[Finding]
     ]  # fmt: skip
 
 
-def _wake(tx: Tx, generation: int, o: Outflow, dormant_days: int, span: int) -> str | None:
+def _wake(account: AccountRows, o: Outflow, dormant_days: int, span: int) -> str | None:
     """The day the account woke (first activity after a quiet spell), if within ``span`` of o."""
     day = date.fromisoformat(o.value_date)
-    rows = tx.execute(
-        f"SELECT DISTINCT value_date FROM sup_entries WHERE generation = ? AND account_id = ?"  # noqa: S608
-        f" AND {ACTIVE} AND value_date <= ? ORDER BY value_date DESC LIMIT 64",
-        (generation, o.account_id, o.value_date),
-    )
-    opened = tx.execute(
-        "SELECT opened_on FROM sup_accounts WHERE generation = ? AND account_id = ?",
-        (generation, o.account_id),
-    )
-    days = sorted({date.fromisoformat(str(r[0])) for r in rows} | {day})
-    if opened:
-        days = sorted(set(days) | {date.fromisoformat(str(opened[0][0]))})
+    active = sorted(
+        {
+            e.value_date
+            for e in account.entries.values()
+            if _active(e) and e.value_date <= o.value_date
+        },
+        reverse=True,
+    )[:64]
+    days = sorted({date.fromisoformat(d) for d in active} | {day})
+    if account.row is not None:
+        days = sorted(set(days) | {date.fromisoformat(account.row.opened_on)})
     for before, woke in reversed(list(itertools.pairwise(days))):
         if not calendar.within(woke, day, span):
             break
@@ -111,7 +110,7 @@ def _wake(tx: Tx, generation: int, o: Outflow, dormant_days: int, span: int) -> 
     return None
 
 
-def waking_payout(tx: Tx, generation: int, c: Catalog, o: Outflow) -> list[Finding]:
+def waking_payout(c: Catalog, o: Outflow, account: AccountRows) -> list[Finding]:
     """A14: an account quiet ≥ 180 days pays out ≥ 20% of its balance within 10 working days
     of waking (its first activity after the quiet spell; interest credits are not activity).
 
@@ -119,17 +118,16 @@ def waking_payout(tx: Tx, generation: int, c: Catalog, o: Outflow) -> list[Findi
     account waking on 2026-11-17 was quiet for 180 days (05-21 to 11-16), as A13 counts.
     """
     params = c["A14"].params
-    woke = _wake(tx, generation, o, params["dormant_days"], params["working_days"])
+    woke = _wake(account, o, params["dormant_days"], params["working_days"])
     if woke is None:
         return []
-    at_waking = _balance_before(tx, generation, o.account_id, woke)
-    rows = tx.execute(
-        "SELECT COALESCE(SUM(-amount), 0) FROM sup_entries WHERE generation = ? AND account_id = ?"
-        " AND amount < 0 AND kind IN ('expenditure', 'reversal') AND value_date >= ?"
-        " AND value_date <= ?",
-        (generation, o.account_id, woke, o.value_date),
-    )
-    paid = int(rows[0][0]) + o.amount
+    entries = account.entries.values()
+    at_waking = _balance_before(entries, woke)
+    paid = o.amount - sum(
+        e.amount for e in entries
+        if e.amount < 0 and e.kind in ("expenditure", "reversal")
+        and woke <= e.value_date <= o.value_date
+    )  # fmt: skip
     if at_waking <= 0 or paid * 10_000 < at_waking * params["share_bp"]:
         return []
     share = f"{paid * 100 / at_waking:.1f}%"

@@ -26,11 +26,7 @@ LINE_TYPES = ("integer", "text", "text", "text", "bigint", "text", "text", "bigi
 
 
 def _account(s: Step, e: Any) -> tuple[str, str]:
-    rows = s.run(
-        "SELECT account_id, complex_id FROM sup_bank_feeds WHERE generation = ? AND feed_id = ?",
-        str(e.originator_id),
-    )
-    return str(rows[0][0]), str(rows[0][1])
+    return s.feed(str(e.originator_id))
 
 
 def opened(s: Step, position: int, e: Account.Opened) -> None:
@@ -42,6 +38,11 @@ def opened(s: Step, position: int, e: Account.Opened) -> None:
 
 
 def started(s: Step, position: int, e: BankFeed.Started) -> None:
+    feed_id = str(e.originator_id)
+    if feed_id not in s.memory.feeds:
+        s.memory.load_feeds(s.tx, s.g, [feed_id])
+    if s.memory.feeds[feed_id] is None:
+        s.memory.feeds[feed_id] = (e.account_id, e.complex_id)
     s.run(
         "INSERT INTO sup_bank_feeds (generation, feed_id, account_id, complex_id)"
         " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -101,13 +102,10 @@ def lines(s: Step, position: int, e: BankFeed.LinesRecorded) -> None:
           ln["statement"], position) for ln in e.lines],
         conflict=" ON CONFLICT DO NOTHING",
     )  # fmt: skip
-    life = s.run(
-        "SELECT opened_on, closed_on FROM sup_accounts WHERE generation = ? AND account_id = ?",
-        account_id,
-    )
-    if not life:
+    life = s.account(account_id).row
+    if life is None:
         return
-    opened_on, closed_on = str(life[0][0]), str(life[0][1])
+    opened_on, closed_on = life.opened_on, life.closed_on
     outside = [
         (ln["statement"], ln["key"], ln["direction"], ln["amount"], ln["value_on"])
         for ln in e.lines

@@ -1,22 +1,24 @@
 """Event rules (spec/alerts.md): each looks at one new fact and what the read model already holds.
 
 A rule returns its findings; raising them (stable id, snoozes, once only) is
-``alerts.raise_alert``'s job. Amounts are fen; ``yuan`` formats them for the
-explanations.
+``alerts.raise_alert``'s job. What a rule looks back on is given to it from the
+view's memory of its tables (``memory.py``), not read by a query per event.
+Amounts are fen; ``yuan`` formats them for the explanations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from ledger.account import CommonFundAccount as Account
 from ledger.personal import party_of
-from projections.db import Tx
 from projections.statements.content import yuan
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
+from projections.supervision.memory import Member, Paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +74,17 @@ def round_number(c: Catalog, p: Payment) -> list[Finding]:
     ]  # fmt: skip
 
 
-def member_payee(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
+def member_payee(c: Catalog, p: Payment, members: Mapping[str, Member]) -> list[Finding]:
     """A05: the payee is a member of the committee (same identity key, or a person of the same
-    name: compared by keyed hashes, so an erased name still matches, ledger/personal.py)."""
+    name: compared by keyed hashes, so an erased name still matches, ledger/personal.py).
+    ``members``: the committee's, member id -> (public name, identity key, name key)."""
     if not p.payee_person:
         return []
-    rows = tx.execute(
-        "SELECT member_id, public_name FROM sup_members WHERE generation = ? AND committee_id = ?"
-        " AND (identity_key = ? OR name_key = ?) ORDER BY member_id",
-        (generation, p.committee_id, p.payee_identity or "-", p.payee_name_key or "-"),
+    identity, name_key = p.payee_identity or "-", p.payee_name_key or "-"
+    rows = sorted(
+        (member_id, name)
+        for member_id, (name, member_identity, member_name_key) in members.items()
+        if member_identity == identity or member_name_key == name_key
     )
     if not rows:
         return []
@@ -95,7 +99,7 @@ def member_payee(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Findin
     ]  # fmt: skip
 
 
-def cash(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
+def cash(c: Catalog, p: Payment, payments: Iterable[Paid]) -> list[Finding]:
     """A06: a cash payment near the cash limit, or a day's cash outflow at the daily limit."""
     if p.method != "cash":
         return []
@@ -110,12 +114,8 @@ def cash(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
                 f" {yuan(c.cash_single_payment_limit)} cash limit.",
             )
         )  # fmt: skip
-    rows = tx.execute(
-        "SELECT COALESCE(SUM(amount), 0), COUNT(*) FROM sup_payments WHERE generation = ?"
-        " AND account_id = ? AND value_date = ? AND method = 'cash'",
-        (generation, p.account_id, p.value_date),
-    )
-    before, count = int(rows[0][0]), int(rows[0][1])
+    same_day = [x.amount for x in payments if x.value_date == p.value_date and x.method == "cash"]
+    before, count = sum(same_day), len(same_day)
     limit = params["daily_limit"]
     if before < limit <= before + p.amount:
         found.append(
@@ -130,16 +130,11 @@ def cash(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
     return found
 
 
-def new_payee(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
+def new_payee(c: Catalog, p: Payment, payments: Iterable[Paid]) -> list[Finding]:
     """A16: the first payment to a payee, above 5,000.00, with no contract reference."""
     if p.contract_ref or p.amount <= c["A16"].params["minimum"]:
         return []
-    earlier = tx.execute(
-        "SELECT 1 FROM sup_payments WHERE generation = ? AND account_id = ? AND payee_key = ?"
-        " LIMIT 1",
-        (generation, p.account_id, p.payee_key),
-    )
-    if earlier:
+    if any(x.payee_key == p.payee_key for x in payments):
         return []
     return [
         _finding(
@@ -150,19 +145,15 @@ def new_payee(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
     ]  # fmt: skip
 
 
-def frequent(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
+def frequent(c: Catalog, p: Payment, payments: Iterable[Paid]) -> list[Finding]:
     """A03: ≥ 3 payments to one payee in a day, or payments on ≥ 3 consecutive days."""
     params = c["A03"].params
-    rows = tx.execute(
-        "SELECT value_date, COUNT(*) FROM sup_payments WHERE generation = ? AND account_id = ?"
-        " AND payee_key = ? AND value_date >= ? AND value_date <= ? GROUP BY value_date",
-        (
-            generation, p.account_id, p.payee_key,
-            (date.fromisoformat(p.value_date) - timedelta(days=60)).isoformat(),
-            (date.fromisoformat(p.value_date) + timedelta(days=60)).isoformat(),
-        ),
-    )  # fmt: skip
-    per_day = {str(d): int(n) for d, n in rows}
+    day = date.fromisoformat(p.value_date)
+    since, until = (day - timedelta(days=60)).isoformat(), (day + timedelta(days=60)).isoformat()
+    per_day: dict[str, int] = {}
+    for x in payments:
+        if x.payee_key == p.payee_key and since <= x.value_date <= until:
+            per_day[x.value_date] = per_day.get(x.value_date, 0) + 1
     found = []
     if per_day.get(p.value_date, 0) + 1 == params["per_day"]:
         found.append(

@@ -8,6 +8,7 @@ terms and handovers (A07, A21, A25), resolutions (A07, A20), publications
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any, Protocol
 
@@ -24,10 +25,10 @@ from projections.supervision import authority_rules, balance_rules, clock_rules,
 from projections.supervision.alerts import Finding, OnRaise, raise_alerts
 from projections.supervision.catalog import Catalog
 from projections.supervision.event_rules import Payment
+from projections.supervision.memory import AccountRows, Budget, Entry, Memory, Opened
 
 
 class Step(Protocol):
-    tx: Tx
     g: int
     catalog: Catalog
     hooks: list[OnRaise]
@@ -35,6 +36,20 @@ class Step(Protocol):
     def run(self, sql: str, *params: Any) -> list[tuple[Any, ...]]: ...
 
     def owner(self, stream_id: str) -> tuple[str, str]: ...
+
+    def account(self, account_id: str) -> AccountRows: ...
+
+    def feed(self, feed_id: str) -> tuple[str, str]: ...
+
+    def committee(self, committee_id: str) -> tuple[str, int] | None: ...
+
+    def complex_budgets(self, complex_id: str) -> tuple[list[Budget], list[Entry]]: ...
+
+    @property
+    def tx(self) -> Tx: ...
+
+    @property
+    def memory(self) -> Memory: ...
 
     def found(self, position: int, findings: list[Finding]) -> None: ...
 
@@ -53,6 +68,14 @@ def entry(  # noqa: PLR0917 - one row of sup_entries
     counterparty_key: str = "",
     authorisation: str = "",
 ) -> None:
+    s.account(account_id)
+    s.memory.add_entry(
+        account_id,
+        Entry(
+            entry_id, kind, category, value_date, amount, counterparty, counterparty_key,
+            authorisation, position,
+        ),
+    )  # fmt: skip
     s.run(
         "INSERT INTO sup_entries (generation, account_id, entry_id, kind, category, value_date,"
         " amount, contract_ref, counterparty, counterparty_key, authorisation, position)"
@@ -91,14 +114,16 @@ def booked(s: Step, position: int, p: Payment, line: BookedLine) -> None:
         p.account_id, p.complex_id, p.entry_id, p.value_date, p.amount,
         f"向{p.payee_name}付款", f"paying {p.payee_name}",
     )  # fmt: skip
+    account = s.account(p.account_id)
+    entries = account.entries.values()
     findings = [
-        *pattern_rules.split_payments(s.tx, s.g, c, p, authorisation),
-        *pattern_rules.layering(s.tx, s.g, c, p),
-        *balance_rules.sharp_fall(s.tx, s.g, c, outflow),
-        *balance_rules.waking_payout(s.tx, s.g, c, outflow),
+        *pattern_rules.split_payments(c, p, authorisation, entries),
+        *pattern_rules.layering(c, p, entries),
+        *balance_rules.sharp_fall(c, outflow, account),
+        *balance_rules.waking_payout(c, outflow, account),
     ]
     if line["category"] == authority_rules.OPERATIONS:
-        findings.extend(authority_rules.over_budget(s.tx, s.g, c, p))
+        findings.extend(authority_rules.over_budget(c, p, *s.complex_budgets(p.complex_id)))
     s.found(position, findings)
     entry(
         s, position, p.account_id, p.entry_id, "expenditure", line["category"], p.value_date,
@@ -108,12 +133,11 @@ def booked(s: Step, position: int, p: Payment, line: BookedLine) -> None:
 
 def reversed_entry(s: Step, position: int, e: Account.EntryReversed) -> None:
     account_id = str(e.originator_id)
-    rows = s.run(
-        "SELECT kind, category, counterparty FROM sup_entries WHERE generation = ?"
-        " AND account_id = ? AND entry_id = ?",
-        account_id, e.reverses,
-    )  # fmt: skip
-    category, counterparty = (str(rows[0][1]), str(rows[0][2])) if rows else ("", "")
+    account = s.account(account_id)
+    reversed_ = account.entries.get(e.reverses)
+    category, counterparty = (
+        (reversed_.category, reversed_.counterparty) if reversed_ is not None else ("", "")
+    )
     if e.amount < 0:  # reversing an income takes money out
         complex_id = s.owner(account_id)[0]
         outflow = balance_rules.Outflow(
@@ -123,11 +147,12 @@ def reversed_entry(s: Step, position: int, e: Account.EntryReversed) -> None:
         s.found(
             position,
             [
-                *balance_rules.sharp_fall(s.tx, s.g, s.catalog, outflow),
-                *balance_rules.waking_payout(s.tx, s.g, s.catalog, outflow),
+                *balance_rules.sharp_fall(s.catalog, outflow, account),
+                *balance_rules.waking_payout(s.catalog, outflow, account),
             ],
         )
     entry(s, position, account_id, e.entry_id, "reversal", category, e.value_date, e.amount)
+    s.memory.reverse(account_id, e.reverses, e.entry_id)
     s.tx.execute(
         "UPDATE sup_entries SET reversed_by = ? WHERE generation = ? AND account_id = ?"
         " AND entry_id = ?",
@@ -136,6 +161,9 @@ def reversed_entry(s: Step, position: int, e: Account.EntryReversed) -> None:
 
 
 def opened(s: Step, position: int, e: Account.Opened) -> None:
+    account = s.account(str(e.originator_id))
+    if account.row is None:
+        account.row = Opened(e.complex_id, e.committee_id, e.value_date)
     s.run(
         "INSERT INTO sup_accounts (generation, account_id, complex_id, committee_id, opened_on)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -144,6 +172,9 @@ def opened(s: Step, position: int, e: Account.Opened) -> None:
 
 
 def closed(s: Step, position: int, e: Account.Closed) -> None:
+    account = s.account(str(e.originator_id))
+    if account.row is not None:
+        account.row = dataclasses.replace(account.row, closed_on=e.value_date)
     s.tx.execute(
         "UPDATE sup_accounts SET closed_on = ? WHERE generation = ? AND account_id = ?",
         (e.value_date, s.g, str(e.originator_id)),
@@ -162,6 +193,8 @@ def refused(s: Step, position: int, e: Account.PaymentRefused) -> None:
 
 
 def elected(s: Step, position: int, e: Committee.Elected) -> None:
+    if s.committee(str(e.originator_id)) is None:
+        s.memory.committees[str(e.originator_id)] = (e.complex_id, len(e.members))
     s.run(
         "INSERT INTO sup_committees (generation, committee_id, complex_id, election_resolution_id,"
         " elected_on, term_end, seats, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'elected')"
@@ -205,7 +238,7 @@ def handed_over(s: Step, position: int, e: Committee.HandedOver) -> None:
 
 
 def decided(s: Step, position: int, e: Committee.DecisionRecorded) -> None:
-    s.found(position, authority_rules.depleted(s.tx, s.g, s.catalog, e))
+    s.found(position, authority_rules.depleted(s.catalog, e, s.committee(str(e.originator_id))))
 
 
 def resolved(s: Step, position: int, e: Resolution.Recorded) -> None:
@@ -216,6 +249,18 @@ def resolved(s: Step, position: int, e: Resolution.Recorded) -> None:
     before budgets had categories budgets no category).
     """
     operations = e.budget_category == authority_rules.OPERATIONS
+    budgets = s.memory.budgets.get(e.complex_id)
+    if (
+        budgets is not None
+        and operations
+        and e.amount_cap is not None
+        and e.passed
+        and e.scope_units is None
+        and all(b.resolution_id != str(e.originator_id) for b in budgets)
+    ):
+        budgets.append(
+            Budget(str(e.originator_id), int(e.amount_cap), e.period_from, e.period_to, e.closed_on)
+        )
     s.run(
         "INSERT INTO sup_resolutions (generation, resolution_id, complex_id, matter, purpose,"
         " amount_cap, period_from, period_to, closed_on, passed, whole_assembly)"

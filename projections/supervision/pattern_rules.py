@@ -1,21 +1,23 @@
 """Event rules over a run of payments or inflows (spec/alerts.md): A02 split payments, A15 layering.
 
 Both count **working days** on China's official calendar (``calendar.py``)
-and look at what the read model holds around the new payment's value date,
+and look at what the read model holds around the new payment's value date
+(the account's entries, as the view remembers them: ``memory.py``),
 so a payment recorded late is judged among its neighbours by date.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ledger import calendar
-from projections.db import Tx
 from projections.statements.content import yuan
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
 from projections.supervision.event_rules import Payment
+from projections.supervision.memory import Entry
 
 NEIGHBOURHOOD = timedelta(days=45)  # wider than any 10-working-day span, holidays included
 
@@ -27,20 +29,17 @@ class _Paid:
     amount: int
 
 
-def _near_payments(tx: Tx, generation: int, p: Payment) -> list[_Paid]:
+def _near_payments(entries: Iterable[Entry], p: Payment) -> list[_Paid]:
     """Earlier-recorded payments to the same payee under a committee decision, near p's date."""
     day = date.fromisoformat(p.value_date)
-    rows = tx.execute(
-        "SELECT entry_id, value_date, -amount FROM sup_entries WHERE generation = ?"
-        " AND account_id = ? AND kind = 'expenditure' AND counterparty_key = ?"
-        " AND authorisation LIKE ? AND value_date >= ? AND value_date <= ?"
-        " ORDER BY value_date, position",
-        (
-            generation, p.account_id, p.payee_key, "decision:%", (day - NEIGHBOURHOOD).isoformat(),
-            (day + NEIGHBOURHOOD).isoformat(),
-        ),
+    since, until = (day - NEIGHBOURHOOD).isoformat(), (day + NEIGHBOURHOOD).isoformat()
+    found = sorted(
+        (e for e in entries
+         if e.kind == "expenditure" and e.counterparty_key == p.payee_key
+         and e.authorisation.startswith("decision:") and since <= e.value_date <= until),
+        key=lambda e: (e.value_date, e.position),
     )  # fmt: skip
-    return [_Paid(str(e), date.fromisoformat(str(d)), int(a)) for e, d, a in rows]
+    return [_Paid(e.entry_id, date.fromisoformat(e.value_date), -e.amount) for e in found]
 
 
 def _qualifies(c: Catalog, run: list[_Paid]) -> bool:
@@ -52,7 +51,7 @@ def _qualifies(c: Catalog, run: list[_Paid]) -> bool:
 
 
 def split_payments(
-    tx: Tx, generation: int, c: Catalog, p: Payment, authorisation: str
+    c: Catalog, p: Payment, authorisation: str, entries: Iterable[Entry]
 ) -> list[Finding]:
     """A02: with p, ≥ 3 payments to one payee within 10 working days, each ≥ 90% of the single
     limit or together above it. Fires on the payment that completes such a run (not again for
@@ -62,7 +61,7 @@ def split_payments(
         return []
     span = c["A02"].params["working_days"]
     this = _Paid(p.entry_id, date.fromisoformat(p.value_date), p.amount)
-    others = _near_payments(tx, generation, p)
+    others = _near_payments(entries, p)
     runs = [
         [x for x in others if x.day >= start and calendar.within(start, x.day, span)]
         for start in sorted({x.day for x in others if x.day <= this.day} | {this.day})
@@ -100,27 +99,24 @@ def split_payments(
     return []
 
 
-def layering(tx: Tx, generation: int, c: Catalog, p: Payment) -> list[Finding]:
+def layering(c: Catalog, p: Payment, entries: Iterable[Entry]) -> list[Finding]:
     """A15: ≥ 5 small inflows within the 10 working days up to an outflow ≥ 80% of their sum.
 
     Small: at most ``small_max`` each; the bank's interest is not an inflow anyone arranged.
     """
     params = c["A15"].params
     day = date.fromisoformat(p.value_date)
-    rows = tx.execute(
-        "SELECT entry_id, value_date, amount, counterparty FROM sup_entries WHERE generation = ?"
-        " AND account_id = ? AND kind = 'income' AND category <> 'interest' AND reversed_by = ''"
-        " AND amount <= ?"
-        " AND value_date >= ? AND value_date <= ? ORDER BY value_date, position",
-        (
-            generation, p.account_id, params["small_max"], (day - NEIGHBOURHOOD).isoformat(),
-            p.value_date,
-        ),
+    since = (day - NEIGHBOURHOOD).isoformat()
+    rows = sorted(
+        (e for e in entries
+         if e.kind == "income" and e.category != "interest" and e.reversed_by == ""
+         and e.amount <= params["small_max"] and since <= e.value_date <= p.value_date),
+        key=lambda e: (e.value_date, e.position),
     )  # fmt: skip
     inflows = [
-        (str(e), str(d), int(a), str(who))
-        for e, d, a, who in rows
-        if calendar.within(date.fromisoformat(str(d)), day, params["working_days"])
+        (e.entry_id, e.value_date, e.amount, e.counterparty)
+        for e in rows
+        if calendar.within(date.fromisoformat(e.value_date), day, params["working_days"])
     ]
     total = sum(a for _, _, a, _ in inflows)
     if len(inflows) < params["inflows"] or p.amount * 10_000 < total * params["share_bp"]:

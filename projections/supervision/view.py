@@ -2,6 +2,16 @@
 
 Event by event, in log order, inside the runner's batch transaction, so an
 alert and its facts are written exactly once with the tracking position.
+
+A batch costs a few statements, not a few per event (issue #15): before its
+events are handled, one query per table reads the rows its handlers will look
+up by key (``prepare``: the streams' owners, the accounts' entries and
+payments, the feeds, the committees and their members, the complexes'
+operations budgets); the event rules read that memory (``memory.py``), which
+the handlers keep up to date as they write, and the writes wait in a
+``HeldTx`` (``writes.py``) that sends them together, before any query that
+reads and at the end of the batch. Under a runner the memory is kept across
+batches while each follows the last (``resync``).
 """
 
 from __future__ import annotations
@@ -27,6 +37,16 @@ from projections.supervision import bank_facts, facts, maintenance_facts
 from projections.supervision import event_rules as rules
 from projections.supervision.alerts import Finding, OnRaise, raise_alert
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
+from projections.supervision.memory import (
+    REMEMBERED,
+    AccountRows,
+    Budget,
+    Entry,
+    Member,
+    Memory,
+    Paid,
+)
+from projections.supervision.writes import HeldTx
 
 TABLES = (
     "sup_places", "sup_streams", "sup_members", "sup_payments", "sup_snoozes",
@@ -45,22 +65,47 @@ class SupervisionView:
     ) -> None:
         self.catalog = catalog
         self.hooks = hooks or []
+        # generation -> what the view remembers of its tables, kept only while a runner
+        # says each batch follows the last one this view applied (``resync``)
+        self._memory: dict[int, Memory] = {}
+        self._follows = False  # a runner calls resync: memory may be kept across batches
+        self.statements = 0  # sent by the last batch (the benchmark, the tests)
+
+    def resync(self, generation: int, position: int) -> None:
+        """The next batch does not follow the last one this view applied (Runner._follows)."""
+        self._follows = True
+        self._memory.pop(generation, None)
 
     def clear(self, tx: Tx, generation: int) -> None:
+        self._memory.pop(generation, None)
         for table in TABLES:
             tx.execute(f"DELETE FROM {table} WHERE generation = ?", (generation,))  # noqa: S608
 
     def apply(self, tx: Tx, generation: int, batch: Batch) -> None:
-        step = _Step(tx, generation, self.catalog, self.hooks)
+        memory = self._memory.get(generation) if self._follows else None
+        if memory is None or memory.entries > REMEMBERED:
+            memory = Memory()
+        # forgotten until the batch is written: a batch that fails leaves no memory behind
+        self._memory.pop(generation, None)
+        held = HeldTx(tx)
+        step = _Step(held, generation, self.catalog, self.hooks, memory)
+        prepare(step, batch)
         for position, event in batch:
             handler = HANDLERS.get(type(event).__qualname__)
             if handler is not None:
                 handler(step, position, event)
+        held.flush()
+        self.statements = held.statements
+        if self._follows:
+            self._memory[generation] = memory
 
 
 class _Step:
-    def __init__(self, tx: Tx, generation: int, catalog: Catalog, hooks: list[OnRaise]) -> None:
+    def __init__(
+        self, tx: HeldTx, generation: int, catalog: Catalog, hooks: list[OnRaise], memory: Memory
+    ) -> None:
         self.tx, self.g, self.catalog, self.hooks = tx, generation, catalog, hooks
+        self.memory = memory
 
     def run(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return self.tx.execute(sql, (self.g, *params))
@@ -72,15 +117,47 @@ class _Step:
             " complex_id = excluded.complex_id, committee_id = excluded.committee_id",
             stream_id, complex_id, committee_id,
         )  # fmt: skip
+        self.memory.streams[stream_id] = (complex_id, committee_id)
 
     def owner(self, stream_id: str) -> tuple[str, str]:
         """The complex and committee of a stream (an account knows both)."""
-        rows = self.run(
-            "SELECT complex_id, committee_id FROM sup_streams WHERE generation = ?"
-            " AND stream_id = ?",
-            stream_id,
-        )
-        return (str(rows[0][0]), str(rows[0][1])) if rows else ("", "")
+        if stream_id not in self.memory.streams:
+            self.memory.load_streams(self.tx, self.g, [stream_id])
+        return self.memory.streams[stream_id] or ("", "")
+
+    def account(self, account_id: str) -> AccountRows:
+        """What the view holds of an account: its row, entries and payments."""
+        found = self.memory.accounts.get(account_id)
+        if found is None:
+            self.memory.load_accounts(self.tx, self.g, [account_id])
+            found = self.memory.accounts[account_id]
+        return found
+
+    def feed(self, feed_id: str) -> tuple[str, str]:
+        """The account and complex of a bank feed."""
+        if feed_id not in self.memory.feeds:
+            self.memory.load_feeds(self.tx, self.g, [feed_id])
+        found = self.memory.feeds[feed_id]
+        if found is None:
+            raise LookupError(f"the bank feed {feed_id} was never started")
+        return found
+
+    def committee(self, committee_id: str) -> tuple[str, int] | None:
+        """The complex and seats of an elected committee (None: never elected)."""
+        if committee_id not in self.memory.committees:
+            self.memory.load_committees(self.tx, self.g, [committee_id])
+        return self.memory.committees[committee_id]
+
+    def members(self, committee_id: str) -> dict[str, Member]:
+        if committee_id not in self.memory.members:
+            self.memory.load_members(self.tx, self.g, [committee_id])
+        return self.memory.members[committee_id]
+
+    def complex_budgets(self, complex_id: str) -> tuple[list[Budget], list[Entry]]:
+        """A complex's operations budgets and its accounts' operations expenditures (A20)."""
+        if complex_id not in self.memory.budgets:
+            self.memory.load_complexes(self.tx, self.g, [complex_id])
+        return self.memory.budgets[complex_id], list(self.memory.operations[complex_id].values())
 
     def found(self, position: int, findings: list[Finding]) -> None:
         for finding in findings:
@@ -96,6 +173,59 @@ class _Step:
             str(e.originator_id), e.originator_version, step, e.principal,
             json.dumps(detail, ensure_ascii=False), e.value_date, position,
         )  # fmt: skip
+
+
+ACCOUNT_EVENTS = frozenset(
+    e.__qualname__
+    for e in (
+        Account.Opened, Account.IncomeRecorded, Account.ExpenditureBooked, Account.PaymentRefused,
+        Account.TransferredIn, Account.TransferredOut, Account.EntryReversed, Account.Closed,
+    )
+)  # fmt: skip
+LISTINGS = frozenset(
+    e.__qualname__
+    for e in (Complex.CommitteeElected, Complex.AccountOpened, Complex.ResolutionRecorded)
+)
+FEED_EVENTS = frozenset(
+    e.__qualname__
+    for e in (BankFeed.StatementRecorded, BankFeed.LinesRecorded, BankFeed.Matched,
+              BankFeed.Unmatched, BankFeed.Started)
+)  # fmt: skip
+COMMITTEE_EVENTS = frozenset(
+    e.__qualname__
+    for e in (Committee.Elected, Committee.MembersChanged, Committee.DecisionRecorded)
+)
+BOOKED = Account.ExpenditureBooked.__qualname__
+OPENED = Account.Opened.__qualname__
+
+
+def prepare(s: _Step, batch: Batch) -> None:
+    """Read up front, a query per table, what the batch's handlers will look up by key."""
+    streams, accounts, feeds, committees = set(), set(), set(), set()
+    booked, opened = set(), {}
+    for _, e in batch:
+        name = type(e).__qualname__
+        if name in ACCOUNT_EVENTS:
+            accounts.add(str(e.originator_id))
+            if name == BOOKED:
+                booked.add(str(e.originator_id))
+            elif name == OPENED:
+                opened[str(e.originator_id)] = (e.complex_id, e.committee_id)
+        elif name in LISTINGS:
+            streams.add(str(listed_stream(e)))
+        elif name in FEED_EVENTS:
+            feeds.add(str(e.originator_id))
+        elif name in COMMITTEE_EVENTS:
+            committees.add(str(e.originator_id))
+    m, tx, g = s.memory, s.tx, s.g
+    m.load_feeds(tx, g, feeds)
+    accounts.update(f[0] for f in (m.feeds.get(i) for i in feeds) if f is not None)
+    m.load_streams(tx, g, streams | accounts)
+    m.load_accounts(tx, g, accounts)
+    m.load_committees(tx, g, committees)
+    owners = [opened.get(a) or m.streams.get(a) or ("", "") for a in booked]
+    m.load_members(tx, g, committees | {committee for _, committee in owners})
+    m.load_complexes(tx, g, {complex_id for complex_id, _ in owners})
 
 
 # --- facts ------------------------------------------------------------------------
@@ -126,8 +256,10 @@ def _elected(s: _Step, position: int, e: Committee.Elected) -> None:
 
 def _members(s: _Step, committee_id: str, members: list[StoredMember]) -> None:
     """Members as A05 compares them: identity key and the keyed hash of the name, never the name."""
+    known = s.members(committee_id)
     for stored in members:
         m = member_of(stored)
+        known[m["member_id"]] = (m["public_name"], m["identity_key"], m["name_key"])
         s.run(
             "INSERT INTO sup_members (generation, committee_id, member_id, public_name,"
             " identity_key, name_key) VALUES (?, ?, ?, ?, ?, ?)"
@@ -140,7 +272,9 @@ def _members(s: _Step, committee_id: str, members: list[StoredMember]) -> None:
 
 def _members_changed(s: _Step, position: int, e: Committee.MembersChanged) -> None:
     committee_id = str(e.originator_id)
+    known = s.members(committee_id)
     for member_id in e.removed:
+        known.pop(member_id, None)
         s.run(
             "DELETE FROM sup_members WHERE generation = ? AND committee_id = ? AND member_id = ?",
             committee_id, member_id,
@@ -166,6 +300,8 @@ def _booked(s: _Step, position: int, e: Account.ExpenditureBooked) -> None:
     line = carried_line(e)
     payee = party_of(line["payee"])
     complex_id, committee_id = s.owner(account_id)
+    account = s.account(account_id)
+    paid = account.payments.values()
     key = party_key(payee)
     p = rules.Payment(
         account_id, complex_id, committee_id, e.expenditure_id, e.value_date, key,
@@ -177,13 +313,14 @@ def _booked(s: _Step, position: int, e: Account.ExpenditureBooked) -> None:
         position,
         [
             *rules.round_number(c, p),
-            *rules.member_payee(s.tx, s.g, c, p),
-            *rules.cash(s.tx, s.g, c, p),
-            *rules.new_payee(s.tx, s.g, c, p),
-            *rules.frequent(s.tx, s.g, c, p),
+            *rules.member_payee(c, p, s.members(committee_id) if p.payee_person else {}),
+            *rules.cash(c, p, paid),
+            *rules.new_payee(c, p, paid),
+            *rules.frequent(c, p, paid),
         ],
     )
     facts.booked(s, position, p, line)
+    account.payments.setdefault(e.expenditure_id, Paid(e.value_date, key, e.amount, line["method"]))
     s.run(
         "INSERT INTO sup_payments (generation, account_id, entry_id, value_date, payee_key,"
         " payee_name, amount, method, contract_ref, position)"
@@ -230,7 +367,7 @@ def _case(
     def handler(s: _Step, position: int, e: Case) -> None:
         alert = str(e.originator_id)
         if status is not None:
-            s.tx.execute(
+            s.tx.execute(  # the alert raised earlier in the batch is written first
                 "UPDATE alerts SET status = ?, outcome = ? WHERE generation = ? AND alert_id = ?",
                 (status, getattr(e, "outcome", None), s.g, alert),
             )
