@@ -72,7 +72,7 @@ def test_a_batch_of_many_bookings_costs_a_few_statements(
 
 
 def _copy(runner: Runner) -> dict[str, list[tuple[Any, ...]]]:
-    with runner.database.reading() as tx:
+    with runner.database.transaction() as tx:  # generation() may insert its row
         serving = runner.generation(tx)
         return {
             table: sorted(
