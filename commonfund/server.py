@@ -12,6 +12,7 @@ from api.app import create_app
 from api.deps import Services
 from api.ports import Worker
 from api.ratelimit import RateLimits
+from api.token_cache import CachedTokens
 from commonfund.scheduler import with_daily_supervision
 from commonfund.settings import Settings, load_settings
 from commonfund.stores import SqlStores, utcnow
@@ -62,7 +63,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         workers.append(webhook_deliverer(settings, outbox))
     return Services(
         ledger=ledger,
-        tokens=stores,
+        tokens=CachedTokens(stores, seconds=settings.token_cache_seconds),
         idempotency=stores,
         now=clock,
         statements=statements,

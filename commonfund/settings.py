@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # people's names are sealed per person (docs/architecture.md, "Personal data"): how long a
     # process keeps a person's key, which is how long an erasure takes to reach every process
     personal_key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    # how long a process keeps a bearer token's record (api/token_cache.py): a request costs
+    # no token lookup, and a revocation by another process takes effect within this time
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     aggregate_cache_size: int = Field(default=5000, ge=1)  # eventsourcing reads 0 as unbounded
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
     # serve follows the ledger for the read models itself (one active runner per database,
