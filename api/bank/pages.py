@@ -20,7 +20,7 @@ from api.privacy import PRIVATE, depends_on_credentials
 from api.supervision.regulator import account_in_scope
 from ledger.dates import parse_date
 from ledger.errors import InvalidCommand
-from ledger.money import format_fen
+from projections.bank.reconciliation import grouped
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(depends_on_credentials)])
 HOW_ZH = {
@@ -42,13 +42,9 @@ ROLE_ZH = {"committee": "业委会", "regulator": "监管部门", "operator": "�
 BREAK_ZH = {"opening": "期初余额与上一期期末余额不符", "sequence": "对账单序号不连续"}
 
 
-def grouped(fen: int | None) -> str:
-    """``-1234567`` as ``-12,345.67`` (the page's one money format)."""
-    if fen is None:
-        return "—"
-    text = format_fen(abs(fen))
-    whole, _, cents = text.partition(".")
-    return f"{'-' if fen < 0 else ''}{int(whole):,}.{cents}"
+def yuan(fen: int | None) -> str:
+    """``-1234567`` as ``-12,345.67``, as the owners' sentence writes it; ``—`` for none."""
+    return "—" if fen is None else grouped(fen)
 
 
 def told_break(found: dict[str, Any]) -> str:
@@ -79,7 +75,7 @@ def reconciliation_page(
         account=summary,
         found=status,
         as_of=day.isoformat(),
-        yuan=grouped,
+        yuan=yuan,
         how_zh=HOW_ZH,
         direction_zh=DIRECTION_ZH,
         kind_zh=KIND_ZH,
