@@ -53,7 +53,6 @@ from ledger.requests import StaleRead
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
-T = TypeVar("T")
 
 MAX_ATTEMPTS = 16
 OUTAGE_RETRY_SECONDS = 1.0  # a failing database: retry for this long, then let the outage show
@@ -149,26 +148,6 @@ class Handoffs:
     transfer_booked: TransferBooked = _no_transfer_target
 
 
-@dataclass(slots=True)
-class _Held:
-    """A write held open by :meth:`UnitOfWork.written_along`: the events its commands saved,
-    in order, and their aggregates, recorded in one transaction with what goes along."""
-
-    events: list[Aggregate.Event]
-    aggregates: dict[UUID, Aggregate]
-    touched: list[UUID]
-    locks: int = 0  # times the process lock was kept for this write
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """What :meth:`UnitOfWork.written_along` ran: its result, and whether events were recorded
-    with what went along (False: the commands saved nothing, a replay; nothing went along)."""
-
-    result: object
-    recorded: bool
-
-
 class UnitOfWork:
     """The command discipline of one ledger application (one per process)."""
 
@@ -199,7 +178,6 @@ class UnitOfWork:
         # command and H02 then cost no round trip while the committee stays as it was.
         self._hearing_committees = False
         self._heard_fresh: set[UUID] = set()
-        self._holding = threading.local()  # .write: the _Held write of this thread, if any
 
     # --- the day ---------------------------------------------------------------------------
 
@@ -233,7 +211,7 @@ class UnitOfWork:
                 self._caught_up = set()
                 try:
                     self._require_member_in_office(actor, complex_id)
-                    return self._keep_for_held_write(body(self._loader(touched, loaded)), touched)
+                    return body(self._loader(touched, loaded))
                 except (IntegrityError, StaleRead):
                     self.evict(touched)
                     self._mark_contended(touched)
@@ -282,66 +260,8 @@ class UnitOfWork:
                 cache.get(aggregate_id, evict=True)
 
     def save(self, *aggregates: Aggregate) -> None:
-        """Save in one transaction, all or nothing; inside :meth:`written_along`, held for it."""
-        held: _Held | None = getattr(self._holding, "write", None)
-        if held is None:
-            self.app.save(*aggregates)
-            return
-        cache = self.app.repository.cache
-        for aggregate in aggregates:
-            held.events.extend(cast(list[Aggregate.Event], aggregate.collect_events()))
-            held.aggregates[aggregate.id] = aggregate
-            held.touched.append(aggregate.id)
-            if cache is not None:  # a new aggregate is found by a later load, as once saved
-                cache.put(aggregate.id, aggregate)
-
-    def written_along(self, body: Callable[[], T], along: Callable[[T], object]) -> Written:
-        """Run ``body`` (commands) holding their saves; record them in one transaction with
-        ``along(result)`` (the store writes it beside the events: the request's stored answer).
-
-        The process lock is kept from the first command until that transaction has committed
-        or failed, so no other thread sees the held, unsaved state of a cached aggregate. A
-        collision at the commit (another process wrote a stream) runs ``body`` again on fresh
-        state, as :meth:`run` does; anything else raised leaves nothing recorded and nothing
-        cached. When the commands saved nothing (a replay) nothing is recorded or passed along.
-        """
-        if getattr(self._holding, "write", None) is not None:
-            raise AssertionError("written_along does not nest")
-        for attempt in range(MAX_ATTEMPTS):
-            held = _Held([], {}, [])
-            self._holding.write = held
-            try:
-                result = body()
-                if not held.events:
-                    return Written(result, recorded=False)
-                self.app.save(*held.events, *held.aggregates.values(), along=along(result))
-                return Written(result, recorded=True)
-            except IntegrityError:
-                self.evict(held.touched)
-                self._mark_contended(held.touched)
-                if attempt == MAX_ATTEMPTS - 1:
-                    break
-            except BaseException:
-                self.evict(held.touched)
-                raise
-            finally:
-                self._holding.write = None
-                for _ in range(held.locks):
-                    self._lock.release()
-            time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, 0.002 * 2**attempt)))  # noqa: S311
-        raise ConcurrencyConflict(
-            "another writer kept changing the same record; the request changed nothing: retry it"
-        )
-
-    def _keep_for_held_write(self, result: R, touched: list[UUID]) -> R:
-        """Inside :meth:`written_along`: keep the lock and the touched aggregates until its
-        commit; the command's result passes through."""
-        held: _Held | None = getattr(self._holding, "write", None)
-        if held is not None:
-            self._lock.acquire()  # released by written_along once its transaction is over
-            held.locks += 1
-            held.touched.extend(touched)
-        return result
+        """Save in one transaction, all or nothing."""
+        self.app.save(*aggregates)
 
     def _loader(self, touched: list[UUID], loaded: dict[UUID, int]) -> Load:
         """A load function that records what a command touched and the versions it saw."""
@@ -587,4 +507,4 @@ class UnitOfWork:
         self.evict([stream])
         fresh = self.load(stream, kind)
         record(fresh)
-        self.app.save(fresh)  # its own write, also inside written_along: the request fails
+        self.save(fresh)
