@@ -10,6 +10,7 @@ are the contexts' own, bound here, so callers keep one object to hold.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -76,7 +77,9 @@ class Ledger(Application[UUID]):
         personal: PersonalData | None = None,
     ) -> None:
         super().__init__(env={**DEFAULT_ENV, **(env or {})})
-        self._saving: dict[UUID, Any] = {}  # the aggregates of the save taking snapshots
+        # the aggregates of the save taking snapshots, per thread: commands on different
+        # aggregates save side by side (ledger/unit_of_work.py)
+        self._saving_now = threading.local()
         work = UnitOfWork(
             self,
             policy=policy,
@@ -179,11 +182,11 @@ class Ledger(Application[UUID]):
     # --- snapshots ------------------------------------------------------------------
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        self._saving = processing_event.aggregates
+        self._saving_now.aggregates = processing_event.aggregates
         try:
             super()._take_snapshots(processing_event)
         finally:
-            self._saving = {}
+            self._saving_now.aggregates = {}
 
     def take_snapshot(
         self,
@@ -198,7 +201,7 @@ class Ledger(Application[UUID]):
         folded again on every tenth command (~0.9 s under load instead of ~0.1 s,
         bench/maintenance.py). The fund just saved at that version is that state.
         """
-        saved = self._saving.get(aggregate_id)
+        saved = getattr(self._saving_now, "aggregates", {}).get(aggregate_id)
         snapshot_class = getattr(type(saved), "Snapshot", type(self).snapshot_class)
         if (
             isinstance(saved, MaintenanceFund)

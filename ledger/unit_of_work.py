@@ -3,7 +3,9 @@
 A command is a body run by :meth:`UnitOfWork.run` with a typed loader
 (:class:`Load`: ``load(id, Kind) -> Kind``). Aggregates are cached without deep
 copies or fast-forwarding (the fast path measured in bench/ledger_write.py),
-which is safe because: every command runs under one process lock; every
+which is safe because: a command holds the lock of every aggregate it has
+loaded until it ends (:class:`AggregateLocks`: commands on different aggregates
+run side by side, on the same one one at a time, issue #15); every
 aggregate a command touches is evicted from the cache if the command fails; a
 write that collides with another process's write (stale cache) is retried on
 fresh state a bounded number of times; and aggregates a command only reads
@@ -27,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
@@ -62,6 +64,126 @@ SETTLED_FACTS_MAX = 200_000
 # After a collision, an aggregate is caught up from the store before each command for this
 # long: one query instead of a rollback and a rebuild when several workers share it.
 CONTENDED_SECONDS = 60.0
+# Aggregate locks are striped: a fixed table, so memory does not grow with the aggregates a
+# process has seen; two aggregates share a stripe with a chance of 1 in LOCK_STRIPES.
+LOCK_STRIPES = 4096
+# A command that finds an aggregate's lock taken while it holds others lets all go, waits for
+# that one, and starts again; this many times in one attempt, then it counts as a collision.
+BUSY_RESTARTS = 64
+
+
+class _Busy(BaseException):
+    """An aggregate's lock is held by another thread while this one holds other locks.
+
+    A BaseException, so that no ``except Exception`` in a command body swallows it:
+    :meth:`UnitOfWork.run` catches it, lets every lock go and waits for this one.
+    """
+
+    def __init__(self, stripe: int) -> None:
+        super().__init__(stripe)
+        self.stripe = stripe
+
+
+@dataclass(slots=True)
+class _Holding:
+    """What one thread holds: the stripes it has locked, how deep its commands nest, and
+    whether it holds the whole process (:meth:`UnitOfWork.exclusive`)."""
+
+    locks: dict[int, threading.Lock] = field(default_factory=dict)
+    depth: int = 0
+    exclusive: bool = False
+    caught_up: set[UUID] | None = None
+
+
+class _Gate:
+    """Commands pass together; :meth:`UnitOfWork.exclusive` waits for them to leave and keeps
+    new ones out (a city-wide batch that holds many aggregates at once)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._inside = 0
+        self._closed = False
+        self._closing = 0  # a closer waits: new commands wait behind it, it is not starved
+
+    def enter(self) -> None:
+        with self._cond:
+            while self._closed or self._closing:
+                self._cond.wait()
+            self._inside += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._inside -= 1
+            if not self._inside:
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing += 1
+            try:
+                while self._closed or self._inside:
+                    self._cond.wait()
+            finally:
+                self._closing -= 1
+            self._closed = True
+
+    def open(self) -> None:
+        with self._cond:
+            self._closed = False
+            self._cond.notify_all()
+
+
+class AggregateLocks:
+    """One lock per aggregate (striped), taken as a command loads it and held until it ends.
+
+    Locks are taken in the order a command happens to load, so two commands could each
+    hold what the other wants. They never wait for each other: a thread blocks on a lock
+    only while it holds none; holding some, it only tries, and when the try fails the
+    command lets go of everything (:class:`_Busy`), waits for that one lock alone, and
+    runs again with it taken first. No thread waits while holding, so none deadlocks.
+    """
+
+    def __init__(self, stripes: int = LOCK_STRIPES) -> None:
+        self._stripes = [threading.Lock() for _ in range(stripes)]
+        self._local = threading.local()
+
+    def holding(self) -> _Holding:
+        holding: _Holding | None = getattr(self._local, "holding", None)
+        if holding is None:
+            holding = self._local.holding = _Holding()
+        return holding
+
+    def stripe(self, aggregate_id: UUID) -> int:
+        return hash(aggregate_id) % len(self._stripes)
+
+    def take(self, aggregate_id: UUID) -> None:
+        """Lock an aggregate for the thread's running command (none running: nothing)."""
+        holding = self.holding()
+        if not holding.depth or holding.exclusive:
+            return
+        stripe = self.stripe(aggregate_id)
+        if stripe in holding.locks:
+            return
+        lock = self._stripes[stripe]
+        if holding.locks:
+            if not lock.acquire(blocking=False):
+                raise _Busy(stripe)
+        else:
+            lock.acquire()
+        holding.locks[stripe] = lock
+
+    def take_stripe(self, stripe: int) -> None:
+        """Block for one stripe (the thread holds nothing yet)."""
+        holding = self.holding()
+        lock = self._stripes[stripe]
+        lock.acquire()
+        holding.locks[stripe] = lock
+
+    def release_all(self) -> None:
+        holding = self.holding()
+        for lock in holding.locks.values():
+            lock.release()
+        holding.locks.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +270,22 @@ class Handoffs:
     transfer_booked: TransferBooked = _no_transfer_target
 
 
+_DONE, _PAUSE, _AGAIN, _GIVE_UP = object(), object(), object(), object()
+
+
+class _LockingList(list[UUID]):
+    """The aggregates a block touched: appending one locks it (evicted on failure, so it
+    must not be changed by another thread meanwhile)."""
+
+    def __init__(self, locks: AggregateLocks) -> None:
+        super().__init__()
+        self._locks = locks
+
+    def append(self, aggregate_id: UUID) -> None:
+        self._locks.take(aggregate_id)
+        super().append(aggregate_id)
+
+
 class UnitOfWork:
     """The command discipline of one ledger application (one per process)."""
 
@@ -166,12 +304,10 @@ class UnitOfWork:
         # ledger still reads, but refuses to record a person
         self.personal = personal
         self.handoffs = Handoffs()
-        self._lock = threading.RLock()
+        self.locks = AggregateLocks()
+        self._gate = _Gate()
         self._settled: dict[tuple[str, UUID], object] = {}
         self._contended: dict[UUID, float] = {}  # aggregate -> until (monotonic seconds)
-        # What the running command attempt has brought up to date: read twice in one attempt
-        # (the committee for H15, H02 and a decision), an aggregate is asked for once.
-        self._caught_up: set[UUID] | None = None
         # While something hears every committee change of every process (``hear_committees``;
         # on PostgreSQL a LISTEN, commonfund/wiring.py), a committee read fresh once is taken
         # from the cache until a notice names it: the member-in-office check (H15) of every
@@ -206,49 +342,114 @@ class UnitOfWork:
         """
         started = time.monotonic()
         for attempt in range(MAX_ATTEMPTS):
-            with self.serialised() as touched:
-                loaded: dict[UUID, int] = {}
-                self._caught_up = set()
-                try:
-                    self._require_member_in_office(actor, complex_id)
-                    return body(self._loader(touched, loaded))
-                except (IntegrityError, StaleRead):
-                    self.evict(touched)
-                    self._mark_contended(touched)
-                    if attempt == MAX_ATTEMPTS - 1:
-                        break
-                except OperationalError:
-                    # The database failed us (a dropped connection, SQLite still locked after
-                    # its timeout, a server gone): another connection may do. An outage is
-                    # raised as itself once retries have taken OUTAGE_RETRY_SECONDS, so the
-                    # caller answers 503, not the 409 of a contention it is not (issue #12).
-                    self.evict(touched)
-                    spent = time.monotonic() - started
-                    if spent >= OUTAGE_RETRY_SECONDS or attempt == MAX_ATTEMPTS - 1:
-                        raise
-                except LedgerError as refusal:
-                    if refusal.on_fresh_state or not self._any_newer(loaded):
-                        raise
-                    self.evict(touched)
-                    continue
-                finally:
-                    self._caught_up = None
-            # Full jitter, exponential up to a cap: colliding writers drift apart.
-            time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, 0.002 * 2**attempt)))  # noqa: S311
+            outcome, result = self._attempt(body, actor, complex_id, last=attempt == MAX_ATTEMPTS - 1,
+                                            started=started)  # fmt: skip
+            if outcome is _DONE:
+                return cast(R, result)
+            if outcome is _PAUSE:
+                # Full jitter, exponential up to a cap: colliding writers drift apart.
+                time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, 0.002 * 2**attempt)))  # noqa: S311
         raise ConcurrencyConflict(
             "another writer kept changing the same record; the request changed nothing: retry it"
         )
 
-    @contextmanager
-    def serialised(self) -> Iterator[list[UUID]]:
-        """Hold the process lock; the aggregates appended to the list are evicted on failure."""
-        touched: list[UUID] = []
-        with self._lock:
+    def _attempt(
+        self, body: Callable[[Load], R], actor: Actor, complex_id: UUID | None, *, last: bool,
+        started: float,
+    ) -> tuple[object, R | None]:  # fmt: skip
+        """One attempt of a command: done, or retry (after a pause or at once).
+
+        A lock found taken mid-command (:class:`_Busy`) starts the attempt again with that
+        lock taken first; it is not a collision and costs no attempt.
+        """
+        first: int | None = None
+        for _ in range(BUSY_RESTARTS):
             try:
-                yield touched
-            except BaseException:
-                self.evict(touched)
-                raise
+                with self.serialised(first=first) as touched:
+                    loaded: dict[UUID, int] = {}
+                    holding = self.locks.holding()
+                    outer_caught_up = holding.caught_up
+                    holding.caught_up = set()
+                    try:
+                        self._require_member_in_office(actor, complex_id)
+                        return _DONE, body(self._loader(touched, loaded))
+                    except (IntegrityError, StaleRead):
+                        self.evict(touched)
+                        self._mark_contended(touched)
+                        return (_GIVE_UP if last else _PAUSE), None
+                    except OperationalError:
+                        # The database failed us (a dropped connection, SQLite still locked
+                        # after its timeout, a server gone): another connection may do. An
+                        # outage is raised as itself once retries have taken
+                        # OUTAGE_RETRY_SECONDS, so the caller answers 503, not the 409 of a
+                        # contention it is not (issue #12).
+                        self.evict(touched)
+                        if time.monotonic() - started >= OUTAGE_RETRY_SECONDS or last:
+                            raise
+                        return _PAUSE, None
+                    except LedgerError as refusal:
+                        if refusal.on_fresh_state or not self._any_newer(loaded):
+                            raise
+                        self.evict(touched)
+                        return _AGAIN, None
+                    finally:
+                        holding.caught_up = outer_caught_up
+            except _Busy as busy:
+                if self.locks.holding().depth:
+                    raise  # a command inside a command: the outer one lets go and waits
+                first = busy.stripe
+        return (_GIVE_UP if last else _PAUSE), None
+
+    @contextmanager
+    def serialised(self, *, first: int | None = None) -> Iterator[list[UUID]]:
+        """Run under aggregate locks; the aggregates appended to the list are evicted on failure.
+
+        Every aggregate the block loads is locked until the outermost block ends (a command
+        inside a command shares its locks). ``first``: a stripe to wait for before anything.
+        An aggregate only appended to ``touched`` is locked here too.
+        """
+        locks = self.locks
+        holding = locks.holding()
+        outermost = not holding.depth
+        if outermost and not holding.exclusive:
+            self._gate.enter()
+        holding.depth += 1
+        touched: list[UUID] = _LockingList(locks)
+        try:
+            if first is not None and not holding.exclusive:
+                locks.take_stripe(first)
+            yield touched
+        except BaseException:
+            self.evict(touched)
+            raise
+        finally:
+            holding.depth -= 1
+            if outermost:
+                locks.release_all()
+                if not holding.exclusive:
+                    self._gate.leave()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the whole process: wait for every running command to end, keep new ones out.
+
+        For a batch that changes many aggregates between its reads and its one write (the
+        city's yearly interest); its own commands inside run without locks. Not inside a
+        command.
+        """
+        holding = self.locks.holding()
+        if holding.exclusive:
+            yield
+            return
+        if holding.depth:
+            raise RuntimeError("exclusive() inside a command would wait for itself")
+        self._gate.close()
+        holding.exclusive = True
+        try:
+            yield
+        finally:
+            holding.exclusive = False
+            self._gate.open()
 
     def evict(self, touched: list[UUID]) -> None:
         """Drop these aggregates from the cache: the next load reads them from the store."""
@@ -291,7 +492,7 @@ class UnitOfWork:
         if until is None:
             return False
         if until < time.monotonic():
-            del self._contended[aggregate_id]
+            self._contended.pop(aggregate_id, None)  # another thread may have dropped it first
             return False
         return True
 
@@ -305,7 +506,9 @@ class UnitOfWork:
     # --- loading -------------------------------------------------------------------------------
 
     def load(self, aggregate_id: UUID, kind: type[A]) -> A:
-        """The aggregate as this process has it (the cache), not recorded as touched."""
+        """The aggregate as this process has it (the cache), not recorded as touched; locked
+        for the rest of the command when a command is running."""
+        self.locks.take(aggregate_id)
         try:
             aggregate: Aggregate = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -321,7 +524,7 @@ class UnitOfWork:
         command that read it once.
         """
         aggregate = self.load(aggregate_id, kind)
-        caught_up = self._caught_up
+        caught_up = self.locks.holding().caught_up
         if caught_up is not None and aggregate_id in caught_up:
             return aggregate
         if kind is Committee and self._hearing_committees:

@@ -1,9 +1,11 @@
-"""Two processes writing the same account at once lose nothing and never break H03."""
+"""Two processes writing the same account at once lose nothing and never break H03; nor do
+several threads in each (the aggregate locks of issue #15)."""
 
 from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
@@ -21,40 +23,52 @@ from tests.plugins.clock import TODAY, fixed_clock
 
 pytestmark = pytest.mark.slow
 PER_PROCESS = 40
+THREADS = 4  # per process, in the threaded tests
 
 
-def record_incomes(url: str, account: str, tag: str, start: Event) -> int:
+def record_incomes(url: str, account: str, tag: str, start: Event, *, threads: int = 1) -> int:
     ledger = Ledger(
         personal=personal_keys(Settings(database_url=url)),
         env=Settings(database_url=url).eventsourcing_env(),
         clock=fixed_clock,
     )
-    try:
-        ledger.account(UUID(account))  # warm the cache, so both writers start from a stale copy
-        start.wait(10)
-        for i in range(PER_PROCESS):
+
+    def record(thread: int) -> None:
+        for i in range(thread, PER_PROCESS, threads):
             details = IncomeDetails(
                 category="parking", payer=COMPANY, amount=100 + i, value_date=TODAY
             )
             ledger.record_income(
                 UUID(account), details, idempotency_key=f"{tag}-{i}", actor=member_actor("m1")
             )
+
+    try:
+        ledger.account(UUID(account))  # warm the cache, so both writers start from a stale copy
+        start.wait(10)
+        with ThreadPoolExecutor(threads) as pool:
+            for future in [pool.submit(record, t) for t in range(threads)]:
+                future.result()
     finally:
         ledger.close()
     return PER_PROCESS
 
 
-def spend(url: str, account: str, decision: str, tag: str, start: Event) -> int:
+def record_incomes_threaded(url: str, account: str, tag: str, start: Event) -> int:
+    return record_incomes(url, account, tag, start, threads=THREADS)
+
+
+def spend(
+    url: str, account: str, decision: str, tag: str, start: Event, *, threads: int = 1
+) -> int:
     ledger = Ledger(
         personal=personal_keys(Settings(database_url=url)),
         env=Settings(database_url=url).eventsourcing_env(),
         clock=fixed_clock,
     )
-    booked = 0
-    try:
-        ledger.account(UUID(account))
-        start.wait(10)
-        for i in range(15):
+
+    def pay(thread: int) -> int:
+        booked = 0
+        for i in range(thread, 15, threads):
             details = World(ledger, UUID(int=0), UUID(int=0), UUID(account), []).expenditure(
                 100_00, authorisation=decision
             )
@@ -66,9 +80,19 @@ def spend(url: str, account: str, decision: str, tag: str, start: Event) -> int:
                 booked += 1
             except InsufficientBalance:
                 pass
+        return booked
+
+    try:
+        ledger.account(UUID(account))
+        start.wait(10)
+        with ThreadPoolExecutor(threads) as pool:
+            return sum(f.result() for f in [pool.submit(pay, t) for t in range(threads)])
     finally:
         ledger.close()
-    return booked
+
+
+def spend_threaded(url: str, account: str, decision: str, tag: str, start: Event) -> int:
+    return spend(url, account, decision, tag, start, threads=THREADS)
 
 
 def worker(
@@ -96,11 +120,13 @@ def run_two(target: Callable[..., int], *args: str) -> list[int]:
     return sorted(results)
 
 
+@pytest.mark.parametrize("writer", [record_incomes, record_incomes_threaded], ids=["1", "4"])
 def test_two_processes_recording_income_on_one_account_lose_nothing(
-    ledger: Ledger, settings: Settings
+    ledger: Ledger, settings: Settings, writer: Callable[..., int]
 ) -> None:
+    """Two processes, each with one thread or with several (threads per process: the id)."""
     w = world(ledger)
-    done = run_two(record_incomes, settings.database_url, str(w.account_id))
+    done = run_two(writer, settings.database_url, str(w.account_id))
     assert done == [PER_PROCESS, PER_PROCESS]
     fresh = Ledger(
         personal=personal_keys(settings), env=settings.eventsourcing_env(), clock=fixed_clock
@@ -113,13 +139,14 @@ def test_two_processes_recording_income_on_one_account_lose_nothing(
         fresh.close()
 
 
+@pytest.mark.parametrize("spender", [spend, spend_threaded], ids=["1", "4"])
 def test_two_processes_spending_at_once_never_take_the_balance_below_zero(
-    ledger: Ledger, settings: Settings
+    ledger: Ledger, settings: Settings, spender: Callable[..., int]
 ) -> None:
     w = world(ledger)
     w.income(1_000_00)
     decision = w.decision("保洁", 20_000_00, on=TODAY - timedelta(days=1))
-    booked = run_two(spend, settings.database_url, str(w.account_id), decision)
+    booked = run_two(spender, settings.database_url, str(w.account_id), decision)
     fresh = Ledger(
         personal=personal_keys(settings), env=settings.eventsourcing_env(), clock=fixed_clock
     )

@@ -200,42 +200,50 @@ class MaintenanceMoney:
             yield from receipts
             receipts.clear()
 
+        def allocate(complex_id: UUID, amount: int, stored: Future[MaintenanceFund | None]) -> None:
+            request = interest_fingerprint(amount, period_from, period_to, on, reference)
+            with work.serialised() as touched:
+                the_fund = fund_id(complex_id)
+                touched.append(the_fund)
+                fund = self._newest(the_fund, stored.result())
+                receipt = self._allocate(
+                    fund, amount, request=request, period_from=period_from,
+                    period_to=period_to, on=on, reference=reference, actor=actor, save=False,
+                )  # fmt: skip
+                if receipt.replayed:
+                    work.evict([the_fund])
+                else:
+                    pending.append((fund, complex_id, amount))
+                receipts.append(receipt)
+
+        for batch in self._read_ahead(advices, per_transaction):
+            # One transaction's funds are allocated and written holding the whole process:
+            # between allocation and write they carry unsaved events, which no other command
+            # may see (ledger/unit_of_work.py, exclusive).
+            with work.exclusive():
+                for step in batch:
+                    allocate(*step)
+                written = list(flush())
+            yield from written  # the caller runs outside the exclusive hold
+
+    def _read_ahead(
+        self, advices: Iterable[tuple[UUID, int]], per_transaction: int
+    ) -> Iterator[list[tuple[UUID, int, Future[MaintenanceFund | None]]]]:
+        """The advices a transaction at a time, each fund being read from the store, the next
+        transaction's funds already on their way."""
         todo = iter(advices)
         ahead: deque[tuple[UUID, int, Future[MaintenanceFund | None]]] = deque()
         with ThreadPoolExecutor(READ_AHEAD_THREADS, thread_name_prefix="fund-read") as reader:
             try:
                 while True:
-                    while (
-                        len(ahead) < 2 * per_transaction and (step := next(todo, None)) is not None
-                    ):
-                        the_fund = fund_id(step[0])
-                        ahead.append((*step, reader.submit(self._stored_fund, the_fund)))
+                    while len(ahead) < 2 * per_transaction and (step := next(todo, None)):
+                        ahead.append((*step, reader.submit(self._stored_fund, fund_id(step[0]))))
                     if not ahead:
-                        break
-                    complex_id, amount, stored = ahead.popleft()
-                    request = interest_fingerprint(amount, period_from, period_to, on, reference)
-                    with work.serialised() as touched:
-                        the_fund = fund_id(complex_id)
-                        touched.append(the_fund)
-                        fund = self._newest(the_fund, stored.result())
-                        receipt = self._allocate(
-                            fund, amount, request=request, period_from=period_from,
-                            period_to=period_to, on=on, reference=reference, actor=actor,
-                            save=False,
-                        )  # fmt: skip
-                        if receipt.replayed:
-                            work.evict([the_fund])
-                        else:
-                            pending.append((fund, complex_id, amount))
-                        receipts.append(receipt)
-                    if len(pending) >= per_transaction:
-                        with work.serialised():
-                            yield from flush()
+                        return
+                    yield [ahead.popleft() for _ in range(min(per_transaction, len(ahead)))]
             finally:
                 for _, _, future in ahead:
                     future.cancel()
-        with work.serialised():
-            yield from flush()
 
     def _stored_fund(self, the_id: UUID) -> MaintenanceFund | None:
         """The fund as the store holds it, rebuilt outside the cache (a read-ahead thread)."""
