@@ -834,7 +834,7 @@ def measured(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """``run``'s result with the CPU seconds used meanwhile by this process (all its threads),
     PostgreSQL (every backend) and everyone else: the machine is shared, and the rate is
     only comparable between runs where ``others`` stayed small."""
-    pids = [os.getpid()]
+    pids = {"server": [os.getpid()], "projector": []}
     before, started = api_write.cpu_snapshot(pids), time.perf_counter()
     result = run()
     after, wall = api_write.cpu_snapshot(pids), time.perf_counter() - started
@@ -984,7 +984,7 @@ async def drive_get(
     async with aiohttp.ClientSession(
         base, connector=connector, timeout=timeout, auto_decompress=decode
     ) as session:
-        before = api_write.cpu_snapshot(server_pids)
+        before = api_write.cpu_snapshot({"server": server_pids, "projector": []})
         started = time.perf_counter()
         deadline = started + seconds
 
@@ -1007,7 +1007,7 @@ async def drive_get(
 
         await asyncio.gather(*(loop() for _ in range(connections)))
         elapsed = time.perf_counter() - started
-        after = api_write.cpu_snapshot(server_pids)
+        after = api_write.cpu_snapshot({"server": server_pids, "projector": []})
     latencies.sort()
     return {
         "requests": len(latencies),
@@ -1096,10 +1096,10 @@ async def lag_under_load(
 ) -> dict[str, Any]:
     make = api_write.income_requests(plan, f"{plan['run']}-lag")
     until = time.perf_counter() + seconds
-    load, samples = await asyncio.gather(
+    (load, _), samples = await asyncio.gather(
         api_write.drive(
-            base, make, connections=plan["connections"], max_requests=10**9,
-            seconds=seconds, server_pids=pids,
+            base, api_write.one_request("income", make), connections=plan["connections"],
+            max_requests=10**9, seconds=seconds, pids={"server": pids, "projector": []},
         ),
         sample_lag(base, until, interval),
     )  # fmt: skip

@@ -165,7 +165,9 @@ def measure(args: argparse.Namespace, healthcheck: int, workdir: Path) -> dict[s
     groups: list[float | None] = []
     try:
         server.wait_ready()
-        accounts = api_write.setup_accounts(server.base, operator, args.accounts, f"r{healthcheck}")
+        accounts = api_write.setup_accounts(
+            server.base, operator, args.accounts, f"r{healthcheck}", spend=False, publish=False
+        )
         with Writers(server.base, accounts, args.clients) as writers:
             time.sleep(args.warmup)
             for n in range(args.rounds):
