@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from typing import cast
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -24,7 +25,7 @@ from pydantic import BaseModel
 
 from api.auth import Principal
 from api.deps import Services
-from api.ports import StoredResponse
+from api.ports import AnswerTaken, Claim, StoredAnswer, StoredResponse
 from api.problems import problem
 from ledger.personal import blind_request, reveal_json
 
@@ -78,6 +79,7 @@ def idempotent(
     body: BaseModel | None,
     run: Callable[[str], tuple[int, BaseModel]],
     rerun: bool = False,
+    one_write: bool = False,
 ) -> Response:
     """Run ``run(key)`` once per key; ``run`` gets the key the ledger derives ids from.
 
@@ -90,10 +92,57 @@ def idempotent(
     running, or cut off after the money moved and before its answer was stored) is then
     run again, and the ledger answers with what it recorded, instead of a 409 that would
     last until the claim is abandoned (issue #12).
+
+    ``one_write`` (with ``rerun``): the events and the stored answer are one transaction
+    (issue #15; ``Ledger.work.written_along``): ``run`` must build its answer from the ledger's
+    receipt, not from a read model, which sees the events only after the commit.
     """
     if key is None:
         status, model = run(request_hash(request, body, services))
         return consistent(request, services, answer(services, render(status, model)))
+    if not (rerun and one_write):  # answered from the events' transaction only where ``run``
+        # builds its answer before the commit (not from a read model): claimed, run, completed
+        return claimed(request, services, principal, key, body=body, run=run, rerun=rerun)
+    scope = scope_of(principal)
+    digest = request_hash(request, body, services)
+    found = services.idempotency.lookup(scope, key, digest, services.now())
+    if found.state == "in_progress" and not rerun:
+        return in_progress(request, key)
+    if found.state in ("replay", "mismatch"):
+        return settled(request, services, key, found)
+    rendered: list[StoredResponse] = []
+
+    def along(outcome: tuple[int, BaseModel]) -> StoredAnswer:
+        rendered.append(render(*outcome))
+        return StoredAnswer(scope, key, digest, rendered[-1], services.now())
+
+    try:
+        written = services.ledger.work.written_along(lambda: run(key), along)
+    except AnswerTaken:  # a racing request with this key recorded its answer first
+        found = services.idempotency.lookup(scope, key, digest, services.now())
+        return settled(request, services, key, found)
+    if written.recorded:
+        return consistent(request, services, answer(services, rendered[-1]))
+    status, model = cast(tuple[int, BaseModel], written.result)
+    stored = render(status, model)  # a replay the ledger answered from its record
+    earlier = services.idempotency.keep(scope, key, digest, stored, services.now())
+    if earlier is not None:  # another run of this request stored its answer first: that one
+        return consistent(request, services, answer(services, earlier, **REPLAYED))
+    return consistent(request, services, answer(services, stored))
+
+
+def claimed(
+    request: Request,
+    services: Services,
+    principal: Principal,
+    key: str,
+    *,
+    body: BaseModel | None,
+    run: Callable[[str], tuple[int, BaseModel]],
+    rerun: bool = False,
+) -> Response:
+    """The key claimed first, the command run, its answer stored after (three transactions):
+    the routes whose commands are not yet all one write (issue #15 moves them one by one)."""
     scope = scope_of(principal)
     claim = services.idempotency.claim(
         scope, key, request_hash(request, body, services), services.now()
@@ -125,6 +174,28 @@ def idempotent(
     if earlier is not None:  # another run of this request stored its answer first: that one
         return consistent(request, services, answer(services, earlier, **REPLAYED))
     return consistent(request, services, answer(services, stored))
+
+
+def in_progress(request: Request, key: str) -> Response:
+    return problem(
+        "request-in-progress",
+        f"a request with Idempotency-Key {key!r} is still being processed",
+        instance=request.url.path,
+        retryable=True,
+    )
+
+
+def settled(request: Request, services: Services, key: str, found: Claim) -> Response:
+    """The answer to a key already used: its first answer again, or 409."""
+    if found.state == "replay" and found.response is not None:
+        return answer(services, found.response, **REPLAYED)
+    if found.state == "mismatch":
+        return problem(
+            "idempotency-key-reused",
+            f"Idempotency-Key {key!r} was used for a different request",
+            instance=request.url.path,
+        )
+    return in_progress(request, key)
 
 
 READ_YOUR_WRITES = "read-your-writes"

@@ -67,6 +67,22 @@ class Claim:
     response: StoredResponse | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """A request's answer, recorded by the event store in the transaction of its events
+    (commonfund/recorders.py): a crash leaves both or neither (issue #15)."""
+
+    scope: str
+    key: str
+    request_hash: str
+    response: StoredResponse
+    at: datetime
+
+
+class AnswerTaken(Exception):
+    """Another request stored its answer under this key first: nothing of this one was recorded."""
+
+
 class IdempotencyStore(Protocol):
     def claim(self, scope: str, key: str, request_hash: str, now: datetime) -> Claim: ...
 
@@ -78,6 +94,17 @@ class IdempotencyStore(Protocol):
         ...
 
     def release(self, scope: str, key: str) -> None: ...
+
+    def lookup(self, scope: str, key: str, request_hash: str, now: datetime) -> Claim:
+        """What the key holds, without claiming it: "new" (nothing, or an abandoned claim, now
+        released), "replay", "mismatch" or "in_progress" (a claim of an older version's)."""
+        ...
+
+    def keep(
+        self, scope: str, key: str, request_hash: str, response: StoredResponse, now: datetime
+    ) -> StoredResponse | None:
+        """Store an answer that no events carry; None when stored, else the one stored first."""
+        ...
 
 
 # What went wrong with a delivery's last attempt, as a class: never an exception's text or an

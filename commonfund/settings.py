@@ -232,6 +232,8 @@ class Settings(BaseSettings):
                     "POSTGRES_PASSWORD": unquote(parts.password or ""),
                     "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
                     "POSTGRES_MAX_OVERFLOW": "2",
+                    # a request's answer in its events' transaction (issue #15)
+                    "APPLICATION_RECORDER_TOPIC": "commonfund.recorders:AnsweringPostgresRecorder",
                 }
             )
         else:
@@ -240,6 +242,7 @@ class Settings(BaseSettings):
                 {
                     "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                     "SQLITE_DBNAME": str(self.sqlite_path),
+                    "APPLICATION_RECORDER_TOPIC": "commonfund.recorders:AnsweringSQLiteRecorder",
                 }
             )
         return env

@@ -250,6 +250,55 @@ class SqlStores(SqlStore):
         status, content_type, body = rows[0]
         return StoredResponse(int(status), str(content_type), bytes(body))
 
+    def lookup(self, scope: str, key: str, request_hash: str, now: datetime) -> Claim:
+        """What the key holds, without claiming it (one read; the answer is written with the
+        request's events, commonfund/recorders.py). An unanswered claim left by an older
+        version's request is released once abandoned, and "new" is answered."""
+        with self._transaction() as conn:
+            rows = self._run(
+                conn,
+                "SELECT request_hash, status_code, content_type, body, claimed_at"
+                " FROM api_idempotency WHERE scope = ? AND idempotency_key = ?",
+                (scope, key),
+            )
+            if not rows:
+                return Claim("new")
+            stored_hash, status, content_type, body, claimed_at = rows[0]
+            if stored_hash != request_hash:
+                return Claim("mismatch")
+            if status is not None:
+                return Claim("replay", StoredResponse(int(status), str(content_type), bytes(body)))
+            claimed = self._parse_time(claimed_at)
+            if claimed is not None and now - claimed <= ABANDONED_AFTER:
+                return Claim("in_progress")
+            self._run(
+                conn,
+                "DELETE FROM api_idempotency WHERE scope = ? AND idempotency_key = ?"
+                " AND status_code IS NULL",
+                (scope, key),
+            )
+            return Claim("new")
+
+    def keep(
+        self, scope: str, key: str, request_hash: str, response: StoredResponse, now: datetime
+    ) -> StoredResponse | None:
+        """Store an answer whose request recorded no events (a replay the ledger answered from
+        its record); None when stored, else the answer stored first under the key."""
+        with self._transaction() as conn:
+            inserted = self._run(
+                conn,
+                "INSERT INTO api_idempotency (scope, idempotency_key, request_hash, status_code,"
+                " content_type, body, claimed_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING scope",
+                (
+                    scope, key, request_hash, response.status_code, response.content_type,
+                    response.body, self._time(now), self._time(now),
+                ),
+            )  # fmt: skip
+            if inserted:
+                return None
+        return self.complete(scope, key, response, now)
+
     def release(self, scope: str, key: str) -> None:
         with self._transaction() as conn:
             self._run(

@@ -55,6 +55,7 @@ from ledger.requests import StaleRead
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 16
 OUTAGE_RETRY_SECONDS = 1.0  # a failing database: retry for this long, then let the outage show
@@ -286,6 +287,25 @@ class _LockingList(list[UUID]):
         super().append(aggregate_id)
 
 
+@dataclass(slots=True)
+class _Held:
+    """A write held open by :meth:`UnitOfWork.written_along`: the events its commands saved,
+    in order, and their aggregates, recorded in one transaction with what goes along."""
+
+    events: list[Aggregate.Event]
+    aggregates: dict[UUID, Aggregate]
+    touched: list[UUID]
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What :meth:`UnitOfWork.written_along` ran: its result, and whether events were recorded
+    with what went along (False: the commands saved nothing, a replay; nothing went along)."""
+
+    result: object
+    recorded: bool
+
+
 class UnitOfWork:
     """The command discipline of one ledger application (one per process)."""
 
@@ -314,6 +334,7 @@ class UnitOfWork:
         # command and H02 then cost no round trip while the committee stays as it was.
         self._hearing_committees = False
         self._heard_fresh: set[UUID] = set()
+        self._holding = threading.local()  # .write: the _Held write of this thread, if any
 
     # --- the day ---------------------------------------------------------------------------
 
@@ -372,7 +393,8 @@ class UnitOfWork:
                     holding.caught_up = set()
                     try:
                         self._require_member_in_office(actor, complex_id)
-                        return _DONE, body(self._loader(touched, loaded))
+                        result = body(self._loader(touched, loaded))
+                        return _DONE, self._keep_for_held_write(result, touched)
                     except (IntegrityError, StaleRead):
                         self.evict(touched)
                         self._mark_contended(touched)
@@ -461,8 +483,75 @@ class UnitOfWork:
                 cache.get(aggregate_id, evict=True)
 
     def save(self, *aggregates: Aggregate) -> None:
-        """Save in one transaction, all or nothing."""
-        self.app.save(*aggregates)
+        """Save in one transaction, all or nothing; inside :meth:`written_along`, held for it."""
+        held: _Held | None = getattr(self._holding, "write", None)
+        if held is None:
+            self.app.save(*aggregates)
+            return
+        cache = self.app.repository.cache
+        for aggregate in aggregates:
+            self.locks.take(aggregate.id)  # a new one too: no one sees it before the commit
+            held.events.extend(cast(list[Aggregate.Event], aggregate.collect_events()))
+            held.aggregates[aggregate.id] = aggregate
+            held.touched.append(aggregate.id)
+            if cache is not None:  # a new aggregate is found by a later load, as once saved
+                cache.put(aggregate.id, aggregate)
+
+    def written_along(self, body: Callable[[], T], along: Callable[[T], object]) -> Written:
+        """Run ``body`` (commands) holding their saves; record them in one transaction with
+        ``along(result)`` (the store writes it beside the events: the request's stored answer).
+
+        The commands run inside one outer block (:meth:`serialised`), so the lock of every
+        aggregate they loaded or saved is kept until that transaction has committed or
+        failed: no other thread sees the held, unsaved state of a cached aggregate, and
+        commands on other aggregates go on meanwhile. A lock found taken mid-way lets all go
+        and runs ``body`` again (as :meth:`run` does); so does a collision at the commit
+        (another process wrote a stream), on fresh state. Anything else raised leaves nothing
+        recorded and nothing cached. When the commands saved nothing (a replay) nothing is
+        recorded or passed along.
+        """
+        if getattr(self._holding, "write", None) is not None:
+            raise AssertionError("written_along does not nest")
+        if self.locks.holding().depth:
+            raise AssertionError("written_along inside a command")
+        first: int | None = None
+        attempt = restarts = 0
+        while attempt < MAX_ATTEMPTS and restarts < BUSY_RESTARTS:
+            held = _Held([], {}, [])
+            try:
+                with self.serialised(first=first):
+                    self._holding.write = held
+                    try:
+                        result = body()
+                        if not held.events:
+                            return Written(result, recorded=False)
+                        self.app.save(*held.events, *held.aggregates.values(), along=along(result))
+                        return Written(result, recorded=True)
+                    except IntegrityError:
+                        self.evict(held.touched)
+                        self._mark_contended(held.touched)
+                    except BaseException:
+                        self.evict(held.touched)
+                        raise
+                    finally:
+                        self._holding.write = None
+            except _Busy as busy:
+                first, restarts = busy.stripe, restarts + 1
+                continue
+            first = None
+            time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, 0.002 * 2**attempt)))  # noqa: S311
+            attempt += 1
+        raise ConcurrencyConflict(
+            "another writer kept changing the same record; the request changed nothing: retry it"
+        )
+
+    def _keep_for_held_write(self, result: R, touched: list[UUID]) -> R:
+        """Inside :meth:`written_along`: what the command touched is evicted if the write
+        fails (its locks are the outer block's, kept until the commit); the result passes."""
+        held: _Held | None = getattr(self._holding, "write", None)
+        if held is not None:
+            held.touched.extend(touched)
+        return result
 
     def _loader(self, touched: list[UUID], loaded: dict[UUID, int]) -> Load:
         """A load function that records what a command touched and the versions it saw."""
@@ -710,4 +799,4 @@ class UnitOfWork:
         self.evict([stream])
         fresh = self.load(stream, kind)
         record(fresh)
-        self.save(fresh)
+        self.app.save(fresh)  # its own write, also inside written_along: the request fails

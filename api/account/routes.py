@@ -205,7 +205,9 @@ def record_income(
             recorded_by=receipt.recorded_by,  # a replay's: the first request's principal
         )
 
-    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
+    return idempotent(
+        request, services, principal, key, body=body, run=run, rerun=True, one_write=True
+    )
 
 
 @router.post(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 import httpx2 as httpx
@@ -26,6 +27,7 @@ from fastapi.routing import iter_route_contexts
 
 from api.app import create_app
 from api.ports import StoredResponse
+from commonfund import recorders
 from commonfund.server import build_services
 from commonfund.settings import Settings
 from tests.e2e.world import Builder, Side, day, expenditure_body, income_body
@@ -242,34 +244,38 @@ def test_a_refused_request_can_be_retried_with_its_key(api: Api) -> None:
     assert balance(api, a) == "7860.00"
 
 
+def dropping_answers(patch: pytest.MonkeyPatch) -> list[StoredResponse]:
+    """The event store records the events and not their answer, as a version before issue
+    #15 could leave them (its answer was a second transaction, cut off): the answers it
+    would have stored are returned."""
+    lost: list[StoredResponse] = []
+    keep = recorders._answer
+
+    def dropped(kwargs: dict[str, Any]) -> None:
+        answer = keep(kwargs)
+        if answer is not None:
+            lost.append(answer.response)
+
+    patch.setattr(recorders, "_answer", dropped)
+    return lost
+
+
 def test_a_retry_after_the_answer_was_lost_answers_what_the_ledger_recorded(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue #12: the income is recorded, then storing its answer fails (the database went
-    away). The retry used to get 409 "in progress" for 30 s, then an answer with no
-    ``recorded_at`` and the retrying member as ``recorded_by``; now it gets the first
-    answer, built from the ledger's record, and every later replay gets those bytes."""
+    """Issue #12: the income is recorded and its answer never stored (an older version's
+    second transaction, cut off). The retry gets the first answer, built from the ledger's
+    record, and every later replay gets those bytes."""
     b = Builder(api)
     a = b.side("370202")
     path = f"/v1/accounts/{a.account_id}/income"
-    services = api.client.app.state.services  # type: ignore[attr-defined]
-    store = services.idempotency
-    lost: list[StoredResponse] = []
-
-    def failing_complete(*args: Any) -> None:
-        lost.append(args[2])
-        raise psycopg.OperationalError("server closed the connection unexpectedly")
-
     with monkeypatch.context() as patch:
-        patch.setattr(store, "complete", failing_complete)
+        lost = dropping_answers(patch)
         first = api.client.post(
             path, json=income_body("321.00"), headers=bearer(a.tokens["m1"], "k-lost")
         )
-    assert first.status_code == 503, first.text
-    assert first.headers["content-type"] == PROBLEM
-    assert first.json()["type"] == "/problems/service-unavailable"
-    assert first.headers["retry-after"] == "2"
-    assert balance(api, a) == "8821.00"  # the money moved before the answer was lost
+    assert first.status_code == 201, first.text
+    assert balance(api, a) == "8821.00"  # the money moved; its answer is not stored
 
     api.clock.now = api.clock.now.replace(hour=9)  # later: a fresh answer would show it
     retry = api.client.post(
@@ -288,6 +294,57 @@ def test_a_retry_after_the_answer_was_lost_answers_what_the_ledger_recorded(
     assert [e["amount"] for e in entries(api, a)].count("321.00") == 1
 
 
+def crash_before_commit(cursor: Any) -> None:
+    """The session dies after the events and the answer are written, before the commit."""
+    if isinstance(cursor, psycopg.Cursor):
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return  # the commit that follows finds the session gone
+    raise persistence.OperationalError("the process died before the commit")
+
+
+def stored_keys(settings: Settings) -> list[str]:
+    if settings.is_postgres:
+        with psycopg.connect(settings.database_url) as conn:
+            return [r[0] for r in conn.execute("SELECT idempotency_key FROM api_idempotency")]
+    with closing(sqlite3.connect(settings.sqlite_path)) as lite:
+        return [r[0] for r in lite.execute("SELECT idempotency_key FROM api_idempotency")]
+
+
+def test_a_crash_before_the_commit_leaves_neither_the_events_nor_the_answer(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #15: the events and the request's answer are one transaction. A crash after
+    both are written and before the commit leaves neither: the retry records the income
+    once and answers fresh, and its replay answers the stored body."""
+    b = Builder(api)
+    a = b.side("370202")
+    path = f"/v1/accounts/{a.account_id}/income"
+    positions = api.client.app.state.services.ledger.recorder.max_notification_id()  # type: ignore[attr-defined]
+    with monkeypatch.context() as patch:
+        patch.setattr(recorders, "before_commit", crash_before_commit)
+        crashed = api.client.post(
+            path, json=income_body("45.00"), headers=bearer(a.tokens["m1"], "k-crash")
+        )
+    assert crashed.status_code == 503, crashed.text
+    assert "k-crash" not in stored_keys(api.settings)
+    ledger = api.client.app.state.services.ledger  # type: ignore[attr-defined]
+    assert ledger.recorder.max_notification_id() == positions  # no event committed
+    assert balance(api, a) == "8500.00"
+    retry = api.client.post(
+        path, json=income_body("45.00"), headers=bearer(a.tokens["m1"], "k-crash")
+    )
+    assert retry.status_code == 201, retry.text
+    assert "idempotent-replayed" not in retry.headers
+    assert "k-crash" in stored_keys(api.settings)
+    replay = api.client.post(
+        path, json=income_body("45.00"), headers=bearer(a.tokens["m2"], "k-crash")
+    )
+    assert (replay.status_code, replay.content) == (201, retry.content)
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert balance(api, a) == "8545.00"
+    assert [e["amount"] for e in entries(api, a)].count("45.00") == 1
+
+
 def test_a_proposal_replayed_after_its_approval_answers_as_it_was_proposed(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -304,7 +361,7 @@ def test_a_proposal_replayed_after_its_approval_answers_as_it_was_proposed(
         lost.append(args[2])
         raise psycopg.OperationalError("server closed the connection unexpectedly")
 
-    with monkeypatch.context() as patch:
+    with monkeypatch.context() as patch:  # a proposal is still claimed, run, then answered
         patch.setattr(store, "complete", failing_complete)
         first = api.client.post(path, json=body, headers=bearer(a.tokens["m1"], "k-prop"))
     assert first.status_code == 503
@@ -336,7 +393,7 @@ def test_a_database_outage_answers_503_problem_json_never_500(
         (services.tokens, "find", read),
         (services.tokens, "find", write),
         (services.ledger, "account_summary", read),
-        (services.idempotency, "claim", write),
+        (services.idempotency, "lookup", write),
         (services.ledger, "record_income", write),
     ):
         with monkeypatch.context() as patch:

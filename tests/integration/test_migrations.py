@@ -1046,6 +1046,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0014_entry_lines",
         "0015_bank",
         "0016_bank_tokens",
+        "0017_append_events",  # PostgreSQL only: a function, no table
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -1064,6 +1065,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0014_entry_lines",
         "0015_bank",
         "0016_bank_tokens",
+        "0017_append_events",  # PostgreSQL only: a function, no table
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -1073,6 +1075,10 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
             " AND NOT tgisinternal"
         ).fetchall()
         assert triggers == [("ledger_events_committee_changed",)]
+        functions = conn.execute(
+            "SELECT proname FROM pg_proc WHERE proname = 'commonfund_append_events'"
+        ).fetchall()
+        assert functions == [("commonfund_append_events",)]  # 0017
         columns = conn.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns"
             " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
