@@ -142,7 +142,8 @@ def claimed(
     rerun: bool = False,
 ) -> Response:
     """The key claimed first, the command run, its answer stored after (three transactions):
-    the routes whose commands are not yet all one write (issue #15 moves them one by one)."""
+    the routes whose answer comes from a read model or whose command is not idempotent on
+    the key (docs/architecture.md, "One transaction per write request")."""
     scope = scope_of(principal)
     claim = services.idempotency.claim(
         scope, key, request_hash(request, body, services), services.now()

@@ -247,7 +247,9 @@ def propose(
         proposal = services.ledger.expenditure(account_id, receipt.id, as_proposed=True)
         return 201, expenditure_public(services.ledger, account_id, receipt.id, proposal)
 
-    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
+    return idempotent(
+        request, services, principal, key, body=body, run=run, rerun=True, one_write=True
+    )
 
 
 @router.post(
@@ -271,7 +273,9 @@ def approve(
         proposal = services.ledger.expenditure(account_id, expenditure_id)
         return 200, expenditure_public(services.ledger, account_id, expenditure_id, proposal)
 
-    return idempotent(request, services, principal, key, body=None, run=run, rerun=True)
+    return idempotent(
+        request, services, principal, key, body=None, run=run, rerun=True, one_write=True
+    )
 
 
 @router.post(

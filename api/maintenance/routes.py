@@ -168,7 +168,9 @@ async def record_deposits(
                 version=receipt.version,
             )  # fmt: skip
 
-        return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
+        return idempotent(
+            request, services, principal, key, body=body, run=run, rerun=True, one_write=True
+        )
 
     return await run_in_threadpool(guarded)
 
@@ -302,7 +304,9 @@ def record_interest(
             replayed=receipt.replayed,
         )  # fmt: skip
 
-    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
+    return idempotent(
+        request, services, principal, key, body=body, run=run, rerun=True, one_write=True
+    )
 
 
 # --- projects -----------------------------------------------------------------------------------
@@ -499,7 +503,9 @@ def propose_disbursement(
         )  # fmt: skip
         return 201, payout_public(services, project_id, receipt.id, receipt, as_proposed=True)
 
-    return idempotent(request, services, principal, key, body=body, run=run, rerun=True)
+    return idempotent(
+        request, services, principal, key, body=body, run=run, rerun=True, one_write=True
+    )
 
 
 @router.post(
@@ -525,7 +531,9 @@ def approve_disbursement(
         )
         return 200, payout_public(services, project_id, disbursement_id, receipt)
 
-    return idempotent(request, services, principal, key, body=None, run=run, rerun=True)
+    return idempotent(
+        request, services, principal, key, body=None, run=run, rerun=True, one_write=True
+    )
 
 
 @router.post(

@@ -8,7 +8,6 @@ request may be retried with its key once the refusal no longer holds.
 
 from __future__ import annotations
 
-import json
 import socket
 import sqlite3
 import threading
@@ -26,10 +25,17 @@ from eventsourcing import persistence
 from fastapi.routing import iter_route_contexts
 
 from api.app import create_app
-from api.ports import StoredResponse
+from api.ports import Claim, StoredResponse
 from commonfund import recorders
 from commonfund.server import build_services
 from commonfund.settings import Settings
+from tests.e2e.maintenance_world import (
+    checker,
+    deposits_body,
+    disbursement_body,
+    fund,
+    voted_project,
+)
 from tests.e2e.world import Builder, Side, day, expenditure_body, income_body
 from tests.plugins.api import Api
 from tests.plugins.clock import MovableClock
@@ -310,70 +316,153 @@ def stored_keys(settings: Settings) -> list[str]:
         return [r[0] for r in lite.execute("SELECT idempotency_key FROM api_idempotency")]
 
 
-def test_a_crash_before_the_commit_leaves_neither_the_events_nor_the_answer(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Issue #15: the events and the request's answer are one transaction. A crash after
-    both are written and before the commit leaves neither: the retry records the income
-    once and answers fresh, and its replay answers the stored body."""
-    b = Builder(api)
-    a = b.side("370202")
-    path = f"/v1/accounts/{a.account_id}/income"
-    positions = api.client.app.state.services.ledger.recorder.max_notification_id()  # type: ignore[attr-defined]
-    with monkeypatch.context() as patch:
-        patch.setattr(recorders, "before_commit", crash_before_commit)
-        crashed = api.client.post(
-            path, json=income_body("45.00"), headers=bearer(a.tokens["m1"], "k-crash")
-        )
-    assert crashed.status_code == 503, crashed.text
-    assert "k-crash" not in stored_keys(api.settings)
-    ledger = api.client.app.state.services.ledger  # type: ignore[attr-defined]
-    assert ledger.recorder.max_notification_id() == positions  # no event committed
-    assert balance(api, a) == "8500.00"
-    retry = api.client.post(
-        path, json=income_body("45.00"), headers=bearer(a.tokens["m1"], "k-crash")
-    )
-    assert retry.status_code == 201, retry.text
-    assert "idempotent-replayed" not in retry.headers
-    assert "k-crash" in stored_keys(api.settings)
-    replay = api.client.post(
-        path, json=income_body("45.00"), headers=bearer(a.tokens["m2"], "k-crash")
-    )
-    assert (replay.status_code, replay.content) == (201, retry.content)
-    assert replay.headers["idempotent-replayed"] == "true"
-    assert balance(api, a) == "8545.00"
-    assert [e["amount"] for e in entries(api, a)].count("45.00") == 1
-
-
-def test_a_proposal_replayed_after_its_approval_answers_as_it_was_proposed(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The proposal's answer was lost; by the time the proposer retries, a second member
-    has approved and booked it. The retry answers the proposal as its request left it."""
+def test_a_proposal_replayed_after_its_approval_answers_as_it_was_proposed(api: Api) -> None:
+    """By the time the proposer's retry arrives, a second member has approved and booked the
+    proposal. The retry answers the proposal as its request left it: the answer stored with
+    the proposal's events (issue #15), not the payment as it stands now."""
     b = Builder(api)
     a = b.side("370202")
     path = f"/v1/accounts/{a.account_id}/expenditures"
     body = expenditure_body(a.decision_id, "210.00")
-    store = api.client.app.state.services.idempotency  # type: ignore[attr-defined]
-    lost: list[StoredResponse] = []
-
-    def failing_complete(*args: Any) -> None:
-        lost.append(args[2])
-        raise psycopg.OperationalError("server closed the connection unexpectedly")
-
-    with monkeypatch.context() as patch:  # a proposal is still claimed, run, then answered
-        patch.setattr(store, "complete", failing_complete)
-        first = api.client.post(path, json=body, headers=bearer(a.tokens["m1"], "k-prop"))
-    assert first.status_code == 503
-    proposal_id = json.loads(lost[0].body)["id"]
+    first = api.client.post(path, json=body, headers=bearer(a.tokens["m1"], "k-prop"))
+    assert first.status_code == 201, first.text
+    proposal_id = first.json()["id"]
     booked = api.call(
         "POST", f"{path}/{proposal_id}/approvals", a.tokens["m2"], expect=200, key="ok-m2"
     )
     assert booked["status"] == "booked"
     retry = api.client.post(path, json=body, headers=bearer(a.tokens["m1"], "k-prop"))
     assert retry.status_code == 201
-    assert retry.content == lost[0].body
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.content == first.content
     assert (retry.json()["status"], retry.json()["approvals"]) == ("proposed", ["m1"])
+
+
+Write = tuple[str, str, dict[str, Any] | None]  # path, token, body
+
+
+def proposal_to_approve(b: Builder, a: Side) -> Write:
+    path = f"/v1/accounts/{a.account_id}/expenditures"
+    made = b.post(path, a.tokens["m1"], expenditure_body(a.decision_id, "120.00"))
+    return f"{path}/{made['id']}/approvals", a.tokens["m2"], None
+
+
+def deposits(b: Builder, a: Side) -> Write:
+    path = f"/v1/complexes/{a.complex_id}/maintenance-fund/deposits"
+    return path, b.regulators[a.district], deposits_body(a.unit_ids)
+
+
+def payout(b: Builder, a: Side) -> Write:
+    fund(b, a)
+    project = voted_project(b, a, a.unit_ids[:2])
+    path = f"/v1/maintenance-projects/{project}/disbursements"
+    return path, a.tokens["m1"], disbursement_body("300.00")
+
+
+def payout_to_approve(b: Builder, a: Side) -> Write:
+    path, token, body = payout(b, a)
+    made = b.post(path, token, body)
+    return f"{path}/{made['id']}/approvals", checker(b, a), None
+
+
+ONE_WRITE_ROUTES = {
+    "income": lambda b, a: (
+        f"/v1/accounts/{a.account_id}/income", a.tokens["m1"], income_body("45.00"),
+    ),
+    "expenditure proposal": lambda b, a: (
+        f"/v1/accounts/{a.account_id}/expenditures", a.tokens["m1"],
+        expenditure_body(a.decision_id, "120.00"),
+    ),
+    "expenditure approval": proposal_to_approve,
+    "maintenance deposits": deposits,
+    "payout proposal": payout,
+    "payout approval": payout_to_approve,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("route", list(ONE_WRITE_ROUTES))
+def test_a_crash_before_the_commit_leaves_neither_the_events_nor_the_answer(
+    api: Api, monkeypatch: pytest.MonkeyPatch, route: str
+) -> None:
+    """Issue #15: on every money route the events and the request's answer are one
+    transaction. A crash after both are written and before the commit leaves neither: the
+    retry runs the command once and answers fresh, and its replay answers the stored body."""
+    b = Builder(api)
+    a = b.side("370202")
+    path, token, body = ONE_WRITE_ROUTES[route](b, a)
+    ledger = api.client.app.state.services.ledger  # type: ignore[attr-defined]
+    positions = ledger.recorder.max_notification_id()
+    with monkeypatch.context() as patch:
+        patch.setattr(recorders, "before_commit", crash_before_commit)
+        crashed = api.client.post(path, json=body, headers=bearer(token, "k-crash"))
+    assert crashed.status_code == 503, crashed.text
+    assert "k-crash" not in stored_keys(api.settings)
+    assert ledger.recorder.max_notification_id() == positions  # no event committed
+    retry = api.client.post(path, json=body, headers=bearer(token, "k-crash"))
+    assert retry.status_code in (200, 201), retry.text
+    assert "idempotent-replayed" not in retry.headers
+    assert "k-crash" in stored_keys(api.settings)
+    recorded = ledger.recorder.max_notification_id()
+    assert recorded > positions
+    replay = api.client.post(path, json=body, headers=bearer(token, "k-crash"))
+    assert (replay.status_code, replay.content) == (retry.status_code, retry.content)
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert ledger.recorder.max_notification_id() == recorded  # the replay wrote nothing
+
+
+@pytest.mark.parametrize("route", ["expenditure approval", "payout approval"])
+def test_twins_past_the_lookup_at_once_answer_the_first_ones_answer(
+    api: Api, monkeypatch: pytest.MonkeyPatch, route: str
+) -> None:
+    """Two requests with one key race: both find no answer under the key before either
+    commits. The second's approval then changes nothing (the ledger has that member's
+    approval), so nothing is recorded, and it answers the answer its twin stored with the
+    approval's events (issue #15), marked as a replay."""
+    b = Builder(api)
+    a = b.side("370202")
+    path, token, _ = ONE_WRITE_ROUTES[route](b, a)
+    first = api.client.post(path, headers=bearer(token, "k-twin"))
+    assert first.status_code == 200, first.text
+    store = api.client.app.state.services.idempotency  # type: ignore[attr-defined]
+    real = store.lookup
+    calls: list[str] = []
+
+    def before_the_twin_committed(*args: Any) -> Claim:
+        calls.append("lookup")
+        return Claim("new") if len(calls) == 1 else real(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "lookup", before_the_twin_committed)
+        twin = api.client.post(path, headers=bearer(token, "k-twin"))
+    assert calls == ["lookup"]
+    assert (twin.status_code, twin.content) == (200, first.content), twin.text
+    assert twin.headers["idempotent-replayed"] == "true"
+
+
+def test_a_crash_of_an_income_leaves_the_balance_and_the_retry_books_it_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The income case of the test above, by what a treasurer sees: balance and entries."""
+    b = Builder(api)
+    a = b.side("370202")
+    path = f"/v1/accounts/{a.account_id}/income"
+    with monkeypatch.context() as patch:
+        patch.setattr(recorders, "before_commit", crash_before_commit)
+        crashed = api.client.post(
+            path, json=income_body("45.00"), headers=bearer(a.tokens["m1"], "k-crash")
+        )
+    assert crashed.status_code == 503, crashed.text
+    assert balance(api, a) == "8500.00"
+    retry = api.client.post(
+        path, json=income_body("45.00"), headers=bearer(a.tokens["m1"], "k-crash")
+    )
+    assert retry.status_code == 201, retry.text
+    replay = api.client.post(
+        path, json=income_body("45.00"), headers=bearer(a.tokens["m2"], "k-crash")
+    )
+    assert (replay.status_code, replay.content) == (201, retry.content)
+    assert balance(api, a) == "8545.00"
+    assert [e["amount"] for e in entries(api, a)].count("45.00") == 1
 
 
 def test_a_database_outage_answers_503_problem_json_never_500(
