@@ -616,6 +616,12 @@ class UnitOfWork:
         caught_up = self.locks.holding().caught_up
         if caught_up is not None and aggregate_id in caught_up:
             return aggregate
+        held: _Held | None = getattr(self._holding, "write", None)
+        if held is not None and aggregate_id in held.aggregates:
+            # Its unsaved events are on it: another process's newer events do not apply on
+            # top of them. If there are any, the held write's commit collides on the version
+            # and runs its commands again on fresh state, answer and all (issue #15).
+            return aggregate
         if kind is Committee and self._hearing_committees:
             if aggregate_id in self._heard_fresh:
                 return aggregate  # no notice has named it since it was last read fresh

@@ -495,3 +495,33 @@ def test_a_database_outage_answers_503_problem_json_never_500(
         assert answer.headers["retry-after"] == "2"
         assert answer.json()["retryable"] is True
     assert balance(api, a) == "8500.00"
+
+
+def test_an_approval_on_a_stale_cached_account_answers_after_its_collision_not_500(
+    api: Api, settings: Settings, clock: MovableClock
+) -> None:
+    """Issue #15, found by bench/api_write.py's expenditure phase (500s under two workers):
+    this server's cached account is stale (another server proposed and booked a payment on
+    it since). The approval's held write must build its answer on the state it holds, and
+    its commit then collides and runs again on fresh state; catching the held state up with
+    the other server's events applied their approval to a proposal it did not have
+    (KeyError: 500)."""
+    b = Builder(api)
+    a = b.side("370202")
+    path = f"/v1/accounts/{a.account_id}/expenditures"
+    mine = b.post(path, a.tokens["m1"], expenditure_body(a.decision_id, "100.00"))["id"]
+    with serving(settings, clock) as other, httpx.Client(base_url=other, timeout=30) as client:
+        theirs = client.post(
+            path,
+            json=expenditure_body(a.decision_id, "50.00"),
+            headers=bearer(a.tokens["m1"], "k-theirs"),
+        )
+        assert theirs.status_code == 201, theirs.text
+        booked = client.post(
+            f"{path}/{theirs.json()['id']}/approvals", headers=bearer(a.tokens["m2"], "k-book")
+        )
+        assert booked.status_code == 200, booked.text
+    approved = api.client.post(f"{path}/{mine}/approvals", headers=bearer(a.tokens["m2"], "k-mine"))
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["approvals"]) == ("booked", ["m1", "m2"])
+    assert balance(api, a) == "8350.00"
