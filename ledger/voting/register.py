@@ -16,13 +16,15 @@ from datetime import datetime
 from typing import Literal
 
 from ledger.complexes.complex import DEVELOPER
-from ledger.errors import InvalidArea, InvalidCommand
+from ledger.errors import InvalidArea, InvalidCommand, InvalidDate
 
 AreaKind = Literal["registered", "surveyed", "contract"]
 DeveloperState = Literal["sold_delivered", "sold_undelivered", "unsold"]
 Choice = Literal["agree", "disagree", "abstain"]
 Channel = Literal["electronic", "paper"]
 CHOICES: tuple[Choice, ...] = ("agree", "disagree", "abstain")
+_STATES = frozenset({"sold_delivered", "sold_undelivered", "unsold"})
+_CHANNELS = frozenset({"electronic", "paper"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,8 @@ class UnitRecord:
     served: bool = False  # the ballot's delivery to this unit is recorded
 
     def __post_init__(self) -> None:
+        if self.state not in _STATES:
+            raise InvalidCommand(f"unit {self.unit_id}: {self.state!r} is not a developer state")
         if self.area[1] <= 0:
             raise InvalidArea(f"unit {self.unit_id} needs a floor area above zero")
         if self.state == "sold_delivered" and self.owner_key in ("", DEVELOPER):
@@ -71,6 +75,12 @@ class Vote:
     channel: Channel
     signed_at: datetime  # timezone-aware
     nonce: str
+
+    def __post_init__(self) -> None:
+        if self.choice not in CHOICES or self.channel not in _CHANNELS:
+            raise InvalidCommand("a vote is agree, disagree or abstain, electronic or on paper")
+        if self.signed_at.utcoffset() is None:
+            raise InvalidDate("a vote's signing time needs its offset")
 
 
 CountingRule = Callable[[Sequence[Vote]], Vote]  # returns one of the votes it is given

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.errors import InvalidCommand
+from ledger.errors import InvalidCommand, InvalidDate
 from ledger.voting.register import Choice, DeveloperState, UnitRecord, Vote
 from ledger.voting.tally import tally_matter
 
@@ -209,6 +209,13 @@ def test_abstentions_take_part_but_do_not_consent() -> None:
     assert count.consenting_heads == 3
     assert count.passed
     assert not tally_matter(5, register, votes([0, 1], [2], [3]), deemed_apply=False).passed
+
+
+def test_a_vote_without_an_offset_or_with_an_unknown_choice_is_refused() -> None:
+    with pytest.raises(InvalidDate):
+        Vote("u0", "agree", "electronic", datetime(2026, 12, 1), "n")  # noqa: DTZ001
+    with pytest.raises(InvalidCommand):
+        Vote("u0", "yes", "electronic", T0, "n")  # type: ignore[arg-type]
 
 
 def test_a_vote_outside_the_scope_or_an_unknown_matter_is_refused() -> None:
