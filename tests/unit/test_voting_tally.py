@@ -330,7 +330,7 @@ def reference(
     }
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(data=st.data(), matter=st.integers(1, 9))
 def test_the_tally_equals_a_reference_computed_with_fractions(
     data: st.DataObject, matter: int
@@ -348,3 +348,20 @@ def test_the_tally_equals_a_reference_computed_with_fractions(
         assert (count.area_to_participate == 0) == (
             3 * count.participating_area >= 2 * count.scope_area
         )
+        strict = matter not in (6, 7, 8)
+        share = Fraction(1, 2) if strict else Fraction(3, 4)
+        for have, among, needed in (
+            (count.consenting_area, count.participating_area, count.area_to_consent),
+            (count.consenting_heads, count.participating_heads, count.heads_to_consent),
+        ):
+            assert reaches(have + needed, among + needed, share, strict=strict)
+            if needed > 1 or (needed == 1 and among > 0):
+                assert not reaches(have + needed - 1, among + needed - 1, share, strict=strict)
+
+
+def reaches(consenting: int, participating: int, share: Fraction, *, strict: bool) -> bool:
+    """Plainly: do ``consenting`` of ``participating`` exceed (or reach) ``share``?"""
+    if participating == 0:
+        return False
+    ratio = Fraction(consenting, participating)
+    return ratio > share if strict else ratio >= share
