@@ -124,6 +124,35 @@ def tally_matter(
     return MatterTally(matter, without, with_deemed, choice, deemed, deemed_apply)
 
 
+def by_building(
+    matter: int,
+    register: Sequence[UnitRecord],
+    votes: Sequence[Vote],
+    *,
+    deemed_apply: bool,
+    rule: CountingRule = signed_later,
+) -> dict[str, Count]:
+    """The live view by building: each building's units counted as if they were the scope.
+
+    Deemed votes follow the whole matter's majority, where they apply. An owner (or the developer)
+    with units in two buildings is a head in each, so the buildings' heads may sum to more than the
+    matter's; only ``tally_matter`` decides the outcome.
+    """
+    whole = tally_matter(matter, register, votes, deemed_apply=deemed_apply, rule=rule)
+    cast = {unit_id: vote.choice for unit_id, vote in counted_votes(register, votes, rule).items()}
+    if whole.deemed_apply and whole.deemed_choice is not None:
+        cast |= dict.fromkeys(whole.deemed_units, whole.deemed_choice)
+    buildings: dict[str, list[UnitRecord]] = {}
+    for u in register:
+        buildings.setdefault(u.building, []).append(u)
+    return {
+        building: _count(
+            matter, units, {u.unit_id: cast[u.unit_id] for u in units if u.unit_id in cast}
+        )
+        for building, units in sorted(buildings.items())
+    }
+
+
 def _count(matter: int, register: Sequence[UnitRecord], cast: dict[str, Choice]) -> Count:
     scope = {u.unit_id: Voter(area=u.area[1], headcount_key=u.headcount_key) for u in register}
     agreed = [unit_id for unit_id, choice in cast.items() if choice == "agree"]

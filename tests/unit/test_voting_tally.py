@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ledger.errors import InvalidCommand, InvalidDate
 from ledger.voting.register import Choice, DeveloperState, UnitRecord, Vote
-from ledger.voting.tally import tally_matter
+from ledger.voting.tally import by_building, tally_matter
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 M2 = 100  # one m² in hundredths
@@ -209,6 +209,19 @@ def test_abstentions_take_part_but_do_not_consent() -> None:
     assert count.consenting_heads == 3
     assert count.passed
     assert not tally_matter(5, register, votes([0, 1], [2], [3]), deemed_apply=False).passed
+
+
+def test_the_live_view_by_building_counts_each_buildings_units_and_the_deemed_votes() -> None:
+    register = [unit(n, building="1") for n in range(3)] + [
+        unit(n, building="2", served=True) for n in range(3, 6)
+    ]
+    view = by_building(5, register, votes([0, 1, 2, 3]), deemed_apply=True)
+    assert list(view) == ["1", "2"]
+    assert view["1"].passed
+    assert (view["2"].participating_heads, view["2"].consenting_heads) == (3, 3)  # u4, u5 deemed
+    plain = by_building(5, register, votes([0, 1, 2, 3]), deemed_apply=False)["2"]
+    assert (plain.participating_heads, plain.heads_to_participate) == (1, 1)
+    assert sum(c.scope_area for c in view.values()) == 600 * M2
 
 
 def test_a_vote_without_an_offset_or_with_an_unknown_choice_is_refused() -> None:
