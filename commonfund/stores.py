@@ -197,26 +197,39 @@ class SqlStores(SqlStore):
             )
             if inserted:
                 return Claim("new")
-            rows = self._run(
+            found = self._stored_key(conn, scope, key, request_hash, now)
+            if found is not None and found.state != "new":
+                return found
+            self._run(  # abandoned: this request takes the claim over
                 conn,
-                "SELECT request_hash, status_code, content_type, body, claimed_at"
-                " FROM api_idempotency WHERE scope = ? AND idempotency_key = ?",
-                (scope, key),
+                "UPDATE api_idempotency SET claimed_at = ? WHERE scope = ? AND idempotency_key = ?",
+                (self._time(now), scope, key),
             )
-            stored_hash, status, content_type, body, claimed_at = rows[0]
-            if stored_hash != request_hash:
-                return Claim("mismatch")
-            if status is not None:
-                return Claim("replay", StoredResponse(int(status), str(content_type), bytes(body)))
-            claimed = self._parse_time(claimed_at)
-            if claimed is not None and now - claimed > ABANDONED_AFTER:
-                self._run(
-                    conn,
-                    "UPDATE api_idempotency SET claimed_at = ? WHERE scope = ? AND idempotency_key = ?",
-                    (self._time(now), scope, key),
-                )
-                return Claim("new")
+            return Claim("new")
+
+    def _stored_key(
+        self, conn: Any, scope: str, key: str, request_hash: str, now: datetime
+    ) -> Claim | None:
+        """What a stored key holds for this request (None: no row): ``mismatch``, ``replay``
+        with its answer, ``in_progress`` while its claim is fresh, or ``new`` for a claim
+        abandoned unanswered (the caller takes it over)."""
+        rows = self._run(
+            conn,
+            "SELECT request_hash, status_code, content_type, body, claimed_at"
+            " FROM api_idempotency WHERE scope = ? AND idempotency_key = ?",
+            (scope, key),
+        )
+        if not rows:
+            return None
+        stored_hash, status, content_type, body, claimed_at = rows[0]
+        if stored_hash != request_hash:
+            return Claim("mismatch")
+        if status is not None:
+            return Claim("replay", StoredResponse(int(status), str(content_type), bytes(body)))
+        claimed = self._parse_time(claimed_at)
+        if claimed is not None and now - claimed <= ABANDONED_AFTER:
             return Claim("in_progress")
+        return Claim("new")
 
     def complete(
         self, scope: str, key: str, response: StoredResponse, now: datetime
@@ -255,23 +268,10 @@ class SqlStores(SqlStore):
         request's events, commonfund/recorders.py). An unanswered claim left by an older
         version's request is released once abandoned, and "new" is answered."""
         with self._transaction() as conn:
-            rows = self._run(
-                conn,
-                "SELECT request_hash, status_code, content_type, body, claimed_at"
-                " FROM api_idempotency WHERE scope = ? AND idempotency_key = ?",
-                (scope, key),
-            )
-            if not rows:
-                return Claim("new")
-            stored_hash, status, content_type, body, claimed_at = rows[0]
-            if stored_hash != request_hash:
-                return Claim("mismatch")
-            if status is not None:
-                return Claim("replay", StoredResponse(int(status), str(content_type), bytes(body)))
-            claimed = self._parse_time(claimed_at)
-            if claimed is not None and now - claimed <= ABANDONED_AFTER:
-                return Claim("in_progress")
-            self._run(
+            found = self._stored_key(conn, scope, key, request_hash, now)
+            if found is None or found.state != "new":
+                return found or Claim("new")
+            self._run(  # abandoned: released, so the request runs
                 conn,
                 "DELETE FROM api_idempotency WHERE scope = ? AND idempotency_key = ?"
                 " AND status_code IS NULL",
