@@ -13,13 +13,14 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 
-from api import admin, pages, problems
+from api import admin, docs, pages, problems
 from api.account import routes as accounts
 from api.bank import pages as bank_pages
 from api.bank import routes as bank
 from api.committees import resolutions
 from api.committees import routes as committees
 from api.complexes import routes as complexes
+from api.cors import PublicCors
 from api.deps import Services, get_principal, money_key
 from api.errors_doc import DESCRIBED
 from api.limits import MAX_BANK_BODY, Limits
@@ -98,13 +99,19 @@ def create_app(
         description=DESCRIPTION,
         summary="Supervision of residential owners' common funds",
         lifespan=lifespan,
+        docs_url=None,  # served from the package, no CDN (api/docs.py)
+        redoc_url=None,
+        openapi_tags=docs.TAGS,
+        generate_unique_id_function=docs.operation_id,
     )
     problems.install(app, outages)
+    docs.install(app)
     app.state.rate_limits = rate_limits  # read where credentials are (api/deps.py)
 
     app.add_middleware(Limits, max_bank_body=bank_body_limit)
     app.state.bank_body_limit = bank_body_limit  # a bank file's size limit (issue #14)
     app.add_middleware(Privacy)  # outside Limits: its last-resort problem is marked too
+    app.add_middleware(PublicCors)  # the open data only (api/cors.py)
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -171,6 +178,7 @@ def _document_hand_parsed_bodies(app: FastAPI) -> None:
             components.update(deposits.pop("$defs", {}))
             components["DepositCreate"] = deposits
             _document_dependencies(app, document)
+            docs.problem_media(document)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -190,7 +198,9 @@ def _document_dependencies(app: FastAPI, document: dict[str, Any]) -> None:
             operation = paths[route.path_format].get(method.lower())
             if operation is None:  # HEAD, Starlette's twin of a GET
                 continue
-            if _takes(dependant, get_principal):
+            takes_credential = _takes(dependant, get_principal)
+            docs.secure(operation, credential=takes_credential)
+            if takes_credential:
                 _list_problem(operation, 429)
             if _takes(dependant, money_key):
                 _require_key(operation)

@@ -418,7 +418,7 @@ def resume(
     response_model=AccountPublic,
     responses=problems(409),
 )
-def close(
+def close_account(
     account_id: UUID,
     body: ClosureCreate,
     request: Request,

@@ -236,7 +236,7 @@ def acknowledge(
     response_model=AlertDetailPublic,
     responses=problems(409),
 )
-def close(
+def close_alert(
     alert_id: UUID,
     body: AlertClosureCreate,
     request: Request,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.e2e.world import Builder
 from tests.plugins.api import Api
 
 METHODS = ("get", "post", "put", "patch", "delete")
+CLEAN_ID = re.compile(r"[a-z][a-zA-Z0-9]*")
 WRITES = ("post", "put", "patch", "delete")
 NIL = "00000000-0000-0000-0000-000000000000"
 
@@ -24,9 +26,12 @@ def test_every_route_has_a_summary_and_lists_its_errors(api: Api) -> None:
                 missing.append(f"{where}: no summary")
             if path.startswith("/v1/"):
                 listed = set(operation.get("responses", {}))
+                expected = (
+                    ("401", "403", "404", "422") if "security" in operation else ("404", "422")
+                )
                 missing.extend(
                     f"{where}: error {status} not listed"
-                    for status in ("401", "403", "404", "422")
+                    for status in expected
                     if status not in listed
                 )
     assert missing == []
@@ -109,8 +114,7 @@ def test_every_route_that_takes_a_token_lists_the_429(api: Api) -> None:
     taking: dict[str, set[str]] = {}
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            names = {p["name"].lower() for p in operation.get("parameters", [])}
-            if method in METHODS and "authorization" in names:
+            if method in METHODS and "security" in operation:
                 taking[f"{method.upper()} {path}"] = set(operation["responses"])
     assert len(taking) > 40
     assert [where for where, listed in taking.items() if "429" not in listed] == []
@@ -128,3 +132,68 @@ def test_the_webhook_payload_is_documented_with_the_apis_alert(api: Api) -> None
     assert "#/components/schemas/AlertPublic" in str(alert)
     listed = schemas["AlertsPage"]["properties"]["items"]["items"]
     assert listed == {"$ref": "#/components/schemas/AlertPublic"}
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"{method.upper()} {path}", operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def test_the_bearer_scheme_is_declared_and_the_header_is_no_plain_parameter(api: Api) -> None:
+    """Swagger UI's Authorize button needs the scheme; a route that takes the token declares
+    it, a public one does not (issue #17)."""
+    document = api.client.get("/openapi.json").json()
+    scheme = document["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert "security" not in document["paths"]["/v1/public/complexes"]["get"]
+    income = document["paths"]["/v1/accounts/{account_id}/income"]["post"]
+    assert income["security"] == [{"bearer": []}]
+    plain = [
+        where
+        for where, operation in _operations(document)
+        for p in operation.get("parameters", [])
+        if p["name"].lower() == "authorization"
+    ]
+    assert plain == []
+
+
+def test_401_and_403_are_listed_exactly_where_a_credential_is_taken(api: Api) -> None:
+    document = api.client.get("/openapi.json").json()
+    wrong = [
+        f"{where}: {status}"
+        for where, operation in _operations(document)
+        for status in ("401", "403")
+        if (status in operation["responses"]) != ("security" in operation)
+    ]
+    assert wrong == []
+    secured = [w for w, o in _operations(document) if "security" in o]
+    assert len(secured) > 40
+
+
+def test_every_operation_id_is_a_clean_unique_name(api: Api) -> None:
+    """``recordIncome``, not ``record_income_v1_accounts__account_id__income_post``."""
+    document = api.client.get("/openapi.json").json()
+    ids = [operation["operationId"] for _, operation in _operations(document)]
+    assert [i for i in ids if not CLEAN_ID.fullmatch(i)] == []
+    assert len(ids) == len(set(ids))
+    assert document["paths"]["/v1/accounts/{account_id}/income"]["post"]["operationId"] == (
+        "recordIncome"
+    )
+
+
+def test_every_error_is_problem_json_and_every_tag_is_described(api: Api) -> None:
+    document = api.client.get("/openapi.json").json()
+    wrong = [
+        f"{where}: {status} {sorted(response.get('content', {}))}"
+        for where, operation in _operations(document)
+        for status, response in operation["responses"].items()
+        if status[:1] == "4" and list(response.get("content", {})) != ["application/problem+json"]
+    ]
+    assert wrong == []
+    described = {t["name"] for t in document["tags"] if t.get("description")}
+    used = {tag for _, operation in _operations(document) for tag in operation.get("tags", [])}
+    assert used - described == set()
