@@ -478,6 +478,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/problems/{slug}"): Row(PUBLIC),
     ("GET", "/healthz"): Row(PUBLIC),
     ("GET", "/readyz"): Row(PUBLIC),
+    ("GET", "/metrics"): Row("200 403 403 403 403 403 403 403 403 401 401 401"),  # issue #17
     # the owners' pages: HTML outside /v1 and outside the OpenAPI document
     ("GET", "/complexes/{complex_id}/statements"): Row(PUBLIC),
     ("GET", "/complexes/{complex_id}/statements/{period}"): Row(PUBLIC, page_published),
