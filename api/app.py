@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 
-from api import admin, docs, pages, problems
+from api import admin, docs, observability, pages, problems
 from api.account import routes as accounts
 from api.bank import pages as bank_pages
 from api.bank import routes as bank
@@ -112,6 +112,7 @@ def create_app(
     app.state.bank_body_limit = bank_body_limit  # a bank file's size limit (issue #14)
     app.add_middleware(Privacy)  # outside Limits: its last-resort problem is marked too
     app.add_middleware(PublicCors)  # the open data only (api/cors.py)
+    app.add_middleware(observability.RequestContext)  # outermost: every answer has its id
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -134,6 +135,7 @@ def create_app(
         accounts,
         bank,
         admin,
+        observability,
         statements,
         maintenance,
         alerts,

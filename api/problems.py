@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from api.context import request_id
 from ledger import errors as ledger_errors
 from ledger.errors import LedgerError
 
@@ -156,6 +157,9 @@ def problem(
     }
     if instance:
         body["instance"] = instance
+    rid = request_id.get()
+    if rid is not None:  # the id the response's X-Request-ID carries, to quote (issue #17)
+        body["request_id"] = rid
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {"Retry-After": str(retry_after)} if extra.get("retryable") else None
     return JSONResponse(body, status_code=body["status"], media_type=MEDIA_TYPE, headers=headers)

@@ -73,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     serve(
         host=args.host, port=args.port, workers=args.workers,
         healthcheck_seconds=settings.worker_healthcheck_seconds,
-        trusted_proxies=settings.trusted_proxies,
+        trusted_proxies=settings.trusted_proxies, log_format=settings.log_format,
     )  # fmt: skip
     return 0
 

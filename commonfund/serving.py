@@ -9,10 +9,17 @@ fixes it, since Linux hands the option on to accepted sockets.
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import tempfile
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+
+from commonfund.logs import log_config
+
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multiprocess mode (issue #17)
 
 APP = "commonfund.server:app"
 
@@ -26,8 +33,9 @@ class NoDelayConfig(uvicorn.Config):
 
 
 def uvicorn_config(
-    *, host: str, port: int, workers: int, healthcheck_seconds: int, trusted_proxies: str = ""
-) -> NoDelayConfig:
+    *, host: str, port: int, workers: int, healthcheck_seconds: int, trusted_proxies: str = "",
+    log_format: str = "json",
+) -> NoDelayConfig:  # fmt: skip
     """``healthcheck_seconds``: how long a worker may take to answer the supervisor's ping
     (and, once restarted, to start); uvicorn's 5 s killed workers still starting under load
     (COMMONFUND_WORKER_HEALTHCHECK_SECONDS, docs/operations.md).
@@ -42,17 +50,28 @@ def uvicorn_config(
         APP, factory=True, host=host, port=port, workers=workers, log_level="info",
         timeout_worker_healthcheck=healthcheck_seconds,
         proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+        log_config=log_config(log_format),
     )  # fmt: skip
 
 
 def serve(
-    *, host: str, port: int, workers: int, healthcheck_seconds: int, trusted_proxies: str = ""
-) -> None:
+    *, host: str, port: int, workers: int, healthcheck_seconds: int, trusted_proxies: str = "",
+    log_format: str = "json",
+) -> None:  # fmt: skip
     config = uvicorn_config(
         host=host, port=port, workers=workers, healthcheck_seconds=healthcheck_seconds,
-        trusted_proxies=trusted_proxies,
+        trusted_proxies=trusted_proxies, log_format=log_format,
     )  # fmt: skip
     if workers > 1:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        # Each worker writes its metrics to files in a directory of this run, made empty
+        # (a previous run's counts must not add in) and removed when the supervisor ends;
+        # the spawned workers inherit the variable before they import prometheus_client.
+        directory = tempfile.mkdtemp(prefix="commonfund-metrics-")
+        os.environ[METRICS_DIR] = directory
+        try:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        finally:
+            os.environ.pop(METRICS_DIR, None)
+            shutil.rmtree(directory, ignore_errors=True)
     else:
         uvicorn.Server(config).run()  # a single worker binds through asyncio, which sets NODELAY

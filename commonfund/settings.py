@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     # the proxies whose X-Forwarded-For (the client's address) and X-Forwarded-Proto uvicorn
     # believes: comma-separated addresses or networks, or *; empty: the peer is the client
     trusted_proxies: str = ""
+    # One JSON object per log line (commonfund/logs.py), or "text" for a developer's terminal.
+    log_format: Literal["json", "text"] = "json"
     # the bank feed (issue #14): the largest bank file one request may carry (the CLI's
     # `commonfund bank import` has no limit), and the working days the matching allows
     # between the bank's value date and the ledger's

@@ -128,3 +128,14 @@ class Alerts:
             for v, s, p, d, on in steps
         )
         return alert
+
+
+def open_by_severity(alerts: Alerts) -> dict[str, int]:
+    """Alerts not closed, counted by severity: one grouped count for a scrape of ``/metrics``."""
+    with alerts.database.reading() as tx:
+        rows = tx.execute(
+            "SELECT severity, COUNT(*) FROM alerts WHERE generation = ? AND status <> 'closed'"
+            " GROUP BY severity",
+            (Alerts._generation(tx),),
+        )
+    return {str(r[0]): int(r[1]) for r in rows}
