@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.context import request_id
 from api.deps import PrincipalDep, Services
+from api.errors_doc import problems
 
 SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 HEADER = b"x-request-id"
@@ -152,7 +153,7 @@ router = APIRouter(tags=["health"])
     "/metrics",
     summary="Prometheus metrics (operator token)",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+    responses={**problems(), 200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
 def metrics(request: Request, principal: PrincipalDep) -> Response:
     """Counts and timings only, no ids or names: still the operator's, as /v1/admin is."""
