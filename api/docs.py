@@ -35,6 +35,8 @@ TAGS = [
      "deposits, projects, disbursements, interest."},
     {"name": "supervision", "description": "Regulators' alerts (rules A01–A25) and overview."},
     {"name": "webhooks", "description": "Subscriptions that receive new alerts."},
+    {"name": "voting", "description": "Owners' assemblies by electronic vote: ballots, votes "
+     "with receipts, the live quorum, the tally by Civil Code art. 278, the published list."},
     {"name": "admin", "description": "Bearer tokens: issue and revoke (operator)."},
     {"name": "health", "description": "Liveness and readiness for the operator's probes."},
 ]  # fmt: skip

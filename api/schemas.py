@@ -132,6 +132,25 @@ class UnitCreate(Strict):
         examples=[False],
         description="The developer still holds the unit (H04 headcount)",
     )
+    area_kind: Literal["registered", "surveyed", "contract"] = Field(
+        default="registered",
+        examples=["registered"],
+        description="Which area floor_area is (SPC interpretation art. 8): the registered area,"
+        " where none is registered yet the surveyed, then the contract area",
+    )
+    delivered: bool = Field(
+        default=True,
+        examples=[True],
+        description="A sold unit handed over to its owner; false: sold but not yet delivered,"
+        " counted with the developer's units for headcount (art. 9)",
+    )
+
+
+class UnitDelivery(Strict):
+    delivered: bool = Field(
+        examples=[False],
+        description="true: the sold unit is handed over; false: sold, not yet delivered (art. 9)",
+    )
 
 
 class UnitSale(Strict):

@@ -39,6 +39,8 @@ from ledger.policy import DEFAULT_POLICY, Policy
 from ledger.queries import AccountSummary, ComplexSummary, LedgerQueries
 from ledger.supervision.commands import SupervisionCommands
 from ledger.unit_of_work import SYSTEM, Actor, Receipt, UnitOfWork
+from ledger.voting.ballot import Ballot
+from ledger.voting.commands import VotingCommands
 
 __all__ = ["SYSTEM", "AccountSummary", "Actor", "ComplexSummary", "Ledger", "Receipt"]
 
@@ -66,6 +68,8 @@ class Ledger(Application[UUID]):
         # its state is its lines and matches: a snapshot of a large feed costs seconds, and an
         # import of 100,000 lines is ~100 events, a day's feed ~3; replaying 500 small ones is cheap
         BankFeed: 500,
+        # a ballot's state is its register and votes (10,000 units: ~3 MB); casts are small events
+        Ballot: 1000,
     }
 
     def __init__(
@@ -93,6 +97,7 @@ class Ledger(Application[UUID]):
         self.maintenance = MaintenanceCommands(work)  # the maintenance fund (issue #6)
         self.supervision = SupervisionCommands(work)
         self.bank = BankCommands(work)  # the bank feed and reconciliation (issue #14)
+        self.voting = VotingCommands(work)  # ballots of the owners' assembly (issue #16)
         self.queries = LedgerQueries(work, self.maintenance)
         # one context's command carries another's aggregate along, in the same write
         work.handoffs.unit_sold = self.maintenance.note_sale
@@ -105,6 +110,7 @@ class Ledger(Application[UUID]):
         self.register_complex = self.complexes.register_complex
         self.add_units = self.complexes.add_units
         self.transfer_unit = self.complexes.transfer_unit
+        self.record_delivery = self.complexes.record_delivery
         self.publish_statement = self.complexes.publish_statement
         self.reconcile_statement = self.complexes.reconcile_statement
         self.record_resolution = self.committees.record_resolution
@@ -134,6 +140,13 @@ class Ledger(Application[UUID]):
         self.reconcile = self.bank.reconcile
         self.link_bank_lines = self.bank.link
         self.unlink_bank_lines = self.bank.unlink
+        self.announce_ballot = self.voting.announce_ballot
+        self.open_ballot = self.voting.open_ballot
+        self.serve_ballot = self.voting.serve_ballot
+        self.cast_votes = self.voting.cast_votes
+        self.enter_paper_ballot = self.voting.enter_paper_ballot
+        self.close_ballot = self.voting.close_ballot
+        self.revoke_resolution = self.voting.revoke_resolution
 
     def _bind_readings(self) -> None:
         """The readings and the unit of work's questions, bound."""

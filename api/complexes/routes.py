@@ -18,7 +18,14 @@ from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place, place_of,
 from api.errors_doc import problems
 from api.idempotency import idempotent
 from api.limits import media_type
-from api.schemas import ComplexCreate, ComplexPublic, UnitCreate, UnitSale, UnitsCreate
+from api.schemas import (
+    ComplexCreate,
+    ComplexPublic,
+    UnitCreate,
+    UnitDelivery,
+    UnitSale,
+    UnitsCreate,
+)
 from ledger.application import ComplexSummary
 from ledger.complexes.complex import Unit
 from ledger.errors import InvalidCommand
@@ -48,12 +55,16 @@ def units_of(items: list[UnitCreate]) -> dict[str, Unit]:
     for u in items:
         if u.unit_id in units:
             raise InvalidCommand(f"units: unit {u.unit_id} is listed twice")
-        units[u.unit_id] = Unit(
+        unit = Unit(
             building=u.building,
             area=u.floor_area,
             owner_key=u.owner_key or "",
             developer_held=u.developer_held,
+            area_kind=u.area_kind,
         )
+        if not u.delivered:
+            unit["delivered"] = False
+        units[u.unit_id] = unit
     return units
 
 
@@ -158,6 +169,29 @@ def sell_unit(
     return idempotent(request, services, principal, key, body=body, run=run)
 
 
+@router.put(
+    "/{complex_id}/units/{unit_id}/delivery",
+    summary="Record whether a sold unit is handed over to its owner (headcount, art. 9)",
+    response_model=ComplexPublic,
+    responses=problems(404, 409),
+)
+def record_delivery(
+    complex_id: UUID,
+    unit_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z_\-]{0,63}$")],
+    body: UnitDelivery,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> ComplexPublic:
+    """The operator records a sold unit's delivery state. Until delivered, the unit counts with
+    the developer's unsold units as one owner in a vote's headcount (SPC interpretation on
+    building ownership, art. 9; issue #16). Setting the state it already has changes nothing."""
+    principal.require(place_of(services.ledger, complex_id), ("operator",))
+    services.ledger.record_delivery(
+        complex_id, unit_id, delivered=body.delivered, actor=principal.actor
+    )
+    return public(services.ledger.complex_summary(complex_id))
+
+
 def parse_units(raw: bytes, content_type: str) -> UnitsCreate:
     if content_type == "text/csv":
         try:
@@ -174,6 +208,12 @@ def parse_units(raw: bytes, content_type: str) -> UnitsCreate:
                 "owner_key": r.get("owner_key") or None,
                 "developer_held": (r.get("developer_held") or "").strip().lower()
                 in ("1", "true", "yes"),
+                **({"area_kind": r["area_kind"].strip()} if r.get("area_kind") else {}),
+                **(
+                    {"delivered": r["delivered"].strip().lower() in ("1", "true", "yes")}
+                    if r.get("delivered")
+                    else {}
+                ),
             }
             for r in rows
         ]

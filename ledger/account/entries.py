@@ -106,6 +106,7 @@ class Authority:
     valid_from: date
     valid_to: date
     category: str | None = None
+    not_valid_because: str = ""  # why an invalid authority is not valid, when not plain
 
 
 @dataclass(frozen=True, slots=True)

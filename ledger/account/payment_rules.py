@@ -58,7 +58,9 @@ def check_authority(
     what = "resolution" if authority.kind == "resolution" else "committee decision"
     if not authority.valid:
         state = "not passed" if authority.kind == "resolution" else "not approved by a majority"
-        raise AuthorisationMissing(f"{what} {authority.id} is {state}")
+        raise AuthorisationMissing(
+            f"{what} {authority.id} {authority.not_valid_because or 'is ' + state}"
+        )
     if authority.category is not None:
         if authority.category != proposal["category"]:
             raise AuthorisationMissing(

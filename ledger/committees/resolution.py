@@ -11,7 +11,7 @@ from ledger.base import ChainedAggregate
 from ledger.committees.voting import Outcome, Voter, tally
 from ledger.complexes.complex import Complex
 from ledger.dates import parse_date
-from ledger.errors import InvalidCommand, ResolutionInvalid, UnknownCategory
+from ledger.errors import InvalidCommand, InvalidState, ResolutionInvalid, UnknownCategory
 from ledger.money import check_fen
 from ledger.policy import Policy
 
@@ -65,15 +65,23 @@ class Resolution(ChainedAggregate):
     tally: Tally
     passed: bool
     fingerprint: str
+    ballot_id: str | None
+    effective_from: str | None
+    revoked_on: str | None
 
     def __init__(self) -> None:
         super().__init__()
         self.purpose_key = ""
+        self.revoked_on = None
 
     class Recorded(ChainedAggregate.Created):
-        """Version 2 adds ``budget_category``: with the cap and the period, the budget (H05, A20)."""
+        """Version 2 adds ``budget_category``: with the cap and the period, the budget (H05, A20).
 
-        class_version = 2
+        Version 3 adds ``ballot_id``, the ballot whose tally this is (issue #16; None: a tally
+        typed in), and ``effective_from``, the first day it authorises anything, after the
+        objection period (None: at once, as before)."""
+
+        class_version = 3
 
         complex_id: str
         matter: int
@@ -89,11 +97,19 @@ class Resolution(ChainedAggregate):
         tally: Tally
         passed: bool
         fingerprint: str
+        ballot_id: str | None
+        effective_from: str | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Recorded before budgets: no category, so H05 matches it by purpose as it did."""
             state["budget_category"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Recorded before ballots: typed in, in force at once."""
+            state["ballot_id"] = None
+            state["effective_from"] = None
 
         def apply(self, aggregate: Any) -> None:
             for name in (
@@ -111,9 +127,21 @@ class Resolution(ChainedAggregate):
                 "tally",
                 "passed",
                 "fingerprint",
+                "ballot_id",
+                "effective_from",
             ):
                 setattr(aggregate, name, getattr(self, name))
             aggregate.purpose_key = normalise_purpose(self.purpose)
+
+    class Revoked(ChainedAggregate.Event):
+        """A court revoked the resolution (SPC interpretation art. 12), recorded by a regulator:
+        from ``revoked_on`` it authorises nothing."""
+
+        revoked_on: str
+        judgment: str  # SHA-256 of the judgment's scan
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.revoked_on = self.revoked_on
 
     @classmethod
     def record(
@@ -173,8 +201,91 @@ class Resolution(ChainedAggregate):
             ),
             passed=outcome.passed,
             fingerprint=request_fingerprint,
+            ballot_id=None,
+            effective_from=None,
             principal=principal,
             value_date=closed_on.isoformat(),
+        )
+
+    @classmethod
+    def from_ballot(
+        cls,
+        aggregate_id: UUID,
+        *,
+        complex_id: str,
+        ballot_id: str,
+        matter: int,
+        purpose: str,
+        amount_cap: int | None,
+        budget_category: str | None,
+        period_from: date,
+        period_to: date,
+        scope_units: list[str] | None,
+        participated: list[str],
+        consented: list[str],
+        tally: Tally,
+        passed: bool,
+        closed_on: date,
+        effective_from: date,
+        principal: str,
+    ) -> Resolution:
+        """The resolution a ballot's tally makes (issue #16): counted by ledger/voting/tally.py
+        from the votes, cited by the ballot, in force from the end of its objection period."""
+        return cls._create_chained(
+            cls.Recorded,
+            aggregate_id,
+            complex_id=complex_id,
+            matter=matter,
+            purpose=purpose,
+            amount_cap=amount_cap,
+            budget_category=budget_category,
+            period_from=period_from.isoformat(),
+            period_to=period_to.isoformat(),
+            scope_units=scope_units,
+            participated=sorted(participated),
+            consented=sorted(consented),
+            closed_on=closed_on.isoformat(),
+            tally=tally,
+            passed=passed,
+            fingerprint=f"ballot/{ballot_id}/{matter}",
+            ballot_id=ballot_id,
+            effective_from=effective_from.isoformat(),
+            principal=principal,
+            value_date=closed_on.isoformat(),
+        )
+
+    def revoke(self, *, revoked_on: date, judgment: str, principal: str) -> None:
+        if self.revoked_on is not None:
+            raise InvalidState(f"resolution {self.id} was already revoked on {self.revoked_on}")
+        if revoked_on < parse_date(self.closed_on):
+            raise InvalidCommand("revoked_on: a resolution is revoked after its vote closed")
+        self.trigger_event(
+            self.Revoked,
+            revoked_on=revoked_on.isoformat(),
+            judgment=judgment,
+            principal=principal,
+            value_date=revoked_on.isoformat(),
+        )
+
+    def in_force(self, today: date) -> bool:
+        """Passed, past its objection period, and not revoked by a court as of ``today``."""
+        if not self.passed:
+            return False
+        effective = self.__dict__.get("effective_from")
+        if effective is not None and today < parse_date(effective):
+            return False
+        revoked = self.__dict__.get("revoked_on")
+        return revoked is None or today < parse_date(revoked)
+
+    def why_not_in_force(self, today: date) -> str:
+        if not self.passed:
+            return "did not pass (H04)"
+        revoked = self.__dict__.get("revoked_on")
+        if revoked is not None and today >= parse_date(revoked):
+            return f"was revoked by a court on {revoked} (SPC interpretation art. 12)"
+        return (
+            f"is in its objection period until {self.__dict__.get('effective_from')} and"
+            " authorises nothing before then (issue #16)"
         )
 
     def request_fingerprint(self) -> str:

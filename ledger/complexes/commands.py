@@ -91,6 +91,26 @@ class ComplexCommands:
 
         return work.run(body, actor=actor, complex_id=complex_id)
 
+    def record_delivery(
+        self, complex_id: UUID, unit_id: str, *, delivered: bool, actor: Actor
+    ) -> Receipt:
+        """The operator records that a sold unit is (not yet) handed over (issue #16, art. 9)."""
+        work = self._work
+
+        def body(load: Load) -> Receipt:
+            complex_ = load(complex_id, Complex)
+            changed = complex_.record_delivery(
+                unit_id,
+                delivered=delivered,
+                principal=actor.principal,
+                value_date=work.today().isoformat(),
+            )
+            if changed:
+                work.save(complex_)
+            return Receipt(str(complex_id), complex_.version, replayed=not changed)
+
+        return work.run(body, actor=actor, complex_id=complex_id)
+
     def publish_statement(
         self,
         complex_id: UUID,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 from uuid import UUID
 
 from ledger.base import ChainedAggregate
@@ -19,13 +19,35 @@ _KEY = re.compile(r"[0-9a-f]{16,128}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+AreaKind = Literal["registered", "surveyed", "contract"]
+AREA_KINDS: tuple[AreaKind, ...] = ("registered", "surveyed", "contract")
+
+
 class Unit(TypedDict):
-    """A unit: building, floor area in hundredths of a m², owner identity key, developer-held flag."""
+    """A unit: building, floor area in hundredths of a m², owner identity key, developer-held flag.
+
+    ``area_kind`` says which area it carries (SPC interpretation on building ownership, art. 8:
+    the registered area, where none is registered yet the surveyed, then the contract area);
+    absent on units recorded before issue #16, which carry the registered area. ``delivered``
+    is False for a unit the developer sold but has not yet handed over (art. 9: it counts with
+    the developer's units for headcount); absent means delivered once sold.
+    """
 
     building: str
     area: int
     owner_key: str
     developer_held: bool
+    area_kind: NotRequired[AreaKind]
+    delivered: NotRequired[bool]
+
+
+def area_kind(unit: Unit) -> AreaKind:
+    return unit.get("area_kind", "registered")
+
+
+def is_delivered(unit: Unit) -> bool:
+    """Sold and handed over to its owner: the owner counts as a head of their own (art. 9)."""
+    return not unit["developer_held"] and unit.get("delivered", True)
 
 
 def check_place(district: str, street: str, community: str) -> None:
@@ -51,11 +73,30 @@ def check_units(units: dict[str, Unit], existing: Iterable[str] = ()) -> None:
             raise InvalidCommand(f"units: unit {unit_id} needs a floor area above zero")
         if not unit["building"].strip():
             raise InvalidCommand(f"units: unit {unit_id} needs a building")
+        if unit.get("area_kind", "registered") not in AREA_KINDS:
+            raise InvalidCommand(
+                f"units: unit {unit_id}: area_kind is one of registered, surveyed, contract"
+            )
         if not unit["developer_held"] and not _KEY.fullmatch(unit["owner_key"]):
             raise InvalidCommand(
                 f"units: unit {unit_id} needs an owner identity key (hex HMAC) unless the"
                 " developer still holds it"
             )
+
+
+def _normalised(unit: Unit) -> Unit:
+    kept = Unit(
+        building=unit["building"].strip(),
+        area=unit["area"],
+        owner_key="" if unit["developer_held"] else unit["owner_key"],
+        developer_held=unit["developer_held"],
+    )
+    # the optional fields only when they say something: units as before hash as before
+    if unit.get("area_kind", "registered") != "registered":
+        kept["area_kind"] = unit["area_kind"]
+    if not unit["developer_held"] and not unit.get("delivered", True):
+        kept["delivered"] = False
+    return kept
 
 
 class BankStatus(TypedDict):
@@ -138,6 +179,15 @@ class Complex(ChainedAggregate):
             unit["owner_key"] = self.owner_key
             unit["developer_held"] = False
 
+    class UnitDeliveryRecorded(ChainedAggregate.Event):
+        """The operator recorded whether a sold unit has been handed over (issue #16, art. 9)."""
+
+        unit_id: str
+        delivered: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.units[self.unit_id]["delivered"] = self.delivered
+
     class CommitteeElected(ChainedAggregate.Event):
         committee_id: str
 
@@ -193,6 +243,14 @@ class Complex(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.__dict__.setdefault("reconciled", {})[self.period] = self.reconciliation
 
+    class BallotAnnounced(ChainedAggregate.Event):
+        """An owners' assembly by ballot was announced here (issue #16)."""
+
+        ballot_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.__dict__.setdefault("ballot_ids", []).append(self.ballot_id)
+
     class ResolutionRecorded(ChainedAggregate.Event):
         resolution_id: str
 
@@ -233,15 +291,7 @@ class Complex(ChainedAggregate):
         if not units:
             raise InvalidCommand("units: give at least one unit")
         check_units(units, self.units)
-        normalised = {
-            uid: Unit(
-                building=u["building"].strip(),
-                area=u["area"],
-                owner_key="" if u["developer_held"] else u["owner_key"],
-                developer_held=u["developer_held"],
-            )
-            for uid, u in units.items()
-        }
+        normalised = {uid: _normalised(u) for uid, u in units.items()}
         self.trigger_event(
             self.UnitsAdded, units=normalised, principal=principal, value_date=value_date
         )
@@ -261,6 +311,27 @@ class Complex(ChainedAggregate):
             principal=principal,
             value_date=value_date,
         )
+
+    def record_delivery(
+        self, unit_id: str, *, delivered: bool, principal: str, value_date: str
+    ) -> bool:
+        """Record that a sold unit is (or is not yet) handed over; False when nothing changes."""
+        unit = self.unit(unit_id)
+        if unit["developer_held"]:
+            raise InvalidState(
+                f"unit {unit_id} is not sold yet: the developer's unsold units count as one owner"
+                " (SPC interpretation art. 9) whatever their delivery"
+            )
+        if unit.get("delivered", True) == delivered:
+            return False
+        self.trigger_event(
+            self.UnitDeliveryRecorded,
+            unit_id=unit_id,
+            delivered=delivered,
+            principal=principal,
+            value_date=value_date,
+        )
+        return True
 
     def unit(self, unit_id: str) -> Unit:
         try:
@@ -291,6 +362,19 @@ class Complex(ChainedAggregate):
             principal=principal,
             value_date=value_date,
         )
+
+    def note_ballot(self, ballot_id: UUID, *, principal: str, value_date: str) -> None:
+        self.trigger_event(
+            self.BallotAnnounced,
+            ballot_id=str(ballot_id),
+            principal=principal,
+            value_date=value_date,
+        )
+
+    @property
+    def ballots(self) -> list[str]:
+        """The ballots announced here, oldest first (issue #16)."""
+        return list(self.__dict__.get("ballot_ids", []))
 
     def publish_statement(
         self,
@@ -343,13 +427,17 @@ class Complex(ChainedAggregate):
         return True
 
     def headcount_key(self, unit_id: str) -> str:
-        """H04 headcount: one per owner however many units they hold; the developer's units once."""
+        """H04 headcount: one per owner however many units they hold; the developer's unsold
+        and sold-but-undelivered units together once (SPC interpretation art. 9, issue #16)."""
         unit = self.units[unit_id]
-        return DEVELOPER if unit["developer_held"] else unit["owner_key"]
+        return unit["owner_key"] if is_delivered(unit) else DEVELOPER
 
     def stream_ids(self) -> list[str]:
         """Every stream of this complex, for its digest (H12)."""
-        return [str(self.id), *self.committee_ids, *self.account_ids, *self.resolution_ids]
+        return [
+            str(self.id), *self.committee_ids, *self.account_ids, *self.resolution_ids,
+            *self.ballots,
+        ]  # fmt: skip
 
 
 Listing = Complex.CommitteeElected | Complex.AccountOpened | Complex.ResolutionRecorded

@@ -823,7 +823,7 @@ class RepairProject(ChainedAggregate):
             _check_resolution(
                 resolution, affected=affected, budget=budget,
                 plan_published_on=plan_published_on, min_publicity_days=min_publicity_days,
-                complex_id=str(complex_id),
+                complex_id=str(complex_id), on=on,
             )  # fmt: skip
             resolution_id = str(resolution.id)
         return cls._create_chained(
@@ -1089,6 +1089,7 @@ def _check_resolution(
     plan_published_on: date | None,
     min_publicity_days: int,
     complex_id: str,
+    on: date,
 ) -> None:
     where = f"resolution {resolution.id}"
     if resolution.complex_id != complex_id:
@@ -1099,6 +1100,8 @@ def _check_resolution(
         )
     if not resolution.passed:
         raise MaintenanceUseRefused(f"{where} did not pass (H04, H08)")
+    if not resolution.in_force(on):
+        raise MaintenanceUseRefused(f"{where} {resolution.why_not_in_force(on)} (H08)")
     if resolution.scope_units is not None:
         missing = sorted(set(affected) - set(resolution.scope_units))
         if missing:

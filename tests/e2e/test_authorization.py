@@ -42,7 +42,7 @@ import pytest
 
 from bench.bank_files import camt053_bytes
 from ledger.bank.statement import BankLine
-from tests.e2e import maintenance_world
+from tests.e2e import maintenance_world, voting_world
 from tests.e2e.alerting import round_payment
 from tests.e2e.world import (
     Builder,
@@ -449,6 +449,43 @@ def snoozing(b: Builder, a: Side) -> Call:
     return Call(json={"subject_id": a.account_id, "until": day(30), "reason": "合同已备案"})
 
 
+def ballot_announced(b: Builder, a: Side) -> Call:
+    return Call({"ballot_id": voting_world.announce(b, a)})
+
+
+def ballot_open(b: Builder, a: Side) -> Call:
+    return Call({"ballot_id": voting_world.open_ballot(b, a)})
+
+
+def ballot_voting(b: Builder, a: Side) -> Call:
+    return Call({"ballot_id": voting_world.open_ballot(b, a)}, json={"choices": {"1": "agree"}})
+
+
+def ballot_delivering(b: Builder, a: Side) -> Call:
+    return Call({"ballot_id": voting_world.open_ballot(b, a)},
+                json={"units": [a.unit_ids[3]], "evidence": voting_world.SCAN})  # fmt: skip
+
+
+def ballot_paper(b: Builder, a: Side) -> Call:
+    ballot = voting_world.open_ballot(b, a)
+    return Call({"ballot_id": ballot}, json={
+        "unit": a.unit_ids[2], "choices": {"1": "agree"}, "scan": voting_world.SCAN,
+        "signed_at": b.api.clock().isoformat()})  # fmt: skip
+
+
+def ballot_closable(b: Builder, a: Side) -> Call:
+    return Call({"ballot_id": voting_world.voted_past(b, a)[0]})
+
+
+def ballot_closed(b: Builder, a: Side) -> Call:
+    ballot, receipts = voting_world.closed(b, a)
+    return Call({"ballot_id": ballot, "receipt": receipts[0]})
+
+
+def revocation(b: Builder, a: Side) -> Call:
+    return Call(json={"revoked_on": day(), "judgment": voting_world.SCAN})
+
+
 COMPLEX = "/v1/complexes/{complex_id}"
 COMMITTEE = "/v1/committees/{committee_id}"
 ACCOUNT = "/v1/accounts/{account_id}"
@@ -492,6 +529,34 @@ MATRIX: dict[tuple[str, str], Row] = {
                           json={"new_owner_key": key(f"buyer-{b.fresh('sale')}"),
                                 "sold_on": "2026-11-20"}), lean=True),
     ("GET", COMPLEX): Row(READ_ALL),
+    ("PUT", COMPLEX + "/units/{unit_id}/delivery"): Row(
+                   "200 403 403 404 403 403 403 404 404 401 401 401",
+        lambda b, a: Call(ids={"unit_id": a.unit_ids[1]}, json={"delivered": False}), lean=True),
+    # voting (issue #16): the committee organises (the street office only a first election),
+    # owners vote, everyone reads a closed ballot's results
+    ("POST", COMPLEX + "/ballots"): Row(
+                   "403 201 201 404 403 422 422 404 404 401 401 401",
+        lambda b, a: Call(json=voting_world.ballot_body(b.api.clock())), lean=True,
+        refusals={"rA": "invalid-state", "city": "invalid-state"}),
+    ("GET", COMPLEX + "/ballots"): Row(READ_ALL, ballot_announced, lean=True),
+    ("GET", "/v1/ballots/{ballot_id}"): Row(READ_ALL, ballot_open, lean=True),
+    ("POST", "/v1/ballots/{ballot_id}/open"): Row(KEEPERS_OK, ballot_announced, lean=True),
+    ("POST", "/v1/ballots/{ballot_id}/deliveries"): Row(
+        COMMITTEE_OK, ballot_delivering, lean=True),
+    ("POST", "/v1/ballots/{ballot_id}/votes"): Row(
+                   "403 403 403 404 201 403 403 404 404 401 401 401", ballot_voting, lean=True),
+    ("GET", "/v1/ballots/{ballot_id}/votes/mine"): Row(
+                   "403 403 403 404 200 403 403 404 404 401 401 401", ballot_open, lean=True),
+    ("POST", "/v1/ballots/{ballot_id}/paper-ballots"): Row(COMMITTEE_C, ballot_paper, lean=True),
+    ("GET", "/v1/ballots/{ballot_id}/quorum"): Row(READ_ALL, ballot_open, lean=True),
+    ("POST", "/v1/ballots/{ballot_id}/close"): Row(
+                   "200 200 200 404 403 200 200 404 404 401 401 401", ballot_closable, lean=True),
+    ("POST", "/v1/resolutions/{resolution_id}/revocation"): Row(
+        REGULATOR_OK, revocation, lean=True),
+    ("GET", "/v1/public/ballots/{ballot_id}"): Row(PUBLIC, ballot_closed, lean=True),
+    ("GET", "/v1/public/ballots/{ballot_id}/list"): Row(PUBLIC, ballot_closed, lean=True),
+    ("GET", "/v1/public/ballots/{ballot_id}/receipts/{receipt}"): Row(
+        PUBLIC, ballot_closed, lean=True),
     ("POST", "/v1/admin/tokens"): Row(
         OPERATOR_C, body(lambda a: {"role": "regulator", "jurisdiction": "370202"})),
     ("DELETE", "/v1/admin/tokens/{token_id}"): Row(

@@ -49,12 +49,16 @@ def authority(
         return Authority(
             kind="resolution",
             id=authorisation_id,
-            valid=resolution.passed,
+            # passed, past its objection period and not revoked (issue #16)
+            valid=resolution.in_force(work.today()),
             purpose_key=resolution.purpose_key,
             amount_cap=resolution.amount_cap,
             valid_from=parse_date(resolution.period_from),
             valid_to=parse_date(resolution.period_to),
             category=resolution.budget_category,
+            not_valid_because=""
+            if resolution.in_force(work.today()) or not resolution.passed
+            else resolution.why_not_in_force(work.today()),
         )
     if kind == "decision":
         committee = work.fresh(UUID(account.committee_id), Committee)

@@ -1,0 +1,422 @@
+"""The commands of voting (issue #16): announce, open, serve, cast, enter paper ballots, close.
+
+Every one runs through the unit of work, so a committee credential acts only for a member in
+office (H15). Closing tallies each matter from the stored votes alone (tally.py), fixes the
+Merkle root over its receipts (receipts.py) and records the Resolution per matter that the rest
+of the ledger cites (H05, H08, the committee's election), with the ballot, in one write.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID, uuid5
+
+from ledger import ids
+from ledger.committees.resolution import Resolution, Tally
+from ledger.complexes.complex import Complex
+from ledger.errors import AlreadyExists, InvalidCommand, InvalidState, NotFound
+from ledger.unit_of_work import Actor, Load, Receipt, UnitOfWork
+from ledger.voting.ballot import (
+    NOTICE_DAYS,
+    OBJECTION_DAYS,
+    Ballot,
+    CountingRuleName,
+    Matter,
+    MatterResult,
+    VoteRecord,
+    sha256_hex,
+)
+from ledger.voting.receipts import merkle_root, receipt
+from ledger.voting.register import Choice, Vote, counted_votes
+from ledger.voting.tally import MatterTally, tally_matter
+
+
+@dataclass(frozen=True, slots=True)
+class CastReceipt:
+    """What a cast recorded: per unit and matter, the receipt hash and the nonce it hashes."""
+
+    ballot_id: str
+    version: int
+    signed_at: str
+    votes: tuple[VoteRecord, ...]
+
+
+def ballot_id(complex_id: UUID, idempotency_key: str) -> UUID:
+    return uuid5(ids.NAMESPACE, f"ballot/{complex_id}/{idempotency_key}")
+
+
+def resolution_of(ballot: UUID, matter: int) -> UUID:
+    """The resolution a ballot's matter makes: one id per (ballot, matter), whoever closes it."""
+    return uuid5(ids.NAMESPACE, f"ballot-resolution/{ballot}/{matter}")
+
+
+class VotingCommands:
+    """Commands on ballots, every one through the unit of work."""
+
+    def __init__(self, work: UnitOfWork) -> None:
+        self._work = work
+
+    def announce_ballot(
+        self,
+        complex_id: UUID,
+        *,
+        idempotency_key: str,
+        title: str,
+        matters: Sequence[Matter],
+        notice_on: date,
+        opens_at: datetime,
+        closes_at: datetime,
+        deemed_votes: bool = False,
+        counting_rule: CountingRuleName = "signed_later",
+        objection_days: int = OBJECTION_DAYS,
+        actor: Actor,
+    ) -> Receipt:
+        work = self._work
+        new_id = ballot_id(complex_id, idempotency_key)
+
+        def body(load: Load) -> Receipt:
+            complex_ = load(complex_id, Complex)
+            if work.exists(new_id):
+                raise AlreadyExists(f"ballot key {idempotency_key!r} already announced a ballot")
+            if actor.role == "regulator" and complex_.current_committee_id is not None:
+                raise InvalidState(
+                    "the street office announces only a first election, before any committee"
+                )
+            ballot = Ballot.announce(
+                new_id,
+                complex_,
+                title=title,
+                matters=matters,
+                notice_on=notice_on,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                deemed_votes=deemed_votes,
+                counting_rule=counting_rule,
+                objection_days=objection_days,
+                notice_days=NOTICE_DAYS,
+                principal=actor.principal,
+            )
+            complex_.note_ballot(
+                new_id, principal=actor.principal, value_date=notice_on.isoformat()
+            )
+            work.save(ballot, complex_)
+            return Receipt(str(new_id), ballot.version, status="announced")
+
+        return work.run(body, actor=actor, complex_id=complex_id)
+
+    def open_ballot(self, ballot: UUID, *, actor: Actor) -> Receipt:
+        work = self._work
+        complex_id = self._complex(ballot)
+
+        def body(load: Load) -> Receipt:
+            found = load(ballot, Ballot)
+            complex_ = load(complex_id, Complex)
+            found.open(
+                complex_,
+                now=work.clock(),
+                principal=actor.principal,
+                value_date=work.today().isoformat(),
+            )
+            work.save(found)
+            return Receipt(str(ballot), found.version, status="open")
+
+        return work.run(body, actor=actor, complex_id=complex_id)
+
+    def serve_ballot(
+        self,
+        ballot: UUID,
+        units: Sequence[str],
+        *,
+        how: Literal["login", "paper"],
+        evidence: str | None = None,
+        actor: Actor,
+    ) -> list[str]:
+        """Record the ballot reached these units (deemed votes count only served units)."""
+        work = self._work
+
+        def body(load: Load) -> list[str]:
+            found = load(ballot, Ballot)
+            fresh = found.serve(
+                units,
+                how=how,
+                evidence=evidence,
+                now=work.clock(),
+                principal=actor.principal,
+                value_date=work.today().isoformat(),
+            )
+            if fresh:
+                work.save(found)
+            return fresh
+
+        return work.run(body, actor=actor, complex_id=self._complex(ballot))
+
+    def owned_units(self, ballot: UUID, owner_key: str) -> list[str]:
+        """The register's units this owner holds now (the complex's current owner)."""
+        found = self._work.load(ballot, Ballot)
+        complex_ = self._work.load(UUID(found.complex_id), Complex)
+        return [u for u in found.roll if complex_.units[u]["owner_key"] == owner_key]
+
+    def cast_votes(
+        self,
+        ballot: UUID,
+        *,
+        owner_key: str,
+        choices: Mapping[int, Choice],
+        units: Sequence[str] | None = None,
+        device: str | None = None,
+        actor: Actor,
+    ) -> CastReceipt:
+        """An owner votes on ``choices`` (matter → choice) for each of their units in scope.
+
+        ``units`` None: every unit of the register the owner holds now that is in a matter's
+        scope. A unit the caller does not own is refused. A later cast changes the vote; the
+        earlier one stays in the history and under the Merkle root.
+        """
+        work = self._work
+        complex_id = self._complex(ballot)
+
+        def body(load: Load) -> CastReceipt:
+            found = load(ballot, Ballot)
+            now = work.clock()
+            found.require_open(now, "voting")
+            complex_ = load(complex_id, Complex)
+            mine = [u for u in found.roll if complex_.units[u]["owner_key"] == owner_key]
+            if units is not None:
+                outside = sorted(set(units) - found.roll.keys())
+                if outside:
+                    raise InvalidCommand(f"units {outside[:5]} are outside this ballot's scope")
+                foreign = sorted(set(units) - set(mine))
+                if foreign:
+                    raise NotFound(f"units {foreign[:5]} are not yours in this ballot's register")
+            chosen = list(units) if units is not None else mine
+            if not chosen:
+                raise NotFound("none of your units is in this ballot's register")
+            votes = []
+            for matter, choice in sorted(choices.items()):
+                if not 1 <= matter <= len(found.matters):
+                    raise NotFound(
+                        f"matter {matter} is not on this ballot (1–{len(found.matters)})"
+                    )
+                scope = set(found.matter_register_ids(matter))
+                for unit in chosen:
+                    if units is None and unit not in scope:
+                        continue  # an owner's units outside one matter's scope skip that matter
+                    found.check_vote(unit, matter, choice, signed_at=now)
+                    votes.append(
+                        _record(
+                            str(ballot),
+                            unit,
+                            matter=matter,
+                            choice=choice,
+                            channel="electronic",
+                            signed_at=now,
+                            by=actor.principal,
+                            device=device,
+                        )
+                    )
+            if not votes:
+                raise InvalidCommand("none of your units is in the scope of those matters")
+            found.cast(
+                votes, now=now, principal=actor.principal, value_date=work.today().isoformat()
+            )
+            work.save(found)
+            return CastReceipt(str(ballot), found.version, now.isoformat(), tuple(votes))
+
+        return work.run(body, actor=actor, complex_id=complex_id)
+
+    def enter_paper_ballot(
+        self,
+        ballot: UUID,
+        *,
+        unit: str,
+        choices: Mapping[int, Choice],
+        signed_at: datetime,
+        scan: str,
+        actor: Actor,
+    ) -> CastReceipt:
+        """A committee member enters a unit's paper ballot with the SHA-256 of its scan."""
+        work = self._work
+        sha256_hex(scan, "scan")
+        actor.require_member()
+
+        def body(load: Load) -> CastReceipt:
+            found = load(ballot, Ballot)
+            votes = []
+            for matter, choice in sorted(choices.items()):
+                found.check_vote(unit, matter, choice, signed_at=signed_at)
+                record = _record(
+                    str(ballot),
+                    unit,
+                    matter=matter,
+                    choice=choice,
+                    channel="paper",
+                    signed_at=signed_at,
+                    by=actor.principal,
+                    device=None,
+                )
+                record["scan"] = scan
+                votes.append(record)
+            found.cast(
+                votes,
+                now=work.clock(),
+                principal=actor.principal,
+                value_date=work.today().isoformat(),
+            )
+            work.save(found)
+            return CastReceipt(str(ballot), found.version, signed_at.isoformat(), tuple(votes))
+
+        return work.run(body, actor=actor, complex_id=self._complex(ballot))
+
+    def close_ballot(self, ballot: UUID, *, actor: Actor) -> Receipt:
+        """Count every matter and record its resolution; after the closing time, once."""
+        work = self._work
+        complex_id = self._complex(ballot)
+
+        def body(load: Load) -> Receipt:
+            found = load(ballot, Ballot)
+            complex_ = load(complex_id, Complex)
+            now = work.clock()
+            if found.closed:
+                return Receipt(str(ballot), found.version, replayed=True, status="closed")
+            if now < found.closing:  # before anything is counted
+                raise InvalidState(f"voting closes at {found.closes_at}; it is counted after")
+            results, resolutions = [], []
+            effective = found.closing_day.toordinal() + found.objection_days + 1
+            for matter in range(1, len(found.matters) + 1):
+                counted = count_matter(found, matter)
+                resolution = _resolution(
+                    found, matter, counted, date.fromordinal(effective), principal=actor.principal
+                )
+                resolutions.append(resolution)
+                complex_.note_resolution(
+                    resolution.id,
+                    principal=actor.principal,
+                    value_date=found.closing_day.isoformat(),
+                )
+                results.append(
+                    MatterResult(
+                        matter=matter,
+                        item=found.matters[matter - 1]["item"],
+                        passed=counted.passed,
+                        passed_without_deemed=counted.without_deemed.passed,
+                        passed_with_deemed=counted.with_deemed.passed,
+                        deemed_apply=counted.deemed_apply,
+                        deemed_units=len(counted.deemed_units),
+                        root=merkle_root(
+                            v["receipt"] for v in found.votes if v["matter"] == matter
+                        ),
+                        votes=sum(1 for v in found.votes if v["matter"] == matter),
+                        resolution_id=str(resolution.id),
+                    )
+                )
+            found.close(results, now=now, principal=actor.principal)
+            work.save(found, complex_, *resolutions)
+            return Receipt(str(ballot), found.version, status="closed")
+
+        return work.run(body, actor=actor, complex_id=complex_id)
+
+    def revoke_resolution(
+        self, resolution_id: UUID, *, revoked_on: date, judgment: str, actor: Actor
+    ) -> Receipt:
+        """A regulator records a court's revocation (SPC interpretation art. 12)."""
+        work = self._work
+        sha256_hex(judgment, "judgment")
+        work.not_future(revoked_on, "revoked_on")
+
+        def body(load: Load) -> Receipt:
+            resolution = load(resolution_id, Resolution)
+            resolution.revoke(revoked_on=revoked_on, judgment=judgment, principal=actor.principal)
+            work.save(resolution)
+            return Receipt(str(resolution_id), resolution.version, status="revoked")
+
+        return work.run(body, actor=actor, complex_id=work.complex_of(resolution_id, Resolution))
+
+    def _complex(self, ballot: UUID) -> UUID:
+        return self._work.complex_of(ballot, Ballot)
+
+
+def count_matter(ballot: Ballot, matter: int) -> MatterTally:
+    """The tally of one matter from the ballot's stored votes alone (tally.py)."""
+    return tally_matter(
+        ballot.matters[matter - 1]["item"],
+        ballot.unit_records(matter),
+        ballot.matter_votes(matter),
+        deemed_apply=ballot.deemed_votes,
+        rule=ballot.counting(),
+    )
+
+
+def _record(
+    ballot: str,
+    unit: str,
+    *,
+    matter: int,
+    choice: Choice,
+    channel: Literal["electronic", "paper"],
+    signed_at: datetime,
+    by: str,
+    device: str | None,
+) -> VoteRecord:
+    nonce = secrets.token_hex(16)
+    vote = Vote(unit, choice, channel, signed_at, nonce)
+    return VoteRecord(
+        unit=unit,
+        matter=matter,
+        choice=choice,
+        channel=channel,
+        signed_at=signed_at.isoformat(),
+        nonce=nonce,
+        receipt=receipt(vote, ballot_id=ballot, matter=matter),
+        by=by,
+        device=device,
+    )
+
+
+def _resolution(
+    ballot: Ballot, matter: int, counted: MatterTally, effective: date, *, principal: str
+) -> Resolution:
+    spec = ballot.matters[matter - 1]
+    register = ballot.unit_records(matter)
+    cast = {
+        unit: vote.choice
+        for unit, vote in counted_votes(
+            register, ballot.matter_votes(matter), ballot.counting()
+        ).items()
+    }
+    if counted.deemed_apply and counted.deemed_choice is not None:
+        cast |= dict.fromkeys(counted.deemed_units, counted.deemed_choice)
+    binding = counted.binding
+    closed_on = ballot.closing_day
+    scope = spec["scope"]
+    return Resolution.from_ballot(
+        resolution_of(ballot.id, matter),
+        complex_id=ballot.complex_id,
+        ballot_id=str(ballot.id),
+        matter=spec["item"],
+        purpose=spec["purpose"],
+        amount_cap=spec["amount_cap"],
+        budget_category=spec["budget_category"],
+        period_from=date.fromisoformat(spec["period_from"] or closed_on.isoformat()),
+        period_to=date.fromisoformat(spec["period_to"] or closed_on.isoformat()),
+        scope_units=None if scope["kind"] == "all" else sorted(u.unit_id for u in register),
+        participated=list(cast),
+        consented=[u for u, c in cast.items() if c == "agree"],
+        tally=Tally(
+            scope_area=binding.scope_area,
+            scope_heads=binding.scope_heads,
+            participating_area=binding.participating_area,
+            participating_heads=binding.participating_heads,
+            consenting_area=binding.consenting_area,
+            consenting_heads=binding.consenting_heads,
+            participation_met=binding.participation_met,
+            consent_met=binding.consent_met,
+        ),
+        passed=counted.passed,
+        closed_on=closed_on,
+        effective_from=effective,
+        principal=principal,
+    )

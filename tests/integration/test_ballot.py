@@ -1,0 +1,281 @@
+"""The Ballot aggregate and its commands (issue #16): announce, open, serve, cast, paper, close."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from uuid import UUID
+
+import pytest
+
+from ledger.account.entries import ExpenditureDetails
+from ledger.application import Actor, Ledger
+from ledger.committees.resolution import Resolution
+from ledger.errors import (
+    AuthorisationMissing,
+    InvalidCommand,
+    InvalidState,
+    MemberNotInOffice,
+    NotFound,
+)
+from ledger.voting.ballot import Ballot, Matter, Scope, ScopeKind
+from ledger.voting.commands import count_matter
+from ledger.voting.receipts import merkle_root
+from tests.plugins.builders import COMPANY, OPERATOR, REGULATOR, World, key, member_actor
+from tests.plugins.clock import TODAY, MovableClock
+
+pytestmark = pytest.mark.stores("memory")
+
+CST = timezone(timedelta(hours=8))
+OPENS = datetime(2026, 12, 11, 9, 0, tzinfo=CST)  # 15 days after TODAY (2026-11-26)
+CLOSES = datetime(2026, 12, 18, 18, 0, tzinfo=CST)
+SCAN = "ab" * 32
+
+
+def owner(i: int) -> Actor:
+    return Actor("owner", f"owner-token-{i}")
+
+
+def owner_key(i: int) -> str:
+    return key(f"owner-1-{i}")
+
+
+def matter(item: int = 1, *, cap: int | None = None, **scope: list[str]) -> Matter:
+    kind: ScopeKind = "all" if not scope else ("buildings" if "buildings" in scope else "units")
+    return Matter(
+        item=item,
+        question="是否同意续聘物业服务企业？",
+        documents=["cd" * 32],
+        scope=Scope(kind=kind, buildings=scope.get("buildings", []), units=scope.get("units", [])),
+        purpose="2027年度公共收益预算" if cap else "",
+        amount_cap=cap,
+        period_from="2026-12-01" if cap else None,
+        period_to="2027-12-31" if cap else None,
+        budget_category="repairs" if cap else None,
+    )
+
+
+def announce(w: World, *matters: Matter, key_: str = "b1", deemed: bool = False) -> UUID:
+    receipt = w.ledger.announce_ballot(
+        w.complex_id,
+        idempotency_key=key_,
+        title="2026年第二次业主大会",
+        matters=list(matters) or [matter()],
+        notice_on=TODAY,
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        deemed_votes=deemed,
+        actor=member_actor("m1"),
+    )
+    return UUID(receipt.id)
+
+
+def at(clock: MovableClock, moment: datetime) -> None:
+    clock.now = moment.astimezone(UTC)
+
+
+def opened(w: World, clock: MovableClock, *matters: Matter, deemed: bool = False) -> UUID:
+    ballot = announce(w, *matters, deemed=deemed)
+    at(clock, OPENS)
+    w.ledger.open_ballot(ballot, actor=member_actor("m1"))
+    at(clock, OPENS + timedelta(hours=1))
+    return ballot
+
+
+def vote(ledger: Ledger, ballot: UUID, i: int, choice: str, matter_: int = 1) -> None:
+    ledger.cast_votes(ballot, owner_key=owner_key(i), choices={matter_: choice}, actor=owner(i))  # type: ignore[dict-item]
+
+
+def close(w: World, clock: MovableClock, ballot: UUID) -> Ballot:
+    at(clock, CLOSES + timedelta(minutes=1))
+    w.ledger.close_ballot(ballot, actor=member_actor("m1"))
+    return w.ledger.read(ballot, Ballot)
+
+
+def test_a_ballot_opens_only_after_its_notice_period(sealed_world: World) -> None:
+    with pytest.raises(InvalidCommand, match="at least 15 days"):
+        sealed_world.ledger.announce_ballot(
+            sealed_world.complex_id, idempotency_key="early", title="业主大会",
+            matters=[matter()], notice_on=TODAY, opens_at=OPENS - timedelta(days=1),
+            closes_at=CLOSES, actor=member_actor("m1"),
+        )  # fmt: skip
+
+
+def test_votes_are_refused_before_opening_after_closing_outside_scope_and_for_others_units(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    w = sealed_world
+    ballot = announce(w, matter(5, units=["1-001", "1-002", "1-003"]))
+    with pytest.raises(InvalidState, match="opens at"):
+        vote(w.ledger, ballot, 1, "agree")
+    at(clock, OPENS)
+    w.ledger.open_ballot(ballot, actor=member_actor("m1"))
+    with pytest.raises(InvalidCommand, match="outside this ballot's scope"):
+        w.ledger.cast_votes(ballot, owner_key=owner_key(4), choices={1: "agree"},
+                            units=["1-004"], actor=owner(4))  # fmt: skip
+    with pytest.raises(NotFound, match="not yours"):
+        w.ledger.cast_votes(ballot, owner_key=owner_key(4), choices={1: "agree"},
+                            units=["1-001"], actor=owner(4))  # fmt: skip
+    with pytest.raises(NotFound, match="not on this ballot"):
+        vote(w.ledger, ballot, 1, "agree", matter_=2)
+    vote(w.ledger, ballot, 1, "agree")
+    at(clock, CLOSES)
+    with pytest.raises(InvalidState, match="closed at"):
+        vote(w.ledger, ballot, 2, "agree")
+    assert [v["unit"] for v in w.ledger.read(ballot, Ballot).votes] == ["1-001"]
+
+
+def test_a_changed_vote_counts_last_and_both_stay_in_the_history(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    w = sealed_world
+    ballot = opened(w, clock)
+    for i in range(1, 13):
+        vote(w.ledger, ballot, i, "agree")
+    clock.now += timedelta(hours=1)
+    for i in range(1, 8):
+        vote(w.ledger, ballot, i, "disagree")  # 7 of 12 change their mind
+    found = close(w, clock, ballot)
+    assert len(found.votes) == 19
+    result = found.results[0]
+    assert not result["passed"]
+    assert result["root"] == merkle_root(v["receipt"] for v in found.votes)
+    resolution = w.ledger.read(UUID(result["resolution_id"]), Resolution)
+    assert resolution.ballot_id == str(ballot)
+    assert resolution.tally["consenting_heads"] == 5
+    assert resolution.tally["participating_heads"] == 12
+    assert str(resolution.id) in w.ledger.complex(w.complex_id).resolution_ids
+
+
+def test_a_paper_ballot_signed_later_than_the_e_vote_counts_and_both_are_kept(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    w = sealed_world
+    ballot = opened(w, clock)
+    vote(w.ledger, ballot, 1, "agree")
+    w.ledger.enter_paper_ballot(
+        ballot, unit="1-001", choices={1: "disagree"}, signed_at=clock.now + timedelta(minutes=5),
+        scan=SCAN, actor=member_actor("m2"),
+    )  # fmt: skip
+    found = w.ledger.read(ballot, Ballot)
+    assert [(v["channel"], v["choice"]) for v in found.votes] == [
+        ("electronic", "agree"),
+        ("paper", "disagree"),
+    ]
+    assert found.votes[1]["scan"] == SCAN
+    assert count_matter(found, 1).without_deemed.units == (("agree", 0), ("disagree", 1),
+                                                           ("abstain", 0))  # fmt: skip
+    with pytest.raises(InvalidCommand, match="committee member"):
+        w.ledger.enter_paper_ballot(ballot, unit="1-002", choices={1: "agree"},
+                                    signed_at=clock.now, scan=SCAN, actor=OPERATOR)  # fmt: skip
+
+
+def test_a_passed_resolution_authorises_spending_only_after_its_objection_period(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    w = sealed_world
+    ballot = opened(w, clock, matter(1, cap=5_000_000))
+    for i in range(1, 13):
+        vote(w.ledger, ballot, i, "agree")
+    found = close(w, clock, ballot)
+    assert found.results[0]["passed"]
+    assert found.effective_from == "2026-12-26"  # closed 12-18, objection 12-19 … 12-25
+    resolution_id = found.results[0]["resolution_id"]
+    w.income(500_000_000, on=date(2026, 12, 18))
+    clock.set_today(date(2026, 12, 20))
+    details = _spending(resolution_id, on=date(2026, 12, 20))
+    with pytest.raises(AuthorisationMissing, match="objection period"):
+        w.propose(details)
+    clock.set_today(date(2026, 12, 26))
+    w.propose(_spending(resolution_id, on=date(2026, 12, 26)))
+
+
+def test_a_revoked_resolution_authorises_nothing_from_its_revocation(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    w = sealed_world
+    ballot = opened(w, clock, matter(1, cap=5_000_000))
+    for i in range(1, 13):
+        vote(w.ledger, ballot, i, "agree")
+    resolution_id = close(w, clock, ballot).results[0]["resolution_id"]
+    clock.set_today(date(2027, 1, 10))
+    w.income(500_000_000, on=date(2027, 1, 10))
+    w.ledger.revoke_resolution(UUID(resolution_id), revoked_on=date(2027, 1, 10),
+                               judgment=SCAN, actor=REGULATOR)  # fmt: skip
+    with pytest.raises(AuthorisationMissing, match="revoked by a court"):
+        w.propose(_spending(resolution_id, on=date(2027, 1, 10)))
+
+
+def test_a_sold_but_undelivered_unit_counts_with_the_developer_for_headcount(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    w = sealed_world
+    for unit in ("1-010", "1-011", "1-012"):
+        w.ledger.record_delivery(w.complex_id, unit, delivered=False, actor=OPERATOR)
+    assert w.ledger.complex(w.complex_id).headcount_key("1-010") == "developer"
+    ballot = opened(w, clock)
+    count = count_matter(w.ledger.read(ballot, Ballot), 1).without_deemed
+    assert count.scope_heads == 10  # nine owners and the developer once
+
+
+def test_deemed_votes_count_only_served_units_and_both_counts_are_kept(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    w = sealed_world
+    ballot = opened(w, clock, deemed=True)
+    for i in range(1, 8):  # 7 of 12 vote: participation 7/12 < 2/3
+        vote(w.ledger, ballot, i, "agree")
+    w.ledger.serve_ballot(ballot, ["1-008", "1-009"], how="paper", evidence=SCAN,
+                          actor=member_actor("m1"))  # fmt: skip
+    found = close(w, clock, ballot)
+    result = found.results[0]
+    assert not result["passed_without_deemed"]
+    assert result["passed_with_deemed"]  # 9 of 12 with the two served units deemed agreeing
+    assert result["deemed_units"] == 2
+    assert result["passed"]
+
+
+def test_the_street_office_announces_only_a_first_election(sealed_world: World) -> None:
+    with pytest.raises(InvalidState, match="first election"):
+        sealed_world.ledger.announce_ballot(
+            sealed_world.complex_id, idempotency_key="street", title="首次业主大会",
+            matters=[matter(3)], notice_on=TODAY, opens_at=OPENS, closes_at=CLOSES,
+            actor=REGULATOR,
+        )  # fmt: skip
+
+
+def test_a_member_out_of_office_cannot_open_a_ballot(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    ballot = announce(sealed_world)
+    at(clock, OPENS)
+    with pytest.raises(MemberNotInOffice):
+        sealed_world.ledger.open_ballot(ballot, actor=member_actor("m9"))
+
+
+def test_closing_twice_records_one_set_of_resolutions(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    w = sealed_world
+    ballot = opened(w, clock, matter(1), matter(6))
+    vote(w.ledger, ballot, 1, "agree")
+    close(w, clock, ballot)
+    again = w.ledger.close_ballot(ballot, actor=member_actor("m2"))
+    assert again.replayed
+    found = w.ledger.read(ballot, Ballot)
+    assert [r["item"] for r in found.results] == [1, 6]
+    resolutions = w.ledger.complex(w.complex_id).resolution_ids
+    assert sum(1 for r in found.results if r["resolution_id"] in resolutions) == 2
+
+
+def _spending(resolution_id: str, *, on: date) -> ExpenditureDetails:
+    return ExpenditureDetails(
+        category="repairs",
+        payee=COMPANY,
+        method="transfer",
+        amount=1_000_000,
+        purpose="2027年度公共收益预算",
+        value_date=on,
+        authorisation_kind="resolution",
+        authorisation_id=resolution_id,
+        contract_ref="HT-2027-01",
+    )
