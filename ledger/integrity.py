@@ -94,6 +94,7 @@ def verify(
         if stream not in broken:
             _check_snapshot(app, UUID(stream), report)
     _check_indexes(app, first_topics, report)
+    _check_ballots(app, first_topics, broken, report)
     for stream, (version, head) in (anchors or {}).items():
         found = report.heads.get(stream)
         if found is None:
@@ -129,6 +130,20 @@ def _check_indexes(app: Application[UUID], first_topics: dict[str, str], report:
                         f"the complex lists stream {listed}, which is missing (deleted?)",
                     )
                 )
+
+
+def _check_ballots(
+    app: Application[UUID], first_topics: dict[str, str], broken: set[str], report: Report
+) -> None:
+    """A closed ballot's stored votes must still give its published roots and outcomes (issue
+    #16): a vote added with a correct hash after closing, or any vote edited together with
+    every hash after it, shows here."""
+    for stream, topic in first_topics.items():
+        if not topic.endswith("Ballot.Announced") or stream in broken:
+            continue
+        ballot: Any = app.repository.get(UUID(stream))
+        for finding in ballot.audit():
+            report.breaks.append(Break(stream, ballot.version, None, finding))
 
 
 def _stored_hash(app: Application[UUID], notification: Any) -> str:

@@ -22,6 +22,7 @@ from uuid import UUID
 from ledger.base import ChainedAggregate
 from ledger.complexes.complex import AreaKind, Complex, area_kind, is_delivered
 from ledger.errors import InvalidCommand, InvalidState, NotFound
+from ledger.voting.receipts import merkle_root, receipt
 from ledger.voting.register import (
     CHOICES,
     Choice,
@@ -30,6 +31,7 @@ from ledger.voting.register import (
     Vote,
     signed_later,
 )
+from ledger.voting.tally import MatterTally, tally_matter
 
 ScopeKind = Literal["all", "buildings", "units"]
 CountingRuleName = Literal["signed_later", "paper_prevails"]
@@ -404,6 +406,36 @@ class Ballot(ChainedAggregate):
             if v["matter"] == matter
         ]
 
+    def tally(self, matter: int) -> MatterTally:
+        """The tally of one matter from the stored votes alone (tally.py)."""
+        return tally_matter(
+            self.matters[matter - 1]["item"],
+            self.unit_records(matter),
+            self.matter_votes(matter),
+            deemed_apply=self.deemed_votes,
+            rule=self.counting(),
+        )
+
+    def audit(self) -> list[str]:
+        """What no longer agrees with the published result: a stored vote changed, dropped or
+        added since closing moves a matter's Merkle root or its outcome. Empty when sound."""
+        found = []
+        for result in self.results:
+            matter = result["matter"]
+            root = merkle_root(v["receipt"] for v in self.votes if v["matter"] == matter)
+            if root != result["root"]:
+                found.append(f"matter {matter}: the stored votes no longer give the published root")
+            elif self.tally(matter).passed != result["passed"]:
+                found.append(f"matter {matter}: recounting the votes gives another outcome")
+            for vote in self.votes:
+                if vote["matter"] == matter and _receipt_of(str(self.id), vote) != vote["receipt"]:
+                    found.append(
+                        f"matter {matter}: a vote of unit {vote['unit']} does not hash"
+                        " to its receipt"
+                    )
+                    break
+        return found
+
     def counting(self) -> Any:
         return signed_later if self.counting_rule == "signed_later" else paper_prevails
 
@@ -421,6 +453,14 @@ class Ballot(ChainedAggregate):
             wanted = set(scope["buildings"])
             return [u for u, unit in complex_.units.items() if unit["building"] in wanted]
         return list(scope["units"])
+
+
+def _receipt_of(ballot_id: str, vote: VoteRecord) -> str:
+    return receipt(
+        Vote(vote["unit"], vote["choice"], vote["channel"],
+             datetime.fromisoformat(vote["signed_at"]), vote["nonce"]),
+        ballot_id=ballot_id, matter=vote["matter"],
+    )  # fmt: skip
 
 
 def paper_prevails(votes: Sequence[Vote]) -> Vote:

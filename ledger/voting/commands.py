@@ -32,7 +32,7 @@ from ledger.voting.ballot import (
 )
 from ledger.voting.receipts import merkle_root, receipt
 from ledger.voting.register import Choice, Vote, counted_votes
-from ledger.voting.tally import MatterTally, tally_matter
+from ledger.voting.tally import MatterTally
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,13 +341,7 @@ class VotingCommands:
 
 def count_matter(ballot: Ballot, matter: int) -> MatterTally:
     """The tally of one matter from the ballot's stored votes alone (tally.py)."""
-    return tally_matter(
-        ballot.matters[matter - 1]["item"],
-        ballot.unit_records(matter),
-        ballot.matter_votes(matter),
-        deemed_apply=ballot.deemed_votes,
-        rule=ballot.counting(),
-    )
+    return ballot.tally(matter)
 
 
 def _record(
