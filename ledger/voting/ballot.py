@@ -92,6 +92,19 @@ class VoteRecord(TypedDict):
     scan: NotRequired[str | None]
 
 
+class ClosingFacts(TypedDict):
+    """What a closing ballot records for supervision's V01–V05 (anomalies.py makes it)."""
+
+    complex_id: str
+    votes: int  # every vote stored, changes included
+    devices: dict[str, int]  # device hash -> distinct units voted from it (2 or more only)
+    late: dict[str, int]  # window in basis points of the voting time -> votes signed in it
+    counted: int  # votes that count (one per unit and matter)
+    counted_paper: int
+    owner_changed: list[str]  # units voted for whose owner changed while the ballot ran
+    flipped: list[int]  # matters whose outcome differs with and without deemed votes
+
+
 class MatterResult(TypedDict):
     matter: int
     item: int
@@ -196,6 +209,7 @@ class Ballot(ChainedAggregate):
     class Closed(ChainedAggregate.Event):
         results: list[MatterResult]
         effective_from: str
+        facts: ClosingFacts  # what supervision's V01–V05 judge (anomalies.py)
 
         def apply(self, aggregate: Any) -> None:
             aggregate.closed = True
@@ -334,7 +348,9 @@ class Ballot(ChainedAggregate):
         if not datetime.fromisoformat(self.opens_at) <= signed_at < self.closing:
             raise InvalidCommand("signed_at: a ballot counts only if signed while voting was open")
 
-    def close(self, results: list[MatterResult], *, now: datetime, principal: str) -> None:
+    def close(
+        self, results: list[MatterResult], facts: ClosingFacts, *, now: datetime, principal: str
+    ) -> None:
         if not self.opened:
             raise InvalidState("the ballot never opened; there is nothing to count")
         if self.closed:
@@ -346,6 +362,7 @@ class Ballot(ChainedAggregate):
             self.Closed,
             results=results,
             effective_from=(closed_on + timedelta(days=self.objection_days + 1)).isoformat(),
+            facts=facts,
             principal=principal,
             value_date=closed_on.isoformat(),
         )

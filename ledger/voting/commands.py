@@ -20,6 +20,7 @@ from ledger.committees.resolution import Resolution, Tally
 from ledger.complexes.complex import Complex
 from ledger.errors import AlreadyExists, InvalidCommand, InvalidState, NotFound
 from ledger.unit_of_work import Actor, Load, Receipt, UnitOfWork
+from ledger.voting.anomalies import closing_facts
 from ledger.voting.ballot import (
     NOTICE_DAYS,
     OBJECTION_DAYS,
@@ -313,7 +314,18 @@ class VotingCommands:
                         resolution_id=str(resolution.id),
                     )
                 )
-            found.close(results, now=now, principal=actor.principal)
+            channels = [
+                vote.channel
+                for matter in range(1, len(found.matters) + 1)
+                for vote in counted_votes(found.unit_records(matter), found.matter_votes(matter),
+                                          found.counting()).values()
+            ]  # fmt: skip
+            facts = closing_facts(
+                found, {u: complex_.units[u]["owner_key"] for u in found.roll}, channels,
+                [r["matter"] for r in results
+                 if r["deemed_apply"] and r["passed_with_deemed"] != r["passed_without_deemed"]],
+            )  # fmt: skip
+            found.close(results, facts, now=now, principal=actor.principal)
             work.save(found, complex_, *resolutions)
             return Receipt(str(ballot), found.version, status="closed")
 

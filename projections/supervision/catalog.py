@@ -301,6 +301,50 @@ RULES = {
             "银行对账单不连续",
             "a break in the bank statements' continuity",
         ),
+        # the owners' vote (issue #16): judged from the facts a closing ballot records
+        Rule(
+            "V01",
+            1,
+            "event",
+            "high",
+            "同一设备为多户投票",
+            "many units voted from one device",
+            {"units": 5},  # more than this many units from one device
+        ),
+        Rule(
+            "V02",
+            1,
+            "event",
+            "warning",
+            "投票截止前集中投票",
+            "a late burst of votes",
+            {"share_bp": 3000, "window_bp": 100},  # > 30 % of the votes in the last 1 % of time
+        ),
+        Rule(
+            "V03",
+            1,
+            "event",
+            "warning",
+            "纸质表决票占比过高",
+            "paper ballots above their usual share",
+            {"share_bp": 4000},
+        ),
+        Rule(
+            "V04",
+            1,
+            "event",
+            "high",
+            "表决期间业主变更的房屋参与投票",
+            "votes for units whose owner changed during the ballot",
+        ),
+        Rule(
+            "V05",
+            1,
+            "event",
+            "high",
+            "表决结果仅因推定票而改变",
+            "a result that flips on the deemed votes alone",
+        ),
     )
 }
 

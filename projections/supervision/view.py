@@ -30,10 +30,11 @@ from ledger.maintenance import MaintenanceFund as Fund
 from ledger.maintenance import RepairProject as Project
 from ledger.personal import StoredMember, member_of, party_key, party_of
 from ledger.supervision import AlertCase, Snooze, SupervisionClock
+from ledger.voting.ballot import Ballot
 from projections.db import Tx
 from projections.legacy import carried_line
 from projections.runner import Batch, on
-from projections.supervision import bank_facts, facts, maintenance_facts
+from projections.supervision import bank_facts, facts, maintenance_facts, voting_rules
 from projections.supervision import event_rules as rules
 from projections.supervision.alerts import Finding, OnRaise, raise_alert
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
@@ -336,6 +337,10 @@ def _income(s: _Step, position: int, e: Account.IncomeRecorded) -> None:
     facts.income(s, position, e)
 
 
+def _ballot_closed(s: _Step, position: int, e: Ballot.Closed) -> None:
+    s.found(position, voting_rules.closed(s.catalog, e))
+
+
 def _refused(s: _Step, position: int, e: Account.PaymentRefused) -> None:
     account_id = str(e.originator_id)
     s.found(position, rules.refused(s.catalog, e, account_id, s.owner(account_id)[0]))
@@ -438,5 +443,6 @@ HANDLERS: dict[str, Handler] = dict(
         on(AlertCase.Closed, _case("closed", "closed", _closed)),
         on(Snooze.Snoozed, _snoozed),
         on(Snooze.Extended, _extended),
+        on(Ballot.Closed, _ballot_closed),
     )
 )
