@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol, get_args
@@ -50,6 +51,25 @@ class TokenStore(Protocol):
     def find(self, secret: str) -> TokenRecord | None: ...
 
     def get(self, token_id: str) -> TokenRecord | None: ...
+
+    def issue_codes(
+        self,
+        complex_id: UUID,
+        owner_keys: Sequence[str],
+        *,
+        ballot_id: UUID | None,
+        expires_at: datetime,
+        label: str,
+        now: datetime,
+    ) -> list[str]:
+        """One-time codes, one per owner key, each exchanged once for an owner token (issue #16)."""
+        ...
+
+    def redeem_code(
+        self, code: str, *, now: datetime, token_expires_at: datetime
+    ) -> tuple[str, TokenRecord] | None:
+        """Spend the code: its owner token, or None for an unknown, used or expired code."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -87,6 +87,25 @@ class CachedTokens:
 
     def get(self, token_id: str) -> TokenRecord | None:
         return self.store.get(token_id)
+
+    def issue_codes(
+        self,
+        complex_id: UUID,
+        owner_keys: Sequence[str],
+        *,
+        ballot_id: UUID | None,
+        expires_at: datetime,
+        label: str,
+        now: datetime,
+    ) -> list[str]:
+        return self.store.issue_codes(
+            complex_id, owner_keys, ballot_id=ballot_id, expires_at=expires_at, label=label, now=now
+        )
+
+    def redeem_code(
+        self, code: str, *, now: datetime, token_expires_at: datetime
+    ) -> tuple[str, TokenRecord] | None:
+        return self.store.redeem_code(code, now=now, token_expires_at=token_expires_at)
 
     def close(self) -> None:
         close = getattr(self.store, "close", None)

@@ -23,6 +23,19 @@ _TOKEN_COLUMNS = (
 )
 
 
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed by hand
+CODE_LENGTH = 12  # 60 bits
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalised(code: str) -> str:
+    return code.strip().upper().replace(" ", "").replace("-", "")
+
+
 def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -118,29 +131,56 @@ class SqlStores(SqlStore):
         now: datetime,
         bank_code: str | None = None,
     ) -> tuple[str, TokenRecord]:
+        with self._transaction() as conn:
+            return self._issue_in(
+                conn,
+                role=role,
+                complex_id=complex_id,
+                member_id=member_id,
+                owner_key=owner_key,
+                jurisdiction=jurisdiction,
+                expires_at=expires_at,
+                label=label,
+                now=now,
+                bank_code=bank_code,
+            )
+
+    def _issue_in(
+        self,
+        conn: Any,
+        *,
+        role: str,
+        complex_id: UUID | None,
+        member_id: str | None,
+        owner_key: str | None,
+        jurisdiction: str | None,
+        expires_at: datetime,
+        label: str,
+        now: datetime,
+        bank_code: str | None = None,
+    ) -> tuple[str, TokenRecord]:
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = "tok_" + secrets.token_hex(8)
         complex_value = str(complex_id) if complex_id else None
-        with self._transaction() as conn:
-            self._run(
-                conn,
-                f"INSERT INTO api_tokens ({_TOKEN_COLUMNS}, token_hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    token_id,
-                    role,
-                    complex_value,
-                    member_id,
-                    owner_key,
-                    jurisdiction,
-                    label,
-                    self._time(now),
-                    self._time(expires_at),
-                    None,
-                    bank_code,
-                    token_hash(secret),
-                ),
-            )
+        self._run(
+            conn,
+            f"INSERT INTO api_tokens ({_TOKEN_COLUMNS}, token_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                token_id,
+                role,
+                complex_value,
+                member_id,
+                owner_key,
+                jurisdiction,
+                label,
+                self._time(now),
+                self._time(expires_at),
+                None,
+                bank_code,
+                token_hash(secret),
+            ),
+        )
         record = TokenRecord(
             token_id,
             role,
@@ -183,6 +223,69 @@ class SqlStores(SqlStore):
                 conn, f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE id = ?", (token_id,)
             )
         return self._record(rows[0]) if rows else None
+
+    # --- one-time owner codes (issue #16) -----------------------------------------------
+
+    def issue_codes(
+        self,
+        complex_id: UUID,
+        owner_keys: Sequence[str],
+        *,
+        ballot_id: UUID | None,
+        expires_at: datetime,
+        label: str,
+        now: datetime,
+    ) -> list[str]:
+        codes = [new_code() for _ in owner_keys]
+        with self._transaction() as conn:
+            for code, owner_key in zip(codes, owner_keys, strict=True):
+                self._run(
+                    conn,
+                    "INSERT INTO owner_codes (code_hash, complex_id, owner_key, ballot_id, label,"
+                    " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        token_hash(normalised(code)),
+                        str(complex_id),
+                        owner_key,
+                        None if ballot_id is None else str(ballot_id),
+                        label,
+                        self._time(now),
+                        self._time(expires_at),
+                    ),
+                )
+        return codes
+
+    def redeem_code(
+        self, code: str, *, now: datetime, token_expires_at: datetime
+    ) -> tuple[str, TokenRecord] | None:
+        """The owner token for an unused, unexpired code (None otherwise); the code is spent."""
+        with self._transaction() as conn:
+            rows = self._run(
+                conn,
+                "UPDATE owner_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL"
+                " AND expires_at > ? RETURNING complex_id, owner_key",
+                (self._time(now), token_hash(normalised(code)), self._time(now)),
+            )
+            if not rows:
+                return None
+            complex_id, owner_key = UUID(str(rows[0][0])), str(rows[0][1])
+            secret, record = self._issue_in(
+                conn,
+                role="owner",
+                complex_id=complex_id,
+                member_id=None,
+                owner_key=owner_key,
+                jurisdiction=None,
+                expires_at=token_expires_at,
+                label="owner code",
+                now=now,
+            )
+            self._run(
+                conn,
+                "UPDATE owner_codes SET token_id = ? WHERE code_hash = ?",
+                (record.id, token_hash(normalised(code))),
+            )
+        return secret, record
 
     # --- idempotency --------------------------------------------------------------------
 
@@ -291,10 +394,16 @@ class SqlStores(SqlStore):
                 " content_type, body, claimed_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING RETURNING scope",
                 (
-                    scope, key, request_hash, response.status_code, response.content_type,
-                    response.body, self._time(now), self._time(now),
+                    scope,
+                    key,
+                    request_hash,
+                    response.status_code,
+                    response.content_type,
+                    response.body,
+                    self._time(now),
+                    self._time(now),
                 ),
-            )  # fmt: skip
+            )
             if inserted:
                 return None
         return self.complete(scope, key, response, now)

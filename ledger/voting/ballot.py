@@ -276,9 +276,8 @@ class Ballot(ChainedAggregate):
             raise InvalidState(f"voting opens at {self.opens_at}, not before")
         if now >= datetime.fromisoformat(self.closes_at):
             raise InvalidState("the ballot's closing time has passed; it cannot open")
-        in_scope = {u for i in range(len(self.matters)) for u in self._scope_ids(complex_, i)}
         register: dict[str, RegisterUnit] = {}
-        for unit_id in sorted(in_scope):
+        for unit_id in self.units_in_scope(complex_):
             unit = complex_.units[unit_id]
             state: DeveloperState = (
                 "unsold"
@@ -461,6 +460,12 @@ class Ballot(ChainedAggregate):
             raise InvalidState(f"{what} refused: the ballot closed at {self.closes_at}")
         if not self.opened or now < datetime.fromisoformat(self.opens_at):
             raise InvalidState(f"{what} refused: voting opens at {self.opens_at}")
+
+    def units_in_scope(self, complex_: Complex) -> list[str]:
+        """The register once open; before, the complex's units any matter's scope names now."""
+        if self.opened:
+            return list(self.roll)
+        return sorted({u for i in range(len(self.matters)) for u in self._scope_ids(complex_, i)})
 
     def _scope_ids(self, complex_: Complex, index: int) -> list[str]:
         scope = self.matters[index]["scope"]

@@ -333,11 +333,20 @@ def fund_project(b: Builder, a: Side) -> Call:
     """A funded A and a passed matter-5 resolution: the body of a plan."""
     maintenance_world.funded_once(b, a)
     vote = b.post(
-        f"/v1/complexes/{a.complex_id}/resolutions", b.regulators[a.district],
-        {"matter": 5, "purpose": "维修屋面", "amount_cap": "5000.00", "period_from": day(-25),
-         "period_to": day(100), "scope_units": a.unit_ids[:4], "participated": a.unit_ids[:4],
-         "consented": a.unit_ids[:4], "closed_on": day(-10)},
-    )  # fmt: skip
+        f"/v1/complexes/{a.complex_id}/resolutions",
+        b.regulators[a.district],
+        {
+            "matter": 5,
+            "purpose": "维修屋面",
+            "amount_cap": "5000.00",
+            "period_from": day(-25),
+            "period_to": day(100),
+            "scope_units": a.unit_ids[:4],
+            "participated": a.unit_ids[:4],
+            "consented": a.unit_ids[:4],
+            "closed_on": day(-10),
+        },
+    )
     return Call(json=maintenance_world.project_body(a.unit_ids[:4], str(vote["id"])))
 
 
@@ -345,8 +354,11 @@ def planned(json: Any = None) -> Prepare:
     """A's voted repair project (planned by m1), and the body to send."""
 
     def prepare(b: Builder, a: Side) -> Call:
-        made = b.post(f"/v1/complexes/{a.complex_id}/maintenance-fund/projects", a.tokens["m1"],
-                      fund_project(b, a).json)  # fmt: skip
+        made = b.post(
+            f"/v1/complexes/{a.complex_id}/maintenance-fund/projects",
+            a.tokens["m1"],
+            fund_project(b, a).json,
+        )
         maintenance_world.settle(b)
         return Call({"project_id": str(made["id"])}, json)
 
@@ -358,8 +370,11 @@ def proposed_payout(by: str, json: Any = None) -> Prepare:
 
     def prepare(b: Builder, a: Side) -> Call:
         project = planned()(b, a).ids["project_id"]
-        made = b.post(f"/v1/maintenance-projects/{project}/disbursements", a.tokens[by],
-                      maintenance_world.disbursement_body("100.00"))  # fmt: skip
+        made = b.post(
+            f"/v1/maintenance-projects/{project}/disbursements",
+            a.tokens[by],
+            maintenance_world.disbursement_body("100.00"),
+        )
         return Call({"project_id": project, "disbursement_id": str(made["id"])}, json)
 
     return prepare
@@ -391,19 +406,30 @@ BANK_CODE = "313452060150"  # the "bank" principal's bank
 
 def bank_file(a: Side, ref: str) -> bytes:
     line = BankLine(
-        key=ref, reference=ref, direction="credit", amount=99_00, booked_on=TODAY - timedelta(days=1),
-        value_on=TODAY - timedelta(days=1), counterparty="青岛某物业服务有限公司",
-    )  # fmt: skip
+        key=ref,
+        reference=ref,
+        direction="credit",
+        amount=99_00,
+        booked_on=TODAY - timedelta(days=1),
+        value_on=TODAY - timedelta(days=1),
+        counterparty="青岛某物业服务有限公司",
+    )
     return camt053_bytes(
-        [line], account_number="6228480087654321", opening=0, statement_id=f"S-{ref}",
+        [line],
+        account_number="6228480087654321",
+        opening=0,
+        statement_id=f"S-{ref}",
         message_id=f"M-{ref}",
-    )  # fmt: skip
+    )
 
 
 def with_bank(b: Builder, a: Side) -> None:
     """A's account, held by the "bank" principal's bank."""
-    made = b.post(f"/v1/complexes/{a.complex_id}/account", a.tokens["m1"],
-                  {**account(a), "bank_code": BANK_CODE})  # fmt: skip
+    made = b.post(
+        f"/v1/complexes/{a.complex_id}/account",
+        a.tokens["m1"],
+        {**account(a), "bank_code": BANK_CODE},
+    )
     a.account_id = str(made["id"])
 
 
@@ -418,9 +444,10 @@ def bank_fed(b: Builder, a: Side) -> str:
     ref = b.fresh("ref")
     bank = b.issue(role="bank", bank_code=BANK_CODE)
     response = b.api.client.post(
-        f"/v1/accounts/{a.account_id}/bank-statements", content=bank_file(a, ref),
+        f"/v1/accounts/{a.account_id}/bank-statements",
+        content=bank_file(a, ref),
         headers={"Authorization": f"Bearer {bank}", "Content-Type": "application/xml"},
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     return ref
 
@@ -462,15 +489,23 @@ def ballot_voting(b: Builder, a: Side) -> Call:
 
 
 def ballot_delivering(b: Builder, a: Side) -> Call:
-    return Call({"ballot_id": voting_world.open_ballot(b, a)},
-                json={"units": [a.unit_ids[3]], "evidence": voting_world.SCAN})  # fmt: skip
+    return Call(
+        {"ballot_id": voting_world.open_ballot(b, a)},
+        json={"units": [a.unit_ids[3]], "evidence": voting_world.SCAN},
+    )
 
 
 def ballot_paper(b: Builder, a: Side) -> Call:
     ballot = voting_world.open_ballot(b, a)
-    return Call({"ballot_id": ballot}, json={
-        "unit": a.unit_ids[2], "choices": {"1": "agree"}, "scan": voting_world.SCAN,
-        "signed_at": b.api.clock().isoformat()})  # fmt: skip
+    return Call(
+        {"ballot_id": ballot},
+        json={
+            "unit": a.unit_ids[2],
+            "choices": {"1": "agree"},
+            "scan": voting_world.SCAN,
+            "signed_at": b.api.clock().isoformat(),
+        },
+    )
 
 
 def ballot_closable(b: Builder, a: Side) -> Call:
@@ -480,6 +515,15 @@ def ballot_closable(b: Builder, a: Side) -> Call:
 def ballot_closed(b: Builder, a: Side) -> Call:
     ballot, receipts = voting_world.closed(b, a)
     return Call({"ballot_id": ballot, "receipt": receipts[0]})
+
+
+def owner_code(b: Builder, a: Side) -> Call:
+    ballot = voting_world.announce(b, a)
+    made = b.api.client.post(
+        f"/v1/ballots/{ballot}/owner-codes", headers={"Authorization": f"Bearer {a.tokens['m1']}"}
+    )
+    assert made.status_code == 201, made.text
+    return Call(json={"code": made.text.splitlines()[1].split(",")[3]})
 
 
 def revocation(b: Builder, a: Side) -> Call:
@@ -551,6 +595,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/ballots/{ballot_id}/quorum"): Row(READ_ALL, ballot_open, lean=True),
     ("POST", "/v1/ballots/{ballot_id}/close"): Row(
                    "200 200 200 404 403 200 200 404 404 401 401 401", ballot_closable, lean=True),
+    ("POST", "/v1/ballots/{ballot_id}/owner-codes"): Row(
+                   "201 201 201 404 403 403 403 404 404 401 401 401", ballot_announced, lean=True),
+    ("POST", "/v1/owner-codes/exchange"): Row(
+                   "201 201 201 201 201 201 201 201 201 201 201 201", owner_code, lean=True),
     ("POST", "/v1/resolutions/{resolution_id}/revocation"): Row(
         REGULATOR_OK, revocation, lean=True),
     ("GET", "/v1/public/ballots/{ballot_id}"): Row(PUBLIC, ballot_closed, lean=True),
@@ -762,9 +810,12 @@ def send(world: World, method: str, path: str, call: Call, who: str) -> httpx.Re
         headers["Idempotency-Key"] = world.builder.fresh(f"cell-{who}")
     if call.content is not None:
         return world.builder.api.client.request(
-            method, path, content=call.content, params=call.params,
+            method,
+            path,
+            content=call.content,
+            params=call.params,
             headers={**headers, **call.headers},
-        )  # fmt: skip
+        )
     return world.builder.api.client.request(
         method, path, json=call.json, params=call.params, headers=headers
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,11 +25,14 @@ def at(api: Api, moment: datetime) -> None:
 
 def repair_matter() -> dict[str, Any]:
     return matter_body(
-        5, question="是否同意使用专项维修资金维修1号楼屋面？",
-        scope={"kind": "units", "units": AFFECTED}, purpose="使用专项维修资金维修屋面",
-        amount_cap="100000.00", period_from=TODAY.isoformat(),
+        5,
+        question="是否同意使用专项维修资金维修1号楼屋面？",
+        scope={"kind": "units", "units": AFFECTED},
+        purpose="使用专项维修资金维修屋面",
+        amount_cap="100000.00",
+        period_from=TODAY.isoformat(),
         period_to=(TODAY + timedelta(days=200)).isoformat(),
-    )  # fmt: skip
+    )
 
 
 def project(resolution_id: str, published_on: str) -> dict[str, Any]:
@@ -50,9 +55,13 @@ def test_the_whole_assembly_from_the_plan_to_the_repair_it_pays_for(api: Api) ->
     m1 = a.tokens["m1"]
     owners = {i: owner_token(b, a, i) for i in range(1, 7)}
     # announced today with the plan public, voting in 15 days (a shorter notice is refused)
-    body = {"title": "2026年第二次业主大会", "matters": [repair_matter()],
-            "notice_on": TODAY.isoformat(), "opens_at": OPENS.isoformat(),
-            "closes_at": CLOSES.isoformat()}  # fmt: skip
+    body = {
+        "title": "2026年第二次业主大会",
+        "matters": [repair_matter()],
+        "notice_on": TODAY.isoformat(),
+        "opens_at": OPENS.isoformat(),
+        "closes_at": CLOSES.isoformat(),
+    }
     early = {**body, "opens_at": (OPENS - timedelta(days=1)).isoformat()}
     refused = api.call("POST", f"/v1/complexes/{a.complex_id}/ballots", m1, expect=422, json=early)
     assert "at least 15 days" in refused["detail"]
@@ -85,14 +94,24 @@ def test_the_whole_assembly_from_the_plan_to_the_repair_it_pays_for(api: Api) ->
     api.call("GET", f"/v1/public/ballots/{bid}", None, expect=404)  # public once counted
 
     at(api, CLOSES + timedelta(minutes=1))
-    late = api.call("POST", f"/v1/ballots/{bid}/votes", owners[1], expect=422,
-                    json={"choices": {"1": "disagree"}})  # fmt: skip
+    late = api.call(
+        "POST",
+        f"/v1/ballots/{bid}/votes",
+        owners[1],
+        expect=422,
+        json={"choices": {"1": "disagree"}},
+    )
     assert "closed" in late["detail"]
     closed = b.post(f"/v1/ballots/{bid}/close", m1, None, expect=200)
     result = closed["results"][0]
     assert (closed["state"], result["passed"], result["votes"]) == ("closed", True, 7)
-    _check_published(api, bid, closed, [*receipts.values(), changed["votes"][0]["receipt"]],
-                     superseded=first["votes"][0]["receipt"])  # fmt: skip
+    _check_published(
+        api,
+        bid,
+        closed,
+        [*receipts.values(), changed["votes"][0]["receipt"]],
+        superseded=first["votes"][0]["receipt"],
+    )
 
     _repair_after_objection(api, b, a, closed)
 
@@ -115,8 +134,13 @@ def _repair_after_objection(api: Api, b: Builder, a: Side, closed: dict[str, Any
     m1 = b.issue(role="committee", complex_id=a.complex_id, member_id="m1")
     a.tokens.pop("m2", None)
     made = api.call("POST", path, m1, expect=201, json=plan, key="in-force")
-    payout = {"amount": "840.00", "payee": CONTRACTOR["name"], "method": "transfer",
-              "value_date": closed["effective_from"], "reference": "发票 No.00231"}  # fmt: skip
+    payout = {
+        "amount": "840.00",
+        "payee": CONTRACTOR["name"],
+        "method": "transfer",
+        "value_date": closed["effective_from"],
+        "reference": "发票 No.00231",
+    }
     pay_path = f"/v1/maintenance-projects/{made['id']}/disbursements"
     proposed = b.post(pay_path, m1, payout)
     paid = b.post(f"{pay_path}/{proposed['id']}/approvals", checker(b, a), None, expect=200)
@@ -145,14 +169,23 @@ def _check_published(
 def test_a_paper_ballot_is_entered_with_its_scan_and_both_votes_stay_visible(api: Api) -> None:
     b = Builder(api)
     a = b.side("370202", account=False)
-    body = {"title": "业主大会", "matters": [matter_body()], "notice_on": TODAY.isoformat(),
-            "opens_at": OPENS.isoformat(), "closes_at": CLOSES.isoformat()}  # fmt: skip
+    body = {
+        "title": "业主大会",
+        "matters": [matter_body()],
+        "notice_on": TODAY.isoformat(),
+        "opens_at": OPENS.isoformat(),
+        "closes_at": CLOSES.isoformat(),
+    }
     bid = b.post(f"/v1/complexes/{a.complex_id}/ballots", a.tokens["m1"], body)["id"]
     at(api, OPENS + timedelta(minutes=5))
     b.post(f"/v1/ballots/{bid}/open", a.tokens["m1"], None, expect=200)
     b.post(f"/v1/ballots/{bid}/votes", a.tokens["owner"], {"choices": {"1": "agree"}})
-    paper = {"unit": "1-001", "choices": {"1": "disagree"}, "scan": SCAN,
-             "signed_at": (OPENS + timedelta(hours=2)).isoformat()}  # fmt: skip
+    paper = {
+        "unit": "1-001",
+        "choices": {"1": "disagree"},
+        "scan": SCAN,
+        "signed_at": (OPENS + timedelta(hours=2)).isoformat(),
+    }
     entered = b.post(f"/v1/ballots/{bid}/paper-ballots", a.tokens["m1"], paper)
     assert entered["votes"][0]["channel"] == "paper"
     bad = {**paper, "signed_at": "2026-12-11T09:00"}  # no offset
@@ -164,3 +197,45 @@ def test_a_paper_ballot_is_entered_with_its_scan_and_both_votes_stay_visible(api
     ]
     count = api.call("GET", f"/v1/ballots/{bid}/quorum", a.tokens["m1"], expect=200)
     assert count["matters"][0]["without_deemed"]["consenting_heads"] == 0  # the paper counts
+
+
+def test_owner_codes_are_issued_for_the_register_and_each_works_once(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202", account=False)
+    api.call(
+        "PUT",
+        f"/v1/complexes/{a.complex_id}/units/1-012/delivery",
+        api.operator,
+        expect=200,
+        json={"delivered": False},
+    )
+    body = {
+        "title": "业主大会",
+        "matters": [matter_body()],
+        "notice_on": TODAY.isoformat(),
+        "opens_at": OPENS.isoformat(),
+        "closes_at": CLOSES.isoformat(),
+    }
+    bid = b.post(f"/v1/complexes/{a.complex_id}/ballots", a.tokens["m1"], body)["id"]
+    at(api, OPENS + timedelta(minutes=5))
+    b.post(f"/v1/ballots/{bid}/open", a.tokens["m1"], None, expect=200)
+    made = api.client.post(
+        f"/v1/ballots/{bid}/owner-codes", headers={"Authorization": f"Bearer {a.tokens['m1']}"}
+    )
+    assert made.status_code == 201
+    assert made.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(made.text)))
+    assert len(rows) == 12  # one per owner identity
+    assert {r["delivered"] for r in rows if r["units"] == "1-012"} == {"no"}
+    mine = next(r for r in rows if r["units"] == "1-003")
+    issued = api.call(
+        "POST", "/v1/owner-codes/exchange", None, expect=201, json={"code": mine["code"].lower()}
+    )
+    assert (issued["role"], issued["complex_id"]) == ("owner", a.complex_id)
+    cast = b.post(f"/v1/ballots/{bid}/votes", issued["token"], {"choices": {"1": "agree"}})
+    assert [v["unit"] for v in cast["votes"]] == ["1-003"]
+    again = api.call(
+        "POST", "/v1/owner-codes/exchange", None, expect=401, json={"code": mine["code"]}
+    )
+    assert "already used" in again["detail"]
+    api.call("POST", "/v1/owner-codes/exchange", None, expect=422, json={"code": "x"})

@@ -42,6 +42,17 @@ EXPECTED_POSTGRES = {
         ("revoked_at", "timestamp with time zone"),
         ("bank_code", "text"),  # 0016: a bank token's bank (issue #14)
     ],
+    "owner_codes": [  # 0018: one-time owner codes (issue #16)
+        ("code_hash", "text"),
+        ("complex_id", "uuid"),
+        ("owner_key", "text"),
+        ("ballot_id", "text"),
+        ("label", "text"),
+        ("created_at", "timestamp with time zone"),
+        ("expires_at", "timestamp with time zone"),
+        ("used_at", "timestamp with time zone"),
+        ("token_id", "text"),
+    ],
     "api_idempotency": [
         ("scope", "text"),
         ("idempotency_key", "text"),
@@ -570,6 +581,10 @@ EXPECTED_SQLITE = {
         "revoked_at",
         "bank_code",
     ],
+    "owner_codes": [  # 0018 (issue #16)
+        "code_hash", "complex_id", "owner_key", "ballot_id", "label", "created_at",
+        "expires_at", "used_at", "token_id",
+    ],  # fmt: skip
     "api_idempotency": [
         "scope",
         "idempotency_key",
@@ -1047,6 +1062,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0015_bank",
         "0016_bank_tokens",
         "0017_append_events",  # PostgreSQL only: a function, no table
+        "0018_owner_codes",
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -1066,6 +1082,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0015_bank",
         "0016_bank_tokens",
         "0017_append_events",  # PostgreSQL only: a function, no table
+        "0018_owner_codes",
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -1122,6 +1139,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0014_entry_lines",
         "0015_bank",
         "0016_bank_tokens",
+        "0018_owner_codes",
     ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:
