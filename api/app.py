@@ -31,7 +31,7 @@ from api.privacy import Privacy
 from api.ratelimit import RateLimits
 from api.schemas import UnitsCreate
 from api.statements import routes as statements
-from api.supervision import alerts, overview, regulator, webhooks
+from api.supervision import actions, alerts, desk, overview, regulator, webhooks
 from api.supervision.webhook_schemas import AlertRaised
 
 ReadyCheck = Callable[[Services], dict[str, Any]]
@@ -144,6 +144,8 @@ def create_app(
         pages,
         maintenance_pages,
         regulator,
+        desk,
+        actions,
         bank_pages,
     ):
         app.include_router(module.router)
