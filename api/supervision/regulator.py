@@ -133,6 +133,8 @@ def account_entries(
     wanted = account_in_scope(request, services, account_id)
     if isinstance(wanted, Response):
         return wanted
+    principal = caller(request, services)
+    acting = principal is not None and principal.role == "regulator"  # the operator only reads
     marked = set(highlight.split(",")) if highlight else set()
     entries = sorted(
         reads.entries_page(services, wanted).entries, key=lambda e: e.position, reverse=True
@@ -157,7 +159,7 @@ def account_entries(
         method_zh=METHODS,
         street_name=street_name,
         done={"suspended": "已暂停该账户付款。", "resumed": "已恢复该账户付款。"}.get(done),
-        csrf_token=csrf.token_for(session, nonce) if session else "",
+        csrf_token=csrf.token_for(session, nonce) if session and acting else "",
         back=f"/regulator/accounts/{wanted}",
     )
     if csrf.NONCE_COOKIE not in request.cookies:

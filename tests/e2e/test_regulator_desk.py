@@ -253,6 +253,8 @@ def test_the_forms_keep_the_apis_scope(api: Api) -> None:
     page = api.client.get("/regulator").text
     assert "处理预警须使用监管令牌" in page
     assert 'name="csrf"' not in page  # no buttons it could not use
+    account = api.client.get(f"/regulator/accounts/{a.account_id}").text
+    assert "暂停付款的原因" not in account
     refused = post(
         api.client, f"/regulator/alerts/{warning}/acknowledgement", csrf=token_of(api.client)
     )
@@ -292,3 +294,15 @@ def test_the_balance_and_amounts_have_separators(api: Api) -> None:
     assert "5,000.00" in page  # in the A04 explanation
     overview = page[page.index('id="overview"') :]
     assert re.search(r'data-label="余额（元）" class="num">\d{1,3}(,\d{3})*\.\d{2}<', overview)
+
+
+@pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example/x", "/v1/alerts"])
+def test_a_form_goes_back_only_inside_the_desk(api: Api, back: str) -> None:
+    b, _, warning, _ = two_alerts(api)
+    sign_in(api.client, b.regulators["370202"])
+    done = post(
+        api.client, f"/regulator/alerts/{warning}/acknowledgement",
+        csrf=token_of(api.client), back=back,
+    )  # fmt: skip
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/regulator?done=acknowledged%3A{warning}"
