@@ -188,6 +188,7 @@ def render(
     listed = wanted.grouped() or total <= PER_PAGE
     rows = found.page(f, offset=(wanted.page - 1) * PER_PAGE, limit=PER_PAGE) if listed else []
     places = found.places([r.complex_id for r in rows])
+    steps = found.steps([r.alert_id for r in rows])
     chosen = found.places([wanted.complex])[wanted.complex] if wanted.complex else None
     session = request.cookies.get(COOKIE, "")
     return html(
@@ -204,6 +205,7 @@ def render(
         complex_pages=pages(complexes, per_page),
         listed=listed,
         alerts=[shown(r, places[r.complex_id]) for r in rows],
+        steps=steps,
         alert_pages=pages(total, PER_PAGE),
         chosen=chosen,
         rules=sorted(RULES.values(), key=lambda r: r.id),

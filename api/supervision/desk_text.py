@@ -28,6 +28,21 @@ KIND_ZH = {
 STEP_ZH = {
     "raised": "产生", "acknowledged": "受理", "explained": "业委会说明", "closed": "关闭",
 }  # fmt: skip
+ROLE_ZH = {"regulator": "监管部门", "committee": "业委会", "operator": "平台运维", "system": "系统"}
+
+
+def step_told(step: str, principal: str, detail: dict[str, object]) -> str:
+    """One step of an alert's history in a sentence: who (by role), what, why."""
+    who = ROLE_ZH.get(principal.partition(":")[0], "")
+    what = STEP_ZH.get(step, step)
+    if step == "closed":
+        outcome = OUTCOME_ZH.get(str(detail.get("outcome")), "")
+        said = "；".join(str(detail[k]) for k in ("reason", "action") if detail.get(k))
+        return f"{who}{what}，结论：{outcome}" + (f"。{said}" if said else "")
+    said = str(detail.get("note") or detail.get("text") or "")
+    return f"{who}{what}" + (f"：{said}" if said else "")
+
+
 HARD_RULES_ZH = {  # what the refusing hard rule (spec/domain.md) protects, for A24
     "H02": "业委会任期届满、解散或交接中，或账户已暂停付款、已销户时不得付款",
     "H05": "超出业委会权限的支出须有覆盖它的业主大会决议，权限内的须有业委会过半数决定",

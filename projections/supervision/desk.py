@@ -8,6 +8,7 @@ reads one page of one group, worst first. Complexes are named from
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,14 @@ class ComplexCount:
     place: Place
     count: int
     worst: str  # the worst severity among its alerts
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    step: str  # acknowledged, explained, closed
+    principal: str  # role:token id (a committee's: /member)
+    detail: dict[str, Any]
+    on: str
 
 
 class Desk:
@@ -114,6 +123,24 @@ class Desk:
                 (g, *wanted),
             )
         found.update({str(r[0]): Place(*(str(v) for v in r)) for r in rows})
+        return found
+
+    def steps(self, alert_ids: list[str]) -> dict[str, list[Step]]:
+        """What people did with each alert (acknowledged, explained, closed), oldest first."""
+        found: dict[str, list[Step]] = {a: [] for a in alert_ids}
+        if not alert_ids:
+            return found
+        with self.database.reading() as tx:
+            marks = ", ".join("?" for _ in alert_ids)
+            rows = tx.execute(
+                "SELECT alert_id, step, principal, detail, step_on FROM alert_steps"  # noqa: S608
+                f" WHERE generation = ? AND alert_id IN ({marks}) ORDER BY alert_id, version",
+                (self._generation(tx), *alert_ids),
+            )
+        for alert_id, step, principal, detail, on in rows:
+            found[str(alert_id)].append(
+                Step(str(step), str(principal), json.loads(detail), str(on))
+            )
         return found
 
     def streets(self, community_prefix: str) -> list[str]:

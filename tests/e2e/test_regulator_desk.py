@@ -150,6 +150,7 @@ def test_acknowledge_then_close_through_the_forms(api: Api) -> None:
     shown = api.client.get(done.headers["location"]).text
     assert "已受理预警 A04 整数金额付款且无合同" in shown
     assert a.name in shown
+    assert "监管部门受理：已安排核查" in shown  # the card's history: who (by role), the note
     steps = alert(api, warning)
     assert steps["status"] == "acknowledged"
     assert steps["history"][-1]["detail"]["note"] == "已安排核查"
