@@ -77,7 +77,10 @@ def explanation(row: AlertRow) -> str:
     """The alert's explanation as the desk shows it: Chinese only, amounts with separators."""
     if row.rule == "A24":
         return _refusal(row)
-    return _separated(row.explanation_zh)
+    text = _separated(row.explanation_zh)
+    if row.rule == "B03":  # names the ledger entry by its id: as the account page shows it
+        text = _UUID.sub(r"分录\1", text)
+    return text
 
 
 def _refusal(row: AlertRow) -> str:
@@ -92,6 +95,7 @@ def _refusal(row: AlertRow) -> str:
 
 
 _AMOUNT = re.compile(r"(?<![\d.])(-?\d{4,})(\.\d{2})(?!\d)")
+_UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
 def _separated(text: str) -> str:

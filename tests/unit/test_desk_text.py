@@ -71,6 +71,14 @@ def test_a24_is_told_in_chinese_whatever_the_ledger_said(
     assert not re.search(r"[A-Za-z]{3,}", shown)
 
 
+def test_an_entry_id_in_an_explanation_is_shortened_as_the_account_page_shows_it() -> None:
+    stored = "账簿于2026-09-18记录的2430.00元（1aac2c1b-8c5d-5a91-8439-9e1fc033206d）未见流水。"
+    assert (
+        zh.explanation(row("B03", stored))
+        == "账簿于2026-09-18记录的2,430.00元（分录1aac2c1b）未见流水。"
+    )
+
+
 def test_every_rule_has_a_chinese_name() -> None:
     assert all(re.search(r"[\u4e00-\u9fff]", zh.rule_name(r)) for r in RULES)
     assert zh.rule_name("Z99") == "Z99"
