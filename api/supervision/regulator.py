@@ -1,10 +1,12 @@
-"""The regulator's page (issue #5): open alerts of the jurisdiction, worst first, and the overview.
+"""The regulator's session and account page (issue #5); the desk itself is desk.py (issue #17).
 
 Server-rendered in Chinese like the owners' pages. A browser cannot send a
-bearer header, so the page also accepts the token from an HttpOnly,
-SameSite=Strict cookie set by a small login form (``/regulator/session``);
-the token is checked on every request exactly as the API checks it. One click
-leads from an alert to the account's entries, the ones that caused it marked.
+bearer header, so the pages also accept the token from an HttpOnly,
+SameSite=Strict cookie set by a small login form (``/regulator/session``),
+which also draws the sign-in's CSRF nonce (csrf.py); the token is checked on
+every request exactly as the API checks it. One click leads from an alert to
+the account's entries, the ones that caused it marked, where a regulator
+suspends and resumes payments (actions.py).
 """
 
 from __future__ import annotations
