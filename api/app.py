@@ -31,7 +31,7 @@ from api.privacy import Privacy
 from api.ratelimit import RateLimits
 from api.schemas import UnitsCreate
 from api.statements import routes as statements
-from api.supervision import alerts, overview, regulator, webhooks
+from api.supervision import actions, alerts, desk, overview, regulator, webhooks
 from api.supervision.webhook_schemas import AlertRaised
 from api.voting import codes as voting_codes
 from api.voting import routes as voting
@@ -146,6 +146,8 @@ def create_app(
         pages,
         maintenance_pages,
         regulator,
+        desk,
+        actions,
         bank_pages,
         voting,
         voting_codes,

@@ -28,7 +28,9 @@ log = logging.getLogger("commonfund.api")
 MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CSV_BODIES = ("/units", "/maintenance-fund/deposits")  # bodies that may come as CSV
-FORMS = {"/regulator/session": ("application/x-www-form-urlencoded",)}  # the page's login form
+# the regulator's pages post HTML forms: the login and the desk's actions (issue #17)
+FORMS_UNDER = "/regulator/"
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded",)
 # A bank file comes as itself (issue #14): camt.053 XML or a CSV export, up to 20 MB by default
 BANK_BODIES = "/bank-statements"
 BANK_MEDIA_TYPES = ("application/xml", "text/xml", "text/csv")
@@ -78,7 +80,7 @@ async def _checked_body(
     if length is not None and (not length.isdigit() or int(length) > limit):
         return _too_large(path, limit), receive
     content_type = media_type(headers.get("content-type", ""))
-    allowed = FORMS.get(path) or (
+    allowed = (FORM_MEDIA_TYPES if path.startswith(FORMS_UNDER) else ()) or (
         BANK_MEDIA_TYPES
         if path.endswith(BANK_BODIES)
         else ("application/json", "text/csv")

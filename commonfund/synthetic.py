@@ -113,6 +113,7 @@ from ledger.identity import identity_key
 from ledger.maintenance import Contractor, Item, RepairProject
 from ledger.maintenance.receipts import ProjectPlan, fund_id
 from ledger.money import split_exact
+from ledger.places import STREETS
 
 OPERATOR = Actor("operator", "synthetic")
 AUTHORITY = Actor("regulator", "synthetic-authority")  # the district housing bureau (the fund)
@@ -1715,6 +1716,12 @@ def unit_counts(total: int, count: int, rng: random.Random) -> list[int]:
     return list(sizes.values())
 
 
+def street_codes(district: str) -> list[str]:
+    """The district's real street codes in order (ledger/places.py): the city's streets have
+    names on the regulator's desk; there are at least ``District.streets`` of them."""
+    return sorted(code for code in STREETS if code.startswith(district))
+
+
 def plan_city(scale: float, *, seed: int, today: date, identity_secret: str) -> CityPlan:
     """Qingdao at ``scale``: round(4,000·F) complexes (at least 2), round(2,540,000·F) units."""
     if not 0 < scale <= 1:
@@ -1730,7 +1737,7 @@ def plan_city(scale: float, *, seed: int, today: date, identity_secret: str) -> 
         street_of = [rng.randrange(streets) + 1 for _ in range(n)]
         for k, street_no in enumerate(street_of, start=1):
             communities = max(1, min(12, -(-street_of.count(street_no) // 8)))
-            street = f"{district.code}{street_no:03d}"
+            street = street_codes(district.code)[street_no - 1]
             community = f"{street}{rng.randrange(communities) + 1:03d}"
             places.append((f"QD-{district.code}-{k:04d}", district.code, street, community))
     size = {place[0]: next(sizes) for place in places}

@@ -224,8 +224,7 @@ def acknowledge(
     note = body.note if body else ""
 
     def run(_: str) -> tuple[int, AlertDetailPublic]:
-        services.ledger.acknowledge_alert(alert_id, rule=row.rule, note=note, actor=principal.actor)
-        return 200, read_back(services, alert_id)
+        return 200, acknowledge_row(services, principal, row, note)
 
     return idempotent(request, services, principal, key, body=body, run=run)
 
@@ -247,23 +246,43 @@ def close_alert(
     row = visible_alert(services, principal, alert_id, ("regulator",))
 
     def run(_: str) -> tuple[int, AlertDetailPublic]:
-        suspend = (
-            (suspendable(row), f"告警 {row.rule} {row.alert_id} 经核实属实：{body.reason}"[:500])
-            if body.suspend_payments
-            else None
-        )
-        services.ledger.close_alert(
-            alert_id,
-            rule=row.rule,
-            outcome=body.outcome,
-            reason=body.reason,
-            action=body.action,
-            actor=principal.actor,
-            suspend=suspend,
-        )  # fmt: skip  (one command: the closure and the suspension commit together)
-        return 200, read_back(services, alert_id)
+        return 200, close_row(services, principal, row, body)
 
     return idempotent(request, services, principal, key, body=body, run=run)
+
+
+# The commands behind the lifecycle routes, shared with the regulator's desk (its forms,
+# api/supervision/desk.py): the caller has checked the alert is visible to ``principal``
+# as a regulator (``visible_alert``).
+
+
+def acknowledge_row(
+    services: Services, principal: Principal, row: AlertRow, note: str
+) -> AlertDetailPublic:
+    alert_id = UUID(row.alert_id)
+    services.ledger.acknowledge_alert(alert_id, rule=row.rule, note=note, actor=principal.actor)
+    return read_back(services, alert_id)
+
+
+def close_row(
+    services: Services, principal: Principal, row: AlertRow, body: AlertClosureCreate
+) -> AlertDetailPublic:
+    alert_id = UUID(row.alert_id)
+    suspend = (
+        (suspendable(row), f"告警 {row.rule} {row.alert_id} 经核实属实：{body.reason}"[:500])
+        if body.suspend_payments
+        else None
+    )
+    services.ledger.close_alert(
+        alert_id,
+        rule=row.rule,
+        outcome=body.outcome,
+        reason=body.reason,
+        action=body.action,
+        actor=principal.actor,
+        suspend=suspend,
+    )  # fmt: skip  (one command: the closure and the suspension commit together)
+    return read_back(services, alert_id)
 
 
 def suspendable(row: AlertRow) -> UUID:

@@ -1,15 +1,17 @@
-"""The regulator's page (issue #5): open alerts of the jurisdiction, worst first, and the overview.
+"""The regulator's session and account page (issue #5); the desk itself is desk.py (issue #17).
 
 Server-rendered in Chinese like the owners' pages. A browser cannot send a
-bearer header, so the page also accepts the token from an HttpOnly,
-SameSite=Strict cookie set by a small login form (``/regulator/session``);
-the token is checked on every request exactly as the API checks it. One click
-leads from an alert to the account's entries, the ones that caused it marked.
+bearer header, so the pages also accept the token from an HttpOnly,
+SameSite=Strict cookie set by a small login form (``/regulator/session``),
+which also draws the sign-in's CSRF nonce (csrf.py); the token is checked on
+every request exactly as the API checks it. One click leads from an alert to
+the account's entries, the ones that caused it marked, where a regulator
+suspends and resumes payments (actions.py).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from importlib.resources import files
 from urllib.parse import parse_qs
 from uuid import UUID
 
@@ -22,19 +24,18 @@ from api.deps import Services, ServicesDep, authenticated, place_of_part
 from api.pages import html
 from api.privacy import PRIVATE, depends_on_credentials
 from api.ratelimit import RateLimited
-from api.statements.page import district
-from api.supervision.overview import overview_public
+from api.statements.page import CATEGORIES, METHODS
+from api.supervision import csrf
+from api.supervision import desk_text as zh
 from ledger.account import CommonFundAccount
-from ledger.money import format_fen
-from projections.supervision.catalog import SEVERITY_ORDER
-from projections.supervision.queries import AlertFilter
+from ledger.places import street_name
+from projections.supervision.desk import Desk
 
 # every page here depends on the session (even the login form: it is what no session sees)
 router = APIRouter(include_in_schema=False, dependencies=[Depends(depends_on_credentials)])
 COOKIE = "commonfund_session"
-SEVERITY_ZH = {"critical": "严重", "high": "高", "warning": "警告", "info": "提示"}
-STATUS_ZH = {"open": "待处理", "acknowledged": "已受理", "closed": "已关闭", "snoozed": "暂缓"}
-SHOWN = 200  # open alerts on the page; the API pages through all of them
+# the desk's own rules, after the shared stylesheet in every regulator page
+stylesheet = (files("api") / "static" / "regulator.css").read_text(encoding="utf-8")
 
 
 def caller(request: Request, services: ServicesDep) -> Principal | None:
@@ -70,40 +71,6 @@ def prefix_of(principal: Principal) -> str:
     return jurisdiction_prefix(principal.token.jurisdiction)
 
 
-@router.get("/regulator", response_class=HTMLResponse)
-def dashboard(request: Request, services: ServicesDep) -> Response:
-    try:
-        principal = caller(request, services)
-    except RateLimited as limited:
-        return too_many(limited)
-    if principal is None:
-        return html("regulator_login.html", 200, cache=PRIVATE, failed=False, retry_after=None)
-    prefix = prefix_of(principal)
-    today: date = services.ledger.today()
-    found = [
-        *services.alerts.page(
-            AlertFilter(community_prefix=prefix, status="open"), after=None, limit=SHOWN
-        ),
-        *services.alerts.page(
-            AlertFilter(community_prefix=prefix, status="acknowledged"), after=None, limit=SHOWN
-        ),
-    ]
-    found.sort(key=lambda a: a.raised_on, reverse=True)
-    found.sort(key=lambda a: SEVERITY_ORDER[a.severity])  # worst first, newest first within
-    counted = overview_public(services.alerts.database, prefix, today, services.bank)
-    return html(
-        "regulator.html",
-        cache=PRIVATE,
-        alerts=found[:SHOWN],
-        overview=counted,
-        jurisdiction=prefix or "全市",
-        severity_zh=SEVERITY_ZH,
-        status_zh=STATUS_ZH,
-        district_name=district,
-        today=today.isoformat(),
-    )
-
-
 @router.post("/regulator/session")
 async def login(request: Request, services: ServicesDep) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
@@ -118,6 +85,7 @@ async def login(request: Request, services: ServicesDep) -> Response:
     if principal is None or principal.role not in ("regulator", "operator"):
         return html("regulator_login.html", 401, failed=True, retry_after=None)
     response = RedirectResponse("/regulator", status_code=303)
+    csrf.set_nonce(response, request, csrf.new_nonce())  # a new sign-in, new form tokens
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="strict", path="/regulator",
         secure=request.url.scheme == "https", max_age=8 * 3600,
@@ -129,6 +97,7 @@ async def login(request: Request, services: ServicesDep) -> Response:
 def logout() -> Response:
     response = RedirectResponse("/regulator", status_code=303)
     response.delete_cookie(COOKIE, path="/regulator")
+    response.delete_cookie(csrf.NONCE_COOKIE, path=csrf.PATH)
     return response
 
 
@@ -147,13 +116,16 @@ def account_in_scope(request: Request, services: Services, account_id: str) -> U
     except (ValueError, HTTPException):  # not an id, or no such account (404)
         visible = False
     if not visible:
-        return html(
-            "not_found.html",
-            404,
-            message="没有找到这个账户，或它不在您的辖区内。",
-            back="/regulator",
-        )
+        return message_page(404, "找不到账户", "没有找到这个账户，或它不在您的辖区内。")
     return wanted
+
+
+def message_page(status: int, title: str, message: str, back: str = "/regulator") -> HTMLResponse:
+    """A short Chinese page for what the desk refuses (400, 403, 404, 409, 413)."""
+    return html(
+        "regulator_message.html", status, cache=PRIVATE, title=title, message=message,
+        back=back if back.startswith("/regulator") else "/regulator", desk_css=stylesheet,
+    )  # fmt: skip
 
 
 @router.get("/regulator/accounts/{account_id}", response_class=HTMLResponse)
@@ -163,16 +135,35 @@ def account_entries(
     wanted = account_in_scope(request, services, account_id)
     if isinstance(wanted, Response):
         return wanted
+    principal = caller(request, services)
+    acting = principal is not None and principal.role == "regulator"  # the operator only reads
     marked = set(highlight.split(",")) if highlight else set()
     entries = sorted(
         reads.entries_page(services, wanted).entries, key=lambda e: e.position, reverse=True
     )
     summary = services.ledger.account_summary(wanted)
-    return html(
+    session = request.cookies.get(COOKIE, "")
+    nonce = request.cookies.get(csrf.NONCE_COOKIE) or csrf.new_nonce()
+    done = request.query_params.get("done", "").partition(":")[0]
+    page = html(
         "regulator_account.html",
         cache=PRIVATE,
+        desk_css=stylesheet,
         account=summary,
+        place=Desk(services.alerts.database).places([str(summary.complex_id)])[
+            str(summary.complex_id)
+        ],
         entries=entries,
         marked=marked,
-        money=format_fen,
+        yuan=zh.yuan,
+        kind_zh=zh.KIND_ZH,
+        category_zh=CATEGORIES,
+        method_zh=METHODS,
+        street_name=street_name,
+        done={"suspended": "已暂停该账户付款。", "resumed": "已恢复该账户付款。"}.get(done),
+        csrf_token=csrf.token_for(session, nonce) if session and acting else "",
+        back=f"/regulator/accounts/{wanted}",
     )
+    if csrf.NONCE_COOKIE not in request.cookies:
+        csrf.set_nonce(page, request, nonce)
+    return page

@@ -26,6 +26,34 @@ class AlertFilter:
     rule: str | None = None
     raised_from: str | None = None
     raised_to: str | None = None
+    street: str | None = None  # a 9-digit street code (the regulator's desk)
+    states: tuple[str, ...] | None = None  # any of these statuses (the desk: not closed)
+
+
+def where(f: AlertFilter, generation: int) -> tuple[str, list[Any]]:
+    """The SQL condition on ``alerts`` for a filter, and its parameters (the generation first)."""
+    clauses: list[str] = ["generation = ?"]
+    params: list[Any] = [generation]
+    for column, value in (
+        ("complex_id", f.complex_id), ("severity", f.severity), ("status", f.status),
+        ("rule", f.rule), ("street", f.street),
+    ):  # fmt: skip
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if f.states is not None:
+        clauses.append(f"status IN ({', '.join('?' for _ in f.states) or 'NULL'})")
+        params.extend(f.states)
+    if f.community_prefix is not None:
+        clauses.append("community LIKE ?")
+        params.append(f.community_prefix.replace("%", "").replace("_", "") + "%")
+    if f.raised_from:
+        clauses.append("raised_on >= ?")
+        params.append(f.raised_from)
+    if f.raised_to:
+        clauses.append("raised_on <= ?")
+        params.append(f.raised_to)
+    return " AND ".join(clauses), params
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,32 +108,16 @@ class Alerts:
 
     def page(self, f: AlertFilter, *, after: tuple[str, str] | None, limit: int) -> list[AlertRow]:
         """Newest first, by (raised_on, alert_id); ``after`` is the last row of the page before."""
-        clauses, params = ["generation = ?"], []
-        for column, value in (
-            ("complex_id", f.complex_id), ("severity", f.severity), ("status", f.status),
-            ("rule", f.rule),
-        ):  # fmt: skip
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if f.community_prefix is not None:
-            clauses.append("community LIKE ?")
-            params.append(f.community_prefix.replace("%", "").replace("_", "") + "%")
-        if f.raised_from:
-            clauses.append("raised_on >= ?")
-            params.append(f.raised_from)
-        if f.raised_to:
-            clauses.append("raised_on <= ?")
-            params.append(f.raised_to)
-        if after is not None:
-            clauses.append("(raised_on < ? OR (raised_on = ? AND alert_id < ?))")
-            params.extend([after[0], after[0], after[1]])
         with self.database.reading() as tx:
+            condition, params = where(f, self._generation(tx))
+            if after is not None:
+                condition += " AND (raised_on < ? OR (raised_on = ? AND alert_id < ?))"
+                params.extend([after[0], after[0], after[1]])
             sql = (
-                f"SELECT {COLUMNS} FROM alerts WHERE {' AND '.join(clauses)}"  # noqa: S608
+                f"SELECT {COLUMNS} FROM alerts WHERE {condition}"  # noqa: S608
                 " ORDER BY raised_on DESC, alert_id DESC LIMIT ?"
             )
-            rows = tx.execute(sql, (self._generation(tx), *params, limit))
+            rows = tx.execute(sql, (*params, limit))
         return [_row(r) for r in rows]
 
     def get(self, alert_id: str) -> AlertRow | None:

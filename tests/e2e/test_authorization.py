@@ -737,6 +737,16 @@ MATRIX: dict[tuple[str, str], Row] = {
                    "200 200 200 200 200 200 200 404 200 200 200 200"),
     ("GET", "/regulator/accounts/{account_id}/reconciliation"): Row(
                    "200 200 200 200 200 200 200 404 200 200 200 200"),
+    # the desk's forms (issue #17) take the session's CSRF token, which no bearer caller has:
+    # every one is refused (tests/e2e/test_regulator_desk.py works them with a session)
+    ("POST", "/regulator/alerts/{alert_id}/acknowledgement"): Row(
+                   "403 403 403 403 403 403 403 403 403 403 403 403", alerted()),
+    ("POST", "/regulator/alerts/{alert_id}/closure"): Row(
+                   "403 403 403 403 403 403 403 403 403 403 403 403", alerted()),
+    ("POST", "/regulator/accounts/{account_id}/suspension"): Row(
+                   "403 403 403 403 403 403 403 403 403 403 403 403"),
+    ("POST", "/regulator/accounts/{account_id}/resumption"): Row(
+                   "403 403 403 403 403 403 403 403 403 403 403 403"),
 }
 # fmt: on
 
