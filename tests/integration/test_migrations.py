@@ -582,9 +582,16 @@ EXPECTED_SQLITE = {
         "bank_code",
     ],
     "owner_codes": [  # 0018 (issue #16)
-        "code_hash", "complex_id", "owner_key", "ballot_id", "label", "created_at",
-        "expires_at", "used_at", "token_id",
-    ],  # fmt: skip
+        "code_hash",
+        "complex_id",
+        "owner_key",
+        "ballot_id",
+        "label",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "token_id",
+    ],
     "api_idempotency": [
         "scope",
         "idempotency_key",
