@@ -10,6 +10,7 @@ from commonfund.bank_demo import load_bank_feed
 from commonfund.maintenance_demo import load_fund
 from commonfund.settings import Settings
 from commonfund.synthetic import BuiltComplex, BusinessClock, build_complex, plan_complex, seeded
+from commonfund.voting_demo import load_ballot
 from commonfund.wiring import bank_runner, personal_keys, statements_runner
 from ledger.application import Ledger
 from ledger.money import format_fen
@@ -27,7 +28,8 @@ def load_demo(settings: Settings) -> dict[str, Any]:
     of income and payments, an election and a repair resolution, its bank's statements (matching
     but for one unrecorded payment, B01, and one forgotten credit, B02: commonfund/bank_demo.py),
     and publish the statements of its ended quarters; give it a maintenance fund with a voted
-    roof repair (commonfund/maintenance_demo.py); return what was made."""
+    roof repair (commonfund/maintenance_demo.py) and a closed ballot of the owners' assembly
+    (commonfund/voting_demo.py); return what was made."""
     probe = Ledger(
         personal=personal_keys(settings), env=settings.eventsourcing_env(), policy=settings.policy()
     )
@@ -59,6 +61,7 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         bank = load_bank_feed(ledger, UUID(built.account_id), built.opened_on, today)
         published = publish_quarters(settings, ledger, built, clock, today)
         fund = load_fund(settings, ledger, built, clock, today)
+        ballot = load_ballot(ledger, built, clock, today, rng)
         account = ledger.account_summary(UUID(built.account_id))
     finally:
         ledger.close()
@@ -75,6 +78,7 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         "balance": format_fen(account.balance),
         "statements": published,
         "maintenance_fund": fund,
+        "ballot": ballot,
         "bank_feed": bank,
         "as_of": today.isoformat(),
     }

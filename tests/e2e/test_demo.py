@@ -120,6 +120,24 @@ def test_the_demo_has_a_maintenance_fund_with_a_voted_repair(
         assert "海韵花园" in page.text
 
 
+def test_the_demo_has_a_closed_ballot_with_its_published_result(
+    settings: Settings,
+    api: Api,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
+    assert cli.main(["demo"]) == 0
+    ballot = json.loads(capsys.readouterr().out)["ballot"]
+    public = api.call("GET", ballot["public"], None, expect=200)
+    assert (public["state"], public["results"][0]["passed"]) == ("closed", True)
+    assert public["results"][0]["root"] == ballot["root"]
+    listed = api.call("GET", ballot["public"] + "/list", None, expect=200)
+    assert len(listed["entries"]) == ballot["votes"]
+    assert any(not e["counted"] for e in listed["entries"])  # changed votes stay listed
+    assert cli.main(["verify"]) == 0  # the ballot's audit passes too
+
+
 def test_the_demo_bank_feed_matches_but_for_its_two_planted_differences(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
