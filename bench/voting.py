@@ -431,11 +431,12 @@ def check_in_ledger(database_url: str, plan: Plan, repeats: int, checks: Checks)
         checks.check("ledger: exactly the receipts handed out, each once", stored == handed,
                      f"{sum((stored - handed).values())} extra, "
                      f"{sum((handed - stored).values())} missing")  # fmt: skip
-        times, tallies = [], []
+        times, cpu, tallies = [], [], []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             tallies = [ballot.tally(m) for m in range(1, plan.matters + 1)]
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         want = tuple((c, plan.final()[c]) for c in CHOICES)
         for m, counted in enumerate(tallies, start=1):
             checks.check(f"ledger: matter {m}'s tally counts each unit's last choice",
@@ -452,6 +453,7 @@ def check_in_ledger(database_url: str, plan: Plan, repeats: int, checks: Checks)
         return {
             "tally_s": round(statistics.median(times), 4),
             "tally_runs_s": [round(t, 4) for t in times],
+            "tally_cpu_s": round(statistics.median(cpu), 4),  # the rest of the wall: other load
             "ballot_read_s": round(loaded, 3),
             "stored_votes": len(ballot.votes),
             "ballot_version": ballot.version,
@@ -539,6 +541,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--py-spy",
         metavar="DIR",
         help="record py-spy (raw, --gil) of every worker during the votes into DIR",
+    )
+    parser.add_argument(
+        "--tally-only",
+        action="store_true",
+        help="only time Ballot.tally on a ballot of --units units set up in process (no HTTP)",
     )
     parser.add_argument("--serve-shifted", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -698,10 +705,68 @@ def run_benchmark(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def tally_only(units: int, changes: float, matters: int, repeats: int) -> dict[str, Any]:
+    """``Ballot.tally`` over every matter of a ballot of ``units`` units that every unit voted on
+    and ``changes`` of them changed, its state set in process (no HTTP, no database): the
+    tally's time at a size the HTTP load does not reach on a small machine."""
+    from ledger.voting.ballot import Ballot, Matter, RegisterUnit, Scope, VoteRecord  # noqa: PLC0415
+    from ledger.voting.receipts import receipt  # noqa: PLC0415
+    from ledger.voting.register import Vote  # noqa: PLC0415
+
+    ballot = Ballot.__new__(Ballot)
+    Ballot.__init__(ballot)
+    opens = datetime(2026, 12, 1, 9, tzinfo=CST)
+    ballot.matters = [
+        Matter(item=1, question="?", documents=[], scope=Scope(kind="all", buildings=[], units=[]),
+               purpose="", amount_cap=None, period_from=None, period_to=None, budget_category=None)
+        for _ in range(matters)
+    ]  # fmt: skip
+    ballot.opens_at, ballot.closes_at = opens.isoformat(), (opens + timedelta(days=5)).isoformat()
+    ballot.deemed_votes, ballot.counting_rule, ballot.opened = False, "signed_later", True
+    plan = Plan("bench", "bench", "", matters, opens, unit_ids(units))
+    ballot.roll = {
+        u: RegisterUnit(building=u.split("-")[0], owner_key=owner_of("tally", u),
+                        state="sold_delivered", area_kind="registered", area=8_000 + i % 6_100)
+        for i, u in enumerate(plan.units)
+    }  # fmt: skip
+    casting, changing = vote_plan(plan, changes)
+    for nth, order in enumerate((casting, changing)):
+        for k, unit in enumerate(order):
+            signed = opens + timedelta(seconds=nth * units + k)
+            for m in range(1, matters + 1):
+                vote = Vote(unit, plan.choices[unit][nth], "electronic", signed, f"{k:032x}")  # type: ignore[arg-type]
+                ballot.votes.append(
+                    VoteRecord(unit=unit, matter=m, choice=vote.choice, channel="electronic",
+                               signed_at=signed.isoformat(), nonce=vote.nonce,
+                               receipt=receipt(vote, ballot_id="bench", matter=m), by="bench",
+                               device=None)
+                )  # fmt: skip
+    times, cpu = [], []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        counted = [ballot.tally(m) for m in range(1, matters + 1)]
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    want = tuple((c, plan.final()[c]) for c in CHOICES)
+    return {
+        "units": units,
+        "votes": len(ballot.votes),
+        "tally_s": round(statistics.median(times), 4),
+        "tally_runs_s": [round(t, 4) for t in times],
+        "tally_cpu_s": round(statistics.median(cpu), 4),  # this process's CPU: the machine's load
+        "counts_match": all(t.without_deemed.units == want for t in counted),
+        "tally_target_met": statistics.median(times) <= TARGET_TALLY_S,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.serve_shifted is not None:
         return serve_shifted(args.serve_shifted, args.workers)
+    if args.tally_only:
+        found = tally_only(args.units, args.changes, args.matters, args.tally_repeats)
+        print(json.dumps(found))
+        return 0 if found["counts_match"] else 1
     workdir = Path(tempfile.mkdtemp(prefix="commonfund-voting-bench-"))
     ok = False
     try:
