@@ -120,6 +120,7 @@ def tally_matter(
             for u in register
             if u.state == "sold_delivered" and u.served and u.unit_id not in cast
         )
+    if deemed and choice is not None:  # nobody deemed: the same count, not made twice
         with_deemed = _count(matter, register, cast | dict.fromkeys(deemed, choice))
     return MatterTally(matter, without, with_deemed, choice, deemed, deemed_apply)
 
