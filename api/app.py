@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 
-from api import admin, docs, observability, pages, problems
+from api import admin, docs, observability, pages, problem_pages, problems
 from api.account import routes as accounts
 from api.bank import pages as bank_pages
 from api.bank import routes as bank
@@ -144,6 +144,7 @@ def create_app(
         webhooks,
         overview,
         pages,
+        problem_pages,
         maintenance_pages,
         regulator,
         desk,
