@@ -118,6 +118,7 @@ def create_app(
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
     async def healthz() -> dict[str, str]:
+        """200 while the process runs, without touching the database: for a liveness probe."""
         return {"status": "ok"}
 
     @app.get(
@@ -127,6 +128,9 @@ def create_app(
         responses={503: {"description": "Not ready: the body says what is missing"}},
     )
     def readyz(request: Request) -> JSONResponse:
+        """200 when the database answers, every migration is applied and each read model keeps up
+        (its runner alive, its lag within COMMONFUND_PROJECTION_LAG_LIMIT_SECONDS); otherwise 503
+        with a report naming what is missing. For a readiness probe."""
         report = ready_check(request.app.state.services)
         return JSONResponse(report, status_code=200 if report.get("ready") else 503)
 
