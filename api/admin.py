@@ -65,6 +65,9 @@ def check_scope(body: TokenCreate) -> UUID | None:
     responses=problems(),
 )
 def issue(body: TokenCreate, services: ServicesDep, principal: PrincipalDep) -> TokenIssued:
+    """The operator issues a bearer token with a role and its scope (a complex and member, an owner,
+    a jurisdiction, a bank) and an expiry. The secret is in this answer only; the service keeps
+    its hash."""
     principal.require_role(("operator",))
     complex_id = check_scope(body)
     if complex_id is not None:
@@ -97,6 +100,7 @@ def revoke(
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> TokenPublic:
+    """The operator revokes a token; from then on it answers 401."""
     principal.require_role(("operator",))
     record = services.tokens.revoke(token_id, services.now())
     if record is None:

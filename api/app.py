@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 
-from api import admin, docs, observability, pages, problems
+from api import admin, docs, observability, pages, problem_pages, problems
 from api.account import routes as accounts
 from api.bank import pages as bank_pages
 from api.bank import routes as bank
@@ -118,6 +118,7 @@ def create_app(
 
     @app.get("/healthz", summary="The process is up", tags=["health"])
     async def healthz() -> dict[str, str]:
+        """200 while the process runs, without touching the database: for a liveness probe."""
         return {"status": "ok"}
 
     @app.get(
@@ -127,6 +128,9 @@ def create_app(
         responses={503: {"description": "Not ready: the body says what is missing"}},
     )
     def readyz(request: Request) -> JSONResponse:
+        """200 when the database answers, every migration is applied and each read model keeps up
+        (its runner alive, its lag within COMMONFUND_PROJECTION_LAG_LIMIT_SECONDS); otherwise 503
+        with a report naming what is missing. For a readiness probe."""
         report = ready_check(request.app.state.services)
         return JSONResponse(report, status_code=200 if report.get("ready") else 503)
 
@@ -144,6 +148,7 @@ def create_app(
         webhooks,
         overview,
         pages,
+        problem_pages,
         maintenance_pages,
         regulator,
         desk,

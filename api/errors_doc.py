@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 class Problem(BaseModel):
     type: str = Field(
-        description="Stable problem type; GET it for an explanation",
+        description="Stable problem type; GET it for its page (Chinese, or English with ?lang=en)",
         examples=["/problems/debit-blocked"],
     )
     title: str = Field(description="Short summary of the type", examples=["Debit blocked (H02)"])

@@ -1,4 +1,9 @@
-"""Statement downloads: CSV (UTF-8 with BOM, one row per line item) and XLSX (a sheet per section)."""
+"""Statement downloads: CSV (UTF-8 with BOM, one row per line item) and XLSX (a sheet per section).
+
+Codes stay for machines and a Chinese name stands beside each (科目代码 and 科目,
+the names the owners' page shows, api/statements/page.py); in XLSX amounts are
+numbers (exact decimals from the integer fen, shown ``#,##0.00``) and dates are dates.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +12,42 @@ import binascii
 import csv
 import io
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fastapi import HTTPException
 from fastapi.responses import Response
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
+from api.statements.page import AUTHORITIES, CATEGORIES, METHODS, TOTALS
 from api.statements.schemas import StatementPublic
+from ledger.money import parse_signed_fen
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YUAN_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
 SECTION_NAMES = {"income": "收入", "expenditure": "支出", "reversal": "冲正"}
 COLUMNS = (
     ("section", "类别"),
-    ("category", "科目"),
+    ("category", "科目代码"),
+    ("category_name", "科目"),
     ("date", "日期"),
     ("party", "付款方/收款方"),
     ("amount", "金额（元）"),
-    ("method", "支付方式"),
+    ("method", "支付方式代码"),
+    ("method_name", "支付方式"),
     ("authorisation", "授权依据"),
+    ("authority_name", "授权类型"),
     ("contract_ref", "合同编号"),
     ("description", "摘要"),
     ("reverses", "冲正对象"),
     ("reversed_by", "被冲正"),
     ("entry_id", "分录号"),
 )
+AMOUNTS = frozenset({"amount", "gross", "kept", "credited"})
+DATES = frozenset({"date"})
 
 
 def rows(statement: StatementPublic) -> Iterator[dict[str, Any]]:
@@ -39,9 +56,20 @@ def rows(statement: StatementPublic) -> Iterator[dict[str, Any]]:
     for section, part in (("income", content.income), ("expenditure", content.expenditure)):
         for category in part.categories:
             for line in category.lines:
-                yield {"section": section, **line.model_dump()}
+                yield _named({"section": section, **line.model_dump()})
     for line in content.reversals.lines:
-        yield {"section": "reversal", **line.model_dump()}
+        yield _named({"section": "reversal", **line.model_dump()})
+
+
+def _named(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with the Chinese names of its codes beside them."""
+    authority = (row.get("authorisation") or "").partition(":")[0]
+    return {
+        **row,
+        "category_name": CATEGORIES.get(row["category"], row["category"]),
+        "method_name": METHODS.get(row.get("method") or "", row.get("method")),
+        "authority_name": AUTHORITIES.get(authority, authority or None),
+    }
 
 
 def _filename(statement: StatementPublic, extension: str) -> str:
@@ -68,32 +96,39 @@ def xlsx_response(statement: StatementPublic) -> Response:
     summary = book.create_sheet("汇总", 0)
     book.remove(book.worksheets[1])  # the default empty sheet
     c = statement.content
-    for label, value in (
-        ("期间", c.period),
-        ("期初余额", c.opening_balance),
-        ("收入合计", c.income.total),
-        ("物业公司扣留", c.deductions.total),
-        ("支出合计", c.expenditure.total),
-        ("冲正合计", c.reversals.total),
-        ("期末余额", c.closing_balance),
-        ("版本", statement.version or "草稿"),
-        ("内容哈希", statement.content_hash),
+    summary.append(["期间", c.period])
+    for key, value in (
+        ("opening_balance", c.opening_balance),
+        ("income", c.income.total),
+        ("deductions", c.deductions.total),
+        ("expenditure", c.expenditure.total),
+        ("reversals", c.reversals.total),
+        ("closing_balance", c.closing_balance),
     ):
-        summary.append([label, value])
+        _append(summary, [TOTALS[key], _yuan(value)])
+    summary.append(["版本", statement.version or "草稿"])
+    summary.append(["内容哈希", statement.content_hash])
     by_section: dict[str, list[dict[str, Any]]] = {"income": [], "expenditure": [], "reversal": []}
     for row in rows(statement):
         by_section[row["section"]].append(row)
     for section, lines in by_section.items():
         sheet = book.create_sheet(SECTION_NAMES[section])
+        keys = [key for key, _ in COLUMNS if key != "section"]
         sheet.append([zh for key, zh in COLUMNS if key != "section"])
         for row in lines:
-            sheet.append([_cell(row.get(key)) for key, _ in COLUMNS if key != "section"])
-    deductions = book.create_sheet("物业扣留")
-    deductions.append(["分录号", "日期", "科目", "代收单位", "代收金额", "扣留", "入账"])
+            _append(sheet, [_typed(key, row.get(key)) for key in keys])
+    deductions = book.create_sheet(TOTALS["deductions"])
+    deductions.append(
+        ["分录号", "日期", "科目代码", "科目", "代收单位", "代收金额", "扣留", "入账"]
+    )
     for d in c.deductions.lines:
-        deductions.append(
-            [d.entry_id, d.date, d.category, d.collector, d.gross, d.kept, d.credited]
-        )
+        _append(
+            deductions,
+            [
+                d.entry_id, _date(d.date), d.category, CATEGORIES.get(d.category, d.category),
+                _cell(d.collector), _yuan(d.gross), _yuan(d.kept), _yuan(d.credited),
+            ],
+        )  # fmt: skip
     out = io.BytesIO()
     book.save(out)
     return Response(
@@ -101,6 +136,35 @@ def xlsx_response(statement: StatementPublic) -> Response:
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{_filename(statement, "xlsx")}"'},
     )
+
+
+def _append(sheet: Worksheet, values: list[Any]) -> None:
+    """A row whose amounts show as ``12,345.60`` and whose dates as ``2026-10-20``."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, Decimal):
+            cell.number_format = YUAN_FORMAT
+        elif isinstance(cell.value, date):
+            cell.number_format = DATE_FORMAT
+
+
+def _typed(key: str, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if key in AMOUNTS:
+        return _yuan(value)
+    if key in DATES:
+        return _date(value)
+    return _cell(value)
+
+
+def _yuan(text: str) -> Decimal:
+    """Exact: the integer fen scaled by 10⁻², never a float."""
+    return Decimal(parse_signed_fen(text)).scaleb(-2)
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 def _cell(value: Any) -> str:

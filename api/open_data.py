@@ -4,7 +4,9 @@ The package is a zip of ``datapackage.json`` (profile ``fiscal-data-package``,
 with the FDP ``model`` naming the measure and the dimensions) and
 ``lines.csv``: every line of the year's latest published quarterly versions,
 amounts signed by their effect on the balance, so a sum per period gives the
-change of the balance. Only published content goes in (H11).
+change of the balance. Only published content goes in (H11). Each code has
+its Chinese name beside it (``category_name``, FDP ``labelfor``), the names the
+owners' page shows.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 import zipfile
 from typing import Any
 
+from api.formats import SECTION_NAMES
+from api.statements.page import CATEGORIES, METHODS
 from projections.statements.queries import Version
 
 FIELDS = (
@@ -23,10 +27,13 @@ FIELDS = (
     ("entry_id", "string", "Ledger entry id"),
     ("date", "date", "Value date"),
     ("direction", "string", "income, expenditure or reversal"),
+    ("direction_name", "string", "Direction in Chinese (收入, 支出, 冲正)"),
     ("category", "string", "Income or expenditure category"),
+    ("category_name", "string", "Category in Chinese (停车收益, 保洁绿化, …)"),
     ("party", "string", "Payer or payee (individuals masked)"),
     ("amount", "number", "Effect on the balance, CNY (expenditure negative)"),
     ("method", "string", "Payment method of an expenditure"),
+    ("method_name", "string", "Payment method in Chinese (转账, 现金)"),
     ("authorisation", "string", "Resolution or committee decision behind an expenditure"),
     ("contract_ref", "string", "Contract reference"),
     ("reverses", "string", "Entry a reversal reverses"),
@@ -52,10 +59,13 @@ def _row(version: Version, direction: str, line: dict[str, Any], amount: str) ->
         "entry_id": line["entry_id"],
         "date": line["date"],
         "direction": direction,
+        "direction_name": SECTION_NAMES[direction],
         "category": line["category"],
+        "category_name": CATEGORIES.get(line["category"], line["category"]),
         "party": line["party"],
         "amount": amount,
-        "method": line.get("method", ""),
+        "method": line.get("method") or "",
+        "method_name": METHODS.get(line.get("method") or "", line.get("method") or ""),
         "authorisation": line.get("authorisation", ""),
         "contract_ref": line.get("contract_ref", ""),
         "reverses": line.get("reverses", ""),
@@ -108,12 +118,20 @@ def package(complex_id: str, name: str, year: int, versions: list[Version]) -> b
                 "direction": {
                     "dimensionType": "classification",
                     "primaryKey": "direction",
-                    "attributes": {"direction": {"source": "direction"}},
+                    "labelfield": "direction_name",
+                    "attributes": {
+                        "direction": {"source": "direction"},
+                        "direction_name": {"source": "direction_name", "labelfor": "direction"},
+                    },
                 },
                 "category": {
                     "dimensionType": "classification",
                     "primaryKey": "category",
-                    "attributes": {"category": {"source": "category"}},
+                    "labelfield": "category_name",
+                    "attributes": {
+                        "category": {"source": "category"},
+                        "category_name": {"source": "category_name", "labelfor": "category"},
+                    },
                 },
                 "party": {
                     "dimensionType": "entity",

@@ -1,15 +1,14 @@
-"""problem+json (RFC 9457) for every error, one stable type per kind, each served as a short page."""
+"""problem+json (RFC 9457) for every error, one stable type per kind, each a page (api/problem_pages.py)."""
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from api.context import request_id
@@ -32,6 +31,7 @@ class ProblemType:
     title: str
     status: int
     description: str
+    rule: str | None = None  # the hard rule (H01–H15) that refuses with it
 
 
 def _ledger_types() -> dict[str, ProblemType]:
@@ -44,6 +44,7 @@ def _ledger_types() -> dict[str, ProblemType]:
                 title=_title(value.problem) + rule,
                 status=STATUS_BY_KIND[value.kind],
                 description=(value.__doc__ or "").strip(),
+                rule=value.rule or None,
             )
     return found
 
@@ -185,7 +186,7 @@ OUTAGE_RETRY_AFTER_SECONDS = 2  # a restarted PostgreSQL takes a second or two t
 
 
 def install(app: FastAPI, outages: tuple[type[Exception], ...] = ()) -> None:
-    """Map every error to problem+json, once, and serve the problem type pages.
+    """Map every error to problem+json, once (the type pages are api/problem_pages.py).
 
     ``outages``: the errors that mean the database could not be reached (the composition
     root knows the drivers'); they answer 503, retryable, with ``Retry-After``.
@@ -249,14 +250,3 @@ def install(app: FastAPI, outages: tuple[type[Exception], ...] = ()) -> None:
             response.headers["WWW-Authenticate"] = "Bearer"
         response.headers.update(error.headers or {})  # Retry-After of a 429
         return response
-
-    @app.get("/problems/{slug}", include_in_schema=False)
-    def problem_page(slug: str) -> HTMLResponse:
-        kind = PROBLEM_TYPES.get(slug)
-        if kind is None:
-            return HTMLResponse("<h1>Unknown problem type</h1>", status_code=404)
-        return HTMLResponse(
-            f"<!doctype html><meta charset=utf-8><title>{html.escape(kind.title)}</title>"
-            f"<h1>{html.escape(kind.title)}</h1><p>HTTP {kind.status}</p>"
-            f"<p>{html.escape(kind.description)}</p>"
-        )

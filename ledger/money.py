@@ -77,6 +77,15 @@ def format_fen(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def parse_signed_fen(text: str) -> int:
+    """The inverse of :func:`format_fen`: ``"-12.30"`` is -1230 fen; anything it would not write is refused."""
+    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text)
+    fen = _parse_hundredths(digits)
+    if fen is None or "." not in digits or len(digits.partition(".")[2]) != 2:
+        raise InvalidAmount(f"{text!r} is not an amount as the ledger writes it (such as -12.30)")
+    return sign * fen
+
+
 format_area = format_fen  # hundredths of a m², the same two-place decimal
 
 

@@ -135,6 +135,9 @@ def open_account(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A member of a filed, sealed committee in term opens the complex's one supervised common-fund
+    account at a bank, naming at least two signatories among the members (H01). The bank code
+    lets the bank feed its statements."""
     principal.require(place_of(services.ledger, complex_id), ("committee",))
 
     def run(_: str) -> tuple[int, AccountPublic]:
@@ -167,6 +170,10 @@ def record_income(
     principal: PrincipalDep,
     key: MoneyKey,
 ) -> Response:
+    """A committee member records income in one of the domain's income categories (parking,
+    advertising, venue rent…). Where a property company collected it, `collected` gives the gross
+    and the contracted share it kept, so the owners' statement shows both. Requires
+    `Idempotency-Key`: a retry never records it twice."""
     guard(services.ledger, principal, account_id, ("committee",))
     c = body.collected
     details = IncomeDetails(
@@ -225,6 +232,10 @@ def propose(
     principal: PrincipalDep,
     key: MoneyKey,
 ) -> Response:
+    """A signatory proposes a payment: category, payee, method (transfer or cash, H07), amount,
+    value date and its authorisation — a passed resolution or a committee decision that covers it
+    (H05). Nothing is paid until a second distinct signatory approves (H06). Requires
+    `Idempotency-Key`."""
     guard(services.ledger, principal, account_id, ("committee",))
     details = ExpenditureDetails(
         category=body.category,
@@ -266,6 +277,9 @@ def approve(
     principal: PrincipalDep,
     key: MoneyKey,
 ) -> Response:
+    """A second signatory, distinct from the proposer and not the payee, approves; the payment is
+    then booked, if the account may pay (H02), the balance covers it (H03) and the authorisation
+    still does (H05). Requires `Idempotency-Key`."""
     guard(services.ledger, principal, account_id, ("committee",))
 
     def run(_: str) -> tuple[int, ExpenditurePublic]:
@@ -293,6 +307,8 @@ def reject(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A member of the committee in office rejects a proposed, unbooked expenditure with a reason;
+    it can no longer be approved."""
     guard(services.ledger, principal, account_id, ("committee",))
 
     def run(_: str) -> tuple[int, ExpenditurePublic]:
@@ -314,6 +330,8 @@ def reject(
 def withdraw(
     account_id: UUID, expenditure_id: str, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
+    """The proposer withdraws an expenditure that is not booked yet; a booked one is corrected by a
+    reversal instead."""
     guard(services.ledger, principal, account_id, ("committee",))
     services.ledger.withdraw_expenditure(account_id, expenditure_id, actor=principal.actor)
     proposal = services.ledger.expenditure(account_id, expenditure_id)
@@ -331,6 +349,8 @@ def withdraw(
 def get_expenditure(
     account_id: UUID, expenditure_id: str, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
+    """The proposal, who approved or rejected it and when, and whether it is booked. Readable by the
+    complex's committee and its regulators."""
     guard(services.ledger, principal, account_id, READERS)
     proposal = services.ledger.expenditure(account_id, expenditure_id)
     return revealed(
@@ -353,6 +373,9 @@ def reverse(
     principal: PrincipalDep,
     key: MoneyKey,
 ) -> Response:
+    """A committee member corrects a booked entry with a new, opposite entry naming the original and
+    the reason: entries are never edited. A reversal dated into a published period makes that
+    statement's next version (H11). Requires `Idempotency-Key`."""
     guard(services.ledger, principal, account_id, ("committee",))
 
     def run(ledger_key: str) -> tuple[int, EntryPublic]:
@@ -384,6 +407,8 @@ def suspend(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A regulator whose jurisdiction covers the complex suspends every payment from the account,
+    with a reason; income may still be recorded. Payments stay refused (H02) until resumed."""
     guard(services.ledger, principal, account_id, ("regulator",))
 
     def run(_: str) -> tuple[int, AccountPublic]:
@@ -406,6 +431,7 @@ def resume(
         str, Query(min_length=1, max_length=200, description="Why payments resume")
     ] = "核查完毕",
 ) -> AccountPublic:
+    """A regulator lifts a suspension, with a reason (`?reason=`); payments may be booked again."""
     return resume_account(services.ledger, principal, account_id, reason)
 
 
@@ -443,6 +469,8 @@ def close_account(
     principal: PrincipalDep,
     key: MoneyKey,
 ) -> Response:
+    """The committee in office or a regulator closes the account: at a zero balance, or by
+    transferring the balance to the successor account (H13). Requires `Idempotency-Key`."""
     guard(services.ledger, principal, account_id, ("committee", "regulator"))
     successor = _uuid(body.successor_account_id) if body.successor_account_id else None
 
@@ -462,6 +490,9 @@ def close_account(
     responses=problems(),
 )
 def get_account(account_id: UUID, services: ServicesDep, principal: PrincipalDep) -> AccountPublic:
+    """The bank and account number, signatories, opening day, status, whether payments are
+    suspended, the balance, the number of entries and the expenditures awaiting approval.
+    Readable by the complex's committee and its regulators."""
     guard(services.ledger, principal, account_id, READERS)
     return account_public(services.ledger.account_summary(account_id))
 

@@ -94,6 +94,10 @@ async def feed_statement(
         ),
     ] = None,
 ) -> BankImportPublic:
+    """The account's bank sends a statement file: camt.053 XML, or CSV in one of the known bank
+    layouts (`?profile=`). A file is recorded whole or refused whole, with the element or line at
+    fault (`reason`, `where`); the same file again is recognised, never recorded twice. Its lines
+    are matched to ledger entries."""
     await run_in_threadpool(guard, services, principal, account_id, ("bank",))
     kind = media_type(request.headers.get("content-type", ""))
     data = await request.body()
@@ -125,6 +129,9 @@ async def feed_statement(
 def list_statements(
     account_id: UUID, services: ServicesDep, principal: PrincipalDep
 ) -> list[BankStatementPublic]:
+    """Every bank statement recorded for the account: its period, opening and closing balances,
+    lines, any break in the sequence, and when and by whom it was recorded. Readable by the
+    complex's committee, its regulators and the account's bank."""
     guard(services, principal, account_id, READERS)
     _caught_up(services, services.bank_runner)
     return [statement_public(s) for s in services.bank.statements(str(account_id))]
@@ -144,6 +151,9 @@ def reconciliation(
         str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD; today if absent")
     ] = None,
 ) -> ReconciliationPublic:
+    """As of a day (`?as_of=`, today by default): the bank's balance against the ledger's, their
+    difference, and the bank lines and ledger entries that are not matched on either side. 404
+    while the account has no bank statement."""
     guard(services, principal, account_id, READERS)
     day = parse_date(as_of) if as_of else services.ledger.today()
     _caught_up(services, services.bank_runner)
@@ -167,6 +177,8 @@ def link(
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
 ) -> LinkPublic:
+    """The committee or a regulator links bank lines to ledger entries that automatic matching could
+    not pair,, with a reason."""
     guard(services, principal, account_id, LINKERS)
     key = idempotency_key or fingerprint(
         {"lines": body.bank_lines, "entries": body.entries, "by": principal.token.id}
@@ -195,5 +207,7 @@ def unlink(
     principal: PrincipalDep,
     reason: Annotated[str, Query(min_length=1, max_length=2000, description="Why")],
 ) -> None:
+    """Undoes a link made by hand, with a reason (`?reason=`); its lines and entries are unmatched
+    again."""
     guard(services, principal, account_id, LINKERS)
     services.ledger.unlink_bank_lines(account_id, link_id, reason=reason, actor=principal.actor)

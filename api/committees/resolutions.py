@@ -66,6 +66,10 @@ def record(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """The committee or a regulator records a resolution of the owners' assembly: its matter (Civil
+    Code art. 278, items 1–9), purpose, amount cap, period, scope and the tally of units and
+    areas. The service computes whether it passed from the complex's units (H04); an expenditure
+    above the committee's authority names a passed resolution (H05)."""
     principal.require(place_of(services.ledger, complex_id), RECORDERS)
 
     def run(ledger_key: str) -> tuple[int, ResolutionPublic]:
@@ -98,5 +102,6 @@ def record(
 def get_resolution(
     resolution_id: UUID, services: ServicesDep, principal: PrincipalDep
 ) -> ResolutionPublic:
+    """The resolution with its matter, scope, tally and outcome as the service computed it (H04)."""
     principal.require(place_of_part(services.ledger, resolution_id, Resolution), READERS)
     return public(services.ledger.resolution(resolution_id))

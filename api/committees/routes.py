@@ -128,6 +128,9 @@ def elect(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """The complex's committee or a regulator records the committee the owners elected, with the
+    election resolution, the term's end and the members (5–11, an odd number, H14). It supersedes
+    the previous committee."""
     principal.require(place_of(services.ledger, complex_id), KEEPERS)
 
     def run(_: str) -> tuple[int, CommitteePublic]:
@@ -158,6 +161,9 @@ def file(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """Records the filing (备案) with the district's housing authority: its number, authority and
+    date. The filing comes after the election and within the deadline (H14); the seal and the
+    account need it."""
     return step(
         request,
         services,
@@ -189,6 +195,8 @@ def seal(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """Records the committee's seal (印章) once it is filed (H14). An account can be opened only by a
+    filed and sealed committee (H01)."""
     return step(
         request,
         services,
@@ -219,6 +227,8 @@ def change(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """Adds or removes members; the committee must be filed again, and its size stays within 5–11
+    and odd (H14)."""
     return step(
         request,
         services,
@@ -250,6 +260,8 @@ def handover(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """Records the day the committee handed over to its elected successor; from then on it may no
+    longer act on the account (H02)."""
     return step(
         request,
         services,
@@ -277,6 +289,8 @@ def dissolve(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """Records the dissolution with its reason and day; the committee may no longer act on the
+    account (H02)."""
     return step(
         request,
         services,
@@ -308,6 +322,9 @@ def decide(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A member records a decision of the committee (purpose, amount cap, day) approved by a
+    majority of its members in office. An expenditure within the committee's own authority names
+    such a decision as its authorisation (H05)."""
     guard(services.ledger, principal, committee_id, ("committee",))
 
     def run(ledger_key: str) -> tuple[int, DecisionPublic]:
@@ -342,6 +359,8 @@ def decide(
     responses=problems(),
 )
 def get_committee(committee_id: UUID, services: ServicesDep, principal: PrincipalDep) -> Response:
+    """Its status, term, members, filing and seal. Members' names are shown to the committee and its
+    regulators, masked (王*) to everyone else."""
     principal.require(place_of_part(services.ledger, committee_id, Committee), READERS)
     masked = principal.role not in KEEPERS  # members' names: the committee and its regulators
     return revealed(services, public(services.ledger.committee(committee_id), masked=masked))

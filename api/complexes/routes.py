@@ -82,6 +82,9 @@ def register_complex(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """The operator registers a residential complex with its place (district, street, community)
+    and, optionally, its units with their floor areas and owners. The complex's code is unique;
+    registering it again answers 409."""
     principal.require_role(("operator",))
 
     def run(_: str) -> tuple[int, ComplexPublic]:
@@ -126,6 +129,9 @@ async def add_units(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """The operator adds units to a registered complex, as JSON or as a CSV of
+    `unit_id,building,floor_area,owner_key,developer_held`. A unit id already present is refused;
+    a bad CSV row is named by its line."""
     raw = await request.body()
     content_type = media_type(request.headers.get("content-type", ""))
     body = parse_units(raw, content_type)
@@ -240,6 +246,9 @@ def _validated(parse: Callable[[], UnitsCreate]) -> UnitsCreate:
     responses=problems(),
 )
 def get_complex(complex_id: UUID, services: ServicesDep, principal: PrincipalDep) -> ComplexPublic:
+    """Its code, name and place, its units, the committee in office and the common-fund account.
+    Readable by the operator, the complex's committee and owners, and regulators whose
+    jurisdiction covers it."""
     summary = summary_of(services.ledger, complex_id)
     principal.require(place(summary), READERS)
     return public(summary)

@@ -2,7 +2,9 @@
 
 One row per figure set: the complex's totals (汇总), each building (楼栋), each project (项目),
 each project's apportionment per building (分摊) and each disbursement (拨付); cells that
-would start a formula are neutralised as in the statements' CSV (api/formats.py).
+would start a formula are neutralised as in the statements' CSV (api/formats.py). A
+project's codes (its kind, an emergency's category) stay for machines with their Chinese
+names beside them, the names the owners' page shows (api/maintenance/pages.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from api.maintenance.pages import EMERGENCIES, KINDS
 from api.maintenance.schemas import AnnualPublic
 
 COLUMNS = (
@@ -31,6 +34,10 @@ COLUMNS = (
     ("date", "日期"),
     ("amount", "金额（元）"),
     ("reference", "编号"),
+    ("kind", "使用方式代码"),
+    ("kind_name", "使用方式"),
+    ("emergency_category", "应急情形代码"),
+    ("emergency_name", "应急情形"),
 )
 
 
@@ -40,10 +47,14 @@ def rows(statement: AnnualPublic) -> Iterator[dict[str, Any]]:
     for building in content["buildings"]:
         yield {"section": "楼栋", "name": building["building"], **building}
     for project in content["projects"]:
+        emergency = project.get("emergency_category")
         yield {
             "section": "项目", "name": project["title"], "units": project["affected_units"],
             "disbursements": project["disbursed_in_year"], "date": project["planned_on"],
             "amount": project["contract_sum"], "reference": project["project_id"],
+            "kind": project["kind"], "kind_name": KINDS.get(project["kind"], project["kind"]),
+            "emergency_category": emergency,
+            "emergency_name": EMERGENCIES.get(emergency, emergency) if emergency else None,
         }  # fmt: skip
         for share in project["apportionment"]:
             yield {

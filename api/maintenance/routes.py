@@ -138,6 +138,10 @@ async def record_deposits(
     value_date: Annotated[str | None, Query(max_length=20, description="CSV only")] = None,
     reference: Annotated[str | None, Query(max_length=200, description="CSV only")] = None,
 ) -> Response:
+    """The committee, a regulator or the operator records deposits into units' maintenance-fund
+    sub-ledgers: JSON, or a CSV of `unit_id,amount` (with `?kind=`, `?value_date=`,
+    `?reference=`). All rows are recorded or none; bad rows are named by their line. Requires
+    `Idempotency-Key`."""
     await run_in_threadpool(
         lambda: principal.require(place_of(services.ledger, complex_id), DEPOSITORS)
     )
@@ -290,6 +294,9 @@ def record_interest(
     principal: PrincipalDep,
     key: MoneyKey,
 ) -> Response:
+    """A regulator or the operator records the interest the bank paid on the fund for a period; it
+    is split to the units by their balance-days, to the fen (largest remainder, H10). Requires
+    `Idempotency-Key`."""
     principal.require(place_of(services.ledger, complex_id), INTEREST)
 
     def run(_: str) -> tuple[int, InterestPublic]:
@@ -375,6 +382,10 @@ def plan_project(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A committee member plans a repair: items, budget, contract sum, contractor and the affected
+    units, authorised by a passed matter-5 resolution whose scope is those units, or as a
+    confirmed emergency of a listed kind (H08). The cost is apportioned to the affected units by
+    floor area."""
     principal.require(place_of(services.ledger, complex_id), KEEPERS)
     e = body.emergency
     plan = ProjectPlan(
@@ -415,6 +426,8 @@ def accept_project(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """Records the completion acceptance (竣工验收); before it a project pays at most 70% of its
+    contract, after it up to its budget (H09)."""
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(_: str) -> tuple[int, ProjectPublic]:
@@ -440,6 +453,8 @@ def disclose_project(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """Records that the use of the fund was made public to the owners; an emergency use must be
+    disclosed within 7 days (A17)."""
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(_: str) -> tuple[int, ProjectPublic]:
@@ -494,6 +509,9 @@ def propose_disbursement(
     principal: PrincipalDep,
     key: MoneyKey,
 ) -> Response:
+    """A signatory proposes a payment to the project's contractor, by transfer only (H07), within
+    the 70% or budget cap (H09); it is booked once a second signatory approves (H06). Requires
+    `Idempotency-Key`."""
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(ledger_key: str) -> tuple[int, PayoutPublic]:
@@ -523,6 +541,9 @@ def approve_disbursement(
     principal: PrincipalDep,
     key: MoneyKey,
 ) -> Response:
+    """A second, distinct signatory approves; the payout is booked and taken from the affected
+    units' sub-ledgers by floor area, refused if any would go negative (H03, `shortfalls` lists
+    them). Requires `Idempotency-Key`."""
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(_: str) -> tuple[int, PayoutPublic]:
@@ -551,6 +572,7 @@ def reject_disbursement(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A member of the committee in office rejects a proposed, unbooked payout with a reason."""
     principal.require(project_place(services, project_id), KEEPERS)
 
     def run(_: str) -> tuple[int, PayoutPublic]:
@@ -574,6 +596,7 @@ def withdraw_disbursement(
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> PayoutPublic:
+    """The proposer withdraws a payout that is not booked yet."""
     principal.require(project_place(services, project_id), KEEPERS)
     receipt = services.ledger.maintenance.withdraw_disbursement(
         project_id, disbursement_id, actor=principal.actor
@@ -593,6 +616,8 @@ def get_disbursement(
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> PayoutPublic:
+    """The payout with its status (proposed, booked, rejected or withdrawn), its proposer and the
+    signatories who approved so far (two distinct ones are needed, H06)."""
     principal.require(project_place(services, project_id), READERS)
     return payout_public(services, project_id, disbursement_id)
 
@@ -607,6 +632,9 @@ def get_disbursement(
     responses=problems(),
 )
 def get_fund(complex_id: UUID, services: ServicesDep, principal: PrincipalDep) -> FundPublic:
+    """The fund's balance, deposits, interest, transfers in and disbursements, how many units are
+    below the replenishment line (A19) and the projects. Readable by the complex's committee and
+    owners, its regulators and the operator."""
     principal.require(place_of(services.ledger, complex_id), READERS)
     totals = services.maintenance.totals(str(complex_id))
     if totals is None:
@@ -640,6 +668,8 @@ def get_fund(complex_id: UUID, services: ServicesDep, principal: PrincipalDep) -
     responses=problems(),
 )
 def get_project(project_id: UUID, services: ServicesDep, principal: PrincipalDep) -> ProjectDetail:
+    """The project's plan, authorisation, acceptance and disclosure, its payouts, and what each
+    building has paid towards it."""
     principal.require(project_place(services, project_id), READERS)
     found = services.maintenance.project(str(project_id))
     if found is None and catch_up(services, 2.0):
@@ -697,6 +727,9 @@ def unit_ledger(
     cursor: Annotated[str | None, Query(max_length=40, description="From next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")] = 100,
 ) -> UnitLedgerPublic:
+    """Every movement of one unit's sub-ledger (deposits, interest, its share of payouts) with the
+    balance after each, paginated. Only that unit's owner and the regulators whose jurisdiction
+    covers it may read it; outside a caller's scope it does not exist (404)."""
     complex_id, unit = unit_of(principal, unit_id)
     place = place_of(services.ledger, complex_id)
     if not principal.in_scope(place):
@@ -779,6 +812,9 @@ def public_annual(
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
     version: VersionQuery = None,
 ) -> Response:
+    """No token needed. The fund's statement of a year as published: totals, each building's
+    figures, each project with its cost and apportionment per building; never a single unit. A
+    movement dated into the year later makes the next version with a diff (H11)."""
     with unseen():
         services.ledger.place_of(complex_id)
     found = services.maintenance.published(str(complex_id), year, version=version)
@@ -809,6 +845,8 @@ def publish_annual(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A committee member publishes the fund's statement of an ended year; its content is frozen
+    with its hash (H11)."""
     principal.require(place_of(services.ledger, complex_id), KEEPERS)
     stated = year_of(year)  # after the scope check: outside it, any path answers 404
 

@@ -114,6 +114,8 @@ def public_complexes(
     cursor: Annotated[str | None, Query(max_length=80, description="From next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size")] = 100,
 ) -> PublicComplexesPage:
+    """No token needed. Every complex with its district, street and community and the period and
+    version of its latest published statement, by code, paginated with `next_cursor`."""
     latest = services.statements.latest_by_complex()
     summaries = sorted(
         (services.ledger.complex_summary(c) for c in services.ledger.complex_ids()),
@@ -145,6 +147,9 @@ def public_complexes(
     responses=problems(),
 )
 def public_versions(complex_id: UUID, services: ServicesDep) -> VersionsPage:
+    """No token needed. Every published version of every period of the complex, with its publication
+    day, content hash and closing balance; a superseded version names the one that replaced it
+    (H11)."""
     cid = known_complex(services, complex_id)
     return VersionsPage(
         complex_id=cid,
@@ -250,6 +255,9 @@ def statement_response(
     responses=problems(),
 )
 def public_digest(complex_id: UUID, services: ServicesDep) -> DigestPublic:
+    """No token needed. The head hash of each event stream of the complex (its record, account,
+    committees, resolutions) now. A published statement carries the heads it was made from;
+    `commonfund verify --digest` checks one against the ledger."""
     known_complex(services, complex_id)
     return DigestPublic.model_validate(services.ledger.digest(complex_id))
 
@@ -268,6 +276,9 @@ def open_data(
     year: Annotated[int, Path(ge=2000, le=2200, description="Calendar year")],
     services: ServicesDep,
 ) -> Response:
+    """No token needed. A zip of `datapackage.json` (profile fiscal-data-package) and `lines.csv`:
+    every line of the year's latest published quarterly versions, amounts signed by their effect
+    on the balance, codes with their Chinese names beside them."""
     summary = summary_of(services.ledger, complex_id)
     versions = latest_quarters(services.statements.versions(str(complex_id)), year)
     if not versions:
@@ -295,6 +306,10 @@ def draft_statement(
     principal: PrincipalDep,
     format: FormatQuery = None,  # noqa: A002 - the query parameter's name
 ) -> Response:
+    """The statement of a period (month, quarter or year) as the ledger stands now, not yet
+    published: opening balance, income and expenditure by category, deductions, reversals,
+    closing balance, the bank's status. Readable by the operator, the complex's committee and
+    owners, and its regulators. JSON, or CSV/XLSX with `?format=` or `Accept`."""
     principal.require(place_of(services.ledger, complex_id), READERS)
     stated = period_of(period)
     # a draft shows what is recorded: give the read model a moment to apply the latest writes
@@ -324,6 +339,9 @@ def publish(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A committee member publishes an ended period's statement. Its content is frozen with its hash
+    and the ledger's chain heads (H11); an entry dated into the period later makes the next
+    version, with a diff naming what changed."""
     principal.require(place_of(services.ledger, complex_id), ("committee",))
     stated = period_of(period)
 

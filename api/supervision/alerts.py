@@ -157,6 +157,9 @@ def list_alerts(
     cursor: Annotated[str | None, Query(max_length=120, description="From next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")] = 100,
 ) -> AlertsPage:
+    """The alerts the supervision rules (docs/alerts.md) raised in the caller's scope: a regulator
+    its jurisdiction, a committee its complex, the operator all. Filter by place, severity,
+    status, rule, complex and day; paginated with `next_cursor`."""
     principal.require_role(READERS)
     wanted = AlertFilter(
         community_prefix=jurisdiction_prefix(jurisdiction) if jurisdiction else None,
@@ -186,6 +189,8 @@ def list_alerts(
     responses=problems(),
 )
 def get_alert(alert_id: UUID, services: ServicesDep, principal: PrincipalDep) -> AlertDetailPublic:
+    """The alert with its rule, severity, evidence (the entries and facts that raised it), the
+    committee's explanations and every step taken on it, by whom and when."""
     return alert_detail(visible_alert(services, principal, alert_id, READERS))
 
 
@@ -220,6 +225,8 @@ def acknowledge(
     body: Annotated[AcknowledgementCreate | None, Body()] = None,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A regulator whose jurisdiction covers the complex takes an open alert, with an optional note;
+    the alert is then acknowledged until closed."""
     row = visible_alert(services, principal, alert_id, ("regulator",))
     note = body.note if body else ""
 
@@ -243,6 +250,8 @@ def close_alert(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A regulator closes the alert as confirmed, explained or a false positive, with a reason and
+    the action taken; a confirmed one may suspend the account's payments in the same step."""
     row = visible_alert(services, principal, alert_id, ("regulator",))
 
     def run(_: str) -> tuple[int, AlertDetailPublic]:
@@ -310,6 +319,8 @@ def explain(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """The complex's committee answers an alert with an explanation and references to its evidence;
+    the regulator reads it before closing."""
     row = visible_alert(services, principal, alert_id, ("committee",))
 
     def run(_: str) -> tuple[int, AlertDetailPublic]:
@@ -351,6 +362,8 @@ def snooze(
     principal: PrincipalDep,
     key: IdempotencyKey = None,
 ) -> Response:
+    """A regulator silences one rule for one account or complex until a day at most 180 days ahead,
+    with a reason; the rule raises nothing there meanwhile and the snooze is on the record."""
     kind, where = subject_place(services, UUID(body.subject_id))
     principal.require(where, ("regulator",))
     if rule_id not in RULES:

@@ -108,6 +108,9 @@ def city_overview(
         str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD; default today")
     ] = None,
 ) -> OverviewPublic:
+    """For the caller's jurisdiction (or a division within it) as of a day (`?as_of=`, today by
+    default), per district and street: complexes, committees, accounts, published statements and
+    open alerts."""
     prefix = area_of(principal, jurisdiction)
     day = parse_date(as_of, "as_of") if as_of else services.ledger.today()
     return overview_public(services.alerts.database, prefix, day, services.bank)

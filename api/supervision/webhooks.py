@@ -143,6 +143,8 @@ def subscribe(
     responses=problems(),
 )
 def list_webhooks(services: ServicesDep, principal: PrincipalDep) -> WebhookList:
+    """The subscriptions in the caller's scope (a regulator those of its jurisdiction, the operator
+    all), with the URL, the alerts they receive and how their deliveries are going."""
     records = services.webhooks.subscriptions(scope_of(principal))
     return WebhookList(items=[webhook_public(r) for r in records])
 
@@ -159,6 +161,8 @@ def deliveries(
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many")] = 100,
 ) -> DeliveryList:
+    """The most recent deliveries of a subscription: each alert sent, its status, attempts, the
+    receiver's last answer and the next attempt."""
     record = visible(services, principal, webhook_id)
     found = services.webhooks.deliveries(record.id, limit)
     return DeliveryList(items=[delivery_public(d) for d in found])
@@ -173,6 +177,7 @@ def deliveries(
 def unsubscribe(
     webhook_id: WebhookId, services: ServicesDep, principal: PrincipalDep
 ) -> WebhookPublic:
+    """A regulator removes its subscription; deliveries not yet made are dropped."""
     principal.require_role(("regulator",))
     visible(services, principal, webhook_id)
     record = services.webhooks.unsubscribe(str(webhook_id))

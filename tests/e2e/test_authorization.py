@@ -555,6 +555,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"): Row(PUBLIC),
     ("GET", "/docs"): Row(PUBLIC),
     ("GET", "/docs/oauth2-redirect"): Row(PUBLIC),
+    ("GET", "/problems/"): Row(PUBLIC),
     ("GET", "/problems/{slug}"): Row(PUBLIC),
     ("GET", "/healthz"): Row(PUBLIC),
     ("GET", "/readyz"): Row(PUBLIC),

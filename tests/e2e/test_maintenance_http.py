@@ -273,6 +273,10 @@ def test_the_annual_statement_is_published_as_json_csv_and_a_chinese_page(api: A
     assert table[0][:3] == ["类别", "名称", "楼栋"]
     summary = next(r for r in table if r[0] == "汇总")
     assert summary[9] == "11300.00"  # 期末余额
+    header = table[0]
+    (project_row,) = [dict(zip(header, r, strict=True)) for r in table if r[0] == "项目"]
+    assert (project_row["使用方式代码"], project_row["使用方式"]) == ("normal", "业主大会表决")
+    assert (project_row["应急情形代码"], project_row["应急情形"]) == ("", "")
     assert "1-001" not in download.text
     page = api.client.get(f"/complexes/{a.complex_id}/maintenance-fund/2026")
     assert page.status_code == 200

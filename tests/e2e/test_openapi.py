@@ -37,6 +37,22 @@ def test_every_route_has_a_summary_and_lists_its_errors(api: Api) -> None:
     assert missing == []
 
 
+def test_every_operation_has_a_summary_and_a_description_that_says_more(api: Api) -> None:
+    document = api.client.get("/openapi.json").json()
+    missing: list[str] = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            where = f"{method.upper()} {path}"
+            summary, description = operation.get("summary", ""), operation.get("description", "")
+            if not summary.strip():
+                missing.append(f"{where}: no summary")
+            if len(description.strip()) < 40 or description.strip() == summary.strip():
+                missing.append(f"{where}: no description beyond its summary")
+    assert missing == []
+
+
 def test_every_schema_field_has_a_description_and_an_example(api: Api) -> None:
     schemas: dict[str, Any] = api.client.get("/openapi.json").json()["components"]["schemas"]
     missing = []

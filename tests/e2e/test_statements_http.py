@@ -8,12 +8,13 @@ import json
 import subprocess
 import sys
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
 
+from tests.e2e.alerting import pay
 from tests.e2e.world import Builder, Side, day, income_body
 from tests.plugins.api import Api
 
@@ -90,21 +91,57 @@ def test_csv_and_xlsx_carry_every_line(api: Api) -> None:
     b, a, _ = october(api)
     b.post(f"/v1/complexes/{a.complex_id}/statements/{OCTOBER}/publication", a.tokens["m1"], None)
     public = f"/v1/public/complexes/{a.complex_id}/statements/{OCTOBER}"
-    csv = api.client.get(public, headers={"Accept": "text/csv"})
-    assert csv.status_code == 200
-    assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.content.startswith("\ufeff".encode())  # BOM: Excel reads UTF-8
-    rows = csv.content.decode("utf-8-sig").splitlines()
-    assert len(rows) == 3  # header + two October lines
-    assert "1200.00" in rows[1]
-    assert "李*" in rows[2]
+    csv_ = api.client.get(public, headers={"Accept": "text/csv"})
+    assert csv_.status_code == 200
+    assert csv_.headers["content-type"].startswith("text/csv")
+    assert csv_.content.startswith("\ufeff".encode())  # BOM: Excel reads UTF-8
+    table = list(csv.DictReader(io.StringIO(csv_.content.decode("utf-8-sig"))))
+    assert len(table) == 2  # two October lines
+    assert [(r["科目代码"], r["科目"]) for r in table] == [
+        ("parking", "停车收益"),
+        ("venue_rent", "场地租金"),
+    ]
+    assert table[0]["金额（元）"] == "1200.00"
+    assert table[1]["付款方/收款方"] == "李*"
     xlsx = api.client.get(public, params={"format": "xlsx"})
     assert xlsx.status_code == 200
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames[:3] == ["汇总", "收入", "支出"]
-    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
-    assert summary["期末余额"] == "1500.50"
-    assert book["收入"].max_row == 3
+    summary = {row[0].value: row[1] for row in book["汇总"].iter_rows()}
+    closing = summary["期末余额"]
+    assert (closing.data_type, closing.value, closing.number_format) == ("n", 1500.5, "#,##0.00")
+    assert summary["期间"].value == OCTOBER
+    income = book["收入"]
+    assert income.max_row == 3
+    header = [cell.value for cell in income[1]]
+    line = dict(zip(header, income[2], strict=True))
+    assert (line["科目代码"].value, line["科目"].value) == ("parking", "停车收益")
+    amount = line["金额（元）"]
+    assert (amount.data_type, amount.value, amount.number_format) == ("n", 1200, "#,##0.00")
+    when = line["日期"]
+    assert (when.value, when.number_format) == (datetime.fromisoformat(day(-37)), "yyyy-mm-dd")
+
+
+def test_a_paid_expenditure_downloads_with_its_method_and_authority_named(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202")
+    pay(b, a, "1234.50")
+    api.clock.set_today(date(2026, 12, 2))
+    b.post(f"/v1/complexes/{a.complex_id}/statements/2026-11/publication", a.tokens["m1"], None)
+    public = f"/v1/public/complexes/{a.complex_id}/statements/2026-11"
+    csv_ = api.client.get(public, headers={"Accept": "text/csv"})
+    table = list(csv.DictReader(io.StringIO(csv_.content.decode("utf-8-sig"))))
+    (spent,) = [r for r in table if r["类别"] == "支出"]
+    assert (spent["科目代码"], spent["科目"]) == ("cleaning_greening", "保洁绿化")
+    assert (spent["支付方式代码"], spent["支付方式"]) == ("transfer", "转账")
+    assert spent["授权依据"].startswith("decision:")
+    assert spent["授权类型"] == "业委会决定"
+    sheet = load_workbook(io.BytesIO(api.client.get(public, params={"format": "xlsx"}).content))[
+        "支出"
+    ]
+    row = dict(zip([c.value for c in sheet[1]], sheet[2], strict=True))
+    assert (row["支付方式代码"].value, row["支付方式"].value) == ("transfer", "转账")
+    assert (row["金额（元）"].value, row["金额（元）"].number_format) == (1234.5, "#,##0.00")
 
 
 def test_a_published_digest_checks_against_the_ledger(api: Api, tmp_path: Path) -> None:
@@ -172,3 +209,9 @@ def test_open_data_is_a_fiscal_data_package_of_the_published_quarters(api: Api) 
     assert [s["period"] for s in descriptor["statements"]] == ["2026-Q4"]
     assert {r["entry_id"] for r in rows} == set(ids.values())
     assert sum(Decimal(r["amount"]) for r in rows) == Decimal("1600.50")
+    assert {(r["category"], r["category_name"], r["direction_name"]) for r in rows} == {
+        ("parking", "停车收益", "收入"),
+        ("venue_rent", "场地租金", "收入"),
+    }
+    category = descriptor["model"]["dimensions"]["category"]
+    assert category["attributes"]["category_name"]["labelfor"] == "category"

@@ -15,6 +15,7 @@ from ledger.money import (
     parse_amount,
     parse_deduction,
     parse_rate_bp,
+    parse_signed_fen,
     split_exact,
 )
 
@@ -67,6 +68,13 @@ def test_format_round_trips(fen: int) -> None:
         assert parse_amount(text) == fen
     assert text.count(".") == 1
     assert len(text.split(".")[1]) == 2
+    assert parse_signed_fen(text) == fen
+
+
+@pytest.mark.parametrize("bad", ["", "-", "12", "12.3", "1.234", "+1.00", "--1.00", "1e3", " 1.00"])
+def test_a_signed_amount_not_written_by_format_fen_is_refused(bad: str) -> None:
+    with pytest.raises(InvalidAmount):
+        parse_signed_fen(bad)
 
 
 weights = st.dictionaries(
