@@ -212,16 +212,20 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     env = {
         **os.environ, "COMMONFUND_DATABASE_URL": url, "COMMONFUND_SUPERVISE_DAILY": "false",
         "COMMONFUND_DELIVER_WEBHOOKS": "false", "COMMONFUND_LOG_FORMAT": "json",
+        # a spawned worker imports the CLI before it answers the supervisor's ping: on a
+        # loaded machine that takes longer than the default 10 s, and the worker is killed
+        "COMMONFUND_WORKER_HEALTHCHECK_SECONDS": "120",
     }  # fmt: skip
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    with logs.open("w") as sink:
+    # the log lines go to stderr; stdout has only the pages' addresses (commonfund/cli.py)
+    with logs.open("w") as sink, (tmp_path / "serve.out").open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "commonfund.cli", "serve", "--workers", "2", "--port", str(port)],
-            env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env, stdout=out, stderr=sink, start_new_session=True,
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180
             while True:
                 try:
                     if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
