@@ -52,9 +52,9 @@ $(VENV)/.installed-test: $(VENV)/.installed-runtime requirements/dev.txt
 # newest allowed. dev.txt is constrained by runtime.txt, so both install the same versions.
 UV_VERSION ?= 0.9
 lock: $(BIN)/uv
-	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	$(BIN)/uv pip compile --quiet pyproject.toml --universal --python-version 3.11 --generate-hashes \
 		$(if $(UPGRADE),--upgrade) --custom-compile-command "make lock" -o requirements/runtime.txt
-	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra test --universal --python-version 3.11 \
 		--generate-hashes -c requirements/runtime.txt $(if $(UPGRADE),--upgrade) \
 		--custom-compile-command "make lock" -o requirements/dev.txt
 
