@@ -15,9 +15,10 @@ JOBS ?= auto
 .PHONY: help venv venv-test run test lint format lock clean clean-data
 
 help:
-	@echo "make run     install into $(VENV), migrate, load the demo if the database is empty, serve"
+	@echo "make run     install what running needs into $(VENV), migrate, load the demo if the database"
+	@echo "             is empty, serve, and print the pages' addresses once it answers"
 	@echo "             (HOST=... PORT=... override the bind address; COMMONFUND_DATABASE_URL the store)"
-	@echo "make test    ruff, ruff format --check, mypy, lint-imports, pytest (PYTEST_ARGS=...)"
+	@echo "make test    add the test tools, then ruff, ruff format --check, mypy, lint-imports, pytest (PYTEST_ARGS=...)"
 	@echo "make lint    ruff, mypy, lint-imports"
 	@echo "make format  ruff check --fix, then ruff format"
 	@echo "make lock    re-resolve requirements/runtime.txt and dev.txt (with uv) after pyproject.toml changed"
