@@ -7,7 +7,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
 COPY . .
-# The same script CI runs outside Docker, so these steps are tested on every run.
+# The same script CI runs outside Docker, so these steps are tested on every run: what
+# running needs from requirements/runtime.txt (pinned, hashes checked), then the wheel.
 RUN bash docker/build-image-steps.sh /opt/venv
 
 # Same base image as the build stage: the venv's interpreter symlinks point at

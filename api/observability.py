@@ -7,7 +7,9 @@ problem+json bodies (api/problems.py) and log lines (commonfund/logs.py) carry i
 Latency is a histogram by route *template* (``/v1/accounts/{account_id}/income``, never the
 raw path, which would carry ids and grow without bound), method and status class. Under
 several uvicorn workers ``PROMETHEUS_MULTIPROC_DIR`` is set by ``commonfund serve`` and a
-scrape sums every worker's files (prometheus_client's multiprocess mode).
+scrape sums every worker's files (prometheus_client's multiprocess mode). The metrics
+themselves are defined in api/metrics.py, with the writes and webhook attempts counted
+elsewhere (commonfund/recorders.py, commonfund/webhooks.py).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from fastapi.responses import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
-    Histogram,
     generate_latest,
     multiprocess,
 )
@@ -35,16 +36,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.context import request_id
 from api.deps import PrincipalDep, Services
 from api.errors_doc import problems
+from api.metrics import LATENCY
 
 SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 HEADER = b"x-request-id"
-
-LATENCY = Histogram(
-    "commonfund_http_request_duration_seconds",
-    "Time to answer an HTTP request, by route template, method and status class.",
-    ("route", "method", "status"),
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
 
 
 def incoming_id(value: bytes | None) -> str:

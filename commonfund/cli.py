@@ -59,6 +59,17 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+PAGES = (("owners' pages", "/"), ("regulator's page", "/regulator"), ("API docs", "/docs"))
+
+
+def announce_pages(urls: list[str]) -> None:
+    """Where to look, printed once the server answers (``make run`` ends with it)."""
+    base = urls[0] if urls else ""
+    width = max(len(name) for name, _ in PAGES) + 1
+    lines = [f"  {name + ':':<{width}} {base}{path}" for name, path in PAGES]
+    print("commonfund is serving:", *lines, sep="\n", flush=True)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.migrate:
@@ -74,6 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, workers=args.workers,
         healthcheck_seconds=settings.worker_healthcheck_seconds,
         trusted_proxies=settings.trusted_proxies, log_format=settings.log_format,
+        on_listening=announce_pages,
     )  # fmt: skip
     return 0
 

@@ -13,6 +13,10 @@ so a statement holding the lock never waits for a key; one that finds the key ta
 racing request with the same key) fails whole and raises ``AnswerTaken``, which is no
 collision to retry. On SQLite the answer is written in the library's transaction, after the
 events. Configured by ``APPLICATION_RECORDER_TOPIC`` (commonfund/settings.py).
+
+Both count the events they recorded by kind (``commonfund_writes_total``, api/metrics.py)
+once ``insert_events`` returns, that is once the transaction has committed: a write that
+fails or rolls back is never counted.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
+from api.metrics import count_writes
 from api.ports import AnswerTaken, StoredAnswer
 
 INSERT_ANSWER = (
@@ -76,6 +81,7 @@ class AnsweringPostgresRecorder(PostgresApplicationRecorder):
             if _answer(kwargs) is not None and getattr(diag, "table_name", None) == TABLE:
                 raise AnswerTaken(AnswerTaken.__doc__) from error
             raise
+        count_writes(e.topic for e in stored_events)
         return ids
 
     def _insert_and_commit(
@@ -110,6 +116,13 @@ class AnsweringSQLiteRecorder(SQLiteApplicationRecorder):
     """The library's SQLite recorder, with the request's answer in the events' transaction."""
 
     insert_answer = INSERT_ANSWER.format("?") + " ON CONFLICT DO NOTHING"
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super().insert_events(stored_events, **kwargs)  # committed when it returns
+        count_writes(e.topic for e in stored_events)
+        return ids
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -5,6 +5,11 @@ accepted sockets inherit it, and asyncio then skips TCP_NODELAY (uvicorn issue
 #3149): every response after the first on a keep-alive connection waits for the
 client's delayed ACK, about 40 ms. Setting TCP_NODELAY on the listening socket
 fixes it, since Linux hands the option on to accepted sockets.
+
+``on_listening`` is called once with the base URLs once the server answers: with one worker
+when its startup is complete, with several when the first worker reports its startup
+complete to the supervisor (uvicorn has no hook of its own for either). `commonfund serve`
+prints the pages' addresses then (commonfund/cli.py).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Callable, Iterable
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -22,6 +28,52 @@ from commonfund.logs import log_config
 METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multiprocess mode (issue #17)
 
 APP = "commonfund.server:app"
+
+Listening = Callable[[list[str]], None]  # called with the base URLs, once they answer
+
+
+def base_urls(names: Iterable[tuple[str, int] | tuple[str, int, int, int]]) -> list[str]:
+    """``http://host:port`` of each bound address; a wildcard bind as this host's loopback."""
+    urls: list[str] = []
+    for host, port, *_ in names:
+        shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104 - mapped away
+        urls.append(f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}")
+    return urls
+
+
+class AnnouncingServer(uvicorn.Server):
+    """One worker: calls ``on_listening`` when its startup is complete and its sockets listen."""
+
+    def __init__(self, config: uvicorn.Config, on_listening: Listening | None = None) -> None:
+        super().__init__(config)
+        self.on_listening = on_listening
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_listening is not None:
+            found = [sock.getsockname() for server in self.servers for sock in server.sockets]
+            self.on_listening(base_urls(found))
+
+
+class AnnouncingMultiprocess(Multiprocess):
+    """Several workers: calls ``on_listening`` once the first worker has finished its startup.
+
+    Asked in the supervisor's own loop, between its health checks, so its pings never
+    interleave with theirs on a worker's pipe."""
+
+    def __init__(
+        self, config: uvicorn.Config, sockets: list[socket.socket], on_listening: Listening | None
+    ) -> None:
+        super().__init__(config, sockets)
+        self.on_listening = on_listening
+
+    def keep_subprocess_alive(self) -> None:
+        super().keep_subprocess_alive()
+        if self.on_listening is None or self.should_exit.is_set():
+            return
+        if any(process.is_ready(timeout=0.5) for process in self.processes):
+            announce, self.on_listening = self.on_listening, None
+            announce(base_urls(sock.getsockname() for sock in self.sockets))
 
 
 class NoDelayConfig(uvicorn.Config):
@@ -56,7 +108,7 @@ def uvicorn_config(
 
 def serve(
     *, host: str, port: int, workers: int, healthcheck_seconds: int, trusted_proxies: str = "",
-    log_format: str = "json",
+    log_format: str = "json", on_listening: Listening | None = None,
 ) -> None:  # fmt: skip
     config = uvicorn_config(
         host=host, port=port, workers=workers, healthcheck_seconds=healthcheck_seconds,
@@ -69,9 +121,10 @@ def serve(
         directory = tempfile.mkdtemp(prefix="commonfund-metrics-")
         os.environ[METRICS_DIR] = directory
         try:
-            Multiprocess(config, sockets=[config.bind_socket()]).run()
+            AnnouncingMultiprocess(config, [config.bind_socket()], on_listening).run()
         finally:
             os.environ.pop(METRICS_DIR, None)
             shutil.rmtree(directory, ignore_errors=True)
     else:
-        uvicorn.Server(config).run()  # a single worker binds through asyncio, which sets NODELAY
+        # a single worker binds through asyncio, which sets NODELAY
+        AnnouncingServer(config, on_listening).run()

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from standardwebhooks import Webhook
 
+from api.metrics import DELIVERED, WEBHOOK_ATTEMPTS
 from commonfund.outbox import Clock, Due, claim, settle
 from commonfund.webhook_http import Outcome, post
 from commonfund.webhook_targets import TargetRefused, Targets
@@ -129,6 +130,7 @@ class Deliverer:
             error=outcome.failure,
             retry_at=retry_at,
         )
+        WEBHOOK_ATTEMPTS.labels(outcome.failure or DELIVERED).inc()  # once its outcome is stored
         if not outcome.delivered:
             log.info(
                 "webhook %s: attempt %d failed: %s (%s)",

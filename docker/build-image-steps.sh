@@ -33,8 +33,12 @@ pip=("$prefix/bin/python" -m pip --disable-pip-version-check)
 "${pip[@]}" wheel --no-deps -w "$work/wheels" "$work/src"
 wheels=("$work"/wheels/commonfund-*.whl)
 [ ${#wheels[@]} -eq 1 ] && [ -f "${wheels[0]}" ] || { echo "expected one commonfund wheel, found: ${wheels[*]}" >&2; exit 1; }
-# Not editable: the image keeps only the venv, not the source.
-"${pip[@]}" install "${wheels[0]}"
+# What running needs, exactly as locked (requirements/runtime.txt, `make lock`): every
+# package pinned and its hash checked; then the wheel alone, not editable (the image keeps
+# only the venv, not the source), taking nothing from the index.
+"${pip[@]}" install --require-hashes -r "$work/src/requirements/runtime.txt"
+"${pip[@]}" install --no-deps "${wheels[0]}"
+"${pip[@]}" check  # the lock holds every dependency pyproject.toml names
 
 # Smoke checks, run from outside the source tree so that Python finds the
 # installed packages and not the checkout in the current directory.
@@ -42,12 +46,17 @@ cd "$work"
 "$prefix/bin/commonfund" --help >/dev/null
 "$prefix/bin/python" - <<'PY'
 import importlib.resources
+import importlib.util
 import sys
 
 import api
 import commonfund
 import ledger
 import migrations
+
+# runtime only: none of the test tools (requirements/dev.txt) come into the image
+for tool in ("pytest", "mypy", "playwright", "schemathesis", "hypothesis", "ruff"):
+    assert importlib.util.find_spec(tool) is None, f"{tool} is installed in the image"
 
 for package in (api, commonfund, ledger, migrations):
     origin = next(iter(package.__path__))
