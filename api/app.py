@@ -19,6 +19,7 @@ from api.bank import pages as bank_pages
 from api.bank import routes as bank
 from api.committees import resolutions
 from api.committees import routes as committees
+from api.complexes import pages as complex_pages
 from api.complexes import routes as complexes
 from api.cors import PublicCors
 from api.deps import Services, get_principal, money_key
@@ -142,6 +143,7 @@ def create_app(
         webhooks,
         overview,
         pages,
+        complex_pages,
         maintenance_pages,
         regulator,
         bank_pages,

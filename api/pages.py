@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -20,7 +21,9 @@ from api.deps import Services, ServicesDep
 from api.statements import page as view
 from ledger.application import ComplexSummary
 from ledger.errors import InvalidCommand, NotFound
+from ledger.money import format_fen
 from ledger.periods import Period
+from projections.supervision.directory import Directory
 
 router = APIRouter(include_in_schema=False)
 CACHE = "public, max-age=60"  # a version never changes, but a later one may supersede it
@@ -41,8 +44,10 @@ templates.globals.update(
     methods=view.METHODS,
     CORRECTION=view.CORRECTION,
     bank_sentence=view.bank_sentence,
+    money_fen=lambda fen: view.money(format_fen(fen)),
     stylesheet=(files("api") / "static" / "statement.css").read_text(encoding="utf-8"),
 )
+MAX_CODE = 64  # a complex code is 1–64 characters (ledger/complexes/complex.py)
 PERIOD_HELP = "公示期间的写法：季度如 2026-Q3，月份如 2026-07，年度如 2026。"
 
 
@@ -57,10 +62,34 @@ def not_found(message: str, *, back: str | None = None) -> HTMLResponse:
 
 
 def complex_of(services: Services, complex_id: str) -> ComplexSummary | None:
+    """The complex of an id or, in a readable address, of its code (issue #17)."""
     try:
         return services.ledger.complex_summary(UUID(complex_id))
-    except (ValueError, NotFound):  # not a UUID, or no complex of that id
+    except ValueError:  # not a UUID: perhaps a code
+        return complex_by_code(services, complex_id)
+    except NotFound:  # no complex of that id
         return None
+
+
+def complex_by_code(services: Services, code: str) -> ComplexSummary | None:
+    if not code or len(code) > MAX_CODE:
+        return None
+    listed = Directory(services.alerts.database).by_code(code)
+    if listed is None:
+        return None
+    try:
+        return services.ledger.complex_summary(UUID(listed.complex_id))
+    except NotFound:  # the read model is ahead of nothing: never, but answer 404 if so
+        return None
+
+
+def path_of(found: ComplexSummary) -> str:
+    """The readable address of a complex's pages: ``/complexes/QD-SN-DEMO-001``."""
+    return f"/complexes/{quote(found.code, safe='')}"
+
+
+def home_of(found: ComplexSummary) -> str:
+    return f"/c/{quote(found.code, safe='')}"
 
 
 @router.get("/complexes/{complex_id}/statements", response_class=HTMLResponse)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from random import Random
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,12 @@ from projections.statements.queries import Statements, publication_basis
 DEMO_CODE = "QD-SN-DEMO-001"
 DEMO_SEED = 2026
 PUBLISH_AFTER_DAYS = 10  # inside the 15-day deadline (Disclosure, spec/domain.md)
+# smaller neighbours, so that the owners' search and browse by district and street (issue #17)
+# find more than one complex: code, name, district, street, community, units
+NEIGHBOURS = (
+    ("QD-SN-DEMO-002", "湛山花苑", "370202", "370202006", "370202006001", 60),
+    ("QD-SB-DEMO-003", "台东和园", "370203", "370203010", "370203010003", 48),
+)
 
 
 def load_demo(settings: Settings) -> dict[str, Any]:
@@ -60,6 +67,9 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         published = publish_quarters(settings, ledger, built, clock, today)
         fund = load_fund(settings, ledger, built, clock, today)
         account = ledger.account_summary(UUID(built.account_id))
+        neighbours = [
+            load_neighbour(settings, ledger, clock, today, rng, place=place) for place in NEIGHBOURS
+        ]
     finally:
         ledger.close()
     return {
@@ -77,7 +87,34 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         "maintenance_fund": fund,
         "bank_feed": bank,
         "as_of": today.isoformat(),
+        "neighbours": neighbours,
+        "pages": {
+            "index": settings.page_url("/"),
+            "home": settings.page_url(f"/c/{built.code}"),
+            "statements": settings.page_url(f"/complexes/{built.code}/statements"),
+        },
     }
+
+
+def load_neighbour(
+    settings: Settings,
+    ledger: Ledger,
+    clock: BusinessClock,
+    today: date,
+    rng: Random,
+    *,
+    place: tuple[str, str, str, str, str, int],
+) -> dict[str, str]:
+    """A small complex with a year of activity and its quarters published (no bank feed, no
+    maintenance fund): what most complexes of a street look like."""
+    code, name, district, street, community, units = place
+    spec = plan_complex(
+        code=code, name=name, district=district, street=street, community=community,
+        unit_count=units, today=today, rng=rng, identity_secret=settings.identity_secret,
+    )  # fmt: skip
+    built = build_complex(ledger, spec, rng, today)
+    publish_quarters(settings, ledger, built, clock, today)
+    return {"code": code, "name": name, "id": built.complex_id, "home": f"/c/{code}"}
 
 
 def ended_quarters(opened_on: date, today: date) -> list[Period]:

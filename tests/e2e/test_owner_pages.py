@@ -1,0 +1,80 @@
+"""The owners' way in (issue #17): `/` searches and browses, `/c/{code}` is a complex's home."""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import quote
+
+from tests.e2e.test_pages import HTML, OCTOBER, page, published_october
+from tests.e2e.world import Builder, Side
+from tests.plugins.api import Api
+
+
+def listed(api: Api, side: Side, **params: str) -> str:
+    """The index until the supervision read model lists the complex (it follows the log)."""
+    deadline = time.monotonic() + 10
+    while True:
+        html = page(api, "/", 200, **params)
+        if f'data-code="{side.code}"' in html or time.monotonic() > deadline:
+            return html
+        time.sleep(0.05)
+
+
+def test_the_index_finds_a_complex_by_name_code_or_street_and_browses_by_district(
+    api: Api,
+) -> None:
+    b = Builder(api)
+    south, north = b.side("370202", spend=False), b.side("370203", spend=False)
+    by_name = listed(api, south, q=south.name[-4:])
+    assert f'data-code="{south.code}"' in by_name
+    assert f'href="/c/{quote(south.code)}"' in by_name
+    assert f'data-code="{north.code}"' not in by_name
+    by_code = listed(api, north, q=north.code.lower())  # a code is found in any case
+    assert f'data-code="{north.code}"' in by_code
+    assert f'data-code="{south.code}"' not in by_code
+    by_street = listed(api, south, q="八大峡")  # 370202001, the test places' street
+    assert f'data-code="{south.code}"' in by_street
+    assert f'data-code="{north.code}"' not in by_street
+    browsed = listed(api, north, district="370203")
+    assert f'data-code="{north.code}"' in browsed
+    assert f'data-code="{south.code}"' not in browsed
+    assert 'href="/?district=370202&amp;street=370202001"' in browsed  # the streets to browse
+    assert "市北区" in browsed
+    assert "辽宁路街道" in browsed
+
+
+def test_a_search_that_finds_nothing_says_so_and_odd_input_is_never_a_500(api: Api) -> None:
+    assert "没有找到符合条件的小区" in page(api, "/", 200, q="并不存在的小区名")
+    for odd in ("%", "_", "'; DROP TABLE sup_places; --", "x" * 150):
+        assert "搜索结果" in page(api, "/", 200, q=odd)
+    assert page(api, "/", 200, district="abc", street="1'")  # ignored, not an error
+    assert api.client.get("/", params={"q": "x" * 201}).status_code == 422
+
+
+def test_the_home_page_shows_committee_account_statements_fund_and_a_place_for_ballots(
+    api: Api,
+) -> None:
+    _, side, _ = published_october(api)
+    listed(api, side, q=side.code)
+    home = page(api, f"/c/{side.code}", 200)
+    assert side.name in home
+    assert "委员1" in home  # the chair's name: committee members are named (the owners' list)
+    assert "主任" in home
+    assert "任期" in home
+    assert 'data-account="open"' in home
+    assert f'href="/complexes/{side.code}/statements/{OCTOBER}"' in home
+    assert 'data-placeholder="ballots"' in home
+    assert "owner-1-1" not in home
+    statement = page(api, f"/complexes/{side.code}/statements/{OCTOBER}", 200)  # code for id
+    assert side.name in statement
+    assert page(api, f"/complexes/{side.code}/statements", 200)
+
+
+def test_unknown_complexes_are_chinese_404_pages(api: Api) -> None:
+    for path in ("/c/NO-SUCH-CODE", f"/c/{'x' * 70}", "/complexes/NO-SUCH/statements"):
+        response = api.client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == HTML
+        assert re.search("没有找到这个小区", response.text), path
+        assert 'href="/"' in response.text
