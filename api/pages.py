@@ -20,9 +20,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from api.deps import Services, ServicesDep
 from api.statements import page as view
 from ledger.application import ComplexSummary
+from ledger.complexes.complex import Complex
 from ledger.errors import InvalidCommand, NotFound
 from ledger.money import format_fen
 from ledger.periods import Period
+from ledger.personal import shown
 from projections.supervision.directory import Directory
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +46,8 @@ templates.globals.update(
     methods=view.METHODS,
     CORRECTION=view.CORRECTION,
     bank_sentence=view.bank_sentence,
+    by_amount=view.by_amount,
+    short_hash=view.short_hash,
     money_fen=lambda fen: view.money(format_fen(fen)),
     stylesheet=(files("api") / "static" / "statement.css").read_text(encoding="utf-8"),
 )
@@ -81,6 +85,23 @@ def complex_by_code(services: Services, code: str) -> ComplexSummary | None:
         return services.ledger.complex_summary(UUID(listed.complex_id))
     except NotFound:  # the read model is ahead of nothing: never, but answer 404 if so
         return None
+
+
+def publishers(services: Services, found: ComplexSummary, on: str) -> dict[str, tuple[str, str]]:
+    """Member id → (name, role) of the committee in office on ``on``: who published (the names
+    of committee members are public, as the committee's list is posted to the owners)."""
+    committees = [
+        services.ledger.committee(UUID(kid))
+        for kid in services.ledger.peek(found.id, Complex, lambda c: list(c.committee_ids))
+    ]
+    elected = [c for c in committees if c.elected_on <= on] or committees
+    if not elected:
+        return {}
+    chosen = max(elected, key=lambda c: c.elected_on)
+    personal = services.ledger.personal
+    return {
+        m["member_id"]: (shown(personal, m["name"]), m["role"]) for m in chosen.members.values()
+    }
 
 
 def path_of(found: ComplexSummary) -> str:
@@ -145,7 +166,9 @@ def statement(
         online=f"{str(request.base_url).rstrip('/')}{page}?version={shown.version}",  # printed
         download=f"{public}/statements/{stated.name}?version={shown.version}",
         digest_url=f"{public}/digest",
-        publisher=view.publisher(shown.published_by),
+        publisher=view.publisher(
+            shown.published_by, publishers(services, found, shown.published_on)
+        ),
         # a correction's date is the value date of the entry that caused it (projections)
         corrected=shown.published_by == view.CORRECTION,
         correction=view.correction(shown),

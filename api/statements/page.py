@@ -55,7 +55,7 @@ DISTRICTS = {  # Qingdao (spec/domain.md, Jurisdictions)
 TOTALS = {
     "opening_balance": "期初余额",
     "income": "收入合计",
-    "deductions": "物业公司扣留",
+    "deductions": "物业服务企业按合同留存",
     "expenditure": "支出合计",
     "reversals": "冲正",
     "closing_balance": "期末余额",
@@ -91,10 +91,13 @@ def money(amount: str) -> str:
     return f"{sign}{int(whole):,}.{cents or '00'}"
 
 
+QUARTERS = ("第一季度", "第二季度", "第三季度", "第四季度")  # official style: 第三季度, not 第3季度
+
+
 def period_label(name: str) -> str:
     period = Period.parse(name)
     if period.kind == "quarter":
-        return f"{period.start.year}年第{(period.start.month - 1) // 3 + 1}季度"
+        return f"{period.start.year}年{QUARTERS[(period.start.month - 1) // 3]}"
     if period.kind == "month":
         return f"{period.start.year}年{period.start.month}月"
     return f"{period.start.year}年度"
@@ -114,12 +117,44 @@ def reference(text: str | None) -> Reference | None:
     return Reference(AUTHORITIES.get(kind, kind), ref) if ref else None
 
 
-def publisher(published_by: str) -> str:
-    """``committee:<token>/m1`` names the member, never the token; ``correction`` the ledger."""
+ROLES = {"chair": "主任", "vice_chair": "副主任", "member": "委员"}
+
+
+def publisher(published_by: str, members: dict[str, tuple[str, str]] | None = None) -> str:
+    """``committee:<token>/m1`` names the member, never the token: by name and role where
+    ``members`` (member id → name, role) knows them (a committee member's name is public),
+    else by member id; ``correction`` the ledger."""
     if published_by == CORRECTION:
         return "更正分录入账后自动生成"
     member = published_by.rpartition("/")[2]
-    return f"业主委员会委员 {member}" if member else "业主委员会"
+    if not member:
+        return "业主委员会"
+    name, role = (members or {}).get(member, (member, "member"))
+    return f"业主委员会{ROLES.get(role, '委员')} {name}"
+
+
+def member_id_of(published_by: str) -> str:
+    return "" if published_by == CORRECTION else published_by.rpartition("/")[2]
+
+
+ORDER = {name: n for n, name in enumerate(CATEGORIES)}
+
+
+def by_amount(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Categories largest first (owners look for where the money went), ties in the fixed
+    order of the list above, never by the English key."""
+    return sorted(groups, key=lambda g: (-cents(g["total"]), ORDER.get(g["category"], 99)))
+
+
+def cents(amount: str) -> int:
+    sign = -1 if amount.startswith("-") else 1
+    whole, _, part = amount.lstrip("-").partition(".")
+    return sign * (int(whole) * 100 + int((part or "0").ljust(2, "0")[:2]))
+
+
+def short_hash(text: str, size: int = 12) -> str:
+    """The first characters of a hash, to read and compare by eye; the page keeps the whole."""
+    return text if len(text) <= size + 1 else f"{text[:size]}…"
 
 
 def district(code: str) -> str:

@@ -30,6 +30,7 @@ cells that cannot change anything), each further one on a fresh complex A.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,6 +87,15 @@ def page_published(b: Builder, a: Side) -> Call:
     """A's committee publishes September for the owners' page (the JSON rows publish others)."""
     b.post(f"/v1/complexes/{a.complex_id}/statements/2026-09/publication", a.tokens["m1"], None)
     return Call(ids={"period": "2026-09"})
+
+
+def home_page(b: Builder, a: Side) -> Call:
+    """A's home, once the directory (the supervision read model) lists it."""
+    deadline = time.monotonic() + 10
+    while b.api.client.get(f"/c/{a.code}").status_code != 200:
+        assert time.monotonic() < deadline, "the directory never listed the complex"
+        time.sleep(0.05)
+    return Call(ids={"code": a.code})
 
 
 @dataclass(frozen=True)
@@ -480,6 +490,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/metrics"): Row("200 403 403 403 403 403 403 403 403 401 401 401"),  # issue #17
     # the owners' pages: HTML outside /v1 and outside the OpenAPI document
     ("GET", "/complexes/{complex_id}/statements"): Row(PUBLIC),
+    ("GET", "/"): Row(PUBLIC),  # the owners' index and a complex's home (issue #17)
+    ("GET", "/c/{code}"): Row(PUBLIC, home_page),
     ("GET", "/complexes/{complex_id}/statements/{period}"): Row(PUBLIC, page_published),
     # the operator registers complexes and units, and issues and revokes tokens
     ("POST", "/v1/complexes"): Row(OPERATOR_C, new_complex),

@@ -78,3 +78,20 @@ def test_unknown_complexes_are_chinese_404_pages(api: Api) -> None:
         assert response.headers["content-type"] == HTML
         assert re.search("没有找到这个小区", response.text), path
         assert 'href="/"' in response.text
+
+
+def test_the_statement_page_names_its_publisher_shortens_hashes_and_words_the_share_kept(
+    api: Api,
+) -> None:
+    _, side, _ = published_october(api)
+    html = page(api, f"/complexes/{side.complex_id}/statements/{OCTOBER}", 200)
+    assert "业主委员会主任 委员1" in html  # m1, by name: not "m1"
+    assert "委员 m1" not in html
+    assert "物业公司扣留" not in html
+    assert "物业服务企业按合同留存" in html
+    statement = api.client.get(f"/v1/public/complexes/{side.complex_id}/statements/{OCTOBER}")
+    root = statement.json()["digest"]["root"]
+    assert f'<code title="{root}">{root[:12]}…</code>' in html  # short, the whole in its title
+    assert f'<code class="hash">{root}</code>' in html  # and inside its details
+    parking, rent = html.index("停车收益 <span"), html.index("场地租金 <span")
+    assert parking < rent  # 1,200.00 before 300.50: largest first
