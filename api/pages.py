@@ -154,6 +154,11 @@ def statement(
             f"{found.name}尚未公布{view.period_label(stated.name)}收支公示{which}。", back=listing
         )
     content = shown.content
+    closing = {  # the latest version of each published period, up to this one
+        v.period: v.content["closing_balance"]
+        for v in sorted(services.statements.versions(str(found.id)), key=lambda v: v.version)
+        if v.period <= stated.name and Period.parse(v.period).kind == stated.kind
+    }
     public = f"/v1/public/complexes/{found.id}"
     page = f"/complexes/{found.id}/statements/{stated.name}"
     return html(
@@ -173,5 +178,6 @@ def statement(
         corrected=shown.published_by == view.CORRECTION,
         correction=view.correction(shown),
         originals=view.originals(content),
+        charts=view.charts(content, sorted(closing.items())),
         heads=[(view.stream_label(h["stream_id"], content), h) for h in shown.digest["heads"]],
     )

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from markupsafe import Markup
+
+from api.charts import Bar, bars
 from ledger.periods import Period
 from projections.masking import mask_units
 from projections.statements.queries import Version
@@ -263,3 +266,38 @@ def _changed(change: dict[str, Any]) -> str:
         if before.get(key) != after.get(key)
     ]
     return f"有变动：{describe(before)}（{'；'.join(fields) or '细节有变'}）"
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A chart and the table of its numbers, which the page sets beside it."""
+
+    id: str
+    title: str
+    head: str  # the table's first column
+    rows: list[Bar]
+
+    @property
+    def svg(self) -> Markup:
+        return bars(self.id, self.title, self.rows, kind=self.id.partition("-")[0])
+
+
+def category_bars(groups: list[dict[str, Any]]) -> list[Bar]:
+    return [
+        Bar(category(g["category"]), cents(g["total"]), money(g["total"]))
+        for g in by_amount(groups)
+    ]
+
+
+def charts(content: dict[str, Any], balances: list[tuple[str, str]]) -> list[Chart]:
+    """Income and spending by category, and the closing balance of each published period up
+    to this one (``balances``: period, closing balance, oldest first)."""
+    label = period_label(content["period"])
+    return [
+        Chart("income-by-category", f"{label}收入构成", "科目",
+              category_bars(content["income"]["categories"])),
+        Chart("spending-by-category", f"{label}支出构成", "科目",
+              category_bars(content["expenditure"]["categories"])),
+        Chart("balance-by-period", "各公示期期末余额", "公示期间",
+              [Bar(period_label(p), cents(b), money(b)) for p, b in balances]),
+    ]  # fmt: skip

@@ -95,3 +95,19 @@ def test_the_statement_page_names_its_publisher_shortens_hashes_and_words_the_sh
     assert f'<code class="hash">{root}</code>' in html  # and inside its details
     parking, rent = html.index("停车收益 <span"), html.index("场地租金 <span")
     assert parking < rent  # 1,200.00 before 300.50: largest first
+
+
+def test_the_statement_has_its_charts_with_the_numbers_beside_them(api: Api) -> None:
+    _, side, _ = published_october(api)
+    html = page(api, f"/complexes/{side.complex_id}/statements/{OCTOBER}", 200)
+    for chart in ("income-by-category", "spending-by-category", "balance-by-period"):
+        figure = re.search(rf'<figure class="chart" data-chart="{chart}">(.*?)</figure>', html, re.S)
+        assert figure, chart
+        assert 'role="img"' in figure.group(1)
+        assert "<title" in figure.group(1)
+        assert '<table class="chart-data">' in figure.group(1)
+    income = re.search(r'data-chart="income-by-category">(.*?)</figure>', html, re.S)
+    assert income
+    assert "1,200.00" in income.group(1)
+    assert "300.50" in income.group(1)
+    assert "<script" not in html
