@@ -19,12 +19,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from api.deps import Services, ServicesDep
 from api.statements import page as view
+from api.statements.notice import notice
 from ledger.application import ComplexSummary
 from ledger.complexes.complex import Complex
 from ledger.errors import InvalidCommand, NotFound
 from ledger.money import format_fen
 from ledger.periods import Period
 from ledger.personal import shown
+from ledger.places import street_name
 from projections.supervision.directory import Directory
 
 router = APIRouter(include_in_schema=False)
@@ -168,7 +170,10 @@ def statement(
         content=content,
         listing=listing,
         page=page,
-        online=f"{str(request.base_url).rstrip('/')}{page}?version={shown.version}",  # printed
+        notice=notice(
+            services.public_base_url, found.code, stated.name, shown.version, shown.published_on
+        ),
+        street=street_name(found.street),
         download=f"{public}/statements/{stated.name}?version={shown.version}",
         digest_url=f"{public}/digest",
         publisher=view.publisher(

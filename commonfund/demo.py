@@ -21,6 +21,7 @@ from projections.statements.queries import Statements, publication_basis
 DEMO_CODE = "QD-SN-DEMO-001"
 DEMO_SEED = 2026
 PUBLISH_AFTER_DAYS = 10  # inside the 15-day deadline (Disclosure, spec/domain.md)
+OBJECTIONS = "业主委员会办公室（1号楼一层），工作日 9:00–17:00，电话 0532-8000 1234"
 # smaller neighbours, so that the owners' search and browse by district and street (issue #17)
 # find more than one complex: code, name, district, street, community, units
 NEIGHBOURS = (
@@ -62,6 +63,9 @@ def load_demo(settings: Settings) -> dict[str, Any]:
             bank_feed="monthly",  # its account names its bank's CNAPS code (the feed: bank_demo)
         )
         built = build_complex(ledger, spec, rng, today)
+        ledger.set_objection_contact(
+            UUID(built.complex_id), OBJECTIONS, actor=built.actor("m1")
+        )  # printed on every notice (issue #17)
         # the bank's statements before the publications, which show the reconciliation
         bank = load_bank_feed(ledger, UUID(built.account_id), built.opened_on, today)
         published = publish_quarters(settings, ledger, built, clock, today)

@@ -105,6 +105,7 @@ class Ledger(Application[UUID]):
         self.register_complex = self.complexes.register_complex
         self.add_units = self.complexes.add_units
         self.transfer_unit = self.complexes.transfer_unit
+        self.set_objection_contact = self.complexes.set_objection_contact
         self.publish_statement = self.complexes.publish_statement
         self.reconcile_statement = self.complexes.reconcile_statement
         self.record_resolution = self.committees.record_resolution

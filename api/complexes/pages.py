@@ -100,7 +100,7 @@ def home(code: str, services: ServicesDep) -> HTMLResponse:
         fund_years=services.maintenance.published_years(complex_id),
         committee_status=COMMITTEE_STATUS,
         today=today.isoformat(),
-        objection=None,
+        objection=found.objection_contact,
     )
 
 

@@ -572,6 +572,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         READ_ACCOUNT, lambda b, a: Call(params={"as_of": day()})),
     # statements: the committee publishes; drafts for the complex's roles; the rest is public
     ("POST", COMPLEX + "/statements/{period}/publication"): Row(COMMITTEE_C),
+    # where owners raise objections (issue #17): the committee in office or the operator
+    ("POST", COMPLEX + "/objection-contact"): Row(
+                   "200 200 200 404 403 403 403 404 404 401 401 401",
+        body(lambda a: {"contact": "业主委员会办公室，电话 0532-8000 1234"}), lean=True),
     ("GET", COMPLEX + "/statements/{period}/draft"): Row(READ_ALL),
     ("GET", "/v1/public/complexes"): Row(PUBLIC),
     ("GET", "/v1/public/complexes/{complex_id}/digest"): Row(PUBLIC),

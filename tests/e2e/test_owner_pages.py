@@ -101,7 +101,9 @@ def test_the_statement_has_its_charts_with_the_numbers_beside_them(api: Api) -> 
     _, side, _ = published_october(api)
     html = page(api, f"/complexes/{side.complex_id}/statements/{OCTOBER}", 200)
     for chart in ("income-by-category", "spending-by-category", "balance-by-period"):
-        figure = re.search(rf'<figure class="chart" data-chart="{chart}">(.*?)</figure>', html, re.S)
+        figure = re.search(
+            rf'<figure class="chart" data-chart="{chart}">(.*?)</figure>', html, re.S
+        )
         assert figure, chart
         assert 'role="img"' in figure.group(1)
         assert "<title" in figure.group(1)
@@ -111,3 +113,25 @@ def test_the_statement_has_its_charts_with_the_numbers_beside_them(api: Api) -> 
     assert "1,200.00" in income.group(1)
     assert "300.50" in income.group(1)
     assert "<script" not in html
+
+
+def test_the_committee_sets_the_objection_contact_and_the_notice_prints_it_with_its_period(
+    api: Api,
+) -> None:
+    b, side, _ = published_october(api)
+    path = f"/v1/complexes/{side.complex_id}/objection-contact"
+    contact = "业主委员会办公室（1号楼一层），电话 0532-8000 1234"
+    answered = b.post(path, side.tokens["m1"], {"contact": contact}, 200)
+    assert answered["objection_contact"] == contact
+    b.post(path, side.tokens["owner"], {"contact": "别处"}, 403)
+    b.post(path, side.tokens["m1"], {"contact": ""}, 422)
+    b.post(path, side.tokens["m1"], {"contact": "x" * 121}, 422)
+    html = page(api, f"/complexes/{side.complex_id}/statements/{OCTOBER}", 200)
+    assert contact in html
+    assert "业主委员会（盖章）" in html
+    assert re.search(r"公示期：\d{4}年\d+月\d+日至\d{4}年\d+月\d+日", html)
+    online = f"{api.settings.public_base_url}/complexes/{side.code}/statements/{OCTOBER}?version=1"
+    assert online in html  # the setting, not the request's host
+    assert "testserver" not in html
+    assert '<svg role="img" aria-label="扫码查看本公示的在线版本"' in html
+    assert contact in page(api, f"/c/{side.code}", 200)
