@@ -25,6 +25,7 @@ from api.cors import PublicCors
 from api.deps import Services, get_principal, money_key
 from api.errors_doc import DESCRIBED
 from api.limits import MAX_BANK_BODY, Limits
+from api.maintenance import owner as owner_pages
 from api.maintenance import pages as maintenance_pages
 from api.maintenance import routes as maintenance
 from api.maintenance.schemas import DepositCreate
@@ -145,6 +146,7 @@ def create_app(
         pages,
         complex_pages,
         maintenance_pages,
+        owner_pages,
         regulator,
         bank_pages,
     ):

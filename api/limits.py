@@ -28,7 +28,8 @@ log = logging.getLogger("commonfund.api")
 MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CSV_BODIES = ("/units", "/maintenance-fund/deposits")  # bodies that may come as CSV
-FORMS = {"/regulator/session": ("application/x-www-form-urlencoded",)}  # the page's login form
+FORM = ("application/x-www-form-urlencoded",)
+FORMS = {"/regulator/session": FORM, "/owner/session": FORM, "/owner/logout": FORM}  # sign-in
 # A bank file comes as itself (issue #14): camt.053 XML or a CSV export, up to 20 MB by default
 BANK_BODIES = "/bank-statements"
 BANK_MEDIA_TYPES = ("application/xml", "text/xml", "text/csv")

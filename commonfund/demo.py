@@ -71,6 +71,7 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         published = publish_quarters(settings, ledger, built, clock, today)
         fund = load_fund(settings, ledger, built, clock, today)
         account = ledger.account_summary(UUID(built.account_id))
+        owner = demo_owner(ledger, UUID(built.complex_id))
         neighbours = [
             load_neighbour(settings, ledger, clock, today, rng, place=place) for place in NEIGHBOURS
         ]
@@ -92,12 +93,21 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         "bank_feed": bank,
         "as_of": today.isoformat(),
         "neighbours": neighbours,
+        "owner": owner,
         "pages": {
             "index": settings.page_url("/"),
             "home": settings.page_url(f"/c/{built.code}"),
             "statements": settings.page_url(f"/complexes/{built.code}/statements"),
         },
     }
+
+
+def demo_owner(ledger: Ledger, complex_id: UUID) -> dict[str, str]:
+    """A synthetic owner to try the owners' sign-in with: their first unit and identity key
+    (an HMAC of a made-up ID number), for `commonfund token issue --role owner`."""
+    units = ledger.complex(complex_id).units
+    unit = next(u for u in sorted(units) if not units[u]["developer_held"])
+    return {"unit": unit, "owner_key": units[unit]["owner_key"], "sign_in": "/owner"}
 
 
 def load_neighbour(

@@ -492,6 +492,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/complexes/{complex_id}/statements"): Row(PUBLIC),
     ("GET", "/"): Row(PUBLIC),  # the owners' index and a complex's home (issue #17)
     ("GET", "/c/{code}"): Row(PUBLIC, home_page),
+    # an owner's own units (issue #17): the sign-in form for anyone else, as HTML
+    ("GET", "/owner"): Row(PUBLIC),
+    ("POST", "/owner/session"): Row(
+                   "401 401 401 401 401 401 401 401 401 401 401 401"),
+    ("POST", "/owner/logout"): Row(PUBLIC),
+    ("GET", "/owner/units/{unit_id}"): Row(PUBLIC, lambda b, a: Call(ids={"unit_id": "1-001"})),
     ("GET", "/complexes/{complex_id}/statements/{period}"): Row(PUBLIC, page_published),
     # the operator registers complexes and units, and issues and revokes tokens
     ("POST", "/v1/complexes"): Row(OPERATOR_C, new_complex),

@@ -135,3 +135,42 @@ def test_the_committee_sets_the_objection_contact_and_the_notice_prints_it_with_
     assert "testserver" not in html
     assert '<svg role="img" aria-label="扫码查看本公示的在线版本"' in html
     assert contact in page(api, f"/c/{side.code}", 200)
+
+
+def test_an_owner_signs_in_with_the_owner_credential_and_sees_only_their_own_units(
+    api: Api,
+) -> None:
+    b = Builder(api)
+    side = b.side("370202", spend=False)
+    client = api.client
+    assert 'action="/owner/session"' in page(api, "/owner", 200)
+    refused = client.post("/owner/session", data={"token": "not-a-token"})
+    assert refused.status_code == 401
+    assert "业主凭证无效" in refused.text
+    committee = client.post("/owner/session", data={"token": side.tokens["m1"]})
+    assert committee.status_code == 401  # only an owner's credential signs in here
+    elsewhere = client.post(
+        "/owner/session", data={"token": side.tokens["owner"]},
+        headers={"Origin": "https://evil.example"},
+    )  # fmt: skip
+    assert elsewhere.status_code == 403  # another site's form cannot sign anyone in
+    assert "set-cookie" not in elsewhere.headers
+    signed = client.post(
+        "/owner/session", data={"token": side.tokens["owner"]}, follow_redirects=False
+    )
+    assert signed.status_code == 303
+    cookie = signed.headers["set-cookie"]
+    for part in ("commonfund_owner=", "HttpOnly", "SameSite=lax", "Path=/owner"):
+        assert part.lower() in cookie.lower(), cookie
+    mine = client.get("/owner")
+    assert mine.headers["cache-control"] == "private, no-store"
+    assert 'data-unit="1-001"' in mine.text  # key("owner-1-1")'s one unit
+    assert 'data-unit="1-002"' not in mine.text
+    assert client.get("/owner/units/1-001").status_code == 200
+    other = client.get("/owner/units/1-002")  # a neighbour's: as if it did not exist
+    assert other.status_code == 404
+    assert "没有这一户" in other.text
+    out = client.post("/owner/logout", follow_redirects=False)
+    assert out.status_code == 303
+    client.cookies.clear()
+    assert 'action="/owner/session"' in client.get("/owner/units/1-001").text  # back to sign in
