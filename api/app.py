@@ -19,11 +19,13 @@ from api.bank import pages as bank_pages
 from api.bank import routes as bank
 from api.committees import resolutions
 from api.committees import routes as committees
+from api.complexes import pages as complex_pages
 from api.complexes import routes as complexes
 from api.cors import PublicCors
 from api.deps import Services, get_principal, money_key
 from api.errors_doc import DESCRIBED
 from api.limits import MAX_BANK_BODY, Limits
+from api.maintenance import owner as owner_pages
 from api.maintenance import pages as maintenance_pages
 from api.maintenance import routes as maintenance
 from api.maintenance.schemas import DepositCreate
@@ -149,7 +151,9 @@ def create_app(
         overview,
         pages,
         problem_pages,
+        complex_pages,
         maintenance_pages,
+        owner_pages,
         regulator,
         desk,
         actions,

@@ -52,6 +52,7 @@ class Services:
     follow: bool = True  # run the projections in this process (standby unless it holds the lock)
     workers: tuple[Worker, ...] = ()  # background work besides the projections (webhook delivery)
     rendered: RenderedCache = field(default_factory=RenderedCache)  # published statements' JSON
+    public_base_url: str = "http://127.0.0.1:8000"  # the owners' address (settings, issue #17)
 
     @property
     def runners(self) -> tuple[Runner, ...]:

@@ -28,8 +28,8 @@ log = logging.getLogger("commonfund.api")
 MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CSV_BODIES = ("/units", "/maintenance-fund/deposits")  # bodies that may come as CSV
-# the regulator's pages post HTML forms: the login and the desk's actions (issue #17)
-FORMS_UNDER = "/regulator/"
+# HTML forms: the regulator's login and desk actions, the owners' sign-in (issue #17)
+FORMS_UNDER = ("/regulator/", "/owner/")
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded",)
 # A bank file comes as itself (issue #14): camt.053 XML or a CSV export, up to 20 MB by default
 BANK_BODIES = "/bank-statements"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -18,9 +19,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from api.deps import Services, ServicesDep
 from api.statements import page as view
+from api.statements.notice import notice
 from ledger.application import ComplexSummary
+from ledger.complexes.complex import Complex
 from ledger.errors import InvalidCommand, NotFound
+from ledger.money import format_fen
 from ledger.periods import Period
+from ledger.personal import shown
+from ledger.places import street_name
+from projections.supervision.directory import Directory
 
 router = APIRouter(include_in_schema=False)
 CACHE = "public, max-age=60"  # a version never changes, but a later one may supersede it
@@ -41,8 +48,12 @@ templates.globals.update(
     methods=view.METHODS,
     CORRECTION=view.CORRECTION,
     bank_sentence=view.bank_sentence,
+    by_amount=view.by_amount,
+    short_hash=view.short_hash,
+    money_fen=lambda fen: view.money(format_fen(fen)),
     stylesheet=(files("api") / "static" / "statement.css").read_text(encoding="utf-8"),
 )
+MAX_CODE = 64  # a complex code is 1–64 characters (ledger/complexes/complex.py)
 PERIOD_HELP = "公示期间的写法：季度如 2026-Q3，月份如 2026-07，年度如 2026。"
 
 
@@ -57,10 +68,51 @@ def not_found(message: str, *, back: str | None = None) -> HTMLResponse:
 
 
 def complex_of(services: Services, complex_id: str) -> ComplexSummary | None:
+    """The complex of an id or, in a readable address, of its code (issue #17)."""
     try:
         return services.ledger.complex_summary(UUID(complex_id))
-    except (ValueError, NotFound):  # not a UUID, or no complex of that id
+    except ValueError:  # not a UUID: perhaps a code
+        return complex_by_code(services, complex_id)
+    except NotFound:  # no complex of that id
         return None
+
+
+def complex_by_code(services: Services, code: str) -> ComplexSummary | None:
+    if not code or len(code) > MAX_CODE:
+        return None
+    listed = Directory(services.alerts.database).by_code(code)
+    if listed is None:
+        return None
+    try:
+        return services.ledger.complex_summary(UUID(listed.complex_id))
+    except NotFound:  # the read model is ahead of nothing: never, but answer 404 if so
+        return None
+
+
+def publishers(services: Services, found: ComplexSummary, on: str) -> dict[str, tuple[str, str]]:
+    """Member id → (name, role) of the committee in office on ``on``: who published (the names
+    of committee members are public, as the committee's list is posted to the owners)."""
+    committees = [
+        services.ledger.committee(UUID(kid))
+        for kid in services.ledger.peek(found.id, Complex, lambda c: list(c.committee_ids))
+    ]
+    elected = [c for c in committees if c.elected_on <= on] or committees
+    if not elected:
+        return {}
+    chosen = max(elected, key=lambda c: c.elected_on)
+    personal = services.ledger.personal
+    return {
+        m["member_id"]: (shown(personal, m["name"]), m["role"]) for m in chosen.members.values()
+    }
+
+
+def path_of(found: ComplexSummary) -> str:
+    """The readable address of a complex's pages: ``/complexes/QD-SN-DEMO-001``."""
+    return f"/complexes/{quote(found.code, safe='')}"
+
+
+def home_of(found: ComplexSummary) -> str:
+    return f"/c/{quote(found.code, safe='')}"
 
 
 @router.get("/complexes/{complex_id}/statements", response_class=HTMLResponse)
@@ -104,6 +156,11 @@ def statement(
             f"{found.name}尚未公布{view.period_label(stated.name)}收支公示{which}。", back=listing
         )
     content = shown.content
+    closing = {  # the latest version of each published period, up to this one
+        v.period: v.content["closing_balance"]
+        for v in sorted(services.statements.versions(str(found.id)), key=lambda v: v.version)
+        if v.period <= stated.name and Period.parse(v.period).kind == stated.kind
+    }
     public = f"/v1/public/complexes/{found.id}"
     page = f"/complexes/{found.id}/statements/{stated.name}"
     return html(
@@ -113,13 +170,19 @@ def statement(
         content=content,
         listing=listing,
         page=page,
-        online=f"{str(request.base_url).rstrip('/')}{page}?version={shown.version}",  # printed
+        notice=notice(
+            services.public_base_url, found.code, stated.name, shown.version, shown.published_on
+        ),
+        street=street_name(found.street),
         download=f"{public}/statements/{stated.name}?version={shown.version}",
         digest_url=f"{public}/digest",
-        publisher=view.publisher(shown.published_by),
+        publisher=view.publisher(
+            shown.published_by, publishers(services, found, shown.published_on)
+        ),
         # a correction's date is the value date of the entry that caused it (projections)
         corrected=shown.published_by == view.CORRECTION,
         correction=view.correction(shown),
         originals=view.originals(content),
+        charts=view.charts(content, sorted(closing.items())),
         heads=[(view.stream_label(h["stream_id"], content), h) for h in shown.digest["heads"]],
     )

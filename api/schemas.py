@@ -171,6 +171,14 @@ class ComplexCreate(Strict):
     )
 
 
+class ObjectionContactSet(Strict):
+    contact: str = Field(
+        min_length=1, max_length=120, pattern=PLAIN_TEXT,
+        examples=["业主委员会办公室（3号楼一层），电话 0532-8000 1234"],
+        description="Where owners raise objections to a notice: printed on every notice (public)",
+    )  # fmt: skip
+
+
 class UnitsCreate(Strict):
     units: list[UnitCreate] = Field(min_length=1, max_length=10_000, description="Units to add")
 
@@ -183,6 +191,11 @@ class ComplexPublic(BaseModel):
     street: str = Field(description="Street code", examples=["370202001"])
     community: str = Field(description="Community code", examples=["370202001001"])
     unit_count: int = Field(description="Registered units", examples=[300])
+    objection_contact: str = Field(
+        default="",
+        description='Where owners raise objections to a notice ("": not set)',
+        examples=["业主委员会办公室（3号楼一层），电话 0532-8000 1234"],
+    )
     floor_area: str = Field(description="Total registered floor area, m²", examples=["27300.50"])
     current_committee_id: str | None = Field(
         description="The committee in office or last elected", examples=[None]

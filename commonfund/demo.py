@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from random import Random
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +22,13 @@ from projections.statements.queries import Statements, publication_basis
 DEMO_CODE = "QD-SN-DEMO-001"
 DEMO_SEED = 2026
 PUBLISH_AFTER_DAYS = 10  # inside the 15-day deadline (Disclosure, spec/domain.md)
+OBJECTIONS = "业主委员会办公室（1号楼一层），工作日 9:00–17:00，电话 0532-8000 1234"
+# smaller neighbours, so that the owners' search and browse by district and street (issue #17)
+# find more than one complex: code, name, district, street, community, units
+NEIGHBOURS = (
+    ("QD-SN-DEMO-002", "湛山花苑", "370202", "370202006", "370202006001", 60),
+    ("QD-SB-DEMO-003", "台东和园", "370203", "370203010", "370203010003", 48),
+)
 
 
 def load_demo(settings: Settings) -> dict[str, Any]:
@@ -57,12 +65,19 @@ def load_demo(settings: Settings) -> dict[str, Any]:
             bank_feed="monthly",  # its account names its bank's CNAPS code (the feed: bank_demo)
         )
         built = build_complex(ledger, spec, rng, today)
+        ledger.set_objection_contact(
+            UUID(built.complex_id), OBJECTIONS, actor=built.actor("m1")
+        )  # printed on every notice (issue #17)
         # the bank's statements before the publications, which show the reconciliation
         bank = load_bank_feed(ledger, UUID(built.account_id), built.opened_on, today)
         published = publish_quarters(settings, ledger, built, clock, today)
         fund = load_fund(settings, ledger, built, clock, today)
         ballot = load_ballot(ledger, built, clock, today, rng)
         account = ledger.account_summary(UUID(built.account_id))
+        owner = demo_owner(ledger, UUID(built.complex_id))
+        neighbours = [
+            load_neighbour(settings, ledger, clock, today, rng, place=place) for place in NEIGHBOURS
+        ]
     finally:
         ledger.close()
     return {
@@ -81,7 +96,43 @@ def load_demo(settings: Settings) -> dict[str, Any]:
         "ballot": ballot,
         "bank_feed": bank,
         "as_of": today.isoformat(),
+        "neighbours": neighbours,
+        "owner": owner,
+        "pages": {
+            "index": settings.page_url("/"),
+            "home": settings.page_url(f"/c/{built.code}"),
+            "statements": settings.page_url(f"/complexes/{built.code}/statements"),
+        },
     }
+
+
+def demo_owner(ledger: Ledger, complex_id: UUID) -> dict[str, str]:
+    """A synthetic owner to try the owners' sign-in with: their first unit and identity key
+    (an HMAC of a made-up ID number), for `commonfund token issue --role owner`."""
+    units = ledger.complex(complex_id).units
+    unit = next(u for u in sorted(units) if not units[u]["developer_held"])
+    return {"unit": unit, "owner_key": units[unit]["owner_key"], "sign_in": "/owner"}
+
+
+def load_neighbour(
+    settings: Settings,
+    ledger: Ledger,
+    clock: BusinessClock,
+    today: date,
+    rng: Random,
+    *,
+    place: tuple[str, str, str, str, str, int],
+) -> dict[str, str]:
+    """A small complex with a year of activity and its quarters published (no bank feed, no
+    maintenance fund): what most complexes of a street look like."""
+    code, name, district, street, community, units = place
+    spec = plan_complex(
+        code=code, name=name, district=district, street=street, community=community,
+        unit_count=units, today=today, rng=rng, identity_secret=settings.identity_secret,
+    )  # fmt: skip
+    built = build_complex(ledger, spec, rng, today)
+    publish_quarters(settings, ledger, built, clock, today)
+    return {"code": code, "name": name, "id": built.complex_id, "home": f"/c/{code}"}
 
 
 def ended_quarters(opened_on: date, today: date) -> list[Period]:

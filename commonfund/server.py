@@ -79,6 +79,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -
         bank=BankReads(bank.database),
         follow=settings.run_projections,
         workers=tuple(workers),
+        public_base_url=settings.public_base_url,
     )
 
 

@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # between the bank's value date and the ledger's
     bank_statement_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024**3)
     bank_match_working_days: int = Field(default=3, ge=0, le=20)
+    # where owners reach the pages (issue #17): the printed notice's link and QR code, and
+    # the addresses `commonfund demo` prints; behind a proxy the request's host is not it
+    public_base_url: str = "http://127.0.0.1:8000"
 
     @field_validator("database_url")
     @classmethod
@@ -115,6 +118,26 @@ class Settings(BaseSettings):
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("COMMONFUND_DATABASE_URL must start with sqlite:/// or postgresql://")
         return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError(
+                "COMMONFUND_PUBLIC_BASE_URL is the address owners use, such as"
+                " https://gongyou.example.cn (http or https, a host, perhaps a path)"
+            )
+        return value.rstrip("/")
+
+    def page_url(self, path: str) -> str:
+        """The public address of a page: the base URL and ``path`` (``/c/QD-SN-DEMO-001``)."""
+        return f"{self.public_base_url}{path}"
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -111,6 +111,7 @@ class Ledger(Application[UUID]):
         self.add_units = self.complexes.add_units
         self.transfer_unit = self.complexes.transfer_unit
         self.record_delivery = self.complexes.record_delivery
+        self.set_objection_contact = self.complexes.set_objection_contact
         self.publish_statement = self.complexes.publish_statement
         self.reconcile_statement = self.complexes.reconcile_statement
         self.record_resolution = self.committees.record_resolution

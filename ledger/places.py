@@ -184,3 +184,13 @@ def place_name(code: str) -> str:
     if len(code) <= 6:
         return district_name(code)
     return f"{district_name(code[:6])}{street_name(code[:9])}"
+
+
+def codes_named(text: str) -> tuple[list[str], list[str]]:
+    """The districts and streets whose name contains ``text`` (a search by address)."""
+    wanted = text.strip()
+    if not wanted:
+        return [], []
+    districts = [code for code, name in DISTRICTS.items() if wanted in name or name in wanted]
+    streets = [code for code, name in STREETS.items() if wanted in name or name in wanted]
+    return districts, streets

@@ -83,6 +83,7 @@ class ComplexSummary:
     current_committee_id: str | None
     current_account_id: str | None
     version: int
+    objection_contact: str = ""  # where owners raise objections to a notice (issue #17)
 
     @classmethod
     def of(cls, complex_: Complex) -> ComplexSummary:
@@ -98,6 +99,7 @@ class ComplexSummary:
             current_committee_id=complex_.current_committee_id,
             current_account_id=complex_.current_account_id,
             version=complex_.version,
+            objection_contact=complex_.objection_contact,
         )
 
 

@@ -21,6 +21,7 @@ from api.limits import media_type
 from api.schemas import (
     ComplexCreate,
     ComplexPublic,
+    ObjectionContactSet,
     UnitCreate,
     UnitDelivery,
     UnitSale,
@@ -43,6 +44,7 @@ def public(summary: ComplexSummary) -> ComplexPublic:
         street=summary.street,
         community=summary.community,
         unit_count=summary.unit_count,
+        objection_contact=summary.objection_contact,
         floor_area=yuan(summary.floor_area),
         current_committee_id=summary.current_committee_id,
         current_account_id=summary.current_account_id,
@@ -196,6 +198,31 @@ def record_delivery(
         complex_id, unit_id, delivered=body.delivered, actor=principal.actor
     )
     return public(services.ledger.complex_summary(complex_id))
+
+
+@router.post(
+    "/{complex_id}/objection-contact",
+    summary="Say where owners raise objections to a notice (printed on every notice)",
+    response_model=ComplexPublic,
+    responses=problems(404),
+)
+def set_objection_contact(
+    complex_id: UUID,
+    body: ObjectionContactSet,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    """The committee (a member in office) or the operator; the same contact again records
+    nothing. Public: the notice and the complex's page show it (issue #17)."""
+    principal.require(place_of(services.ledger, complex_id), ("committee", "operator"))
+
+    def run(_: str) -> tuple[int, ComplexPublic]:
+        services.ledger.set_objection_contact(complex_id, body.contact, actor=principal.actor)
+        return 200, public(services.ledger.complex_summary(complex_id))
+
+    return idempotent(request, services, principal, key, body=body, run=run)
 
 
 def parse_units(raw: bytes, content_type: str) -> UnitsCreate:

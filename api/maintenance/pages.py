@@ -12,9 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
+from api.charts import Bar
 from api.deps import ServicesDep
 from api.pages import complex_of, html, not_found
-from api.statements.page import day_label, money
+from api.statements.page import Chart, cents, day_label, money
 
 router = APIRouter(include_in_schema=False)
 KINDS = {"normal": "业主大会表决", "emergency": "应急使用"}
@@ -79,7 +80,17 @@ def annual_page(
         download=public,
         page=f"/complexes/{found.id}/maintenance-fund/{year}",
         correction=correction(shown.version, shown.diff),
+        chart=by_building(shown.content),
     )
+
+
+def by_building(content: dict[str, Any]) -> Chart:
+    """The fund's closing balance of each building (public: buildings, never a unit)."""
+    return Chart(
+        "fund-by-building", f"{content['year']}年末各楼栋维修资金余额", "楼栋",
+        [Bar(f"{b['building']}号楼", cents(b["closing"]), money(b["closing"]))
+         for b in content["buildings"]],
+    )  # fmt: skip
 
 
 def correction(number: int, diff: dict[str, Any] | None) -> list[str]:

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from markupsafe import Markup
+
+from api.charts import Bar, bars
 from ledger.periods import Period
 from projections.masking import mask_units
 from projections.statements.queries import Version
@@ -55,7 +58,7 @@ DISTRICTS = {  # Qingdao (spec/domain.md, Jurisdictions)
 TOTALS = {
     "opening_balance": "期初余额",
     "income": "收入合计",
-    "deductions": "物业公司扣留",
+    "deductions": "物业服务企业按合同留存",
     "expenditure": "支出合计",
     "reversals": "冲正",
     "closing_balance": "期末余额",
@@ -91,10 +94,13 @@ def money(amount: str) -> str:
     return f"{sign}{int(whole):,}.{cents or '00'}"
 
 
+QUARTERS = ("第一季度", "第二季度", "第三季度", "第四季度")  # official style: 第三季度, not 第3季度
+
+
 def period_label(name: str) -> str:
     period = Period.parse(name)
     if period.kind == "quarter":
-        return f"{period.start.year}年第{(period.start.month - 1) // 3 + 1}季度"
+        return f"{period.start.year}年{QUARTERS[(period.start.month - 1) // 3]}"
     if period.kind == "month":
         return f"{period.start.year}年{period.start.month}月"
     return f"{period.start.year}年度"
@@ -114,12 +120,44 @@ def reference(text: str | None) -> Reference | None:
     return Reference(AUTHORITIES.get(kind, kind), ref) if ref else None
 
 
-def publisher(published_by: str) -> str:
-    """``committee:<token>/m1`` names the member, never the token; ``correction`` the ledger."""
+ROLES = {"chair": "主任", "vice_chair": "副主任", "member": "委员"}
+
+
+def publisher(published_by: str, members: dict[str, tuple[str, str]] | None = None) -> str:
+    """``committee:<token>/m1`` names the member, never the token: by name and role where
+    ``members`` (member id → name, role) knows them (a committee member's name is public),
+    else by member id; ``correction`` the ledger."""
     if published_by == CORRECTION:
         return "更正分录入账后自动生成"
     member = published_by.rpartition("/")[2]
-    return f"业主委员会委员 {member}" if member else "业主委员会"
+    if not member:
+        return "业主委员会"
+    name, role = (members or {}).get(member, (member, "member"))
+    return f"业主委员会{ROLES.get(role, '委员')} {name}"
+
+
+def member_id_of(published_by: str) -> str:
+    return "" if published_by == CORRECTION else published_by.rpartition("/")[2]
+
+
+ORDER = {name: n for n, name in enumerate(CATEGORIES)}
+
+
+def by_amount(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Categories largest first (owners look for where the money went), ties in the fixed
+    order of the list above, never by the English key."""
+    return sorted(groups, key=lambda g: (-cents(g["total"]), ORDER.get(g["category"], 99)))
+
+
+def cents(amount: str) -> int:
+    sign = -1 if amount.startswith("-") else 1
+    whole, _, part = amount.lstrip("-").partition(".")
+    return sign * (int(whole) * 100 + int((part or "0").ljust(2, "0")[:2]))
+
+
+def short_hash(text: str, size: int = 12) -> str:
+    """The first characters of a hash, to read and compare by eye; the page keeps the whole."""
+    return text if len(text) <= size + 1 else f"{text[:size]}…"
 
 
 def district(code: str) -> str:
@@ -228,3 +266,38 @@ def _changed(change: dict[str, Any]) -> str:
         if before.get(key) != after.get(key)
     ]
     return f"有变动：{describe(before)}（{'；'.join(fields) or '细节有变'}）"
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A chart and the table of its numbers, which the page sets beside it."""
+
+    id: str
+    title: str
+    head: str  # the table's first column
+    rows: list[Bar]
+
+    @property
+    def svg(self) -> Markup:
+        return bars(self.id, self.title, self.rows, kind=self.id.partition("-")[0])
+
+
+def category_bars(groups: list[dict[str, Any]]) -> list[Bar]:
+    return [
+        Bar(category(g["category"]), cents(g["total"]), money(g["total"]))
+        for g in by_amount(groups)
+    ]
+
+
+def charts(content: dict[str, Any], balances: list[tuple[str, str]]) -> list[Chart]:
+    """Income and spending by category, and the closing balance of each published period up
+    to this one (``balances``: period, closing balance, oldest first)."""
+    label = period_label(content["period"])
+    return [
+        Chart("income-by-category", f"{label}收入构成", "科目",
+              category_bars(content["income"]["categories"])),
+        Chart("spending-by-category", f"{label}支出构成", "科目",
+              category_bars(content["expenditure"]["categories"])),
+        Chart("balance-by-period", "各公示期期末余额", "公示期间",
+              [Bar(period_label(p), cents(b), money(b)) for p, b in balances]),
+    ]  # fmt: skip

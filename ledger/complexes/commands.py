@@ -70,6 +70,20 @@ class ComplexCommands:
 
         return work.run(body, actor=actor, complex_id=complex_id)
 
+    def set_objection_contact(self, complex_id: UUID, contact: str, *, actor: Actor) -> Receipt:
+        """The committee (a member in office) or the operator says where objections go."""
+        work = self._work
+
+        def body(load: Load) -> Receipt:
+            complex_ = load(complex_id, Complex)
+            if complex_.set_objection_contact(
+                contact, principal=actor.principal, value_date=work.today().isoformat()
+            ):
+                work.save(complex_)
+            return Receipt(str(complex_id), complex_.version)
+
+        return work.run(body, actor=actor, complex_id=complex_id)
+
     def transfer_unit(
         self, complex_id: UUID, unit_id: str, new_owner_key: str, *, on: date, actor: Actor
     ) -> Receipt:

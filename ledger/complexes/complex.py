@@ -17,6 +17,7 @@ _COMMUNITY = re.compile(r"\d{12}")
 _UNIT_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,63}")
 _KEY = re.compile(r"[0-9a-f]{16,128}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+CONTACT_MAX = 120  # characters: an office, a telephone, an address or an e-mail
 
 
 AreaKind = Literal["registered", "surveyed", "contract"]
@@ -251,6 +252,15 @@ class Complex(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.__dict__.setdefault("ballot_ids", []).append(self.ballot_id)
 
+    class ObjectionContactSet(ChainedAggregate.Event):
+        """Where owners raise an objection to a notice (issue #17): printed on every notice
+        and shown on the complex's pages; public, as the committee posts it."""
+
+        contact: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.__dict__["objection_contact"] = self.contact
+
     class ResolutionRecorded(ChainedAggregate.Event):
         resolution_id: str
 
@@ -330,6 +340,26 @@ class Complex(ChainedAggregate):
             delivered=delivered,
             principal=principal,
             value_date=value_date,
+        )
+        return True
+
+    @property
+    def objection_contact(self) -> str:
+        """Where objections go ("" until set; aggregates from before issue #17 have none)."""
+        found: str = self.__dict__.get("objection_contact", "")
+        return found
+
+    def set_objection_contact(self, contact: str, *, principal: str, value_date: str) -> bool:
+        """Record where owners raise objections; False (nothing recorded) if unchanged."""
+        text = " ".join(contact.split())
+        if not text or len(text) > CONTACT_MAX:
+            raise InvalidCommand(
+                f"contact: give where owners raise objections in 1–{CONTACT_MAX} characters"
+            )
+        if text == self.objection_contact:
+            return False
+        self.trigger_event(
+            self.ObjectionContactSet, contact=text, principal=principal, value_date=value_date
         )
         return True
 

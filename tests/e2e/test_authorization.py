@@ -30,6 +30,7 @@ cells that cannot change anything), each further one on a fresh complex A.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,6 +87,15 @@ def page_published(b: Builder, a: Side) -> Call:
     """A's committee publishes September for the owners' page (the JSON rows publish others)."""
     b.post(f"/v1/complexes/{a.complex_id}/statements/2026-09/publication", a.tokens["m1"], None)
     return Call(ids={"period": "2026-09"})
+
+
+def home_page(b: Builder, a: Side) -> Call:
+    """A's home, once the directory (the supervision read model) lists it."""
+    deadline = time.monotonic() + 10
+    while b.api.client.get(f"/c/{a.code}").status_code != 200:
+        assert time.monotonic() < deadline, "the directory never listed the complex"
+        time.sleep(0.05)
+    return Call(ids={"code": a.code})
 
 
 @dataclass(frozen=True)
@@ -562,6 +572,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/metrics"): Row("200 403 403 403 403 403 403 403 403 401 401 401"),  # issue #17
     # the owners' pages: HTML outside /v1 and outside the OpenAPI document
     ("GET", "/complexes/{complex_id}/statements"): Row(PUBLIC),
+    ("GET", "/"): Row(PUBLIC),  # the owners' index and a complex's home (issue #17)
+    ("GET", "/c/{code}"): Row(PUBLIC, home_page),
+    # an owner's own units (issue #17): the sign-in form for anyone else, as HTML
+    ("GET", "/owner"): Row(PUBLIC),
+    ("POST", "/owner/session"): Row(
+                   "401 401 401 401 401 401 401 401 401 401 401 401"),
+    ("POST", "/owner/logout"): Row(PUBLIC),
+    ("GET", "/owner/units/{unit_id}"): Row(PUBLIC, lambda b, a: Call(ids={"unit_id": "1-001"})),
     ("GET", "/complexes/{complex_id}/statements/{period}"): Row(PUBLIC, page_published),
     # the operator registers complexes and units, and issues and revokes tokens
     ("POST", "/v1/complexes"): Row(OPERATOR_C, new_complex),
@@ -674,6 +692,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         READ_ACCOUNT, lambda b, a: Call(params={"as_of": day()})),
     # statements: the committee publishes; drafts for the complex's roles; the rest is public
     ("POST", COMPLEX + "/statements/{period}/publication"): Row(COMMITTEE_C),
+    # where owners raise objections (issue #17): the committee in office or the operator
+    ("POST", COMPLEX + "/objection-contact"): Row(
+                   "200 200 200 404 403 403 403 404 404 401 401 401",
+        body(lambda a: {"contact": "业主委员会办公室，电话 0532-8000 1234"}), lean=True),
     ("GET", COMPLEX + "/statements/{period}/draft"): Row(READ_ALL),
     ("GET", "/v1/public/complexes"): Row(PUBLIC),
     ("GET", "/v1/public/complexes/{complex_id}/digest"): Row(PUBLIC),
