@@ -33,6 +33,7 @@ from api.schemas import UnitsCreate
 from api.statements import routes as statements
 from api.supervision import alerts, overview, regulator, webhooks
 from api.supervision.webhook_schemas import AlertRaised
+from api.voting import pages as voting_pages
 from api.voting import routes as voting
 
 ReadyCheck = Callable[[Services], dict[str, Any]]
@@ -147,6 +148,7 @@ def create_app(
         regulator,
         bank_pages,
         voting,
+        voting_pages,
     ):
         app.include_router(module.router)
     _document_webhooks(app)

@@ -28,7 +28,9 @@ log = logging.getLogger("commonfund.api")
 MAX_BODY = 1024 * 1024  # 1 MiB (spec/api.md: 413 above)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CSV_BODIES = ("/units", "/maintenance-fund/deposits")  # bodies that may come as CSV
-FORMS = {"/regulator/session": ("application/x-www-form-urlencoded",)}  # the page's login form
+FORM = ("application/x-www-form-urlencoded",)
+FORMS = {"/regulator/session": FORM}  # the page's login form
+BALLOT_FORMS = ("/session", "/vote")  # the ballots' pages' forms, /ballots/{id}/… (issue #16)
 # A bank file comes as itself (issue #14): camt.053 XML or a CSV export, up to 20 MB by default
 BANK_BODIES = "/bank-statements"
 BANK_MEDIA_TYPES = ("application/xml", "text/xml", "text/csv")
@@ -79,7 +81,9 @@ async def _checked_body(
         return _too_large(path, limit), receive
     content_type = media_type(headers.get("content-type", ""))
     allowed = FORMS.get(path) or (
-        BANK_MEDIA_TYPES
+        FORM
+        if path.startswith("/ballots/") and path.endswith(BALLOT_FORMS)
+        else BANK_MEDIA_TYPES
         if path.endswith(BANK_BODIES)
         else ("application/json", "text/csv")
         if path.endswith(CSV_BODIES)
