@@ -100,6 +100,9 @@ def test_an_owner_votes_on_a_phone_and_gets_receipts(
     response = phone.goto(f"{served}/ballots/{ballot}/vote")
     assert response is not None
     assert response.status == 200
+    field = boxes(phone, "input[name=token]")[0]
+    assert field["height"] >= TOUCH
+    phone.screenshot(path=str(OUT / "ballot-sign-in-phone.png"), full_page=True)
     phone.fill("input[name=token]", a.tokens["owner"])
     phone.get_by_role("button", name="登录并查看表决").click()
     phone.wait_for_url(f"{served}/ballots/{ballot}/vote")

@@ -12,6 +12,7 @@ from api.voting.pages import COOKIE, csrf_token
 from tests.e2e.voting_world import announce, days_ago, open_ballot, owner_token, vote
 from tests.e2e.world import Builder, Side
 from tests.plugins.api import Api
+from tests.plugins.builders import key
 
 HTML = "text/html; charset=utf-8"
 
@@ -136,9 +137,11 @@ def test_voting_before_opening_and_after_closing_is_told_in_chinese(api: Api) ->
     assert "不能再投票" in late.text
     assert "正在计票" in api.client.get(f"/ballots/{past}/vote").text
     assert api.call("GET", f"/v1/ballots/{past}/votes/mine", owner, expect=200) == []
-    nothing = api.client.get("/ballots/not-a-ballot/vote")
-    assert (nothing.status_code, nothing.headers["content-type"]) == (404, HTML)
-    assert "没有找到这次表决" in nothing.text
+    for wrong in ("not-a-ballot", a.complex_id):  # not an id; the id of something else
+        for page_ in ("vote", "confirmation", "results"):
+            nothing = api.client.get(f"/ballots/{wrong}/{page_}")
+            assert (nothing.status_code, nothing.headers["content-type"]) == (404, HTML)
+            assert "没有找到这次表决" in nothing.text
 
 
 def _voted_and_closed(b: Builder, a: Side) -> str:
@@ -181,3 +184,25 @@ def test_the_results_page_shows_the_outcome_counts_thresholds_and_root(api: Api)
     )
     assert f"/v1/public/ballots/{ballot}/receipts/" in text
     assert "1-00" not in text  # buildings only on the notice board
+
+
+def test_an_owner_of_two_units_votes_once_for_both_and_sees_each_units_vote(api: Api) -> None:
+    b = Builder(api)
+    a = b.side("370202", account=False)
+    sale = f"/v1/complexes/{a.complex_id}/units/1-002/sale"  # owner 1-1 buys 1-002 too
+    b.post(sale, api.operator, {"new_owner_key": key("owner-1-1"), "sold_on": "2026-11-20"})
+    ballot = open_ballot(b, a)
+    owner = a.tokens["owner"]
+    assert signed_in(api, ballot, owner).status_code == 303
+    page = api.client.get(f"/ballots/{ballot}/vote")
+    assert "1-001、1-002" in page.text
+    cast = form_post(api, ballot, {"csrf": csrf_of(page.text), "matter_1": "abstain"})
+    assert cast.status_code == 303
+    done = api.client.get(cast.headers["location"]).text
+    mine = api.call("GET", f"/v1/ballots/{ballot}/votes/mine", owner, expect=200)
+    assert sorted((v["unit"], v["choice"]) for v in mine) == [("1-001", "abstain"),
+                                                              ("1-002", "abstain")]  # fmt: skip
+    assert all(v["receipt"] in done and v["nonce"] in done for v in mine)
+    again = api.client.get(f"/ballots/{ballot}/vote").text
+    assert "1-001：当前为<strong>弃权</strong>" in again
+    assert "1-002：当前为<strong>弃权</strong>" in again
