@@ -36,6 +36,7 @@ from api.statements import routes as statements
 from api.supervision import actions, alerts, desk, overview, regulator, webhooks
 from api.supervision.webhook_schemas import AlertRaised
 from api.voting import codes as voting_codes
+from api.voting import pages as voting_pages
 from api.voting import routes as voting
 
 ReadyCheck = Callable[[Services], dict[str, Any]]
@@ -160,6 +161,7 @@ def create_app(
         bank_pages,
         voting,
         voting_codes,
+        voting_pages,
     ):
         app.include_router(module.router)
     _document_webhooks(app)

@@ -31,6 +31,7 @@ CSV_BODIES = ("/units", "/maintenance-fund/deposits")  # bodies that may come as
 # HTML forms: the regulator's login and desk actions, the owners' sign-in (issue #17)
 FORMS_UNDER = ("/regulator/", "/owner/")
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded",)
+BALLOT_FORMS = ("/session", "/vote")  # the ballots' pages' forms, /ballots/{id}/… (issue #16)
 # A bank file comes as itself (issue #14): camt.053 XML or a CSV export, up to 20 MB by default
 BANK_BODIES = "/bank-statements"
 BANK_MEDIA_TYPES = ("application/xml", "text/xml", "text/csv")
@@ -80,7 +81,10 @@ async def _checked_body(
     if length is not None and (not length.isdigit() or int(length) > limit):
         return _too_large(path, limit), receive
     content_type = media_type(headers.get("content-type", ""))
-    allowed = (FORM_MEDIA_TYPES if path.startswith(FORMS_UNDER) else ()) or (
+    forms = path.startswith(FORMS_UNDER) or (
+        path.startswith("/ballots/") and path.endswith(BALLOT_FORMS)
+    )
+    allowed = (FORM_MEDIA_TYPES if forms else ()) or (
         BANK_MEDIA_TYPES
         if path.endswith(BANK_BODIES)
         else ("application/json", "text/csv")

@@ -624,6 +624,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/public/ballots/{ballot_id}/list"): Row(PUBLIC, ballot_closed, lean=True),
     ("GET", "/v1/public/ballots/{ballot_id}/receipts/{receipt}"): Row(
         PUBLIC, ballot_closed, lean=True),
+    # the ballots' pages (HTML): without an owner's credentials for A the vote page shows the
+    # sign-in form; the form refuses a post without its CSRF token (403), or without a session
+    ("GET", "/ballots/{ballot_id}/vote"): Row(PUBLIC, ballot_open, lean=True),
+    ("POST", "/ballots/{ballot_id}/session"): Row(
+                   "401 401 401 401 401 401 401 401 401 401 401 401", ballot_open, lean=True),
+    ("POST", "/ballots/{ballot_id}/vote"): Row(
+                   "401 401 401 401 403 401 401 401 401 401 401 401", ballot_open, lean=True),
+    ("GET", "/ballots/{ballot_id}/confirmation"): Row(PUBLIC, ballot_open, lean=True),
+    ("GET", "/ballots/{ballot_id}/results"): Row(PUBLIC, ballot_closed, lean=True),
     ("POST", "/v1/admin/tokens"): Row(
         OPERATOR_C, body(lambda a: {"role": "regulator", "jurisdiction": "370202"})),
     ("DELETE", "/v1/admin/tokens/{token_id}"): Row(
