@@ -216,7 +216,9 @@ class MatterQuorumPublic(BaseModel):
     matter: int = Field(description="Matter number", examples=[1])
     without_deemed: CountPublic = Field(description="Counting cast votes only")
     with_deemed: CountPublic = Field(description="With served non-voters deemed")
-    by_building: dict[str, CountPublic] = Field(description="The binding count per building")
+    by_building: dict[str, CountPublic] = Field(
+        description="The binding count per building", examples=[{}]
+    )
 
 
 class QuorumPublic(BaseModel):

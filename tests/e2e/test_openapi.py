@@ -89,6 +89,7 @@ def test_the_routes_that_answer_428_are_the_ones_documented_so(api: Api) -> None
         "resolution_id": side.election_id, "token_id": "tok_0", "period": "2026-10",
         "alert_id": NIL, "rule_id": "A04", "webhook_id": NIL, "project_id": NIL, "year": "2025",
         "unit_id": side.unit_ids[0], "disbursement_id": NIL, "link_id": "link-0",
+        "ballot_id": NIL, "receipt": "ab" * 32,
     }  # fmt: skip
     document = api.client.get("/openapi.json").json()
     documented: set[str] = set()

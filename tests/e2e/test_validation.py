@@ -542,6 +542,8 @@ def test_no_route_answers_a_bad_body_with_a_500(api: Api, side: Side) -> None:
         "year": "2025",
         "unit_id": "1-001",
         "link_id": "link-0",
+        "ballot_id": "00000000-0000-0000-0000-000000000000",
+        "receipt": "ab" * 32,
     }
     regulator = Builder(api).regulators["370202"]
     bodies: list[bytes] = [
@@ -630,7 +632,8 @@ def test_no_number_or_flag_in_a_body_is_coerced_from_text(api: Api, side: Side) 
     document = api.client.get("/openapi.json").json()
     components = document["components"]["schemas"]
     ids = {"complex_id": side.complex_id, "committee_id": side.committee_id,
-           "account_id": side.account_id, "alert_id": "00000000-0000-0000-0000-000000000000"}  # fmt: skip
+           "account_id": side.account_id, "alert_id": "00000000-0000-0000-0000-000000000000",
+           "ballot_id": "00000000-0000-0000-0000-000000000000", "unit_id": "1-001"}  # fmt: skip
     tried: list[str] = []
     for template, item in document["paths"].items():
         for method, operation in item.items():
