@@ -7,7 +7,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from api.admin import check_scope
 from api.ports import ROLES
 from api.schemas import TokenCreate
+from commonfund import job_reports, progress
 from commonfund.bank_import import import_file
 from commonfund.demo import load_demo
 from commonfund.dry_run import Outcome, dry_run
@@ -47,7 +47,6 @@ from ledger.dates import parse_date
 from ledger.errors import LedgerError
 from ledger.identity import identity_key
 from ledger.integrity import verify
-from ledger.money import format_fen
 from projections.bank.queries import BankReads
 from projections.runner import REBUILD_BATCH
 from projections.supervision import ticks
@@ -106,29 +105,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def emit(summary: dict[str, Any], lines: list[str], *, as_json: bool, failed: bool = False) -> None:
+    """A long job's closing summary: one JSON object (``--json``) or its lines."""
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    for line in lines:
+        print(line, file=sys.stderr if failed else sys.stdout)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     settings = load_settings()
     anchors = read_anchors(args.digest) if args.digest else None
     ledger = build_ledger(settings)
     try:
-        report = verify(ledger, anchors=anchors)
+        with progress.bar(quiet=args.json) as shown:
+            shown.step("校验 verifying", total=ledger.recorder.max_notification_id() or 0)
+            report = verify(ledger, anchors=anchors, progress=shown.update)
     finally:
         ledger.close()
-    if not report.ok:
+    summary = job_reports.verified(report, shown.seconds)
+    if not report.ok and not args.json:
         print(f"BROKEN: {report.breaks[0]}", file=sys.stderr)
         for extra in report.breaks[1:10]:
             print(f"  also: {extra}", file=sys.stderr)
-        print(
-            f"{len(report.breaks)} stream(s) broken out of {len(report.heads)};"
-            f" {report.events} events read",
-            file=sys.stderr,
-        )
-        return 1
-    print(
-        f"ok: {report.events} events in {len(report.heads)} streams and"
-        f" {report.snapshots} snapshots verified; every chain is intact"
-    )
-    return 0
+    emit(summary, job_reports.verified_lines(summary), as_json=args.json, failed=not report.ok)
+    return 0 if report.ok else 1
 
 
 READ_MODELS = {
@@ -179,15 +181,14 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     ledger = build_ledger(settings)
     runner = READ_MODELS[args.name](settings, ledger, batch_size=args.batch_size)
     try:
-        started = time.monotonic()
-        events = runner.rebuild()
-        print(
-            f"{args.name}: rebuilt from {events} events in {time.monotonic() - started:.1f} s;"
-            f" the new copy serves from position {runner.position()}"
-        )
+        with progress.bar(quiet=args.json) as shown:
+            shown.step(f"重建 rebuilding {args.name}", total=runner.head())
+            events = runner.rebuild(progress=shown.update)
+        summary = job_reports.rebuilt(args.name, events, runner.position(), shown.seconds)
     finally:
         runner.database.close()
         ledger.close()
+    emit(summary, job_reports.rebuilt_lines(summary), as_json=args.json)
     return 0
 
 
@@ -232,23 +233,30 @@ def cmd_erase_person(args: argparse.Namespace) -> int:
 
 
 CLI_ACTOR = Actor("operator", "cli")
+JSON_HELP = "print one machine-readable summary object instead (no progress bar)"
 
 
 def cmd_supervise(args: argparse.Namespace) -> int:
-    """Record the clock-rule run for a date, then print the alerts it raised once applied."""
+    """Record the clock-rule run for a date, then summarise the alerts it raised once applied:
+    counts by rule, each alert only with ``--details``."""
     settings = load_settings()
     as_of = parse_date(args.as_of, "--as-of")
     ledger = build_ledger(settings)
     runner = supervision_runner(settings, ledger, batch_size=args.batch_size)
     try:
-        feeds = bank_runner(settings, ledger)
-        try:
-            feeds.catch_up()  # every account with a feed, as the log has it now
-            reconcile_feeds(ledger, BankReads(feeds.database).feed_accounts(), CLI_ACTOR)
-        finally:
-            feeds.database.close()
-        receipt = ledger.tick_supervision(as_of, actor=CLI_ACTOR)
-        runner.catch_up()  # safe beside a live runner: batches serialise on projection_state
+        with progress.bar(quiet=args.json) as shown:
+            feeds = bank_runner(settings, ledger)
+            try:
+                shown.step("银行流水 bank feeds", total=feeds.head())
+                feeds.catch_up(progress=shown.update)  # every account with a feed, as of now
+                shown.step("对账 reconciling")
+                reconcile_feeds(ledger, BankReads(feeds.database).feed_accounts(), CLI_ACTOR)
+            finally:
+                feeds.database.close()
+            shown.step("时钟规则 clock rules")
+            receipt = ledger.tick_supervision(as_of, actor=CLI_ACTOR)
+            shown.step("应用 applying", total=runner.head())
+            runner.catch_up(progress=shown.update)  # safe beside a live runner (batches serialise)
         found = ticks.tick(runner.database, as_of.isoformat())
         if found is None:
             print(f"commonfund: the run of {as_of} is recorded but not applied", file=sys.stderr)
@@ -257,13 +265,11 @@ def cmd_supervise(args: argparse.Namespace) -> int:
     finally:
         runner.database.close()
         ledger.close()
-    how = "was recorded before" if receipt.replayed else "recorded"
-    print(f"clock rules for {as_of}: {how}, applied at position {found.position};")
-    print(f"{len(alerts)} alert(s) raised by it")
-    for a in alerts:
-        print(f"{a.rule} {a.severity:<8} {a.subject_kind}:{a.subject_id} [{a.trigger}] {a.status}")
-        print(f"    {a.explanation_zh}")
-        print(f"    {a.explanation_en}")
+    summary = job_reports.supervised(
+        as_of.isoformat(), replayed=receipt.replayed, position=found.position, alerts=alerts,
+        seconds=shown.seconds, details=args.details,
+    )  # fmt: skip
+    emit(summary, job_reports.supervised_lines(summary, alerts), as_json=args.json)
     return 0
 
 
@@ -313,19 +319,18 @@ def cmd_maintenance_interest(args: argparse.Namespace) -> int:
     advices = read_advices(Path(args.file))
     ledger = build_ledger(settings)
     try:
-        run = allocate(
-            ledger, advices, period_from=parse_date(args.period_from, "--from"),
-            period_to=parse_date(args.period_to, "--to"), on=parse_date(args.on, "--on"),
-            reference=args.reference, actor=Actor("operator", "cli"),
-            per_transaction=args.per_transaction,
-        )  # fmt: skip
+        with progress.bar(quiet=args.json) as shown:
+            shown.step("利息分配 allocating", total=len(advices))
+            run = allocate(
+                ledger, advices, period_from=parse_date(args.period_from, "--from"),
+                period_to=parse_date(args.period_to, "--to"), on=parse_date(args.on, "--on"),
+                reference=args.reference, actor=Actor("operator", "cli"),
+                per_transaction=args.per_transaction, progress=shown.update,
+            )  # fmt: skip
     finally:
         ledger.close()
-    print(
-        f"interest {args.period_from}/{args.period_to}: {run.funds} funds allocated"
-        f" ({run.units} unit sub-ledgers, {format_fen(run.total)} yuan); {run.already} already"
-        " allocated for this period"
-    )
+    summary = job_reports.allocated(run, args.period_from, args.period_to, shown.seconds)
+    emit(summary, job_reports.allocated_lines(summary), as_json=args.json)
     return 0
 
 
@@ -439,6 +444,8 @@ def _supervision_commands(sub: Any) -> None:
     )
     supervise.add_argument("--as-of", required=True, help="YYYY-MM-DD (today or earlier)")
     supervise.add_argument("--batch-size", type=int, default=500)
+    supervise.add_argument("--details", action="store_true", help="list every alert raised")
+    supervise.add_argument("--json", action="store_true", help=JSON_HELP)
     supervise.set_defaults(run=cmd_supervise)
     rules = sub.add_parser("rules", help="alert rules").add_subparsers(
         dest="rules_command", required=True
@@ -473,6 +480,7 @@ def _maintenance_commands(sub: Any) -> None:
     interest.add_argument("--on", required=True, help="the day the bank paid it, YYYY-MM-DD")
     interest.add_argument("--reference", required=True, help="the bank's advice or voucher")
     interest.add_argument("--per-transaction", type=int, default=50, help="funds per write")
+    interest.add_argument("--json", action="store_true", help=JSON_HELP)
     interest.set_defaults(run=cmd_maintenance_interest)
 
 
@@ -543,6 +551,7 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=cmd_demo)
     check = sub.add_parser("verify", help="recompute every hash chain (H12); exit 1 if broken")
     check.add_argument("--digest", help="also check the heads published in this digest file")
+    check.add_argument("--json", action="store_true", help=JSON_HELP)
     check.set_defaults(run=cmd_verify)
     digest = sub.add_parser("digest", help="print the chain heads of complexes, for publication")
     digest.add_argument("--complex", action="append", help="a complex id (default: all)")
@@ -560,6 +569,7 @@ def parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("rebuild", help="rebuild a read model from the whole history")
     rebuild.add_argument("name", choices=list(READ_MODELS))
     rebuild.add_argument("--batch-size", type=int, default=REBUILD_BATCH)
+    rebuild.add_argument("--json", action="store_true", help=JSON_HELP)
     rebuild.set_defaults(run=cmd_rebuild)
     _supervision_commands(sub)
     _context_commands(sub)

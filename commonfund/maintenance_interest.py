@@ -10,6 +10,7 @@ run stopped half-way is finished by running it again.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -65,14 +66,18 @@ def allocate(
     reference: str,
     actor: Actor,
     per_transaction: int = 50,
+    progress: Callable[[int], None] | None = None,
 ) -> InterestRun:
-    """One command over every advice; counts what it allocated and what was there already."""
+    """One command over every advice; counts what it allocated and what was there already.
+    ``progress`` hears how many funds are done so far (a CLI's bar)."""
     amounts = {str(fund_id(complex_id)): amount for complex_id, amount in advices}
     funds = units = already = total = 0
     for receipt in ledger.maintenance.allocate_interest_for_city(
         advices, period_from=period_from, period_to=period_to, on=on, reference=reference,
         actor=actor, per_transaction=per_transaction,
     ):  # fmt: skip
+        if progress is not None:
+            progress(funds + already + 1)
         if receipt.replayed:
             already += 1
             continue

@@ -267,11 +267,15 @@ class Runner:
         self._written[generation] = reached
         return max(1, len(batch))
 
-    def catch_up(self) -> int:
-        """Apply batches until the serving copy has reached the head seen at the start."""
-        target, applied = self.head(), 0
-        while self.position() < target:
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply batches until the serving copy has reached the head seen at the start;
+        ``progress`` hears the position after each batch (a CLI's bar)."""
+        target, applied, position = self.head(), 0, self.position()
+        while position < target:
             applied += self.step()
+            position = self.position()
+            if progress is not None:
+                progress(position)
         return applied
 
     def run(self, stop: threading.Event, *, standby_seconds: float = 1.0) -> None:
@@ -331,8 +335,9 @@ class Runner:
 
     # --- rebuilding -----------------------------------------------------------------
 
-    def rebuild(self) -> int:
-        """Replay the whole log into a fresh copy while the old one serves, then swap."""
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Replay the whole log into a fresh copy while the old one serves, then swap;
+        ``progress`` hears the position the copy reached after each batch (a CLI's bar)."""
         with self.database.transaction() as tx:
             serving = self.generation(tx)
             rows = tx.execute(
@@ -345,7 +350,7 @@ class Runner:
         if hold is not None and release is not None:
             hold(fresh)  # what only the fresh copy's own batches read: in memory until the swap
         try:
-            events = self._fill(fresh, release)
+            events = self._fill(fresh, release, progress)
         except BaseException:
             if release is not None:
                 release(None, fresh)
@@ -362,7 +367,9 @@ class Runner:
             )
         return events
 
-    def _fill(self, fresh: int, release: Release | None) -> int:
+    def _fill(
+        self, fresh: int, release: Release | None, progress: Callable[[int], None] | None
+    ) -> int:
         """Apply the whole log to the fresh copy; in its last batch, swap it in."""
         events = 0
         # The next batch is read and decoded by a thread while this one is applied (its wait
@@ -397,6 +404,8 @@ class Runner:
                         )
                         self._announce(tx, frozenset({EVERYTHING}))
                 self._written[fresh] = reached
+                if progress is not None:
+                    progress(reached)
                 if last:
                     break
         return events

@@ -149,7 +149,7 @@ def test_the_demo_bank_feed_matches_but_for_its_two_planted_differences(
     feed = summary["bank_feed"]
     assert feed["statements"] >= 12
     assert feed["matched"] == feed["lines"] - 2
-    assert cli.main(["supervise", "--as-of", summary["as_of"]]) == 0
+    assert cli.main(["supervise", "--as-of", summary["as_of"], "--details"]) == 0
     raised = capsys.readouterr().out
     for rule in ("B01", "B02"):
         key = feed["planted"][rule]["key"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -70,16 +72,49 @@ def test_supervise_records_the_run_and_prints_what_it_raised(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
-    assert main(["supervise", "--as-of", "2026-10-20"]) == 0
-    first = capsys.readouterr().out
-    assert "clock rules for 2026-10-20: recorded" in first
-    assert "A08 warning  complex:" in first
-    assert "[2026-Q3]" in first
-    assert main(["supervise", "--as-of", "2026-10-20"]) == 0
+    assert main(["supervise", "--as-of", "2026-10-20", "--details"]) == 0
+    first = capsys.readouterr()
+    assert "clock rules for 2026-10-20: recorded" in first.out
+    assert "A08 warning  complex:" in first.out
+    assert "[2026-Q3]" in first.out
+    assert first.err == ""  # no bar: standard error is not a terminal here
+    assert main(["supervise", "--as-of", "2026-10-20", "--details"]) == 0
     again = capsys.readouterr().out
     assert "was recorded before" in again
-    assert again.splitlines()[1:] == first.splitlines()[1:]  # the same alerts, raised once
+    assert again.splitlines()[1:] == first.out.splitlines()[1:]  # the same alerts, raised once
     assert main(["supervise", "--as-of", "2999-01-01"]) == 1  # the future is refused
+
+
+def test_supervise_summarises_by_rule_and_lists_alerts_only_when_asked(
+    settings: Settings,
+    split: World,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
+    assert main(["supervise", "--as-of", "2026-10-20", "--json", "--details"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    by_rule = Counter(item["rule"] for item in listed["items"])
+    assert listed["alerts"] == len(listed["items"]) == sum(by_rule.values()) > 0
+    assert {r: told["count"] for r, told in listed["by_rule"].items()} == dict(by_rule)
+    assert listed["by_rule"]["A08"]["severity"] == "warning"
+    assert listed["by_rule"]["A08"]["title_zh"]
+    assert sum(listed["by_severity"].values()) == listed["alerts"]
+    assert (listed["command"], listed["as_of"], listed["recorded"]) == (
+        "supervise", "2026-10-20", True,
+    )  # fmt: skip
+    assert listed["seconds"] >= 0
+    assert main(["supervise", "--as-of", "2026-10-20"]) == 0
+    told = capsys.readouterr().out.splitlines()
+    assert len(told) == 2 + len(by_rule) + 1  # the run, the count, a line per rule, the hint
+    assert told[1] == f"{listed['alerts']} alert(s) raised by it, by {len(by_rule)} rule(s):"
+    a08 = next(line for line in told if line.startswith("  A08 "))
+    assert a08.split()[:3] == ["A08", "warning", str(by_rule["A08"])]
+    assert not any("complex:" in line for line in told)  # no alert listed one by one
+    assert main(["supervise", "--as-of", "2026-10-20", "--json"]) == 0
+    quiet = json.loads(capsys.readouterr().out)
+    assert "items" not in quiet
+    assert (quiet["recorded"], quiet["by_rule"]) == (False, listed["by_rule"])
 
 
 def test_rules_dry_run_shows_the_changed_rule_and_raises_nothing(

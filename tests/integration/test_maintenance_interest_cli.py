@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,12 +40,20 @@ def test_interest_from_a_csv_is_allocated_once_and_a_rerun_skips_it(
     assert cli.main(command) == 0
     out = capsys.readouterr().out
     assert "2 funds allocated (24 unit sub-ledgers, 12.41 yuan); 0 already" in out
+    assert re.search(r"allocated for this period \(\d+\.\d s\)", out)
     fund = ledger.maintenance.fund(one.complex_id)
     assert fund.balance == 12 * 1_000_00 + 12_34
     assert sum(fund.unit_balance(u) for u in one.world.unit_ids) == fund.balance  # H10, exact
 
     assert cli.main(command) == 0  # a rerun after a crash finishes the rest, changes nothing here
     assert "0 funds allocated (0 unit sub-ledgers, 0.00 yuan); 2 already" in capsys.readouterr().out
+    assert cli.main([*command, "--json"]) == 0
+    told = capsys.readouterr()
+    summary = json.loads(told.out)
+    assert told.err == ""
+    assert {k: summary[k] for k in ("command", "funds", "units", "already", "total")} == {
+        "command": "maintenance interest", "funds": 0, "units": 0, "already": 2, "total": "0.00",
+    }  # fmt: skip
     assert ledger.maintenance.fund(one.complex_id).balance == fund.balance
 
 
@@ -114,3 +124,24 @@ def test_the_command_is_maintenance_and_answers_to_its_old_name_fund() -> None:
         args = cli.parser().parse_args([name, "interest", "--file", "x.csv", *PERIOD[:4], "--on", "2026-11-20",
                                         "--reference", "r"])  # fmt: skip
         assert args.run is cli.cmd_maintenance_interest
+
+
+def test_interest_json_is_one_summary_object_with_the_counts(
+    ledger: Ledger,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    one = funded(ledger, code="QD-SN-0001")
+    two = funded(ledger, code="QD-SN-0002", amount=2_000_00)
+    advices = tmp_path / "advices.csv"
+    advices.write_text(f"{one.complex_id},1.00\n{two.complex_id},2.50\n", encoding="utf-8")
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
+    assert cli.main([*ARGS, "--file", str(advices), "--reference", "R1", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert {k: summary[k] for k in ("funds", "units", "already", "total")} == {
+        "funds": 2, "units": 24, "already": 0, "total": "3.50",
+    }  # fmt: skip
+    assert (summary["period_from"], summary["period_to"]) == (PERIOD[1], PERIOD[3])
+    assert summary["seconds"] >= 0

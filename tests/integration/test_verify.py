@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from commonfund import cli
@@ -70,12 +73,45 @@ def test_cli_verify_exits_zero_then_non_zero_after_an_edit(
     w, events = busy_world(ledger)
     monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
     assert cli.main(["verify"]) == 0
-    assert "every chain is intact" in capsys.readouterr().out
+    told = capsys.readouterr()
+    assert "every chain is intact" in told.out
+    assert re.search(r"snapshots verified in \d+\.\d s;", told.out)
+    assert told.err == ""  # no progress bar: standard error is not a terminal here
     version = income_version(events, 1_000_00)
     edit_event_state(settings, w.account_id, version, b'"amount":100000', b'"amount":100001')  # type: ignore[attr-defined]
     assert cli.main(["verify"]) == 1
     err = capsys.readouterr().err
     assert f"BROKEN: stream {w.account_id} version {version}" in err  # type: ignore[attr-defined]
+    assert "1 stream(s) broken out of 4;" in err
+
+
+def test_cli_verify_json_counts_what_it_checked_and_names_the_break(
+    ledger: Ledger,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    w, events = busy_world(ledger)
+    monkeypatch.setenv("COMMONFUND_DATABASE_URL", settings.database_url)
+    expected = verify(ledger)
+    assert cli.main(["verify", "--json"]) == 0
+    told = capsys.readouterr()
+    summary = json.loads(told.out)  # one object, nothing else on standard output
+    assert told.err == ""
+    assert summary["command"] == "verify"
+    assert (summary["ok"], summary["broken_streams"], summary["breaks"]) == (True, 0, [])
+    assert (summary["events"], summary["streams"], summary["snapshots"]) == (
+        expected.events, len(expected.heads), expected.snapshots,
+    )  # fmt: skip
+    assert summary["events"] == ledger.recorder.max_notification_id()
+    version = income_version(events, 123_45)
+    edit_event_state(settings, w.account_id, version, b'"amount":12345', b'"amount":12346')  # type: ignore[attr-defined]
+    assert cli.main(["verify", "--json"]) == 1
+    broken = json.loads(capsys.readouterr().out)
+    assert (broken["ok"], broken["broken_streams"]) == (False, 1)
+    assert (broken["breaks"][0]["stream_id"], broken["breaks"][0]["version"]) == (
+        str(w.account_id), version,  # type: ignore[attr-defined]
+    )  # fmt: skip
 
 
 def test_the_digest_changes_with_every_new_event(ledger: Ledger) -> None:
