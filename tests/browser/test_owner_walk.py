@@ -102,6 +102,8 @@ def test_an_owner_walks_from_the_index_to_their_own_units_ledger(
     page.goto(live.base + "/")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("details summary", has_text="市南区").count() == 1  # browse by district
+    search = page.get_by_role("button", name="搜索")  # the page's own styles are there
+    assert search.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(26, 95, 180)"
     shot(page, width, "1-index")
     page.get_by_label("小区名称、小区编码或地址（区、街道）").fill(name[:2])
     page.get_by_role("button", name="搜索").click()
