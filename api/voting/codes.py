@@ -63,6 +63,9 @@ def issue_owner_codes(
     complex_id = UUID(ballot.complex_id)
     principal.require(place_of(services.ledger, complex_id), ("committee", "operator"))
     complex_ = services.ledger.complex(complex_id)
+    if principal.role == "committee":  # H15: only a member in office, as every command checks
+        committee = services.ledger.committee_in_office(complex_, "issue owner codes")
+        committee.require_member_in_office(principal.token.member_id or "")
     owners: dict[str, list[str]] = {}
     for unit_id in ballot.units_in_scope(complex_):
         unit = complex_.units[unit_id]

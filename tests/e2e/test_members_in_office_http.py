@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.e2e import maintenance_world
+from tests.e2e import maintenance_world, voting_world
 from tests.e2e.alerting import round_payment
 from tests.e2e.test_authorization import (
     ACCOUNT,
@@ -37,6 +37,7 @@ from tests.e2e.world import (
 from tests.plugins.api import Api
 from tests.plugins.builders import key
 
+BALLOT = "/v1/ballots/{ballot_id}"
 # (method, path template) -> the body to send, made once the world exists (all valid)
 Call = Callable[[Builder, Side], Any]
 CALLS: dict[tuple[str, str], Call] = {
@@ -99,17 +100,31 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/v1/alerts/{alert_id}/explanations"): lambda b, a: {
         "text": "保洁合同首期款", "evidence": ["HT-2026-11"],
     },
+    ("POST", COMPLEX + "/objection-contact"): lambda b, a: {"contact": "业委会办公室 0532-8888"},
+    ("POST", COMPLEX + "/ballots"): lambda b, a: voting_world.ballot_body(b.api.clock()),
+    ("POST", BALLOT + "/open"): lambda b, a: None,
+    ("POST", BALLOT + "/deliveries"): lambda b, a: {
+        "units": [a.unit_ids[3]], "evidence": voting_world.SCAN,
+    },
+    ("POST", BALLOT + "/paper-ballots"): lambda b, a: {
+        "unit": a.unit_ids[2], "choices": {"1": "agree"}, "scan": voting_world.SCAN,
+        "signed_at": b.api.clock().isoformat(),
+    },
+    ("POST", BALLOT + "/owner-codes"): lambda b, a: None,
+    ("POST", BALLOT + "/close"): lambda b, a: None,
 }  # fmt: skip
 
 
 def committee_writes() -> set[tuple[str, str]]:
-    """The matrix's routes where A's member m1 may change state."""
-    m1 = PRINCIPALS.index("m1")
+    """The matrix's routes where A's member m1 may change state and a caller without any
+    credential may not (those take no committee credential: a code's exchange, a logout)."""
+    m1, anyone = PRINCIPALS.index("m1"), PRINCIPALS.index("none")
     return {
         route
         for route, row in MATRIX.items()
         if route[0] in ("POST", "DELETE", "PUT", "PATCH")
         and 200 <= int(row.statuses.split()[m1]) < 300
+        and not 200 <= int(row.statuses.split()[anyone]) < 300
     }
 
 
@@ -139,6 +154,7 @@ def a_world(b: Builder) -> Side:
         maintenance_world.disbursement_body("100.00"),
     )  # fmt: skip
     a.tokens["payout"] = str(payout["id"])
+    a.tokens["ballot"] = voting_world.announce(b, a)
     maintenance_world.settle(b)
     return a
 
@@ -166,6 +182,7 @@ def test_a_member_not_in_office_is_refused_everywhere_and_nothing_is_recorded(ap
         "project_id": a.tokens["project"], "alert_id": a.tokens["alert"],
         "disbursement_id": a.tokens["payout"],
         "link_id": "link-0?reason=撤销",  # an unlink says why in its query
+        "ballot_id": a.tokens["ballot"],
     }  # fmt: skip
     for (method, template), make in CALLS.items():
         body = make(b, a)
