@@ -94,11 +94,11 @@ def voting_page(ballot_id: BALLOT, request: Request, services: ServicesDep) -> R
         return _too_many(ballot, limited)
     if principal is None or token is None:
         return _sign_in(ballot)
-    mine = services.ledger.voting.owned_units(ballot.id, principal.token.owner_key or "")
+    owner_key = principal.token.owner_key or ""
+    mine = services.ledger.voting.owned_units(ballot.id, owner_key)
     state = ballot.state(services.ledger.clock())
-    if state == "open" and any(u not in ballot.deliveries for u in mine):
-        # the first reading by the owner serves the ballot, as GET /v1/ballots/{id} does
-        services.ledger.serve_ballot(ballot.id, mine, how="login", actor=principal.actor)
+    # the first reading by the owner serves the ballot, as GET /v1/ballots/{id} does
+    if services.ledger.voting.serve_by_login(ballot.id, owner_key, actor=principal.actor):
         ballot = services.ledger.read(ballot.id, Ballot)
     return _voting(ballot, state, mine, token)
 

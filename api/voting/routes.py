@@ -53,7 +53,7 @@ from api.voting.schemas import (
 )
 from ledger.committees.resolution import Resolution
 from ledger.errors import NotFound
-from ledger.voting.ballot import Ballot, Matter, Scope
+from ledger.voting.ballot import Ballot, Matter, Scope, VoteRecord
 from ledger.voting.commands import CastReceipt, count_matter
 from ledger.voting.receipts import ballot_list, inclusion_proof, merkle_root
 from ledger.voting.register import Choice
@@ -81,23 +81,32 @@ def ballot_public(ballot: Ballot, services: Services) -> BallotPublic:
     now = services.ledger.clock()
     effective = ballot.effective_from
     return BallotPublic(
-        id=str(ballot.id), complex_id=ballot.complex_id, title=ballot.title,
+        id=str(ballot.id),
+        complex_id=ballot.complex_id,
+        title=ballot.title,
         state=ballot.state(now),  # type: ignore[arg-type]
-        notice_on=ballot.notice_on, opens_at=ballot.opens_at, closes_at=ballot.closes_at,
-        deemed_votes=ballot.deemed_votes, counting_rule=ballot.counting_rule,
+        notice_on=ballot.notice_on,
+        opens_at=ballot.opens_at,
+        closes_at=ballot.closes_at,
+        deemed_votes=ballot.deemed_votes,
+        counting_rule=ballot.counting_rule,
         objection_until=None if effective is None else _day_before(effective),
         effective_from=effective,
         matters=[
             MatterPublic(
-                number=i, item=m["item"], question=m["question"], documents=m["documents"],
-                scope=m["scope"]["kind"], units_in_scope=len(ballot.matter_register_ids(i)),
+                number=i,
+                item=m["item"],
+                question=m["question"],
+                documents=m["documents"],
+                scope=m["scope"]["kind"],
+                units_in_scope=len(ballot.matter_register_ids(i)),
                 amount_cap=None if m["amount_cap"] is None else yuan(m["amount_cap"]),
             )
             for i, m in enumerate(ballot.matters, start=1)
         ],
         results=[ResultPublic(**r) for r in ballot.results],
         version=ballot.version,
-    )  # fmt: skip
+    )
 
 
 def _day_before(day: str) -> str:
@@ -106,14 +115,18 @@ def _day_before(day: str) -> str:
 
 def _matter(m: MatterCreate) -> Matter:
     return Matter(
-        item=m.item, question=m.question, documents=list(m.documents),
-        scope=Scope(kind=m.scope.kind, buildings=list(m.scope.buildings),
-                    units=list(m.scope.units)),
-        purpose=m.purpose, amount_cap=m.amount_cap,
+        item=m.item,
+        question=m.question,
+        documents=list(m.documents),
+        scope=Scope(
+            kind=m.scope.kind, buildings=list(m.scope.buildings), units=list(m.scope.units)
+        ),
+        purpose=m.purpose,
+        amount_cap=m.amount_cap,
         period_from=None if m.period_from is None else m.period_from.isoformat(),
         period_to=None if m.period_to is None else m.period_to.isoformat(),
         budget_category=m.budget_category,
-    )  # fmt: skip
+    )
 
 
 @router.post(
@@ -138,12 +151,18 @@ def announce_ballot(
 
     def run(ledger_key: str) -> tuple[int, BallotPublic]:
         receipt = services.ledger.announce_ballot(
-            complex_id, idempotency_key=ledger_key, title=body.title,
-            matters=[_matter(m) for m in body.matters], notice_on=body.notice_on,
-            opens_at=body.opens_at, closes_at=body.closes_at, deemed_votes=body.deemed_votes,
-            counting_rule=body.counting_rule, objection_days=body.objection_days,
+            complex_id,
+            idempotency_key=ledger_key,
+            title=body.title,
+            matters=[_matter(m) for m in body.matters],
+            notice_on=body.notice_on,
+            opens_at=body.opens_at,
+            closes_at=body.closes_at,
+            deemed_votes=body.deemed_votes,
+            counting_rule=body.counting_rule,
+            objection_days=body.objection_days,
             actor=principal.actor,
-        )  # fmt: skip
+        )
         return 201, ballot_public(services.ledger.read(UUID(receipt.id), Ballot), services)
 
     return idempotent(request, services, principal, key, body=body, run=run)
@@ -176,11 +195,10 @@ def get_ballot(ballot_id: UUID, services: ServicesDep, principal: PrincipalDep) 
     majority where the complex's procedural rules say so."""
     ballot = _ballot(services, ballot_id)
     _guard(services, principal, ballot, WATCHERS)
-    if principal.role == "owner" and ballot.state(services.ledger.clock()) == "open":
-        mine = services.ledger.voting.owned_units(ballot_id, principal.token.owner_key or "")
-        if any(u not in ballot.deliveries for u in mine):
-            services.ledger.serve_ballot(ballot_id, mine, how="login", actor=principal.actor)
-            ballot = _ballot(services, ballot_id)
+    if principal.role == "owner" and services.ledger.voting.serve_by_login(
+        ballot_id, principal.token.owner_key or "", actor=principal.actor
+    ):
+        ballot = _ballot(services, ballot_id)
     return ballot_public(ballot, services)
 
 
@@ -217,22 +235,24 @@ def record_deliveries(
     return ballot_public(_ballot(services, ballot_id), services)
 
 
+def vote_public(v: VoteRecord) -> VotePublic:
+    """A stored vote as its owner reads it: everything but who entered it and from where."""
+    return VotePublic(
+        unit=v["unit"],
+        matter=v["matter"],
+        choice=v["choice"],
+        channel=v["channel"],
+        signed_at=v["signed_at"],
+        nonce=v["nonce"],
+        receipt=v["receipt"],
+    )
+
+
 def _cast_public(cast: CastReceipt) -> CastPublic:
     return CastPublic(
         ballot_id=cast.ballot_id,
         signed_at=cast.signed_at,
-        votes=[
-            VotePublic(
-                unit=v["unit"],
-                matter=v["matter"],
-                choice=v["choice"],
-                channel=v["channel"],
-                signed_at=v["signed_at"],
-                nonce=v["nonce"],
-                receipt=v["receipt"],
-            )
-            for v in cast.votes
-        ],
+        votes=[vote_public(v) for v in cast.votes],
     )
 
 
@@ -272,9 +292,13 @@ def cast_votes(
 
     def run(_: str) -> tuple[int, CastPublic]:
         cast = services.ledger.cast_votes(
-            ballot_id, owner_key=owner_key, choices=_choices(body.choices), units=body.units,
-            device=seen_from, actor=principal.actor,
-        )  # fmt: skip
+            ballot_id,
+            owner_key=owner_key,
+            choices=_choices(body.choices),
+            units=body.units,
+            device=seen_from,
+            actor=principal.actor,
+        )
         return 201, _cast_public(cast)
 
     return idempotent(request, services, principal, key, body=body, run=run)
@@ -291,19 +315,7 @@ def my_votes(ballot_id: UUID, services: ServicesDep, principal: PrincipalDep) ->
     ballot = _ballot(services, ballot_id)
     _guard(services, principal, ballot, ("owner",))
     mine = set(services.ledger.voting.owned_units(ballot_id, principal.token.owner_key or ""))
-    return [
-        VotePublic(
-            unit=v["unit"],
-            matter=v["matter"],
-            choice=v["choice"],
-            channel=v["channel"],
-            signed_at=v["signed_at"],
-            nonce=v["nonce"],
-            receipt=v["receipt"],
-        )
-        for v in ballot.votes
-        if v["unit"] in mine
-    ]
+    return [vote_public(v) for v in ballot.votes if v["unit"] in mine]
 
 
 @router.post(
@@ -328,9 +340,13 @@ def enter_paper_ballot(
 
     def run(_: str) -> tuple[int, CastPublic]:
         cast = services.ledger.enter_paper_ballot(
-            ballot_id, unit=body.unit, choices=_choices(body.choices), signed_at=body.signed_at,
-            scan=body.scan, actor=principal.actor,
-        )  # fmt: skip
+            ballot_id,
+            unit=body.unit,
+            choices=_choices(body.choices),
+            signed_at=body.signed_at,
+            scan=body.scan,
+            actor=principal.actor,
+        )
         return 201, _cast_public(cast)
 
     return idempotent(request, services, principal, key, body=body, run=run)
@@ -338,14 +354,19 @@ def enter_paper_ballot(
 
 def _count(c: Count) -> CountPublic:
     return CountPublic(
-        scope_area=yuan(c.scope_area), scope_heads=c.scope_heads,
-        participating_area=yuan(c.participating_area), participating_heads=c.participating_heads,
-        consenting_area=yuan(c.consenting_area), consenting_heads=c.consenting_heads,
-        participation_met=c.participation_met, consent_met=c.consent_met,
+        scope_area=yuan(c.scope_area),
+        scope_heads=c.scope_heads,
+        participating_area=yuan(c.participating_area),
+        participating_heads=c.participating_heads,
+        consenting_area=yuan(c.consenting_area),
+        consenting_heads=c.consenting_heads,
+        participation_met=c.participation_met,
+        consent_met=c.consent_met,
         area_to_participate=yuan(c.area_to_participate),
         heads_to_participate=c.heads_to_participate,
-        area_to_consent=yuan(c.area_to_consent), heads_to_consent=c.heads_to_consent,
-    )  # fmt: skip
+        area_to_consent=yuan(c.area_to_consent),
+        heads_to_consent=c.heads_to_consent,
+    )
 
 
 @router.get(
@@ -365,10 +386,12 @@ def quorum(ballot_id: UUID, services: ServicesDep, principal: PrincipalDep) -> Q
     for number in range(1, len(ballot.matters) + 1):
         counted = count_matter(ballot, number)
         buildings = by_building(
-            ballot.matters[number - 1]["item"], ballot.unit_records(number),
-            ballot.matter_votes(number), deemed_apply=ballot.deemed_votes,
+            ballot.matters[number - 1]["item"],
+            ballot.unit_records(number),
+            ballot.matter_votes(number),
+            deemed_apply=ballot.deemed_votes,
             rule=ballot.counting(),
-        )  # fmt: skip
+        )
         matters.append(
             MatterQuorumPublic(
                 matter=number,
@@ -461,9 +484,12 @@ def public_list(
     ballot = _closed(services, ballot_id)
     number = _matter_number(ballot, matter)
     entries = ballot_list(
-        ballot.unit_records(number), ballot.matter_votes(number), ballot_id=str(ballot_id),
-        matter=number, rule=ballot.counting(),
-    )  # fmt: skip
+        ballot.unit_records(number),
+        ballot.matter_votes(number),
+        ballot_id=str(ballot_id),
+        matter=number,
+        rule=ballot.counting(),
+    )
     return BallotListPublic(
         ballot_id=str(ballot_id),
         matter=number,
@@ -491,14 +517,22 @@ def check_receipt(ballot_id: UUID, receipt: RECEIPT, services: ServicesDep) -> R
         if receipt not in receipts:
             continue
         entries = ballot_list(
-            ballot.unit_records(number), ballot.matter_votes(number), ballot_id=str(ballot_id),
-            matter=number, rule=ballot.counting(),
-        )  # fmt: skip
+            ballot.unit_records(number),
+            ballot.matter_votes(number),
+            ballot_id=str(ballot_id),
+            matter=number,
+            rule=ballot.counting(),
+        )
         root = ballot.results[number - 1]["root"]
         return ReceiptCheckPublic(
-            receipt=receipt, matter=number, included=merkle_root(receipts) == root,
-            counted=any(e.receipt == receipt and e.counted for e in entries), root=root,
-            proof=[ProofStepPublic(sibling=s.sibling, side=s.side)
-                   for s in inclusion_proof(receipts, receipt)],
-        )  # fmt: skip
+            receipt=receipt,
+            matter=number,
+            included=merkle_root(receipts) == root,
+            counted=any(e.receipt == receipt and e.counted for e in entries),
+            root=root,
+            proof=[
+                ProofStepPublic(sibling=s.sibling, side=s.side)
+                for s in inclusion_proof(receipts, receipt)
+            ],
+        )
     raise NotFound("this receipt is not among the ballot's votes")

@@ -155,6 +155,17 @@ class VotingCommands:
 
         return work.run(body, actor=actor, complex_id=self._complex(ballot))
 
+    def serve_by_login(self, ballot: UUID, owner_key: str, *, actor: Actor) -> list[str]:
+        """An owner's reading of an open ballot serves their units not served yet (delivery by
+        login, issue #16); the units newly served, none when it is not open."""
+        found = self._work.load(ballot, Ballot)
+        if found.state(self._work.clock()) != "open":
+            return []
+        mine = self.owned_units(ballot, owner_key)
+        if all(u in found.deliveries for u in mine):
+            return []
+        return self.serve_ballot(ballot, mine, how="login", actor=actor)
+
     def owned_units(self, ballot: UUID, owner_key: str) -> list[str]:
         """The register's units this owner holds now (the complex's current owner)."""
         found = self._work.load(ballot, Ballot)
