@@ -21,6 +21,9 @@ _LIMITS = RateLimitPolicy()  # the defaults live with the limits
 DEMO_IDENTITY_SECRET = "commonfund-demo-secret-change-me"  # noqa: S105 - public on purpose
 
 
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10  # seconds: a connection from the pool, or a new one
+
+
 class Settings(BaseSettings):
     """Deployment settings; a bad value stops the service at start with a clear message."""
 
@@ -257,6 +260,10 @@ class Settings(BaseSettings):
                     "POSTGRES_PASSWORD": unquote(parts.password or ""),
                     "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
                     "POSTGRES_MAX_OVERFLOW": "2",
+                    # a request waits at most this long for a connection (the library's default
+                    # is 30 s, a client's usual timeout): during a restart the write is retried
+                    # and then answered 503 in time instead of the client giving up first
+                    "POSTGRES_CONNECT_TIMEOUT": str(POSTGRES_CONNECT_TIMEOUT_SECONDS),
                     # a request's answer in its events' transaction (issue #15)
                     "APPLICATION_RECORDER_TOPIC": "commonfund.recorders:AnsweringPostgresRecorder",
                 }
