@@ -22,6 +22,9 @@ from psycopg_pool import ConnectionPool
 Dialect = Literal["postgres", "sqlite"]
 RECONNECT_SECONDS = 2.0  # a pool gives up a failing reconnection after this (LivePool)
 OUTAGE_WAIT_SECONDS = 0.25  # how long a request waits for a connection while the server is gone
+# how long a request waits for a connection at most (psycopg_pool's default is 30 s, a client's
+# usual timeout): a restart that has not yet failed a reconnection still answers 503 in time
+POOL_WAIT_SECONDS = 10.0
 Row = tuple[Any, ...]
 
 
@@ -97,6 +100,7 @@ class LivePool(ConnectionPool[Any]):
 
 def connection_pool(conninfo: str, *, max_size: int, min_size: int = 1, **options: Any) -> LivePool:
     """A pool (of at least one connection, by default) that never lends a dropped one."""
+    options.setdefault("timeout", POOL_WAIT_SECONDS)
     return LivePool(conninfo, min_size=min_size, max_size=max_size, open=True, **options)
 
 
