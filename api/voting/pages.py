@@ -216,7 +216,7 @@ def confirmation(
 
 
 @router.get("/ballots/{ballot_id}/results", response_class=HTMLResponse)
-def results(ballot_id: BALLOT, request: Request, services: ServicesDep) -> Response:
+def results(ballot_id: BALLOT, services: ServicesDep) -> Response:
     """The notice-board result of a counted ballot: outcome, counts, thresholds, root."""
     ballot = _ballot(services, ballot_id)
     if ballot is None or not ballot.closed:
@@ -231,6 +231,9 @@ def results(ballot_id: BALLOT, request: Request, services: ServicesDep) -> Respo
         objection=view.objection(ballot),
         matters=view.result_matters(ballot),
         public=public,
-        online=f"{str(request.base_url).rstrip('/')}/ballots/{ballot.id}/results",
+        # the owners' address (COMMONFUND_PUBLIC_BASE_URL), not the request's host: behind a
+        # proxy that is an internal name, and the printed notice outlives the request (issue #17)
+        base=services.public_base_url,
+        online=f"{services.public_base_url}/ballots/{ballot.id}/results",
         **view.LABELS,
     )

@@ -182,7 +182,10 @@ def test_the_results_page_shows_the_outcome_counts_thresholds_and_root(api: Api)
     assert (
         f"决定自{int(effective[:4])}年{int(effective[5:7])}月{int(effective[8:])}日起生效" in text
     )
-    assert f"/v1/public/ballots/{ballot}/receipts/" in text
+    base = api.settings.public_base_url  # the setting, not the request's host (issue #17)
+    assert f"{base}/v1/public/ballots/{ballot}/receipts/" in text
+    assert f"{base}/ballots/{ballot}/results" in text
+    assert "testserver" not in text
     assert "1-00" not in text  # buildings only on the notice board
 
 
