@@ -31,7 +31,11 @@ CSV_BODIES = ("/units", "/maintenance-fund/deposits")  # bodies that may come as
 # HTML forms: the regulator's login and desk actions, the owners' sign-in (issue #17)
 FORMS_UNDER = ("/regulator/", "/owner/")
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded",)
-BALLOT_FORMS = ("/session", "/vote")  # the ballots' pages' forms, /ballots/{id}/… (issue #16)
+BALLOT_FORMS = (
+    "/session",
+    "/vote",
+    "/logout",
+)  # the ballots' pages' forms, /ballots/{id}/… (issue #16)
 # A bank file comes as itself (issue #14): camt.053 XML or a CSV export, up to 20 MB by default
 BANK_BODIES = "/bank-statements"
 BANK_MEDIA_TYPES = ("application/xml", "text/xml", "text/csv")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -65,6 +65,23 @@ def html(template: str, status: int = 200, *, cache: str = CACHE, **context: Any
 
 def not_found(message: str, *, back: str | None = None) -> HTMLResponse:
     return html("not_found.html", 404, message=message, back=back)
+
+
+def same_site(request: Request, services: Services) -> bool:
+    """A browser's POST names its page's origin: ours (the request's, or the public base URL).
+
+    The sign-in and sign-out forms of the owners' pages (``/owner``, ``/ballots/…``) check it,
+    so another site cannot sign a visitor in as someone else (login CSRF) or out."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not a browser's cross-site form: browsers send Origin on every POST
+    ours = {f"{request.url.scheme}://{request.url.netloc}", origin_of(services.public_base_url)}
+    return origin in ours
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def complex_of(services: Services, complex_id: str) -> ComplexSummary | None:

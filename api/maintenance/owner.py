@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Principal
 from api.deps import Services, ServicesDep, authenticated
-from api.pages import html, not_found
+from api.pages import html, not_found, same_site
 from api.privacy import PRIVATE, depends_on_credentials
 from api.ratelimit import RateLimited
 from api.statements.page import day_label, money
@@ -74,20 +74,6 @@ def signed_in(request: Request, services: Services) -> Signed | None:
                          if not unit["developer_held"] and unit["owner_key"] == key),
     )  # fmt: skip
     return Signed(principal, complex_id, units)
-
-
-def same_site(request: Request, services: Services) -> bool:
-    """A browser's POST names its page's origin: ours (the request's, or the public base URL)."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True  # not a browser's cross-site form: browsers send Origin on every POST
-    ours = {f"{request.url.scheme}://{request.url.netloc}", origin_of(services.public_base_url)}
-    return origin in ours
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def login_page(status: int = 200, *, failed: bool = False, retry: int | None = None) -> Response:

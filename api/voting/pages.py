@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Principal
 from api.deps import Services, ServicesDep, authenticated, place_of
-from api.pages import html, not_found
+from api.pages import html, not_found, same_site
 from api.privacy import PRIVATE, depends_on_credentials
 from api.ratelimit import RateLimited
 from api.voting import page_view as view
@@ -126,6 +126,8 @@ async def sign_in(ballot_id: BALLOT, request: Request, services: ServicesDep) ->
     ballot = _ballot(services, ballot_id)
     if ballot is None:
         return not_found(NO_BALLOT)
+    if not same_site(request, services):  # another site's form: no login CSRF
+        return _sign_in(ballot, 403, failed=True)
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
     try:
@@ -139,6 +141,19 @@ async def sign_in(ballot_id: BALLOT, request: Request, services: ServicesDep) ->
         COOKIE, token, httponly=True, samesite="lax", path=COOKIE_PATH,
         secure=request.url.scheme == "https", max_age=8 * 3600,
     )  # fmt: skip
+    return response
+
+
+@router.post("/ballots/{ballot_id}/logout", dependencies=OWNER)
+def sign_out(ballot_id: BALLOT, request: Request, services: ServicesDep) -> Response:
+    """Forget the owner's sign-in on this browser (a shared phone, a neighbour's computer)."""
+    ballot = _ballot(services, ballot_id)
+    if ballot is None:
+        return not_found(NO_BALLOT)
+    if not same_site(request, services):
+        return view.message(ballot, 403, view.CSRF_REFUSED)
+    response = RedirectResponse(f"/ballots/{ballot.id}/vote", status_code=303)
+    response.delete_cookie(COOKIE, path=COOKIE_PATH)
     return response
 
 

@@ -209,3 +209,45 @@ def test_an_owner_of_two_units_votes_once_for_both_and_sees_each_units_vote(api:
     again = api.client.get(f"/ballots/{ballot}/vote").text
     assert "1-001：当前为<strong>弃权</strong>" in again
     assert "1-002：当前为<strong>弃权</strong>" in again
+
+
+def test_another_sites_form_cannot_sign_an_owner_in_or_out_and_signing_out_forgets_the_session(
+    api: Api,
+) -> None:
+    b = Builder(api)
+    a = b.side("370202", account=False)
+    ballot = open_ballot(b, a)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    foreign = api.client.post(
+        f"/ballots/{ballot}/session", content=f"token={a.tokens['owner']}",
+        headers={**form, "Origin": "https://elsewhere.example"}, follow_redirects=False,
+    )  # fmt: skip
+    assert foreign.status_code == 403  # login CSRF: the attacker's credential is not planted
+    assert "set-cookie" not in foreign.headers
+    assert "业主令牌" in api.client.get(f"/ballots/{ballot}/vote").text
+
+    ours = api.client.post(
+        f"/ballots/{ballot}/session", content=f"token={a.tokens['owner']}",
+        headers={**form, "Origin": str(api.client.base_url).rstrip("/")}, follow_redirects=False,
+    )  # fmt: skip
+    assert ours.status_code == 303
+    page = api.client.get(f"/ballots/{ballot}/vote").text
+    assert f'action="/ballots/{ballot}/logout"' in page
+    assert "退出登录" in page
+
+    kept = api.client.post(
+        f"/ballots/{ballot}/logout", headers={"Origin": "https://elsewhere.example"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert kept.status_code == 403
+    assert 'name="csrf"' in api.client.get(f"/ballots/{ballot}/vote").text  # still signed in
+
+    out = api.client.post(
+        f"/ballots/{ballot}/logout", content="", headers=form, follow_redirects=False
+    )
+    assert (out.status_code, out.headers["location"]) == (303, f"/ballots/{ballot}/vote")
+    assert f"{COOKIE}=" in out.headers["set-cookie"]
+    assert "Max-Age=0" in out.headers["set-cookie"]
+    again = api.client.get(f"/ballots/{ballot}/vote").text
+    assert "业主令牌" in again
+    assert 'name="csrf"' not in again
