@@ -26,7 +26,7 @@ from ledger.errors import InvalidCommand, NotFound
 from ledger.money import format_fen
 from ledger.periods import Period
 from ledger.personal import shown
-from ledger.places import street_name
+from ledger.places import district_name, street_name
 from projections.supervision.directory import Directory
 
 router = APIRouter(include_in_schema=False)
@@ -44,7 +44,7 @@ templates.globals.update(
     day_label=view.day_label,
     category=view.category,
     reference=view.reference,
-    district=view.district,
+    district=district_name,
     methods=view.METHODS,
     CORRECTION=view.CORRECTION,
     bank_sentence=view.bank_sentence,

@@ -113,7 +113,7 @@ from ledger.identity import identity_key
 from ledger.maintenance import Contractor, Item, RepairProject
 from ledger.maintenance.receipts import ProjectPlan, fund_id
 from ledger.money import split_exact
-from ledger.places import STREETS
+from ledger.places import STREETS, district_name
 
 OPERATOR = Actor("operator", "synthetic")
 AUTHORITY = Actor("regulator", "synthetic-authority")  # the district housing bureau (the fund)
@@ -191,25 +191,23 @@ def use_synthetic_identity_secret() -> None:
 
 @dataclass(frozen=True, slots=True)
 class District:
-    code: str
-    name: str
+    code: str  # its name is ledger.places.district_name(code)
     population: int  # 10,000s, 2020 census (rounded): the weight for complexes
     streets: int  # how many streets it really has: the most we generate
 
 
 DISTRICTS = (
-    District("370202", "市南区", 59, 11),
-    District("370203", "市北区", 103, 22),
-    District("370211", "黄岛区", 190, 23),
-    District("370212", "崂山区", 55, 4),
-    District("370213", "李沧区", 74, 11),
-    District("370214", "城阳区", 111, 8),
-    District("370215", "即墨区", 134, 15),
-    District("370281", "胶州市", 99, 12),
-    District("370283", "平度市", 121, 17),
-    District("370285", "莱西市", 73, 11),
+    District("370202", 59, 11),
+    District("370203", 103, 22),
+    District("370211", 190, 23),
+    District("370212", 55, 4),
+    District("370213", 74, 11),
+    District("370214", 111, 8),
+    District("370215", 134, 15),
+    District("370281", 99, 12),
+    District("370283", 121, 17),
+    District("370285", 73, 11),
 )
-DISTRICT_NAMES = {d.code: d.name for d in DISTRICTS}
 
 
 def seeded(*parts: object) -> random.Random:
@@ -623,7 +621,7 @@ class _Builder:
         self.ledger.file_committee(
             UUID(self.committee_id),
             number=f"{spec.district}YWH{filed_on:%Y}{digits(rng, 4)}",
-            authority=f"青岛市{DISTRICT_NAMES.get(spec.district, '')}住房和城乡建设局",
+            authority=f"青岛市{district_name(spec.district)}住房和城乡建设局",
             filed_on=filed_on,
             actor=OPERATOR,
         )

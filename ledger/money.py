@@ -77,6 +77,17 @@ def format_fen(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def grouped(amount: int | str) -> str:
+    """Yuan with thousands separated, as people read it (pages, notices, the desk): fen ``-1234560``
+    or yuan ``"-12345.6"`` as ``"-12,345.60"``. Text that is not an amount is returned as it is."""
+    text = format_fen(amount) if isinstance(amount, int) else amount
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, cents = digits.partition(".")
+    if not whole.isdigit() or not (cents.isdigit() or cents == ""):
+        return text
+    return f"{sign}{int(whole):,}.{cents.ljust(2, '0')}"
+
+
 def parse_signed_fen(text: str) -> int:
     """The inverse of :func:`format_fen`: ``"-12.30"`` is -1230 fen; anything it would not write is refused."""
     sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text)

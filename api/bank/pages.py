@@ -20,7 +20,7 @@ from api.privacy import PRIVATE, depends_on_credentials
 from api.supervision.regulator import account_in_scope
 from ledger.dates import parse_date
 from ledger.errors import InvalidCommand
-from projections.bank.reconciliation import grouped
+from ledger.money import grouped
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(depends_on_credentials)])
 HOW_ZH = {

@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from api.charts import Bar, bars
+from ledger.money import grouped
 from ledger.periods import Period
 from projections.masking import mask_units
 from projections.statements.queries import Version
@@ -43,18 +44,6 @@ CORRECTION = "correction"  # who "published" a version that a later entry made
 BANK = "bank_reconciliation"  # a version's bank status (content) and the cause that changed it
 METHODS = {"transfer": "转账", "cash": "现金"}
 AUTHORITIES = {"resolution": "业主大会决议", "decision": "业委会决定"}
-DISTRICTS = {  # Qingdao (spec/domain.md, Jurisdictions)
-    "370202": "市南区",
-    "370203": "市北区",
-    "370211": "黄岛区",
-    "370212": "崂山区",
-    "370213": "李沧区",
-    "370214": "城阳区",
-    "370215": "即墨区",
-    "370281": "胶州市",
-    "370283": "平度市",
-    "370285": "莱西市",
-}
 TOTALS = {
     "opening_balance": "期初余额",
     "income": "收入合计",
@@ -87,12 +76,7 @@ class Reference:
         return self.id[:8]
 
 
-def money(amount: str) -> str:
-    """``"-12345.60"`` as ``"-12,345.60"`` (the amount itself is never reformatted otherwise)."""
-    sign, digits = ("-", amount[1:]) if amount.startswith("-") else ("", amount)
-    whole, _, cents = digits.partition(".")
-    return f"{sign}{int(whole):,}.{cents or '00'}"
-
+money = grouped  # the pages' and templates' name for ledger.money.grouped
 
 QUARTERS = ("第一季度", "第二季度", "第三季度", "第四季度")  # official style: 第三季度, not 第3季度
 
@@ -158,10 +142,6 @@ def cents(amount: str) -> int:
 def short_hash(text: str, size: int = 12) -> str:
     """The first characters of a hash, to read and compare by eye; the page keeps the whole."""
     return text if len(text) <= size + 1 else f"{text[:size]}…"
-
-
-def district(code: str) -> str:
-    return DISTRICTS.get(code, code)
 
 
 def stream_label(stream_id: str, content: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ledger.errors import LedgerError
-from ledger.money import format_fen
+from ledger.money import grouped
 from projections.supervision.catalog import RULES
 from projections.supervision.queries import AlertRow
 
@@ -63,16 +63,6 @@ def rule_name(rule: str) -> str:
     return known.title_zh if known else rule
 
 
-def yuan(amount: str | int) -> str:
-    """An amount in yuan with thousands separators: ``"65628.11"`` or fen as ``65,628.11``."""
-    text = format_fen(amount) if isinstance(amount, int) else str(amount)
-    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
-    whole, _, cents = digits.partition(".")
-    if not whole.isdigit():
-        return text
-    return f"{sign}{int(whole):,}.{cents or '00'}"
-
-
 def explanation(row: AlertRow) -> str:
     """The alert's explanation as the desk shows it: Chinese only, amounts with separators."""
     if row.rule == "A24":
@@ -90,7 +80,7 @@ def _refusal(row: AlertRow) -> str:
     why = HARD_RULES_ZH.get(hard, "付款不符合规则")
     if hard == "H02":
         why = next((zh for words, zh in H02_CAUSES if words in detail), why)
-    paid = f"一笔{yuan(str(amount))}元的付款" if amount else "一笔付款"
+    paid = f"一笔{grouped(str(amount))}元的付款" if amount else "一笔付款"
     return f"{paid}被规则{hard}拒绝：{why}。"
 
 
@@ -100,7 +90,7 @@ _UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 def _separated(text: str) -> str:
     """Amounts written ``12345.60`` in a sentence as ``12,345.60`` (ids and dates untouched)."""
-    return _AMOUNT.sub(lambda m: yuan(m.group(1) + m.group(2)), text)
+    return _AMOUNT.sub(lambda m: grouped(m.group(1) + m.group(2)), text)
 
 
 REFUSALS_ZH = (  # the ledger's refusal of a desk action, by its words

@@ -28,6 +28,7 @@ from api.statements.page import CATEGORIES, METHODS
 from api.supervision import csrf
 from api.supervision import desk_text as zh
 from ledger.account import CommonFundAccount
+from ledger.money import grouped
 from ledger.places import street_name
 from projections.supervision.desk import Desk
 
@@ -155,7 +156,7 @@ def account_entries(
         ],
         entries=entries,
         marked=marked,
-        yuan=zh.yuan,
+        yuan=grouped,
         kind_zh=zh.KIND_ZH,
         category_zh=CATEGORIES,
         method_zh=METHODS,

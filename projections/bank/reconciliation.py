@@ -28,7 +28,7 @@ from itertools import accumulate
 from typing import Any
 
 from ledger import calendar
-from ledger.money import format_fen
+from ledger.money import grouped
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,14 +180,6 @@ def status(
 def age(value_on: date, as_of: date) -> int:
     """Working days (China's calendar) from the value date to ``as_of``; 0 on the day."""
     return calendar.apart(value_on, as_of) if value_on <= as_of else 0
-
-
-def grouped(fen: int) -> str:
-    """Yuan with thousands separated, as the owners read it: ``1,234.56``."""
-    text = format_fen(fen)
-    sign = "-" if text.startswith("-") else ""
-    whole, cents = text.lstrip("-").split(".")
-    return f"{sign}{int(whole):,}.{cents}"
 
 
 def public_sentence(through: date | None, bank_balance: int | None, difference: int | None) -> str:

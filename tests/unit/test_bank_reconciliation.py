@@ -12,7 +12,6 @@ from projections.bank.reconciliation import (
     EntryRow,
     LineRow,
     StatementRow,
-    grouped,
     ledger_balance,
     public_sentence,
     reconciled_through,
@@ -81,8 +80,6 @@ def test_reconciled_through_the_last_agreeing_statement_before_a_loose_line() ->
 
 
 def test_the_owners_sentence_groups_thousands() -> None:
-    assert grouped(123_456_78) == "123,456.78"
-    assert grouped(-5) == "-0.05"
     assert public_sentence(date(2026, 9, 30), 1_234_56, 0) == (
         "已与银行对账至 2026-09-30，银行余额 1,234.56 元，差额 0.00 元"
     )

@@ -28,19 +28,6 @@ def test_places_are_named_and_an_unknown_code_shows_as_itself() -> None:
     assert place_name("370202001") == "市南区香港中路街道"
 
 
-@pytest.mark.parametrize(
-    ("amount", "shown"),
-    [
-        ("65628.11", "65,628.11"),
-        ("-1234567.80", "-1,234,567.80"),
-        ("5.00", "5.00"),
-        (123456, "1,234.56"),
-    ],
-)
-def test_amounts_have_thousands_separators(amount: str | int, shown: str) -> None:
-    assert zh.yuan(amount) == shown
-
-
 def test_amounts_inside_an_explanation_are_separated_but_dates_and_ids_are_not() -> None:
     text = zh.explanation(
         row("A04", "向青岛某公司支付整数金额50000.00元（2026-11-20，STMT-1234567-0001）。")

@@ -12,6 +12,7 @@ from ledger.errors import InvalidAmount
 from ledger.money import (
     MAX_AMOUNT_FEN,
     format_fen,
+    grouped,
     parse_amount,
     parse_deduction,
     parse_rate_bp,
@@ -125,3 +126,21 @@ def test_a_deduction_may_be_zero_but_not_negative() -> None:
     assert parse_deduction("150.00") == 150_00
     with pytest.raises(InvalidAmount):
         parse_deduction("-1.00")
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        ("65628.11", "65,628.11"),
+        ("-1234567.80", "-1,234,567.80"),
+        ("5.00", "5.00"),
+        (123456, "1,234.56"),
+        (-5, "-0.05"),
+        ("12.3", "12.30"),
+        ("—", "—"),  # not an amount: shown as it is
+        ("1.2.3", "1.2.3"),
+    ],
+)
+def test_amounts_for_people_have_thousands_separators(amount: str | int, shown: str) -> None:
+    """One formatting for the pages, the notices, the desk and the bank page (ledger.money)."""
+    assert grouped(amount) == shown
