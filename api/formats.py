@@ -83,7 +83,7 @@ def csv_response(statement: StatementPublic) -> Response:
     writer.writerow([zh for _, zh in COLUMNS])
     for row in rows(statement):
         row["section"] = SECTION_NAMES[row["section"]]
-        writer.writerow([_cell(row.get(key)) for key, _ in COLUMNS])
+        writer.writerow([text_cell(row.get(key)) for key, _ in COLUMNS])
     return Response(
         ("\ufeff" + out.getvalue()).encode("utf-8"),  # the BOM makes Excel read UTF-8
         media_type="text/csv; charset=utf-8",
@@ -105,7 +105,7 @@ def xlsx_response(statement: StatementPublic) -> Response:
         ("reversals", c.reversals.total),
         ("closing_balance", c.closing_balance),
     ):
-        _append(summary, [TOTALS[key], _yuan(value)])
+        append_row(summary, [TOTALS[key], _yuan(value)])
     summary.append(["版本", statement.version or "草稿"])
     summary.append(["内容哈希", statement.content_hash])
     by_section: dict[str, list[dict[str, Any]]] = {"income": [], "expenditure": [], "reversal": []}
@@ -116,29 +116,33 @@ def xlsx_response(statement: StatementPublic) -> Response:
         keys = [key for key, _ in COLUMNS if key != "section"]
         sheet.append([zh for key, zh in COLUMNS if key != "section"])
         for row in lines:
-            _append(sheet, [_typed(key, row.get(key)) for key in keys])
+            append_row(sheet, [typed(key, row.get(key)) for key in keys])
     deductions = book.create_sheet(TOTALS["deductions"])
     deductions.append(
         ["分录号", "日期", "科目代码", "科目", "代收单位", "代收金额", "扣留", "入账"]
     )
     for d in c.deductions.lines:
-        _append(
+        append_row(
             deductions,
             [
                 d.entry_id, _date(d.date), d.category, CATEGORIES.get(d.category, d.category),
-                _cell(d.collector), _yuan(d.gross), _yuan(d.kept), _yuan(d.credited),
+                text_cell(d.collector), _yuan(d.gross), _yuan(d.kept), _yuan(d.credited),
             ],
         )  # fmt: skip
+    return workbook_response(book, _filename(statement, "xlsx"))
+
+
+def workbook_response(book: Workbook, filename: str) -> Response:
     out = io.BytesIO()
     book.save(out)
     return Response(
         out.getvalue(),
         media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{_filename(statement, "xlsx")}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-def _append(sheet: Worksheet, values: list[Any]) -> None:
+def append_row(sheet: Worksheet, values: list[Any]) -> None:
     """A row whose amounts show as ``12,345.60`` and whose dates as ``2026-10-20``."""
     sheet.append(values)
     for cell in sheet[sheet.max_row]:
@@ -148,14 +152,20 @@ def _append(sheet: Worksheet, values: list[Any]) -> None:
             cell.number_format = DATE_FORMAT
 
 
-def _typed(key: str, value: Any) -> Any:
+def typed(
+    key: str, value: Any, *, amounts: frozenset[str] = AMOUNTS, dates: frozenset[str] = DATES
+) -> Any:
+    """A cell as a spreadsheet should hold it: amounts and counts as numbers, dates as dates,
+    text neutralised (``_cell``), so that sums and filters work in Excel (issue #17)."""
     if value is None or value == "":
         return None
-    if key in AMOUNTS:
+    if key in amounts:
         return _yuan(value)
-    if key in DATES:
+    if key in dates:
         return _date(value)
-    return _cell(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return text_cell(value)
 
 
 def _yuan(text: str) -> Decimal:
@@ -167,7 +177,7 @@ def _date(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def _cell(value: Any) -> str:
+def text_cell(value: Any) -> str:
     text = "" if value is None else str(value)
     # a cell starting with = + - @ is a formula to a spreadsheet: neutralise text ones
     if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _is_amount(text)):

@@ -1,4 +1,5 @@
-"""The fund's annual statement as CSV: UTF-8 with a BOM (Excel reads the Chinese), one table.
+"""The fund's annual statement as CSV (UTF-8 with a BOM, so Excel reads the Chinese: one table)
+and as XLSX (a sheet per kind of row, amounts and counts as numbers, dates as dates).
 
 One row per figure set: the complex's totals (汇总), each building (楼栋), each project (项目),
 each project's apportionment per building (分摊) and each disbursement (拨付); cells that
@@ -15,7 +16,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi.responses import Response
+from openpyxl import Workbook
 
+from api.formats import append_row, text_cell, typed, workbook_response
 from api.maintenance.pages import EMERGENCIES, KINDS
 from api.maintenance.schemas import AnnualPublic
 
@@ -74,7 +77,7 @@ def csv_response(statement: AnnualPublic) -> Response:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([zh for _, zh in COLUMNS])
     for row in rows(statement):
-        writer.writerow([_cell(row.get(key)) for key, _ in COLUMNS])
+        writer.writerow([text_cell(row.get(key)) for key, _ in COLUMNS])
     name = f"maintenance-fund-{statement.year}.csv"
     return Response(
         ("\ufeff" + out.getvalue()).encode("utf-8"),
@@ -83,13 +86,26 @@ def csv_response(statement: AnnualPublic) -> Response:
     )
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # a cell starting with = + - @ is a formula to a spreadsheet: neutralise text ones
-    if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _is_amount(text)):
-        return "'" + text
-    return text
+AMOUNTS = frozenset(
+    {"opening", "deposits", "interest", "transfers_in", "disbursements", "closing", "amount"}
+)
+DATES = frozenset({"date"})
 
 
-def _is_amount(text: str) -> bool:
-    return text.lstrip("-").replace(".", "", 1).isdigit()
+def xlsx_response(statement: AnnualPublic) -> Response:
+    """The rows of the CSV, one sheet per 类别 (汇总, 楼栋, 项目, 分摊, 拨付), each with the columns
+    its rows fill: a treasurer sums a column or filters a building without converting text."""
+    by_section: dict[str, list[dict[str, Any]]] = {}
+    for row in rows(statement):
+        by_section.setdefault(row["section"], []).append(row)
+    book = Workbook()
+    book.remove(book.worksheets[0])  # the default empty sheet
+    for section, lines in by_section.items():
+        keys = [
+            k for k, _ in COLUMNS if k != "section" and any(r.get(k) is not None for r in lines)
+        ]
+        sheet = book.create_sheet(section)
+        sheet.append([zh for k, zh in COLUMNS if k in keys])
+        for line in lines:
+            append_row(sheet, [typed(k, line.get(k), amounts=AMOUNTS, dates=DATES) for k in keys])
+    return workbook_response(book, f"maintenance-fund-{statement.year}.xlsx")

@@ -43,6 +43,7 @@ from api.deps import (
     yuan,
 )
 from api.errors_doc import problems
+from api.formats import XLSX
 from api.idempotency import idempotent
 from api.limits import media_type
 from api.maintenance import formats as maintenance_formats
@@ -89,7 +90,10 @@ FUND = "/v1/complexes/{complex_id}/maintenance-fund"
 PROJECT = "/v1/maintenance-projects/{project_id}"
 Year = Annotated[int, Path(ge=2000, le=2200, description="Calendar year")]
 FormatQuery = Annotated[
-    str | None, Query(pattern="^(json|csv)$", description="json (default) or csv")
+    str | None,
+    Query(
+        pattern="^(json|csv|xlsx)$", description="json (default), csv or xlsx (numbers as numbers)"
+    ),
 ]
 
 
@@ -800,9 +804,12 @@ def annual_public(found: Published) -> AnnualPublic:
 @router.get(
     "/v1/public/complexes/{complex_id}/maintenance-fund/{year}",
     summary="The fund's published annual statement (public): the latest version, or"
-    " ?version=N; JSON, or CSV with Accept: text/csv",
+    " ?version=N; JSON, CSV (Accept: text/csv or ?format=csv) or XLSX (?format=xlsx)",
     response_model=AnnualPublic,
-    responses={**problems(), 200: {"description": "The statement", "content": {"text/csv": {}}}},
+    responses={
+        **problems(),
+        200: {"description": "The statement", "content": {"text/csv": {}, XLSX: {}}},
+    },
 )
 def public_annual(
     complex_id: UUID,
@@ -825,6 +832,8 @@ def public_annual(
     wanted = format or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
     if wanted == "csv":
         return maintenance_formats.csv_response(public)
+    if wanted == "xlsx":
+        return maintenance_formats.xlsx_response(public)
     return Response(public.model_dump_json(), media_type="application/json")
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from openpyxl import load_workbook
+
+from api.formats import XLSX
 from tests.e2e.maintenance_world import (
     checker,
     deposits_body,
@@ -237,7 +241,27 @@ def test_the_unit_ledger_pages_with_a_cursor(api: Api) -> None:
     api.call("GET", path, owner, expect=422, params={"cursor": "nonsense"})
 
 
-def test_the_annual_statement_is_published_as_json_csv_and_a_chinese_page(api: Api) -> None:
+def check_the_xlsx(api: Api, public: str) -> None:
+    """The same statement as XLSX (issue #17): a sheet per kind of row, numbers as numbers."""
+    xlsx = api.client.get(public, params={"format": "xlsx"})
+    assert (xlsx.status_code, xlsx.headers["content-type"]) == (200, XLSX)
+    assert 'filename="maintenance-fund-2026.xlsx"' in xlsx.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["汇总", "楼栋", "项目", "分摊", "拨付"]
+    sheet = book["汇总"]
+    header = [c.value for c in sheet[1]]
+    totals = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert totals["期末余额"] == Decimal("11300.00")  # a number a treasurer can sum, not text
+    assert totals["户数"] == 12
+    assert sheet.cell(2, header.index("期末余额") + 1).number_format == "#,##0.00"
+    (paid,) = list(book["拨付"].iter_rows(min_row=2, values_only=True))
+    paid_header = [c.value for c in book["拨付"][1]]
+    assert dict(zip(paid_header, paid, strict=True))["金额（元）"] == Decimal("700.00")
+    assert isinstance(dict(zip(paid_header, paid, strict=True))["日期"], datetime)
+    assert "1-001" not in str([list(s.values) for s in book])
+
+
+def test_the_annual_statement_is_published_as_json_csv_xlsx_and_a_chinese_page(api: Api) -> None:
     b = Builder(api)
     a = b.side("370202", spend=False)
     fund(b, a)
@@ -278,7 +302,9 @@ def test_the_annual_statement_is_published_as_json_csv_and_a_chinese_page(api: A
     assert (project_row["使用方式代码"], project_row["使用方式"]) == ("normal", "业主大会表决")
     assert (project_row["应急情形代码"], project_row["应急情形"]) == ("", "")
     assert "1-001" not in download.text
+    check_the_xlsx(api, public)
     page = api.client.get(f"/complexes/{a.complex_id}/maintenance-fund/2026")
+    assert "format=xlsx" in page.text
     assert page.status_code == 200
     assert "住宅专项维修资金年度公示" in page.text
     assert "1号楼" in page.text
