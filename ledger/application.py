@@ -148,6 +148,8 @@ class Ledger(Application[UUID]):
         self.enter_paper_ballot = self.voting.enter_paper_ballot
         self.close_ballot = self.voting.close_ballot
         self.revoke_resolution = self.voting.revoke_resolution
+        self.file_challenge = self.voting.file_challenge
+        self.end_challenge = self.voting.end_challenge
 
     def _bind_readings(self) -> None:
         """The readings and the unit of work's questions, bound."""

@@ -36,6 +36,9 @@ from api.voting.schemas import (
     BallotListPublic,
     BallotPublic,
     CastPublic,
+    ChallengeCreate,
+    ChallengeEndCreate,
+    ChallengePublic,
     CountPublic,
     DeliveryCreate,
     ListEntryPublic,
@@ -437,6 +440,56 @@ def revoke_resolution(
         resolution_id, revoked_on=body.revoked_on, judgment=body.judgment, actor=principal.actor
     )
     return {"id": receipt.id, "status": receipt.status, "revoked_on": body.revoked_on.isoformat()}
+
+
+@router.post(
+    "/v1/resolutions/{resolution_id}/challenge",
+    summary="Record that a court accepted a suit to revoke a resolution",
+    response_model=ChallengePublic,
+    responses=problems(409),
+)
+def file_challenge(
+    resolution_id: UUID, body: ChallengeCreate, services: ServicesDep, principal: PrincipalDep
+) -> ChallengePublic:
+    """A regulator records it (SPC interpretation on building ownership, art. 12): until the
+    case ends, every payment or repair disbursement that cites the resolution raises V06; the
+    resolution still authorises it (H05, H08) unless a court revokes it. A filing more than a
+    year after the resolution was published is recorded all the same: the court decides whether
+    the suit is admissible. Refused (422): a resolution already under challenge or revoked,
+    ``filed_on`` before its vote closed or in the future."""
+    principal.require(place_of_part(services.ledger, resolution_id, Resolution), ("regulator",))
+    receipt = services.ledger.file_challenge(
+        resolution_id, court=body.court, case_number=body.case_number, filed_on=body.filed_on,
+        filing=body.filing, actor=principal.actor,
+    )  # fmt: skip
+    return ChallengePublic(
+        id=receipt.id, status="under_challenge", case_number=body.case_number,
+        on=body.filed_on.isoformat(),
+    )  # fmt: skip
+
+
+@router.post(
+    "/v1/resolutions/{resolution_id}/challenge/end",
+    summary="Record that a challenge to a resolution was dismissed or withdrawn",
+    response_model=ChallengePublic,
+    responses=problems(409),
+)
+def end_challenge(
+    resolution_id: UUID, body: ChallengeEndCreate, services: ServicesDep, principal: PrincipalDep
+) -> ChallengePublic:
+    """A regulator records how the pending case ended other than by revocation (a revocation,
+    ``/revocation``, ends it too); from then on spending that cites the resolution raises no
+    V06. Refused (422): no challenge pending, ``ended_on`` before it was filed or in the future."""
+    principal.require(place_of_part(services.ledger, resolution_id, Resolution), ("regulator",))
+    pending = services.ledger.peek(resolution_id, Resolution, lambda r: r.pending_challenge)
+    receipt = services.ledger.end_challenge(
+        resolution_id, outcome=body.outcome, ended_on=body.ended_on, ruling=body.ruling,
+        actor=principal.actor,
+    )  # fmt: skip
+    return ChallengePublic(
+        id=receipt.id, status=body.outcome, on=body.ended_on.isoformat(),
+        case_number=pending["case_number"] if pending is not None else "",
+    )  # fmt: skip
 
 
 # --- public, once closed -------------------------------------------------------------------

@@ -133,6 +133,38 @@ class RevocationCreate(Strict):
     judgment: Sha256 = Field(description="SHA-256 of the judgment's scan")
 
 
+class ChallengeCreate(Strict):
+    court: str = Field(
+        min_length=1, max_length=100, examples=["青岛市市南区人民法院"],
+        description="The court that accepted the suit",
+    )  # fmt: skip
+    case_number: str = Field(
+        min_length=1, max_length=64, examples=["(2027)鲁0202民初123号"],
+        description="The court's case number (案号)",
+    )  # fmt: skip
+    filed_on: Day = Field(description="The day the court accepted the suit (立案)")
+    filing: Sha256 = Field(description="SHA-256 of the filing's scan (the acceptance notice)")
+
+
+class ChallengeEndCreate(Strict):
+    outcome: Literal["dismissed", "withdrawn"] = Field(
+        examples=["dismissed"],
+        description="How the case ended other than by revocation (a revocation is recorded at"
+        " /revocation, and ends the challenge too)",
+    )
+    ended_on: Day = Field(description="The day the ruling took effect")
+    ruling: Sha256 = Field(description="SHA-256 of the ruling's scan")
+
+
+class ChallengePublic(BaseModel):
+    id: str = Field(description="The resolution", examples=["fcca3fae-3ea7-5805-af04-ba67f89665d0"])
+    status: Literal["under_challenge", "dismissed", "withdrawn"] = Field(
+        description="The challenge's state after this step", examples=["under_challenge"]
+    )
+    case_number: str = Field(description="The case (案号)", examples=["(2027)鲁0202民初123号"])
+    on: str = Field(description="The day filed, or ended", examples=["2027-01-10"])
+
+
 class VotePublic(BaseModel):
     unit: str = Field(description="The unit voted for", examples=["3-1-502"])
     matter: int = Field(description="Matter number on the ballot", examples=[1])

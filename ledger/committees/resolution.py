@@ -19,6 +19,9 @@ MATTERS = range(1, 10)  # Civil Code art. 278, items 1–9
 MATTER_ELECT_COMMITTEE = 3
 MATTER_MAINTENANCE_FUND = 5  # the only matter decided by the affected units alone (H08)
 MAX_PURPOSE_LENGTH = 200
+MAX_COURT_LENGTH = 100
+MAX_CASE_NUMBER_LENGTH = 64
+CHALLENGE_ENDINGS = ("dismissed", "withdrawn")  # a revocation ends one too (``Revoked``)
 
 
 def normalise_purpose(purpose: str) -> str:
@@ -34,6 +37,15 @@ class Budget:
     amount_cap: int  # fen, over the whole period
     period_from: date
     period_to: date
+
+
+class Challenge(TypedDict):
+    """A suit to revoke the resolution that a court accepted (SPC interpretation art. 12)."""
+
+    court: str
+    case_number: str  # 案号, e.g. (2027)鲁0202民初123号
+    filed_on: str
+    filing: str  # SHA-256 of the filing's scan (the court's acceptance notice)
 
 
 class Tally(TypedDict):
@@ -68,6 +80,10 @@ class Resolution(ChainedAggregate):
     ballot_id: str | None
     effective_from: str | None
     revoked_on: str | None
+    # the pending challenge (issue #16, V06): set by the first filing, read through
+    # ``pending_challenge``; a resolution never challenged has none, so its state (and the
+    # stored fixture's reading of it) is as before
+    challenge: Challenge | None
 
     def __init__(self) -> None:
         super().__init__()
@@ -142,6 +158,37 @@ class Resolution(ChainedAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.revoked_on = self.revoked_on
+            if "challenge" in aggregate.__dict__:
+                aggregate.challenge = None  # the judgment ends a pending challenge
+
+    class ChallengeFiled(ChainedAggregate.Event):
+        """A court accepted an owner's suit to revoke the resolution (SPC interpretation
+        art. 12), recorded by a regulator: until it ends, spending that cites the resolution
+        raises V06. The resolution still authorises what it did (H05, H08)."""
+
+        court: str
+        case_number: str
+        filed_on: str
+        filing: str  # SHA-256 of the filing's scan
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.challenge = Challenge(
+                court=self.court,
+                case_number=self.case_number,
+                filed_on=self.filed_on,
+                filing=self.filing,
+            )
+
+    class ChallengeEnded(ChainedAggregate.Event):
+        """The pending challenge ended other than by revocation: dismissed or withdrawn."""
+
+        case_number: str
+        outcome: str  # dismissed | withdrawn
+        ended_on: str
+        ruling: str  # SHA-256 of the ruling's scan (the judgment, or the order allowing withdrawal)
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.challenge = None
 
     @classmethod
     def record(
@@ -266,6 +313,86 @@ class Resolution(ChainedAggregate):
             principal=principal,
             value_date=revoked_on.isoformat(),
         )
+
+    def file_challenge(
+        self, *, court: str, case_number: str, filed_on: date, filing: str, principal: str
+    ) -> None:
+        """Record that a court accepted a suit to revoke this resolution (SPC interpretation
+        on building ownership, art. 12).
+
+        The suit lies within one year of the owner learning of the resolution. A filing more
+        than a year after the resolution was published is recorded all the same: when the owner
+        learned of it is the court's question, and so is whether the suit is admissible.
+        """
+        court, case_number = court.strip(), case_number.strip()
+        if not court or len(court) > MAX_COURT_LENGTH:
+            raise InvalidCommand(f"court: name the court (1–{MAX_COURT_LENGTH} characters)")
+        if not case_number or len(case_number) > MAX_CASE_NUMBER_LENGTH:
+            raise InvalidCommand(
+                f"case_number: the court's case number, 案号 (1–{MAX_CASE_NUMBER_LENGTH} characters)"
+            )
+        revoked = self.__dict__.get("revoked_on")
+        if revoked is not None:
+            raise InvalidState(
+                f"resolution {self.id} was revoked by a court on {revoked}: there is nothing"
+                " left to challenge"
+            )
+        pending = self.pending_challenge
+        if pending is not None:
+            raise InvalidState(
+                f"resolution {self.id} is already under challenge (case {pending['case_number']},"
+                f" filed on {pending['filed_on']}): record how that case ended first"
+            )
+        if filed_on < parse_date(self.closed_on):
+            raise InvalidCommand(
+                f"filed_on: a resolution is challenged after its vote closed ({self.closed_on})"
+            )
+        self.trigger_event(
+            self.ChallengeFiled,
+            court=court,
+            case_number=case_number,
+            filed_on=filed_on.isoformat(),
+            filing=filing,
+            principal=principal,
+            value_date=filed_on.isoformat(),
+        )
+
+    def end_challenge(self, *, outcome: str, ended_on: date, ruling: str, principal: str) -> None:
+        """The pending challenge ended without a revocation: dismissed or withdrawn (a
+        revocation is :meth:`revoke`, which ends it too)."""
+        pending = self.pending_challenge
+        if pending is None:
+            raise InvalidState(f"resolution {self.id} has no pending challenge to end")
+        if outcome not in CHALLENGE_ENDINGS:
+            raise InvalidCommand(
+                f"outcome: {outcome!r} is not dismissed or withdrawn (a revocation is recorded"
+                " as the resolution's revocation)"
+            )
+        if ended_on < parse_date(pending["filed_on"]):
+            raise InvalidCommand(
+                f"ended_on: the case ends after it was filed ({pending['filed_on']})"
+            )
+        self.trigger_event(
+            self.ChallengeEnded,
+            case_number=pending["case_number"],
+            outcome=outcome,
+            ended_on=ended_on.isoformat(),
+            ruling=ruling,
+            principal=principal,
+            value_date=ended_on.isoformat(),
+        )
+
+    @property
+    def pending_challenge(self) -> Challenge | None:
+        """The challenge a court accepted and that has not ended (None: a resolution recorded
+        before challenges were, as any other, has none)."""
+        pending: Challenge | None = self.__dict__.get("challenge")
+        return pending
+
+    @property
+    def under_challenge(self) -> bool:
+        """A court accepted a suit to revoke it and the case has not ended (V06)."""
+        return self.pending_challenge is not None
 
     def in_force(self, today: date) -> bool:
         """Passed, past its objection period, and not revoked by a court as of ``today``."""

@@ -358,6 +358,63 @@ class VotingCommands:
 
         return work.run(body, actor=actor, complex_id=work.complex_of(resolution_id, Resolution))
 
+    def file_challenge(
+        self,
+        resolution_id: UUID,
+        *,
+        court: str,
+        case_number: str,
+        filed_on: date,
+        filing: str,
+        actor: Actor,
+    ) -> Receipt:
+        """A regulator records that a court accepted a suit to revoke the resolution (SPC
+        interpretation art. 12): until the case ends, spending that cites it raises V06.
+
+        Refused: a second pending challenge, a revoked resolution, ``filed_on`` before the vote
+        closed or in the future. A filing more than a year after the resolution was published
+        is recorded: the court decides whether it is admissible (``Resolution.file_challenge``).
+        """
+        work = self._work
+        sha256_hex(filing, "filing")
+        work.not_future(filed_on, "filed_on")
+
+        def body(load: Load) -> Receipt:
+            resolution = load(resolution_id, Resolution)
+            resolution.file_challenge(
+                court=court, case_number=case_number, filed_on=filed_on, filing=filing,
+                principal=actor.principal,
+            )  # fmt: skip
+            work.save(resolution)
+            return Receipt(str(resolution_id), resolution.version, status="under_challenge")
+
+        return work.run(body, actor=actor, complex_id=work.complex_of(resolution_id, Resolution))
+
+    def end_challenge(
+        self,
+        resolution_id: UUID,
+        *,
+        outcome: Literal["dismissed", "withdrawn"],
+        ended_on: date,
+        ruling: str,
+        actor: Actor,
+    ) -> Receipt:
+        """A regulator records how the pending challenge ended other than by revocation (a
+        revocation, :meth:`revoke_resolution`, ends it too). Refused when none is pending."""
+        work = self._work
+        sha256_hex(ruling, "ruling")
+        work.not_future(ended_on, "ended_on")
+
+        def body(load: Load) -> Receipt:
+            resolution = load(resolution_id, Resolution)
+            resolution.end_challenge(
+                outcome=outcome, ended_on=ended_on, ruling=ruling, principal=actor.principal
+            )
+            work.save(resolution)
+            return Receipt(str(resolution_id), resolution.version, status=outcome)
+
+        return work.run(body, actor=actor, complex_id=work.complex_of(resolution_id, Resolution))
+
     def _complex(self, ballot: UUID) -> UUID:
         return self._work.complex_of(ballot, Ballot)
 

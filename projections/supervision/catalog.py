@@ -345,6 +345,14 @@ RULES = {
             "表决结果仅因推定票而改变",
             "a result that flips on the deemed votes alone",
         ),
+        Rule(
+            "V06",
+            1,
+            "event",
+            "high",
+            "支出所依据的业主大会决定正被诉请撤销",
+            "spending citing a resolution under challenge",
+        ),
     )
 }
 

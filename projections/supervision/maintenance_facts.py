@@ -111,9 +111,10 @@ def annual_published(s: Step, position: int, e: Fund.AnnualStatementPublished) -
 def planned(s: Step, position: int, e: Project.Planned) -> None:
     s.run(
         "INSERT INTO sup_projects (generation, project_id, fund_id, complex_id, kind, budget,"
-        " contract_sum, planned_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        " contract_sum, planned_on, resolution_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         str(e.originator_id), e.fund_id, e.complex_id, e.kind, e.budget, e.contract_sum,
-        e.value_date,
+        e.value_date, e.resolution_id or "",
     )  # fmt: skip
     findings = maintenance_rules.shortfall_planned(s.tx, s.g, s.catalog, e)
     if findings:  # a unit notice per short unit: written together

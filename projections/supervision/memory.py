@@ -82,6 +82,16 @@ class Budget:
 Member = tuple[str, str, str]  # public_name, identity_key, name_key
 
 
+@dataclass(frozen=True, slots=True)
+class Challenged:
+    """A row of ``sup_challenges``: a resolution's pending suit in court (V06)."""
+
+    complex_id: str
+    court: str
+    case_number: str
+    filed_on: str
+
+
 class Memory:
     """One generation's remembered rows (see the module's docstring)."""
 
@@ -95,6 +105,7 @@ class Memory:
         # complex -> (account, entry) -> the operations expenditures of its accounts
         # (sup_accounts.complex_id), as over_budget sums them
         self.operations: dict[str, dict[tuple[str, str], Entry]] = {}
+        self.challenges: dict[str, Challenged | None] = {}  # resolution -> its pending suit
         self.entries = 0
 
     # --- reading what a batch needs, a query per table ----------------------------------
@@ -111,6 +122,21 @@ class Memory:
                 (g, *params),
             ):
                 self.streams[str(stream_id)] = (str(complex_id), str(committee_id))
+
+    def load_challenges(self, tx: Tx, g: int, ids: Iterable[str]) -> None:
+        wanted = sorted({i for i in ids if i not in self.challenges})
+        if not wanted:
+            return
+        self.challenges.update(dict.fromkeys(wanted))
+        for condition, params in among(tx, "resolution_id", wanted):
+            for resolution_id, complex_id, court, case_number, filed_on in tx.execute(
+                "SELECT resolution_id, complex_id, court, case_number, filed_on"  # noqa: S608
+                f" FROM sup_challenges WHERE generation = ? AND {condition}",
+                (g, *params),
+            ):
+                self.challenges[str(resolution_id)] = Challenged(
+                    str(complex_id), str(court), str(case_number), str(filed_on)
+                )
 
     def load_feeds(self, tx: Tx, g: int, ids: Iterable[str]) -> None:
         wanted = sorted({i for i in ids if i not in self.feeds})

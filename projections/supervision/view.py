@@ -34,7 +34,13 @@ from ledger.voting.ballot import Ballot
 from projections.db import Tx
 from projections.legacy import carried_line
 from projections.runner import Batch, on
-from projections.supervision import bank_facts, facts, maintenance_facts, voting_rules
+from projections.supervision import (
+    bank_facts,
+    challenge_facts,
+    facts,
+    maintenance_facts,
+    voting_rules,
+)
 from projections.supervision import event_rules as rules
 from projections.supervision.alerts import Finding, OnRaise, raise_alert
 from projections.supervision.catalog import DEFAULT_CATALOG, Catalog
@@ -54,7 +60,7 @@ TABLES = (
     "alerts", "alert_steps", "sup_entries", "sup_accounts", "sup_committees", "sup_resolutions",
     "sup_publications", "sup_ticks", "sup_funds", "sup_fund_disclosures", "sup_fund_units",
     "sup_projects", "sup_bank_accounts", "sup_bank_feeds", "sup_bank_statements",
-    "sup_bank_lines", "sup_bank_links",
+    "sup_bank_lines", "sup_bank_links", "sup_challenges",
 )  # fmt: skip
 
 
@@ -320,6 +326,7 @@ def _booked(s: _Step, position: int, e: Account.ExpenditureBooked) -> None:
             *rules.frequent(c, p, paid),
         ],
     )
+    challenge_facts.booked(s, position, e, line)  # V06
     facts.booked(s, position, p, line)
     account.payments.setdefault(e.expenditure_id, Paid(e.value_date, key, e.amount, line["method"]))
     s.run(
@@ -339,6 +346,11 @@ def _income(s: _Step, position: int, e: Account.IncomeRecorded) -> None:
 
 def _ballot_closed(s: _Step, position: int, e: Ballot.Closed) -> None:
     s.found(position, voting_rules.closed(s.catalog, e))
+
+
+def _planned(s: _Step, position: int, e: Project.Planned) -> None:
+    maintenance_facts.planned(s, position, e)
+    challenge_facts.planned(s, position, e)  # V06
 
 
 def _refused(s: _Step, position: int, e: Account.PaymentRefused) -> None:
@@ -420,6 +432,9 @@ HANDLERS: dict[str, Handler] = dict(
         on(Committee.HandedOver, facts.handed_over),
         on(Committee.DecisionRecorded, facts.decided),
         on(Resolution.Recorded, facts.resolved),
+        on(Resolution.ChallengeFiled, challenge_facts.filed),
+        on(Resolution.ChallengeEnded, challenge_facts.ended),
+        on(Resolution.Revoked, challenge_facts.ended),
         on(Complex.StatementPublished, facts.published),
         on(SupervisionClock.Ticked, facts.ticked),
         on(Fund.Established, maintenance_facts.established),
@@ -429,7 +444,8 @@ HANDLERS: dict[str, Handler] = dict(
         on(Fund.Disbursed, maintenance_facts.disbursed),
         on(Fund.AnnualStatementPublished, maintenance_facts.annual_published),
         on(Fund.UseRefused, maintenance_facts.use_refused),
-        on(Project.Planned, maintenance_facts.planned),
+        on(Project.Planned, _planned),
+        on(Project.Disbursed, challenge_facts.disbursed),
         on(Project.Accepted, maintenance_facts.accepted),
         on(Project.Disclosed, maintenance_facts.disclosed),
         on(Project.DisbursementRefused, maintenance_facts.refused),

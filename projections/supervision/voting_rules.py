@@ -1,7 +1,9 @@
-"""The owners' vote (issue #16): V01–V05, judged from the facts a closing ballot records.
+"""The owners' vote (issue #16): V01–V05, judged from the facts a closing ballot records; V06,
+spending that cites a resolution under challenge in court.
 
 The facts (ledger/voting/anomalies.py) are counts; the thresholds are the catalog's, so a city
-may change them and a rebuild judges the same facts again. Each finding's subject is the ballot.
+may change them and a rebuild judges the same facts again. A V01–V05 finding's subject is the
+ballot; a V06 finding's is the account or the repair project that spends.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from ledger.voting.ballot import Ballot
 from projections.supervision.alerts import Finding
 from projections.supervision.catalog import Catalog
+from projections.supervision.memory import Challenged
 
 LATE_WINDOWS = ("100", "500", "1000")
 
@@ -90,3 +93,32 @@ def closed(c: Catalog, e: Ballot.Closed) -> list[Finding]:
             )
         )
     return findings
+
+
+def under_challenge(  # noqa: PLR0917 - the spending, said once by each of its three callers
+    c: Catalog,
+    suit: Challenged,
+    resolution_id: str,
+    subject: tuple[str, str],
+    trigger: str,
+    on: str,
+    evidence: dict[str, object],
+    what: tuple[str, str],
+) -> list[Finding]:
+    """V06: spending (a payment booked, a repair planned or paid) that cites a resolution a
+    court is asked to revoke (SPC interpretation art. 12). The resolution still authorises it
+    (H05, H08) until revoked: the alert tells the regulator the money may be spent on a
+    decision that will not stand."""
+    kind, subject_id = subject
+    zh, en = what
+    return [
+        Finding(
+            c["V06"], kind, subject_id, suit.complex_id, trigger, on,
+            {"resolution_id": resolution_id, "court": suit.court,
+             "case_number": suit.case_number, "filed_on": suit.filed_on, **evidence},
+            f"{zh}所依据的业主大会决定正被诉请撤销（{suit.court}{suit.case_number}，"
+            f"{suit.filed_on}立案）。",
+            f"{en} cites a resolution a court was asked to revoke ({suit.court},"
+            f" case {suit.case_number}, filed on {suit.filed_on}).",
+        )
+    ]  # fmt: skip

@@ -540,6 +540,22 @@ def revocation(b: Builder, a: Side) -> Call:
     return Call(json={"revoked_on": day(), "judgment": voting_world.SCAN})
 
 
+def challenge_body() -> dict[str, str]:
+    return {"court": "青岛市市南区人民法院", "case_number": "(2026)鲁0202民初123号",
+            "filed_on": day(), "filing": voting_world.SCAN}  # fmt: skip
+
+
+def challenge(b: Builder, a: Side) -> Call:
+    return Call(json=challenge_body())
+
+
+def challenged(b: Builder, a: Side) -> Call:
+    """A's election under challenge (a regulator filed it): the case may end (issue #16)."""
+    b.post(f"/v1/resolutions/{a.election_id}/challenge", b.regulators[a.district],
+           challenge_body(), expect=200)  # fmt: skip
+    return Call(json={"outcome": "dismissed", "ended_on": day(), "ruling": voting_world.SCAN})
+
+
 COMPLEX = "/v1/complexes/{complex_id}"
 COMMITTEE = "/v1/committees/{committee_id}"
 ACCOUNT = "/v1/accounts/{account_id}"
@@ -620,6 +636,10 @@ MATRIX: dict[tuple[str, str], Row] = {
                    "201 201 201 201 201 201 201 201 201 201 201 201", owner_code, lean=True),
     ("POST", "/v1/resolutions/{resolution_id}/revocation"): Row(
         REGULATOR_OK, revocation, lean=True),
+    ("POST", "/v1/resolutions/{resolution_id}/challenge"): Row(
+        REGULATOR_OK, challenge, lean=True),
+    ("POST", "/v1/resolutions/{resolution_id}/challenge/end"): Row(
+        REGULATOR_OK, challenged, lean=True),
     ("GET", "/v1/public/ballots/{ballot_id}"): Row(PUBLIC, ballot_closed, lean=True),
     ("GET", "/v1/public/ballots/{ballot_id}/list"): Row(PUBLIC, ballot_closed, lean=True),
     ("GET", "/v1/public/ballots/{ballot_id}/receipts/{receipt}"): Row(

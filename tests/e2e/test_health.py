@@ -39,6 +39,7 @@ def test_health_readiness_and_openapi(tmp_path: Path, monkeypatch: pytest.Monkey
             "0015_bank",
             "0016_bank_tokens",
             "0018_owner_codes",  # 0017 is PostgreSQL's only
+            "0019_supervision_challenges",
         ]
         migrate(Settings(database_url=url))
         ready = client.get("/readyz")

@@ -1,9 +1,9 @@
-"""V01–V05 (issue #16): each fires where it should, a near miss does not, a rebuild raises the same."""
+"""V01–V06 (issue #16): each fires where it should, a near miss does not, a rebuild raises the same."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from uuid import UUID
 
 import pytest
@@ -11,12 +11,15 @@ import pytest
 from commonfund.settings import Settings
 from commonfund.wiring import read_models, supervision_catalog
 from ledger.application import Ledger
+from ledger.errors import AuthorisationMissing
 from projections.runner import Runner
 from projections.supervision.view import SupervisionView
 from tests.integration.alert_rules import alerts
 from tests.integration.test_ballot import CLOSES, OPENS, SCAN, announce, owner, owner_key
-from tests.plugins.builders import OPERATOR, World, key, member_actor, world
-from tests.plugins.clock import MovableClock
+from tests.integration.test_resolution_challenge import RULING, challenge, voted
+from tests.plugins.builders import OPERATOR, REGULATOR, World, key, member_actor, world
+from tests.plugins.clock import TODAY, MovableClock
+from tests.plugins.maintenance import TREASURER, Funded, funded, maintenance_vote, pay, plan
 
 VOTING_SECONDS = (CLOSES - OPENS).total_seconds()
 
@@ -170,3 +173,113 @@ def test_a_rebuild_raises_the_same_voting_alerts_once(
     assert {a.rule for a in live} >= {"V01", "V05"}
     runner.rebuild()
     assert alerts(runner) == live
+
+
+# --- V06: spending that cites a resolution under challenge in court ------------------------
+
+
+def spend(w: World, resolution_id: UUID, amount: int, on: date = TODAY) -> str:
+    details = w.expenditure(amount, authorisation=str(resolution_id), kind="resolution",
+                            purpose="2027年度公共收益预算", on=on)  # fmt: skip
+    return w.pay(details)
+
+
+def dismiss(w: World, resolution_id: UUID, on: date = TODAY) -> None:
+    w.ledger.end_challenge(resolution_id, outcome="dismissed", ended_on=on, ruling=RULING,
+                           actor=REGULATOR)  # fmt: skip
+
+
+def test_v06_a_payment_citing_a_resolution_under_challenge(w: World, runner: Runner) -> None:
+    rid = voted(w)
+    w.income(10_000_00)
+    spend(w, rid, 1_000_00)  # near miss: before the suit was filed
+    challenge(w, rid)
+    paid = spend(w, rid, 2_000_00)
+    dismiss(w, rid)
+    spend(w, rid, 3_000_00)  # near miss: after it was dismissed
+    (found,) = alerts(runner, "V06")
+    assert (found.subject_kind, found.subject_id, found.trigger) == (
+        "account", str(w.account_id), paid,
+    )  # fmt: skip
+    assert found.evidence == {
+        "resolution_id": str(rid), "court": "青岛市市南区人民法院",
+        "case_number": "(2026)鲁0202民初123号", "filed_on": TODAY.isoformat(),
+        "account_id": str(w.account_id), "entries": [paid], "amount": "2000.00",
+    }  # fmt: skip
+    assert found.severity == "high"
+    assert "正被诉请撤销" in found.explanation_zh
+
+
+def test_v06_near_miss_a_payment_after_the_resolution_was_revoked_is_refused(
+    w: World, runner: Runner
+) -> None:
+    """A revocation ends the suit; what cites the resolution after it is refused (H05), not
+    alerted under V06."""
+    rid = voted(w)
+    w.income(10_000_00)
+    challenge(w, rid)
+    w.ledger.revoke_resolution(rid, revoked_on=TODAY, judgment=RULING, actor=REGULATOR)
+    details = w.expenditure(1_000_00, authorisation=str(rid), kind="resolution",
+                            purpose="2027年度公共收益预算")  # fmt: skip
+    with pytest.raises(AuthorisationMissing):
+        w.propose(details)
+    assert alerts(runner, "V06") == []
+
+
+def challenged_repair(f: Funded) -> tuple[UUID, UUID]:
+    """A matter-5 resolution under challenge, and a project planned on it after the filing."""
+    affected = f.world.unit_ids[:4]
+    rid = maintenance_vote(f, affected, key_="vote-roof")
+    challenge(f.world, rid)
+    project = f.ledger.maintenance.plan_project(
+        f.complex_id, plan(affected, resolution_id=rid), idempotency_key="roof", actor=TREASURER
+    )
+    return rid, UUID(project.id)
+
+
+def test_v06_a_repair_planned_and_paid_on_a_resolution_under_challenge(
+    ledger: Ledger, runner: Runner
+) -> None:
+    f = funded(ledger)
+    rid, project = challenged_repair(f)
+    payout = pay(f, project, 1_000_00, key_="p1")
+    dismiss(f.world, rid)
+    pay(f, project, 1_000_00, key_="p2")  # near miss: after the suit was dismissed
+    found = alerts(runner, "V06")
+    assert [(a.subject_kind, a.subject_id, a.trigger) for a in found] == [
+        ("project", str(project), payout.id),
+        ("project", str(project), f"planned/{project}"),
+    ]
+    assert found[0].evidence["disbursement_id"] == payout.id
+    assert {a.evidence["resolution_id"] for a in found} == {str(rid)}
+
+
+def test_v06_near_miss_a_repair_planned_before_the_filing_and_paid_after_its_end(
+    ledger: Ledger, runner: Runner
+) -> None:
+    f = funded(ledger)
+    affected = f.world.unit_ids[:4]
+    rid = maintenance_vote(f, affected, key_="vote-roof")
+    project = UUID(f.ledger.maintenance.plan_project(
+        f.complex_id, plan(affected, resolution_id=rid), idempotency_key="roof", actor=TREASURER
+    ).id)  # fmt: skip
+    pay(f, project, 1_000_00, key_="p1")
+    challenge(f.world, rid)
+    dismiss(f.world, rid)
+    pay(f, project, 1_000_00, key_="p2")
+    assert alerts(runner, "V06") == []
+
+
+def test_a_rebuild_raises_the_same_v06_alerts_once(ledger: Ledger, runner: Runner) -> None:
+    f = funded(ledger)
+    _, project = challenged_repair(f)
+    pay(f, project, 1_000_00, key_="p1")
+    w = f.world
+    account_rid = voted(w)
+    w.income(10_000_00)
+    challenge(w, account_rid)
+    spend(w, account_rid, 2_000_00)
+    live = alerts(runner, "V06")
+    assert len(live) == 3
+    runner.rebuild()
+    assert alerts(runner, "V06") == live

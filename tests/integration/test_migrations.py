@@ -426,6 +426,7 @@ EXPECTED_POSTGRES = {
         ("planned_on", "text"),
         ("accepted_on", "text"),
         ("disclosed_on", "text"),
+        ("resolution_id", "text"),  # 0019 (issue #16, V06)
     ],
     "bank_places": [
         ("generation", "integer"),
@@ -561,6 +562,15 @@ EXPECTED_POSTGRES = {
         ("account_id", "text"),
         ("entry_id", "text"),
         ("match_id", "text"),
+    ],
+    "sup_challenges": [  # 0019: resolutions under challenge in court (issue #16, V06)
+        ("generation", "integer"),
+        ("resolution_id", "text"),
+        ("complex_id", "text"),
+        ("court", "text"),
+        ("case_number", "text"),
+        ("filed_on", "text"),
+        ("position", "bigint"),
     ],
 }
 EXPECTED_SQLITE = {
@@ -896,6 +906,7 @@ EXPECTED_SQLITE = {
         "planned_on",
         "accepted_on",
         "disclosed_on",
+        "resolution_id",  # 0019 (issue #16, V06)
     ],
     "bank_places": [
         "generation",
@@ -1032,6 +1043,15 @@ EXPECTED_SQLITE = {
         "entry_id",
         "match_id",
     ],
+    "sup_challenges": [  # 0019 (issue #16, V06)
+        "generation",
+        "resolution_id",
+        "complex_id",
+        "court",
+        "case_number",
+        "filed_on",
+        "position",
+    ],
 }
 
 
@@ -1070,6 +1090,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0016_bank_tokens",
         "0017_append_events",  # PostgreSQL only: a function, no table
         "0018_owner_codes",
+        "0019_supervision_challenges",
     ]
     assert migrate(settings) == [
         "0001_event_store",
@@ -1090,6 +1111,7 @@ def test_postgres_schema_after_all_migrations(empty_postgres: str) -> None:
         "0016_bank_tokens",
         "0017_append_events",  # PostgreSQL only: a function, no table
         "0018_owner_codes",
+        "0019_supervision_challenges",
     ]
     assert migrate(settings) == []
     assert pending_migrations(settings) == []
@@ -1147,6 +1169,7 @@ def test_sqlite_schema_after_all_migrations(tmp_path: Path) -> None:
         "0015_bank",
         "0016_bank_tokens",
         "0018_owner_codes",
+        "0019_supervision_challenges",
     ]
     assert migrate(settings) == []
     with sqlite3.connect(settings.sqlite_path) as conn:

@@ -304,8 +304,10 @@ class MaintenanceProjects:
         on: date,
         actor: Actor,
     ) -> dict[str, int]:
-        """H07, H09, then H03 and the fund's date, as booking the payout now would meet them:
-        each unit's part. A refusal supervision must see is recorded, then raised."""
+        """H08 (the resolution still in force), H07, H09, then H03 and the fund's date, as
+        booking the payout now would meet them: each unit's part. A refusal supervision must see
+        is recorded, then raised."""
+        self._check_resolution_in_force(project)
         try:
             project.check_disbursement(
                 amount, payee=payee, method=method,
@@ -320,6 +322,19 @@ class MaintenanceProjects:
             raise
         fund.check_debit_date(on)
         return parts
+
+    def _check_resolution_in_force(self, project: RepairProject) -> None:
+        """H08: the resolution a normal project cites authorises its payouts while in force; a
+        court's revocation (SPC interpretation art. 12) stops every payout from that day on."""
+        if project.resolution_id is None:
+            return  # an emergency: its street office's confirmation is its authority
+        resolution = self._work.fresh(UUID(project.resolution_id), Resolution)
+        today = self._work.today()
+        if not resolution.in_force(today):
+            raise MaintenanceUseRefused(
+                f"resolution {resolution.id} {resolution.why_not_in_force(today)}: it authorises"
+                " no payout of this project now (H08)"
+            )
 
     def _payout_receipt(
         self,
