@@ -68,11 +68,7 @@ def signed_in(request: Request, services: Services) -> Signed | None:
     key, complex_id = principal.token.owner_key, principal.token.complex_id
     if principal.role != "owner" or not key or complex_id is None:
         return None
-    units = services.ledger.peek(
-        complex_id, Complex,
-        lambda c: sorted(u for u, unit in c.units.items()
-                         if not unit["developer_held"] and unit["owner_key"] == key),
-    )  # fmt: skip
+    units = services.ledger.peek(complex_id, Complex, lambda c: c.owned_by(key))
     return Signed(principal, complex_id, units)
 
 
