@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Principal
 from api.deps import Services, ServicesDep, authenticated
+from api.notices import owner_notices
 from api.pages import html, not_found
 from api.privacy import PRIVATE, depends_on_credentials
 from api.ratelimit import RateLimited
@@ -92,7 +93,8 @@ def login_page(status: int = 200, *, failed: bool = False, retry: int | None = N
 
 @router.get("/owner", response_class=HTMLResponse)
 def units(request: Request, services: ServicesDep) -> Response:
-    """The owner's units and their balances, or the sign-in form."""
+    """The owner's notices (ballots, units to top up) above their units and balances, or the
+    sign-in form."""
     try:
         signed = signed_in(request, services)
     except RateLimited as limited:
@@ -104,7 +106,9 @@ def units(request: Request, services: ServicesDep) -> Response:
         unit: services.maintenance.unit_ledger(str(signed.complex_id), unit, after=0, limit=0)
         for unit in signed.units
     }
+    notices = owner_notices(services, signed.complex_id, signed.units, ledgers)
     return html("owner_units.html", cache=PRIVATE, complex=complex_, ledgers=ledgers,
+                notices=notices, money=money,
                 money_fen=lambda fen: money(format_fen(fen)))  # fmt: skip
 
 
