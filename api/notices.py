@@ -127,11 +127,11 @@ def owner_notices(
     services: Services,
     complex_id: UUID,
     units: Sequence[str],
+    now: datetime,
     ledgers: Mapping[str, UnitLedger | None] | None = None,
 ) -> list[NoticePublic]:
-    """The owner of ``units``' notices now: ballots first, then units below the line."""
-    complex_ = services.ledger.complex(complex_id)
-    now, mine = services.now(), frozenset(units)
+    """The owner of ``units``' notices at ``now``: ballots first, then units below the line."""
+    complex_, mine = services.ledger.complex(complex_id), frozenset(units)
     found = [  # each judged under the ballot's lock, without copying its register and votes
         services.ledger.peek(UUID(b), Ballot, lambda one: ballot_notice(one, complex_, mine, now))
         for b in complex_.ballots[-RECENT_BALLOTS:]
@@ -162,9 +162,10 @@ def my_notices(services: ServicesDep, principal: PrincipalDep) -> NoticesPublic:
     if complex_id is None or not owner_key:
         raise HTTPException(403, "this owner credential names no owner")
     units = services.ledger.peek(complex_id, Complex, lambda c: c.owned_by(owner_key))
+    now = services.now()
     return NoticesPublic(
         complex_id=str(complex_id),
-        as_of=services.now().isoformat(),
+        as_of=now.isoformat(),
         closing_soon_hours=int(CLOSING_SOON.total_seconds() // 3600),
-        notices=owner_notices(services, complex_id, units),
+        notices=owner_notices(services, complex_id, units, now),
     )

@@ -106,7 +106,7 @@ def units(request: Request, services: ServicesDep) -> Response:
         unit: services.maintenance.unit_ledger(str(signed.complex_id), unit, after=0, limit=0)
         for unit in signed.units
     }
-    notices = owner_notices(services, signed.complex_id, signed.units, ledgers)
+    notices = owner_notices(services, signed.complex_id, signed.units, services.now(), ledgers)
     return html("owner_units.html", cache=PRIVATE, complex=complex_, ledgers=ledgers,
                 notices=notices, money=money,
                 money_fen=lambda fen: money(format_fen(fen)))  # fmt: skip
