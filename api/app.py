@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 
-from api import admin, docs, observability, pages, problem_pages, problems
+from api import admin, docs, notices, observability, pages, problem_pages, problems
 from api.account import routes as accounts
 from api.bank import pages as bank_pages
 from api.bank import routes as bank
@@ -162,6 +162,7 @@ def create_app(
         voting,
         voting_codes,
         voting_pages,
+        notices,
     ):
         app.include_router(module.router)
     _document_webhooks(app)

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Principal
 from api.deps import Services, ServicesDep, authenticated
+from api.notices import owner_notices
 from api.pages import html, not_found, same_site
 from api.privacy import PRIVATE, depends_on_credentials
 from api.ratelimit import RateLimited
@@ -68,11 +69,7 @@ def signed_in(request: Request, services: Services) -> Signed | None:
     key, complex_id = principal.token.owner_key, principal.token.complex_id
     if principal.role != "owner" or not key or complex_id is None:
         return None
-    units = services.ledger.peek(
-        complex_id, Complex,
-        lambda c: sorted(u for u, unit in c.units.items()
-                         if not unit["developer_held"] and unit["owner_key"] == key),
-    )  # fmt: skip
+    units = services.ledger.peek(complex_id, Complex, lambda c: c.owned_by(key))
     return Signed(principal, complex_id, units)
 
 
@@ -82,7 +79,8 @@ def login_page(status: int = 200, *, failed: bool = False, retry: int | None = N
 
 @router.get("/owner", response_class=HTMLResponse)
 def units(request: Request, services: ServicesDep) -> Response:
-    """The owner's units and their balances, or the sign-in form."""
+    """The owner's notices (ballots, units to top up) above their units and balances, or the
+    sign-in form."""
     try:
         signed = signed_in(request, services)
     except RateLimited as limited:
@@ -94,7 +92,9 @@ def units(request: Request, services: ServicesDep) -> Response:
         unit: services.maintenance.unit_ledger(str(signed.complex_id), unit, after=0, limit=0)
         for unit in signed.units
     }
+    notices = owner_notices(services, signed.complex_id, signed.units, services.now(), ledgers)
     return html("owner_units.html", cache=PRIVATE, complex=complex_, ledgers=ledgers,
+                notices=notices, money=money,
                 money_fen=lambda fen: money(format_fen(fen)))  # fmt: skip
 
 

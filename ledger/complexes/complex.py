@@ -456,6 +456,13 @@ class Complex(ChainedAggregate):
         )
         return True
 
+    def owned_by(self, owner_key: str) -> list[str]:
+        """The units this owner holds now, sorted (the developer's unsold units are nobody's)."""
+        return sorted(
+            u for u, unit in self.units.items()
+            if not unit["developer_held"] and unit["owner_key"] == owner_key
+        )  # fmt: skip
+
     def headcount_key(self, unit_id: str) -> str:
         """H04 headcount: one per owner however many units they hold; the developer's unsold
         and sold-but-undelivered units together once (SPC interpretation art. 9, issue #16)."""

@@ -1,5 +1,5 @@
-"""The ballot pages in a real browser (issue #16): an owner votes on a 390 px phone, and the result
-is read at 1280 px and printed on A4 for the notice board.
+"""The ballot pages in a real browser (issue #16): an owner reads their notices on /owner, votes
+on a 390 px phone, and the result is read at 1280 px and printed on A4 for the notice board.
 
 The ballots are made over HTTP with the e2e client, whose clock the test moves (a ballot must be
 announced 15 days ahead, and one must have closed); the same application, with the same clock,
@@ -21,7 +21,9 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, FloatRect, Page, ViewportSize, sync_playwright
 
+from tests.browser.test_accessibility import FAILING, audit
 from tests.browser.test_owner_page import CHROMIUM, OUT, free_port, pdf_pages, unavailable
+from tests.e2e.maintenance_world import fund, pay, settle, voted_project
 from tests.e2e.voting_world import days_ago, matter_body, open_ballot, owner_token, vote
 from tests.e2e.world import Builder, Side
 from tests.plugins.api import Api
@@ -89,17 +91,42 @@ def overlap(one: FloatRect, other: FloatRect) -> bool:
     )
 
 
+def the_owners_notices_on_a_phone(phone: Page, served: str, token: str) -> None:
+    """/owner signed in: the reminder and the A19 notice above the units, thumb-sized links."""
+    phone.goto(f"{served}/owner")  # the owner's own page first: its notices (issue #16, A19)
+    phone.get_by_label("业主凭证").fill(token)
+    phone.get_by_role("button", name="登录").click()
+    phone.wait_for_url(f"{served}/owner")
+    shown = phone.locator("[data-notice]")
+    assert shown.evaluate_all("cards => cards.map(c => c.dataset.notice)") == [
+        "ballot_closing",
+        "replenishment",
+    ]
+    assert "投票即将截止" in shown.nth(0).inner_text()
+    assert "维修资金余额低于续筹线，请续交" in shown.nth(1).inner_text()
+    assert boxes(phone, "[data-notice]")[-1]["y"] < boxes(phone, "tr[data-unit]")[0]["y"]
+    for box in boxes(phone, "[data-notice] a.act"):
+        assert box["height"] >= TOUCH, box
+        assert 0 <= box["x"] <= box["x"] + box["width"] <= PHONE["width"], box
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert [v for v in audit(phone) if v["impact"] in FAILING] == []  # axe-core, as for the rest
+    phone.screenshot(path=str(OUT / "owner-notices-phone.png"), full_page=True)
+
+
 def test_an_owner_votes_on_a_phone_and_gets_receipts(
     api: Api, served: str, browser: Browser
 ) -> None:
     b = Builder(api)
     a = b.side("370202", account=False)
-    ballot = open_ballot(b, a, matters=MATTERS)
+    fund(b, a)  # 1-001 pays 750.00 of its 1,000.00 for a repair: below the 300.00 line (A19)
+    pay(b, a, voted_project(b, a, ["1-001"], budget="1100.00"), "750.00")
+    ballot = open_ballot(b, a, matters=MATTERS, closes=timedelta(hours=31))  # 30 h to go
+    settle(b)
     OUT.mkdir(parents=True, exist_ok=True)
     phone = browser.new_page(viewport=PHONE, locale="zh-CN", device_scale_factor=2)
-    response = phone.goto(f"{served}/ballots/{ballot}/vote")
-    assert response is not None
-    assert response.status == 200
+    the_owners_notices_on_a_phone(phone, served, a.tokens["owner"])
+    phone.locator('[data-notice="ballot_closing"] a.act').click()  # 去投票: to the ballot
+    phone.wait_for_url(f"{served}/ballots/{ballot}/vote")
     field = boxes(phone, "input[name=token]")[0]
     assert field["height"] >= TOUCH
     phone.screenshot(path=str(OUT / "ballot-sign-in-phone.png"), full_page=True)
@@ -136,6 +163,12 @@ def test_an_owner_votes_on_a_phone_and_gets_receipts(
 
     phone.goto(f"{served}/ballots/{ballot}/vote")  # the current votes, the form pre-filled
     assert phone.locator('[data-matter="2"] input[value="disagree"]').is_checked()
+
+    phone.goto(f"{served}/owner")  # voted on both matters: the ballot stays, the reminder goes
+    card = phone.locator(f'[data-ballot="{ballot}"]')
+    assert card.get_attribute("data-notice") == "ballot_opened"
+    assert "您已投票" in card.inner_text()
+    phone.screenshot(path=str(OUT / "owner-notices-voted-phone.png"), full_page=True)
 
 
 def closed_ballot(b: Builder, a: Side) -> tuple[str, dict[str, Any]]:

@@ -634,6 +634,9 @@ MATRIX: dict[tuple[str, str], Row] = {
                    "201 201 201 404 403 403 403 404 404 401 401 401", ballot_announced, lean=True),
     ("POST", "/v1/owner-codes/exchange"): Row(
                    "201 201 201 201 201 201 201 201 201 201 201 201", owner_code, lean=True),
+    # an owner's own notices (ballots, A19): the credential names the complex and the owner
+    ("GET", "/v1/owner/notices"): Row(
+                   "403 403 403 403 200 403 403 403 403 401 401 401", ballot_open, lean=True),
     ("POST", "/v1/resolutions/{resolution_id}/revocation"): Row(
         REGULATOR_OK, revocation, lean=True),
     ("POST", "/v1/resolutions/{resolution_id}/challenge"): Row(
