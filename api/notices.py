@@ -24,6 +24,7 @@ from api.errors_doc import problems
 from api.voting.page_view import moment_label
 from ledger.complexes.complex import Complex
 from ledger.maintenance.rules import below_replenishment, replenishment_line
+from ledger.money import grouped
 from ledger.voting.ballot import Ballot
 from ledger.voting.notices import CLOSING_SOON, BallotNotice, ballot_notice, ordered
 from projections.maintenance.queries import UnitLedger
@@ -116,7 +117,8 @@ def replenishments(
         found.append(NoticePublic(
             kind="replenishment", complex_id=complex_id, units=[unit],
             headline=HEADLINES["replenishment"],
-            text=f"{unit}的专项维修资金余额 {balance} 元，低于续筹线 {line} 元，请按业主大会决定续交。",
+            text=f"{unit}的专项维修资金余额 {grouped(balance)} 元，低于续筹线 {grouped(line)} 元，"
+            "请按业主大会决定续交。",
             link=f"/owner/units/{quote(unit)}", ballot_id=None, ballot_title=None, opens_at=None,
             closes_at=None, voted=None, balance=balance, replenishment_line=line,
         ))  # fmt: skip

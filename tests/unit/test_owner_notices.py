@@ -184,3 +184,9 @@ def test_a19_a_unit_below_the_replenishment_line_is_a_notice_with_its_balance_an
 def test_a19_a_unit_exactly_at_the_line_or_with_no_first_deposit_is_no_notice() -> None:
     ledgers = {"1-001": ledger_of(30_000, 100_000), "1-002": ledger_of(0, 0), "2-001": None}
     assert replenishments("c1", ledgers, 3_000) == []
+
+
+def test_a19_the_notices_text_separates_thousands_as_the_owners_pages_do() -> None:
+    (found,) = replenishments("c1", {"1-001": ledger_of(129_999_99, 500_000_00)}, 3_000)
+    assert (found.balance, found.replenishment_line) == ("129999.99", "150000.00")  # for machines
+    assert "余额 129,999.99 元，低于续筹线 150,000.00 元" in found.text
