@@ -341,7 +341,7 @@ class Ballot(ChainedAggregate):
             raise InvalidCommand(f"choice: {choice!r}; vote agree, disagree or abstain")
         if unit not in self.roll:
             raise NotFound(f"unit {unit} is not in this ballot's register")
-        if unit not in self.matter_register_ids(matter):
+        if not self.in_matter_scope(unit, matter):
             raise InvalidCommand(f"unit {unit} is outside matter {matter}'s scope")
         _aware(signed_at, "signed_at")
         if not datetime.fromisoformat(self.opens_at) <= signed_at < self.closing:
@@ -392,6 +392,19 @@ class Ballot(ChainedAggregate):
             wanted = set(scope["buildings"])
             return [u for u, r in self.roll.items() if r["building"] in wanted]
         return [u for u in scope["units"] if u in self.roll]
+
+    def in_matter_scope(self, unit: str, matter: int) -> bool:
+        """Whether ``unit`` is in :meth:`matter_register_ids` of ``matter``, without listing
+        them: a cast asks it per vote, and the register may hold 10,000 units."""
+        found = self.roll.get(unit)
+        if found is None:
+            return False
+        scope = self.matters[matter - 1]["scope"]
+        if scope["kind"] == "all":
+            return True
+        if scope["kind"] == "buildings":
+            return found["building"] in scope["buildings"]
+        return unit in scope["units"]
 
     def unit_records(self, matter: int) -> list[UnitRecord]:
         closing = self.closing

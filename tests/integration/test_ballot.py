@@ -124,6 +124,43 @@ def test_votes_are_refused_before_opening_after_closing_outside_scope_and_for_ot
     assert [v["unit"] for v in w.ledger.read(ballot, Ballot).votes] == ["1-001"]
 
 
+def test_a_unit_sold_while_voting_runs_is_voted_by_its_new_owner_not_the_seller(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    """The caller's units come from the complex as it stands at each cast (OwnerIndex keeps
+    them per state of the complex): a sale recorded mid-ballot moves the vote at once."""
+    w = sealed_world
+    ballot = opened(w, clock)
+    assert w.ledger.voting.owned_units(ballot, owner_key(2)) == ["1-002"]
+    vote(w.ledger, ballot, 2, "agree")  # the seller's units are indexed before the sale
+    w.ledger.transfer_unit(w.complex_id, "1-002", owner_key(3), on=TODAY, actor=OPERATOR)
+    assert w.ledger.voting.owned_units(ballot, owner_key(2)) == []
+    assert w.ledger.voting.owned_units(ballot, owner_key(3)) == ["1-002", "1-003"]
+    with pytest.raises(NotFound, match="none of your units"):
+        vote(w.ledger, ballot, 2, "disagree")
+    with pytest.raises(NotFound, match="not yours"):
+        w.ledger.cast_votes(ballot, owner_key=owner_key(2), choices={1: "disagree"},
+                            units=["1-002"], actor=owner(2))  # fmt: skip
+    w.ledger.cast_votes(ballot, owner_key=owner_key(3), choices={1: "disagree"}, actor=owner(3))
+    last = {v["unit"]: v["choice"] for v in w.ledger.read(ballot, Ballot).votes}
+    assert last == {"1-002": "disagree", "1-003": "disagree"}
+
+
+def test_a_matters_scope_is_checked_per_vote_by_building_and_by_listed_units(
+    sealed_world: World, clock: MovableClock
+) -> None:
+    w = sealed_world
+    ballot = opened(w, clock, matter(5, units=["1-001", "1-002"]), matter(5, buildings=["1"]))
+    found = w.ledger.read(ballot, Ballot)
+    for number in (1, 2):
+        listed = set(found.matter_register_ids(number))
+        assert {u for u in found.roll if found.in_matter_scope(u, number)} == listed
+    assert not found.in_matter_scope("9-999", 1)  # not in the register at all
+    with pytest.raises(InvalidCommand, match="outside matter 1's scope"):
+        w.ledger.cast_votes(ballot, owner_key=owner_key(3), choices={1: "agree"},
+                            units=["1-003"], actor=owner(3))  # fmt: skip
+
+
 def test_a_changed_vote_counts_last_and_both_stay_in_the_history(
     sealed_world: World, clock: MovableClock
 ) -> None:
