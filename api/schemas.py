@@ -383,6 +383,14 @@ class BudgetPublic(BaseModel):
     period_to: str = Field(description="Last day", examples=["2026-12-31"])
 
 
+class ChallengePublic(BaseModel):
+    court: str = Field(description="The court", examples=["青岛市市南区人民法院"])
+    case_number: str = Field(description="案号", examples=["(2027)鲁0202民初123号"])
+    filed_on: str = Field(
+        description="The day the court accepted the suit", examples=["2027-01-05"]
+    )
+
+
 class ResolutionPublic(BaseModel):
     id: str = Field(description="Resolution id", examples=["fcca3fae-3ea7-5805-af04-ba67f89665d0"])
     complex_id: str = Field(
@@ -399,6 +407,27 @@ class ResolutionPublic(BaseModel):
     )
     tally: TallyPublic = Field(description="The recorded tally and thresholds")
     outcome: Literal["passed", "failed"] = Field(description="H04 outcome", examples=["passed"])
+    ballot_id: str | None = Field(
+        default=None,
+        description="The ballot whose tally this is (None: a tally typed in)",
+        examples=["5a235a6e-ba77-52e8-b086-02ec0d5a3708"],
+    )
+    effective_from: str | None = Field(
+        default=None,
+        description="First day it authorises anything, after the objection period (None: at once)",
+        examples=["2026-12-26"],
+    )
+    revoked_on: str | None = Field(
+        default=None,
+        description="A court revoked it from this day (SPC interpretation art. 12); it then"
+        " authorises nothing",
+        examples=[None],
+    )
+    challenge: ChallengePublic | None = Field(
+        default=None,
+        description="A suit to revoke it that a court accepted and that has not ended: spending"
+        " that cites it meanwhile raises V06",
+    )
 
 
 # --- the account ------------------------------------------------------------------------

@@ -10,7 +10,13 @@ from fastapi.responses import Response
 from api.deps import IdempotencyKey, PrincipalDep, ServicesDep, place_of, place_of_part, yuan
 from api.errors_doc import problems
 from api.idempotency import idempotent
-from api.schemas import BudgetPublic, ResolutionCreate, ResolutionPublic, TallyPublic
+from api.schemas import (
+    BudgetPublic,
+    ChallengePublic,
+    ResolutionCreate,
+    ResolutionPublic,
+    TallyPublic,
+)
 from ledger.committees.resolution import Resolution
 
 router = APIRouter(tags=["resolutions"])
@@ -48,6 +54,14 @@ def public(r: Resolution) -> ResolutionPublic:
             consent_met=t["consent_met"],
         ),
         outcome="passed" if r.passed else "failed",
+        ballot_id=r.__dict__.get("ballot_id"),
+        effective_from=r.__dict__.get("effective_from"),
+        revoked_on=r.__dict__.get("revoked_on"),
+        challenge=None
+        if (c := r.pending_challenge) is None
+        else ChallengePublic(
+            court=c["court"], case_number=c["case_number"], filed_on=c["filed_on"]
+        ),
     )
 
 

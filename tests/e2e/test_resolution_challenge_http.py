@@ -36,14 +36,21 @@ def test_a_regulator_records_a_challenge_and_its_dismissal(api: Api) -> None:
     a = b.side("370202", spend=False)
     regulator = b.regulators[a.district]
     path = f"/v1/resolutions/{a.election_id}/challenge"
+    shown = f"/v1/resolutions/{a.election_id}"
+    assert api.call("GET", shown, a.tokens["owner"], expect=200)["challenge"] is None
     filed = api.call("POST", path, regulator, expect=200, json=filing())
     assert filed == {"id": a.election_id, "status": "under_challenge", "case_number": CASE,
                      "on": day()}  # fmt: skip
+    read = api.call("GET", shown, a.tokens["owner"], expect=200)  # owners see it too
+    assert read["challenge"] == {"court": "青岛市市南区人民法院", "case_number": CASE,
+                                 "filed_on": day()}  # fmt: skip
+    assert read["revoked_on"] is None
     detail = refused(api, path, regulator, filing(case_number="(2026)鲁0202民初9号"),
                      "invalid-state")  # fmt: skip
     assert "already under challenge" in detail
     ended = api.call("POST", path + "/end", regulator, expect=200, json=ending())
     assert ended == {"id": a.election_id, "status": "dismissed", "case_number": CASE, "on": day()}
+    assert api.call("GET", shown, a.tokens["owner"], expect=200)["challenge"] is None
     assert "no pending challenge" in refused(api, path + "/end", regulator, ending("withdrawn"),
                                              "invalid-state")  # fmt: skip
 
@@ -60,6 +67,8 @@ def test_a_challenge_refused_before_the_vote_closed_in_the_future_or_once_revoke
     assert "future" in refused(api, path, regulator, filing(filed_on=day(1)), "invalid-command")
     api.call("POST", f"/v1/resolutions/{a.election_id}/revocation", regulator, expect=200,
              json={"revoked_on": day(), "judgment": SCAN})  # fmt: skip
+    shown = api.call("GET", f"/v1/resolutions/{a.election_id}", a.tokens["m1"], expect=200)
+    assert (shown["revoked_on"], shown["challenge"]) == (day(), None)
     assert "revoked" in refused(api, path, regulator, filing(), "invalid-state")
 
 
