@@ -23,13 +23,16 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from api.statements.page import money
 from tests.plugins.stores import REQUIRE_POSTGRES
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import DemoTemplate
 
 pytestmark = pytest.mark.browser
 
@@ -94,12 +97,14 @@ def wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """`commonfund serve` on the demo, in a fresh SQLite database."""
+def live(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoTemplate) -> Iterator[Live]:
+    """`commonfund serve` on the demo, in a SQLite database of this module's own (a copy of
+    the one ``demo_template`` made once per test process: conftest.py)."""
     home = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "COMMONFUND_DATABASE_URL": f"sqlite:///{home / 'ledger.sqlite3'}"}
-    cli("migrate", env=env)
-    demo = json.loads(cli("demo", env=env))
+    database = home / "ledger.sqlite3"
+    demo_template.copy_to(database)
+    env = {**os.environ, "COMMONFUND_DATABASE_URL": f"sqlite:///{database}"}
+    demo = demo_template.demo
     port = free_port()
     log = home / "serve.log"
     with log.open("wb") as out:
