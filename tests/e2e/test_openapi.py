@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from tests.e2e.world import Builder
 from tests.plugins.api import Api
+
+# The document is built from the routes and schemas alone: no store changes a byte of it.
+pytestmark = pytest.mark.stores("sqlite")
 
 METHODS = ("get", "post", "put", "patch", "delete")
 CLEAN_ID = re.compile(r"[a-z][a-zA-Z0-9]*")
