@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from api.deps import Services, ServicesDep
@@ -65,6 +65,29 @@ def html(template: str, status: int = 200, *, cache: str = CACHE, **context: Any
 
 def not_found(message: str, *, back: str | None = None) -> HTMLResponse:
     return html("not_found.html", 404, message=message, back=back)
+
+
+OWNER_COOKIE = "commonfund_owner"
+OWNER_HOURS = 8  # a sign-in lasts a working day on the owner's own browser
+_EARLIER_PATHS = ("/owner", "/ballots")  # where sign-ins before one shared cookie kept it
+
+
+def keep_owner_signed_in(response: Response, request: Request, token: str) -> None:
+    """One sign-in for every owners' page: their units (``/owner``) and the ballots' voting
+    pages (``/ballots/…``), so the notice "去投票" on /owner does not ask for the credential
+    again. HttpOnly and SameSite=Lax; the JSON API never reads it (bearer headers only)."""
+    for path in _EARLIER_PATHS:
+        response.delete_cookie(OWNER_COOKIE, path=path)
+    response.set_cookie(
+        OWNER_COOKIE, token, httponly=True, samesite="lax", path="/",
+        secure=request.url.scheme == "https", max_age=OWNER_HOURS * 3600,
+    )  # fmt: skip
+
+
+def forget_owner(response: Response) -> None:
+    """Sign the owner out of every owners' page at once (a shared phone)."""
+    for path in ("/", *_EARLIER_PATHS):
+        response.delete_cookie(OWNER_COOKIE, path=path)
 
 
 def same_site(request: Request, services: Services) -> bool:

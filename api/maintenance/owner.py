@@ -2,7 +2,8 @@
 maintenance-fund sub-ledger, in Chinese, like the other owners' pages.
 
 A browser cannot send a bearer header, so the sign-in form puts the credential in an
-HttpOnly, SameSite=Lax cookie scoped to ``/owner``; every request checks it as the API
+HttpOnly, SameSite=Lax cookie the voting pages share (api/pages.keep_owner_signed_in): one
+sign-in for the owner's units and their ballots. Every request checks it as the API
 checks a bearer token (expiry, revocation, rate limits). CSRF: the cookie is not sent on
 another site's POST (SameSite), and a POST whose Origin is another site is refused, so no
 page elsewhere can sign a visitor in as someone else or out. Only the owner's own units are
@@ -22,7 +23,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth import Principal
 from api.deps import Services, ServicesDep, authenticated
 from api.notices import owner_notices
-from api.pages import html, not_found, same_site
+from api.pages import (
+    OWNER_COOKIE,
+    forget_owner,
+    html,
+    keep_owner_signed_in,
+    not_found,
+    same_site,
+)
 from api.privacy import PRIVATE, depends_on_credentials
 from api.ratelimit import RateLimited
 from api.statements.page import day_label, money
@@ -31,8 +39,6 @@ from ledger.maintenance.rules import below_replenishment, replenishment_line
 from ledger.money import format_fen
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(depends_on_credentials)])
-COOKIE = "commonfund_owner"
-HOURS = 8
 SHOWN = 500  # entries on the page, newest last; the API pages through every one
 KINDS = {
     "deposit": "缴存",
@@ -56,7 +62,7 @@ class Signed:
 
 def signed_in(request: Request, services: Services) -> Signed | None:
     """The owner of the session cookie (or a bearer header), if the credential is valid."""
-    token = request.cookies.get(COOKIE)
+    token = request.cookies.get(OWNER_COOKIE)
     header = request.headers.get("authorization") or (f"Bearer {token}" if token else None)
     if header is None:
         return None
@@ -114,10 +120,7 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
     if principal is None or principal.role != "owner":
         return login_page(401, failed=True)
     response = RedirectResponse("/owner", status_code=303)
-    response.set_cookie(
-        COOKIE, token, httponly=True, samesite="lax", path="/owner",
-        secure=request.url.scheme == "https", max_age=HOURS * 3600,
-    )  # fmt: skip
+    keep_owner_signed_in(response, request, token)
     return response
 
 
@@ -126,7 +129,7 @@ def sign_out(request: Request, services: ServicesDep) -> Response:
     if not same_site(request, services):
         return login_page(403, failed=True)
     response = RedirectResponse("/owner", status_code=303)
-    response.delete_cookie(COOKIE, path="/owner")
+    forget_owner(response)
     return response
 
 

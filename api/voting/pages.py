@@ -2,7 +2,8 @@
 
 Server-rendered like the other pages (api/pages.py), no JavaScript. A browser sends no bearer
 header, so an owner signs in once with their owner token: it is kept in an HttpOnly,
-SameSite=Lax cookie for the ballots' pages and checked on every request exactly as the API
+SameSite=Lax cookie shared with /owner (api/pages.keep_owner_signed_in: one sign-in for the
+owner's units and ballots) and checked on every request exactly as the API
 checks it (the regulator's page does the same, api/supervision/regulator.py). The voting form
 carries a CSRF token bound to that credential; a vote goes through the same ledger command as
 ``POST /v1/ballots/{id}/votes``. The results page is public once the ballot is counted.
@@ -21,7 +22,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Principal
 from api.deps import Services, ServicesDep, authenticated, place_of
-from api.pages import html, not_found, same_site
+from api.pages import (
+    OWNER_COOKIE,
+    forget_owner,
+    html,
+    keep_owner_signed_in,
+    not_found,
+    same_site,
+)
 from api.privacy import PRIVATE, depends_on_credentials
 from api.ratelimit import RateLimited
 from api.voting import page_view as view
@@ -31,8 +39,6 @@ from ledger.voting.register import CHOICES, Choice
 
 router = APIRouter(include_in_schema=False)
 OWNER = [Depends(depends_on_credentials)]  # these answers depend on who is signed in
-COOKIE = "commonfund_owner"
-COOKIE_PATH = "/ballots"
 BALLOT = Annotated[str, Path(max_length=64)]
 NO_BALLOT = "没有找到这次表决。请核对网址中的表决编号。"
 
@@ -61,7 +67,7 @@ def _session(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.cookies.get(COOKIE) or None
+    return request.cookies.get(OWNER_COOKIE) or None
 
 
 def csrf_token(token: str, ballot_id: str) -> str:
@@ -137,10 +143,7 @@ async def sign_in(ballot_id: BALLOT, request: Request, services: ServicesDep) ->
     if principal is None:
         return _sign_in(ballot, 401, failed=True)
     response = RedirectResponse(f"/ballots/{ballot.id}/vote", status_code=303)
-    response.set_cookie(
-        COOKIE, token, httponly=True, samesite="lax", path=COOKIE_PATH,
-        secure=request.url.scheme == "https", max_age=8 * 3600,
-    )  # fmt: skip
+    keep_owner_signed_in(response, request, token)  # the /owner pages share it
     return response
 
 
@@ -153,7 +156,7 @@ def sign_out(ballot_id: BALLOT, request: Request, services: ServicesDep) -> Resp
     if not same_site(request, services):
         return view.message(ballot, 403, view.CSRF_REFUSED)
     response = RedirectResponse(f"/ballots/{ballot.id}/vote", status_code=303)
-    response.delete_cookie(COOKIE, path=COOKIE_PATH)
+    forget_owner(response)
     return response
 
 

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2 as httpx
 
-from api.voting.pages import COOKIE, csrf_token
+from api.pages import OWNER_COOKIE as COOKIE
+from api.voting.pages import csrf_token
 from tests.e2e.voting_world import announce, days_ago, open_ballot, owner_token, vote
 from tests.e2e.world import Builder, Side
 from tests.plugins.api import Api
@@ -56,11 +57,11 @@ def test_an_owner_signs_in_votes_through_the_form_and_the_vote_is_in_the_ledger(
     owner = a.tokens["owner"]
     session = signed_in(api, ballot, owner)
     assert (session.status_code, session.headers["location"]) == (303, f"/ballots/{ballot}/vote")
-    cookie = session.headers["set-cookie"]
+    (cookie,) = [c for c in session.headers.get_list("set-cookie") if "Max-Age=0" not in c]
     assert cookie.startswith(f"{COOKIE}=")
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
-    assert "Path=/ballots" in cookie
+    assert "Path=/;" in cookie  # shared with /owner: one sign-in for the owner's pages
 
     page = api.client.get(f"/ballots/{ballot}/vote")
     assert page.status_code == 200
@@ -251,3 +252,24 @@ def test_another_sites_form_cannot_sign_an_owner_in_or_out_and_signing_out_forge
     again = api.client.get(f"/ballots/{ballot}/vote").text
     assert "业主令牌" in again
     assert 'name="csrf"' not in again
+
+
+def test_one_sign_in_serves_the_owners_units_and_their_ballots_and_one_sign_out_ends_both(
+    api: Api,
+) -> None:
+    """The notice on /owner links to the ballot ("去投票"): the owner is not asked again."""
+    b = Builder(api)
+    a = b.side("370202", account=False)
+    ballot = open_ballot(b, a)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    owner = api.client.post("/owner/session", content=f"token={a.tokens['owner']}",
+                            headers=form, follow_redirects=False)  # fmt: skip
+    assert owner.status_code == 303
+    page = api.client.get(f"/ballots/{ballot}/vote").text
+    assert 'name="csrf"' in page  # signed in already: the voting form, not the sign-in
+    out = api.client.post(f"/ballots/{ballot}/logout", content="", headers=form,
+                          follow_redirects=False)  # fmt: skip
+    assert out.status_code == 303
+    signed_out = api.client.get("/owner").text
+    assert '<label for="token">业主凭证</label>' in signed_out  # /owner asks again
+    assert 'data-unit="1-001"' not in signed_out
