@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 BIN=.venv/bin
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-25}
-MAX_TIME=${SCHEMATHESIS_MAX_TIME:-100}  # seconds; fuzzing and stateful phases stop here
+MAX_TIME=${SCHEMATHESIS_MAX_TIME:-60}  # seconds; fuzzing and stateful phases stop here
 SEED=${SCHEMATHESIS_SEED:-20261126}
 CHECKS=not_a_server_error,response_schema_conformance
 REPORT_DIR=${SCHEMATHESIS_REPORT_DIR:-}  # keep the JUnit report and failures' reproductions here
