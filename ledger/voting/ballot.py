@@ -204,7 +204,9 @@ class Ballot(ChainedAggregate):
         votes: list[VoteRecord]
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.votes.extend(self.votes)
+            # rebound, not extended in place: a cast changes a draft of the cached ballot
+            # (UnitOfWork.draft), which must leave the original's list as stored
+            aggregate.votes = [*aggregate.votes, *self.votes]
 
     class Closed(ChainedAggregate.Event):
         results: list[MatterResult]

@@ -230,6 +230,7 @@ class VotingCommands:
             now = work.clock()
             found.require_open(now, "voting")
             complex_ = load(complex_id, Complex)
+            work.unchanged(complex_)  # read only: kept cached if the write collides
             mine = self._owners.in_register(found, complex_, owner_key)
             if units is not None:
                 outside = sorted(set(units) - found.roll.keys())
@@ -265,11 +266,14 @@ class VotingCommands:
                     )
             if not votes:
                 raise InvalidCommand("none of your units is in the scope of those matters")
-            found.cast(
+            # a draft: if another process wrote the ballot first, the cached one is caught up,
+            # not rebuilt from its snapshot (UnitOfWork.draft)
+            cast = work.draft(found)
+            cast.cast(
                 votes, now=now, principal=actor.principal, value_date=work.today().isoformat()
             )
-            work.save(found)
-            return CastReceipt(str(ballot), found.version, now.isoformat(), tuple(votes))
+            work.save(cast)
+            return CastReceipt(str(ballot), cast.version, now.isoformat(), tuple(votes))
 
         return work.run(body, actor=actor, complex_id=complex_id)
 
