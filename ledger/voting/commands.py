@@ -9,7 +9,7 @@ of the ledger cites (H05, H08, the committee's election), with the ballot, in on
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -383,17 +383,14 @@ class VotingCommands:
         self, resolution_id: UUID, *, revoked_on: date, judgment: str, actor: Actor
     ) -> Receipt:
         """A regulator records a court's revocation (SPC interpretation art. 12)."""
-        work = self._work
         sha256_hex(judgment, "judgment")
-        work.not_future(revoked_on, "revoked_on")
-
-        def body(load: Load) -> Receipt:
-            resolution = load(resolution_id, Resolution)
-            resolution.revoke(revoked_on=revoked_on, judgment=judgment, principal=actor.principal)
-            work.save(resolution)
-            return Receipt(str(resolution_id), resolution.version, status="revoked")
-
-        return work.run(body, actor=actor, complex_id=work.complex_of(resolution_id, Resolution))
+        self._work.not_future(revoked_on, "revoked_on")
+        return self._on_resolution(
+            resolution_id,
+            lambda r: r.revoke(revoked_on=revoked_on, judgment=judgment, principal=actor.principal),
+            status="revoked",
+            actor=actor,
+        )
 
     def file_challenge(
         self,
@@ -412,20 +409,20 @@ class VotingCommands:
         closed or in the future. A filing more than a year after the resolution was published
         is recorded: the court decides whether it is admissible (``Resolution.file_challenge``).
         """
-        work = self._work
         sha256_hex(filing, "filing")
-        work.not_future(filed_on, "filed_on")
-
-        def body(load: Load) -> Receipt:
-            resolution = load(resolution_id, Resolution)
-            resolution.file_challenge(
-                court=court, case_number=case_number, filed_on=filed_on, filing=filing,
+        self._work.not_future(filed_on, "filed_on")
+        return self._on_resolution(
+            resolution_id,
+            lambda r: r.file_challenge(
+                court=court,
+                case_number=case_number,
+                filed_on=filed_on,
+                filing=filing,
                 principal=actor.principal,
-            )  # fmt: skip
-            work.save(resolution)
-            return Receipt(str(resolution_id), resolution.version, status="under_challenge")
-
-        return work.run(body, actor=actor, complex_id=work.complex_of(resolution_id, Resolution))
+            ),
+            status="under_challenge",
+            actor=actor,
+        )
 
     def end_challenge(
         self,
@@ -438,17 +435,34 @@ class VotingCommands:
     ) -> Receipt:
         """A regulator records how the pending challenge ended other than by revocation (a
         revocation, :meth:`revoke_resolution`, ends it too). Refused when none is pending."""
-        work = self._work
         sha256_hex(ruling, "ruling")
-        work.not_future(ended_on, "ended_on")
+        self._work.not_future(ended_on, "ended_on")
+        return self._on_resolution(
+            resolution_id,
+            lambda r: r.end_challenge(
+                outcome=outcome, ended_on=ended_on, ruling=ruling, principal=actor.principal
+            ),
+            status=outcome,
+            actor=actor,
+        )
+
+    def _on_resolution(
+        self,
+        resolution_id: UUID,
+        change: Callable[[Resolution], None],
+        *,
+        status: str,
+        actor: Actor,
+    ) -> Receipt:
+        """What a court's word does to a resolution (revocation, challenge, its end), recorded
+        by a regulator of the resolution's complex in one write."""
+        work = self._work
 
         def body(load: Load) -> Receipt:
             resolution = load(resolution_id, Resolution)
-            resolution.end_challenge(
-                outcome=outcome, ended_on=ended_on, ruling=ruling, principal=actor.principal
-            )
+            change(resolution)
             work.save(resolution)
-            return Receipt(str(resolution_id), resolution.version, status=outcome)
+            return Receipt(str(resolution_id), resolution.version, status=status)
 
         return work.run(body, actor=actor, complex_id=work.complex_of(resolution_id, Resolution))
 
