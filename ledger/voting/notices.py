@@ -54,28 +54,16 @@ def ballot_notice(
         return _notice(ballot, "ballot_announced", units, voted=False)
     if state != "open":
         return None
-    units = sorted(u for u in ballot.roll if u in mine)
-    cast = {(v["unit"], v["matter"]) for v in ballot.votes}
+    units = sorted(u for u in mine if u in ballot.roll)  # the owner's few, not the register
+    cast = {(v["unit"], v["matter"]) for v in ballot.votes if v["unit"] in mine}
     voted = all(
         (unit, number) in cast
         for number in range(1, len(ballot.matters) + 1)
-        for unit in ballot.matter_register_ids(number)
-        if unit in mine
+        for unit in units
+        if ballot.in_matter_scope(unit, number)
     )
     closing = not voted and ballot.closing - now <= window
     return _notice(ballot, "ballot_closing" if closing else "ballot_opened", units, voted=voted)
-
-
-def ballot_notices(
-    ballots: Iterable[Ballot],
-    complex_: Complex,
-    mine: Collection[str],
-    now: datetime,
-    *,
-    window: timedelta = CLOSING_SOON,
-) -> list[BallotNotice]:
-    """Every ballot's notice to this owner, in :func:`ordered`'s order."""
-    return ordered(ballot_notice(b, complex_, mine, now, window=window) for b in ballots)
 
 
 def ordered(notices: Iterable[BallotNotice | None]) -> list[BallotNotice]:

@@ -9,7 +9,7 @@ from uuid import uuid4
 from api.notices import replenishments, worded
 from ledger.complexes.complex import Complex, Unit
 from ledger.voting.ballot import Ballot, ClosingFacts, Matter, Scope, ScopeKind, VoteRecord
-from ledger.voting.notices import CLOSING_SOON, ballot_notice, ballot_notices
+from ledger.voting.notices import CLOSING_SOON, ballot_notice, ordered
 from projections.maintenance.queries import UnitLedger
 from tests.plugins.builders import key
 
@@ -159,7 +159,7 @@ def test_notices_come_reminders_first_then_open_then_announced() -> None:
     announced, voted, unvoted = ballot(c, opened=False), ballot(c), ballot(c)
     for unit in ALICES:
         cast(voted, unit)
-    found = ballot_notices([announced, voted, unvoted], c, ALICES, LAST_DAY)
+    found = ordered(ballot_notice(b, c, ALICES, LAST_DAY) for b in (announced, voted, unvoted))
     assert [n.kind for n in found] == ["ballot_closing", "ballot_opened", "ballot_announced"]
     assert [n.ballot_id for n in found] == [str(unvoted.id), str(voted.id), str(announced.id)]
     # past its opening time and still not opened by the committee: said so, not "will start"
